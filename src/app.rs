@@ -1,0 +1,210 @@
+//! The application: shared state, the router with its layers, and the server loop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Response, StatusCode, header};
+use axum::middleware::{self, Next};
+use tower::ServiceBuilder;
+use tower_http::CompressionLevel;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::{ErrorPage, default_message};
+use crate::routes;
+use crate::store::{self, Store};
+use crate::views::Layout;
+use crate::views::errors::{ErrorView, fallback_html};
+
+/// Longest a request may take before the client gets a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Largest request body accepted. A maximal comment (65,525 bytes) percent-encoded
+/// can take three times its size, plus the other fields.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// `Content-Security-Policy` for every response: no inline script anywhere, and no
+/// framing. Images may come from anywhere (imported posts link to their old hosts).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src * data:; media-src *; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+/// The whole application: routes, error pages and every layer.
+pub fn router(state: AppState) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The application with `extra` routes mounted beside the site's own, under the same
+/// layers (tests use it to exercise the layers with routes that misbehave on purpose).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+    let x_request_id = HeaderName::from_static("x-request-id");
+    routes::router()
+        .merge(extra)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(make_span))
+                .layer(PropagateRequestIdLayer::new(x_request_id))
+                .layer(middleware::map_response(security_headers))
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+                .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve_router(listener, store, config, shutdown, Router::new()).await
+}
+
+/// [`serve`] with extra routes (see [`router_with`]).
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    extra: Router<AppState>,
+) -> anyhow::Result<()> {
+    let base_url = config.base_url.clone();
+    let state = AppState { store: store.clone(), config: Arc::new(config) };
+    let app = router_with(state, extra);
+    tracing::info!("hewn is listening on {base_url}/");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    store.close().await;
+    tracing::info!("hewn stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// The tracing span of a request: method, path (never the query, which may carry
+/// tokens) and request id. Bodies, cookies and other headers are never logged.
+fn make_span(req: &Request) -> tracing::Span {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound
+}
+
+/// Sets the security headers on every response.
+async fn security_headers<B>(mut response: Response<B>) -> Response<B> {
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// A handler that panicked: logged, and answered with the 500 page.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "a handler panicked");
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
+        .extensions_mut()
+        .insert(ErrorPage { message: default_message(StatusCode::INTERNAL_SERVER_ERROR).to_owned() });
+    response
+}
+
+/// Turns every error response that is not already an HTML page (errors raised by
+/// handlers, 404/405 from routing, 413 from the body limit, 503 from the timeout,
+/// 500 from a panic) into the site's error page, keeping status and headers.
+async fn render_error_pages(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let explicit = response.extensions().get::<ErrorPage>().map(|e| e.message.clone());
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if explicit.is_none() && is_html {
+        // A handler rendered its own page (e.g. a form re-shown with 422).
+        return response;
+    }
+    let message = explicit.unwrap_or_else(|| default_message(status).to_owned());
+    let html = error_html(&app, status, message).await;
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if !parts.headers.contains_key(header::CACHE_CONTROL) {
+        parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Response::from_parts(parts, Body::from(html))
+}
+
+async fn error_html(app: &AppState, status: StatusCode, message: String) -> String {
+    use askama::Template;
+    // The error page must render even when the database is the problem.
+    let settings = store::settings::load(&app.store).await.unwrap_or_default();
+    let layout = Layout::new(&settings, &app.config.base_url, "/", None);
+    let view = ErrorView::new(layout, status, message.clone());
+    view.render().unwrap_or_else(|e| {
+        tracing::error!(error = ?e, "the error page failed to render");
+        fallback_html(status, &message)
+    })
+}

@@ -1,0 +1,97 @@
+//! Static files compiled into the binary, served under fingerprinted names with
+//! immutable caching, and under their plain names with short caching and an ETag.
+
+use std::sync::LazyLock;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+
+/// A file from `static/`.
+pub struct Asset {
+    /// The plain name, e.g. `style.css`.
+    pub name: &'static str,
+    pub content_type: &'static str,
+    pub bytes: &'static [u8],
+    /// The name with a content hash, e.g. `style.5f3a09c2e1b4.css`.
+    pub fingerprinted: String,
+    /// Quoted strong validator derived from the content.
+    pub etag: String,
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "public, max-age=300, must-revalidate";
+
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    [
+        ("style.css", "text/css; charset=utf-8", include_bytes!("../static/style.css").as_slice()),
+        ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg").as_slice()),
+        ("favicon.ico", "image/x-icon", include_bytes!("../static/favicon.ico").as_slice()),
+    ]
+    .into_iter()
+    .map(|(name, content_type, bytes)| {
+        let hash = format!("{:012x}", fnv1a(bytes) & 0xffff_ffff_ffff);
+        let fingerprinted = match name.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+            None => format!("{name}.{hash}"),
+        };
+        Asset { name, content_type, bytes, fingerprinted, etag: format!("\"{hash}\"") }
+    })
+    .collect()
+});
+
+/// 64-bit FNV-1a: a stable content hash for cache-busting names (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The URL path of an asset under its fingerprinted name, for templates.
+pub fn url(name: &str) -> String {
+    ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .map_or_else(|| format!("/static/{name}"), |a| format!("/static/{}", a.fingerprinted))
+}
+
+/// `GET /static/{file}`.
+pub async fn serve_static(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    if let Some(asset) = ASSETS.iter().find(|a| a.fingerprinted == file) {
+        return Ok(respond(asset, IMMUTABLE, &headers));
+    }
+    let asset = ASSETS.iter().find(|a| a.name == file).ok_or(AppError::NotFound)?;
+    Ok(respond(asset, REVALIDATE, &headers))
+}
+
+/// `GET /favicon.ico`, which browsers ask for on their own.
+pub async fn favicon(headers: HeaderMap) -> Result<Response, AppError> {
+    let asset = ASSETS.iter().find(|a| a.name == "favicon.ico").ok_or(AppError::NotFound)?;
+    Ok(respond(asset, REVALIDATE, &headers))
+}
+
+fn respond(asset: &Asset, cache_control: &'static str, request: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&asset.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let matches = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag || t.trim() == "*"));
+    let headers = [(header::CACHE_CONTROL, HeaderValue::from_static(cache_control)), (header::ETAG, etag)];
+    if matches {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (headers, [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type))], asset.bytes).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprinted_names_carry_the_content_hash() {
+        let css = url("style.css");
+        assert!(css.starts_with("/static/style.") && css.ends_with(".css"), "{css}");
+        assert_ne!(css, "/static/style.css");
+        assert_eq!(url("unknown.txt"), "/static/unknown.txt");
+    }
+}

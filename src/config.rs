@@ -1,0 +1,194 @@
+//! Typed configuration: every setting has a flag and a `HEWN_*` environment variable, read once.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
+/// The default listening address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+
+/// hewn: a self-hosted blog server with moderated comments.
+#[derive(Debug, Parser)]
+#[command(name = "hewn", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Database to use: `sqlite://PATH` (created if missing) or a plain file path.
+    #[arg(long, global = true, env = "HEWN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Log filter, e.g. `info` or `hewn=debug,tower_http=warn` (falls back to `RUST_LOG`).
+    #[arg(long, global = true, env = "HEWN_LOG")]
+    pub log: Option<String>,
+
+    /// Do not insert the demo post when the database is initialised.
+    #[arg(long, global = true, env = "HEWN_NO_DEMO")]
+    pub no_demo: bool,
+
+    /// How SQLite syncs commits to disk (see the README's durability notes).
+    #[arg(long, global = true, env = "HEWN_SQLITE_SYNCHRONOUS", value_enum, default_value_t = Synchronous::Normal)]
+    pub sqlite_synchronous: Synchronous,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// `hewn` with no subcommand serves, taking `serve`'s flags.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the blog (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+}
+
+/// Flags of `hewn serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "HEWN_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+
+    /// Absolute URL of the site as readers reach it, used in links and feeds
+    /// (default: derived from the bind address).
+    #[arg(long, env = "HEWN_BASE_URL")]
+    pub base_url: Option<String>,
+}
+
+/// SQLite's `synchronous` pragma, as offered to operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Synchronous {
+    /// Commits survive a killed process; a power loss may drop the newest commits.
+    Normal,
+    /// Every commit is fsynced: commits also survive a power loss, at a cost in write speed.
+    Full,
+}
+
+/// The settings the running server needs, resolved from the command line and environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub bind: SocketAddr,
+    /// Without a trailing slash, e.g. `https://blog.example` or `http://127.0.0.1:3000`.
+    pub base_url: String,
+    pub demo: bool,
+}
+
+/// Where the data lives and how it is written.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// A `sqlite://` URL.
+    pub url: String,
+    pub synchronous: Synchronous,
+}
+
+impl DatabaseConfig {
+    /// Normalises a user-given database location into a `sqlite://` URL.
+    pub fn from_cli(raw: &str, synchronous: Synchronous) -> anyhow::Result<Self> {
+        let raw = raw.trim();
+        let url = if raw.starts_with("sqlite:") {
+            raw.to_owned()
+        } else if raw.starts_with("postgres:") || raw.starts_with("postgresql:") {
+            bail!(
+                "this build of hewn serves SQLite only; PostgreSQL support has not landed yet \
+                 (use a sqlite:// URL or a file path)"
+            );
+        } else if raw.contains("://") {
+            bail!("unsupported database URL scheme in {raw:?} (expected sqlite://PATH)");
+        } else if raw.is_empty() {
+            bail!("the database URL is empty");
+        } else {
+            format!("sqlite://{raw}")
+        };
+        Ok(Self { url, synchronous })
+    }
+}
+
+impl Config {
+    /// Builds the server configuration from the parsed command line.
+    pub fn from_cli(cli: &Cli, serve: &ServeArgs) -> anyhow::Result<Self> {
+        let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+        let base_url = match &serve.base_url {
+            Some(url) => normalise_base_url(url)?,
+            None => derive_base_url(serve.bind),
+        };
+        Ok(Self { database, bind: serve.bind, base_url, demo: !cli.no_demo })
+    }
+
+    /// Replaces a base URL derived from a bind address after the real port is known
+    /// (binding port 0 picks one).
+    pub fn with_bound_addr(mut self, addr: SocketAddr, explicit_base_url: bool) -> Self {
+        self.bind = addr;
+        if !explicit_base_url {
+            self.base_url = derive_base_url(addr);
+        }
+        self
+    }
+
+    /// True when readers reach the site over TLS (cookies get `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// `http://HOST:PORT` for a bind address; an unspecified address becomes `localhost`.
+pub fn derive_base_url(bind: SocketAddr) -> String {
+    let port = bind.port();
+    match bind {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => format!("http://localhost:{port}"),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => format!("http://localhost:{port}"),
+        SocketAddr::V4(a) => format!("http://{}:{port}", a.ip()),
+        SocketAddr::V6(a) => format!("http://[{}]:{port}", a.ip()),
+    }
+}
+
+/// Checks that a configured base URL is absolute http(s) and drops a trailing slash.
+pub fn normalise_base_url(raw: &str) -> anyhow::Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .with_context(|| format!("base URL {raw:?} must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
+        bail!("base URL {raw:?} has no host");
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_paths_become_sqlite_urls() -> anyhow::Result<()> {
+        let db = DatabaseConfig::from_cli("data/blog.db", Synchronous::Normal)?;
+        assert_eq!(db.url, "sqlite://data/blog.db");
+        assert!(DatabaseConfig::from_cli("mysql://x", Synchronous::Normal).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn base_url_is_derived_from_the_bind_address() -> anyhow::Result<()> {
+        assert_eq!(derive_base_url("127.0.0.1:3000".parse()?), "http://127.0.0.1:3000");
+        assert_eq!(derive_base_url("0.0.0.0:8080".parse()?), "http://localhost:8080");
+        assert_eq!(normalise_base_url("https://blog.example/")?, "https://blog.example");
+        assert!(normalise_base_url("blog.example").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_its_flags() -> anyhow::Result<()> {
+        let cli = Cli::try_parse_from(["hewn", "--bind", "127.0.0.1:4000", "--database-url", "x.db"])?;
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.bind.port(), 4000);
+        let cli = Cli::try_parse_from(["hewn", "migrate", "--database-url", "y.db"])?;
+        assert!(matches!(cli.command, Some(Command::Migrate)));
+        assert_eq!(cli.database_url, "y.db");
+        Ok(())
+    }
+}

@@ -1,0 +1,172 @@
+//! Post bodies: Markdown (or imported HTML) rendered to sanitised HTML, and excerpts.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Options, Parser, html};
+
+/// HTML that has passed through a sanitiser (or was built by hewn itself from escaped
+/// parts). Templates may print it with `|safe`; nothing else may be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    /// Wraps HTML that the caller guarantees is safe: it came out of one of this
+    /// crate's sanitisers or renderers, or from the database where only they write.
+    pub fn trusted(html: String) -> Self {
+        Self(html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for SafeHtml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How many words an excerpt keeps (WordPress's `excerpt_length`).
+pub const EXCERPT_WORDS: usize = 55;
+
+/// The Markdown features a blog wants, and none that rewrite ordinary prose
+/// (no math, wikilinks or metadata blocks).
+fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// The sanitiser for post bodies: the author is trusted with layout, never with script.
+static POST_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["input", "video", "audio", "source"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
+        .add_tag_attributes("audio", ["src", "controls"])
+        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
+        .add_generic_attributes(["id", "class"])
+        .link_rel(Some("noopener"));
+    b
+});
+
+/// Renders a post written in Markdown to sanitised HTML.
+pub fn render_markdown(source: &str) -> SafeHtml {
+    let mut raw = String::with_capacity(source.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(source, markdown_options()));
+    sanitize_post_html(&raw)
+}
+
+/// Sanitises a post body that is already HTML (imported content).
+pub fn sanitize_post_html(raw: &str) -> SafeHtml {
+    SafeHtml(POST_POLICY.clean(raw).to_string())
+}
+
+/// The text of an HTML fragment: tags dropped, entities decoded, white space folded.
+pub fn plain_text(html: &str) -> String {
+    static TEXT_ONLY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+        let mut b = ammonia::Builder::empty();
+        b.clean_content_tags(["script", "style", "sup"].into_iter().collect());
+        b
+    });
+    // Block boundaries become spaces so that paragraphs do not run together.
+    let mut spaced = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(pos) = rest.find('<') {
+        spaced.push_str(&rest[..pos]);
+        let tag = &rest[pos..];
+        if is_block_boundary(tag) {
+            spaced.push(' ');
+        }
+        spaced.push('<');
+        rest = &rest[pos + 1..];
+    }
+    spaced.push_str(rest);
+    let text = TEXT_ONLY.clean(&spaced).to_string();
+    let text = decode_basic_entities(&text);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_block_boundary(tag: &str) -> bool {
+    const BLOCKS: [&str; 12] = ["p", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "div"];
+    let name = tag.trim_start_matches('<').trim_start_matches('/');
+    BLOCKS.iter().any(|b| {
+        name.len() >= b.len()
+            && name[..b.len()].eq_ignore_ascii_case(b)
+            && !name[b.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    })
+}
+
+/// Undoes the escaping html5ever applies to text nodes.
+fn decode_basic_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+}
+
+/// The first [`EXCERPT_WORDS`] words of a rendered body, with an ellipsis when cut.
+pub fn excerpt(body_html: &str) -> String {
+    let text = plain_text(body_html);
+    let mut words = text.split(' ');
+    let kept: Vec<&str> = words.by_ref().take(EXCERPT_WORDS).collect();
+    let mut out = kept.join(" ");
+    if words.next().is_some() {
+        out.push_str(" …");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_renders_blog_features() {
+        let html = render_markdown(
+            "# Hi\n\n*a* **b** ~~c~~ \"quoted\"\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.\n",
+        );
+        let html = html.as_str();
+        assert!(html.contains("<em>a</em>"), "{html}");
+        assert!(html.contains("<del>c</del>"), "{html}");
+        assert!(html.contains("“quoted”"), "{html}");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(html.contains("footnote-definition"), "{html}");
+    }
+
+    #[test]
+    fn script_and_javascript_urls_are_removed_from_posts() {
+        let html = render_markdown(
+            "<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\" onclick=\"x()\">l</a> [m](javascript:alert(2))",
+        );
+        let html = html.as_str();
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_separates_blocks_and_decodes_entities() {
+        assert_eq!(plain_text("<p>One &amp; two</p><p>three <em>4</em></p>"), "One & two three 4");
+        assert_eq!(plain_text("<script>x</script><p>a<br>b</p>"), "a b");
+    }
+
+    #[test]
+    fn excerpt_cuts_at_the_word_limit() {
+        let long = format!("<p>{}</p>", "word ".repeat(80));
+        let ex = excerpt(&long);
+        assert_eq!(ex.split(' ').filter(|w| *w == "word").count(), EXCERPT_WORDS);
+        assert!(ex.ends_with('…'));
+        assert_eq!(excerpt("<p>short one</p>"), "short one");
+    }
+}

@@ -1,0 +1,209 @@
+//! Site settings: typed values with defaults, stored as name/value rows.
+
+use super::datefmt;
+
+/// Every setting the site has. Missing or unreadable rows fall back to the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub site_title: String,
+    pub tagline: String,
+    /// BCP 47 language tag for `<html lang>`.
+    pub language: String,
+    /// IANA time zone name the site's dates are shown in.
+    pub timezone: String,
+    /// WordPress date format, e.g. `j F, Y`.
+    pub date_format: String,
+    /// WordPress time format, e.g. `g:i a`.
+    pub time_format: String,
+    pub posts_per_page: u32,
+    /// How many entries a feed carries.
+    pub feed_items: u32,
+    pub discussion: Discussion,
+}
+
+/// The comment rules (see the comments module for the order they apply in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discussion {
+    /// Reject honeypot-filled submissions as spam.
+    pub honeypot: bool,
+    /// Words that send a comment to spam (one per line; matched in name, email, url, text, IP, user agent).
+    pub block_words: String,
+    /// Seconds a client must wait between comments; 0 turns flood control off.
+    pub flood_seconds: u32,
+    /// Close comments on posts older than this many days; 0 keeps them open.
+    pub close_after_days: u32,
+    /// Hold a comment with this many links or more; 0 turns the rule off.
+    pub max_links: u32,
+    /// Words that hold a comment for moderation.
+    pub moderation_words: String,
+    /// Every comment must be approved manually.
+    pub manual_approval: bool,
+    /// A comment's author must have a previously approved comment.
+    pub require_prior_approval: bool,
+    /// How deep replies nest (1 turns threading off).
+    pub thread_depth: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            site_title: "hewn".to_owned(),
+            tagline: "A blog with real discussion".to_owned(),
+            language: "en".to_owned(),
+            timezone: "UTC".to_owned(),
+            date_format: "j F, Y".to_owned(),
+            time_format: "g:i a".to_owned(),
+            posts_per_page: 10,
+            feed_items: 10,
+            discussion: Discussion::default(),
+        }
+    }
+}
+
+impl Default for Discussion {
+    fn default() -> Self {
+        Self {
+            honeypot: true,
+            block_words: String::new(),
+            flood_seconds: 15,
+            close_after_days: 0,
+            max_links: 2,
+            moderation_words: String::new(),
+            manual_approval: false,
+            require_prior_approval: true,
+            thread_depth: 5,
+        }
+    }
+}
+
+/// Upper bounds that keep a bad value from making pages huge or loops long.
+const MAX_PER_PAGE: u32 = 100;
+const MAX_THREAD_DEPTH: u32 = 10;
+
+/// A rejected setting value, with a message for the admin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidSetting(pub String);
+
+impl Settings {
+    /// Builds settings from stored name/value pairs, ignoring unknown names and
+    /// keeping the default for any value that does not parse.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut s = Self::default();
+        for (name, value) in pairs {
+            if let Err(e) = s.set(name, value) {
+                tracing::warn!(setting = name, "ignoring stored setting: {e}");
+            }
+        }
+        s
+    }
+
+    /// Sets one value by its stored name, validating it.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), InvalidSetting> {
+        let d = &mut self.discussion;
+        match name {
+            "site_title" => self.site_title = text(value, 200)?,
+            "tagline" => self.tagline = text(value, 300)?,
+            "language" => self.language = language(value)?,
+            "timezone" => self.timezone = timezone(value)?,
+            "date_format" => self.date_format = format(value)?,
+            "time_format" => self.time_format = format(value)?,
+            "posts_per_page" => self.posts_per_page = number(value, 1, MAX_PER_PAGE)?,
+            "feed_items" => self.feed_items = number(value, 1, MAX_PER_PAGE)?,
+            "comment_honeypot" => d.honeypot = boolean(value)?,
+            "comment_block_words" => d.block_words = value.to_owned(),
+            "comment_flood_seconds" => d.flood_seconds = number(value, 0, 86_400)?,
+            "comment_close_after_days" => d.close_after_days = number(value, 0, 100_000)?,
+            "comment_max_links" => d.max_links = number(value, 0, 1_000)?,
+            "comment_moderation_words" => d.moderation_words = value.to_owned(),
+            "comment_manual_approval" => d.manual_approval = boolean(value)?,
+            "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
+            "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The time zone dates are shown in.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        datefmt::zone(&self.timezone)
+    }
+}
+
+fn text(value: &str, max: usize) -> Result<String, InvalidSetting> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(InvalidSetting(format!("must be at most {max} characters")));
+    }
+    Ok(v.to_owned())
+}
+
+fn format(value: &str) -> Result<String, InvalidSetting> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(InvalidSetting("a format cannot be empty".to_owned()));
+    }
+    text(v, 64)
+}
+
+fn language(value: &str) -> Result<String, InvalidSetting> {
+    let v = value.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 35
+        && v.split('-').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if ok { Ok(v.to_owned()) } else { Err(InvalidSetting(format!("{v:?} is not a language tag such as en or en-GB"))) }
+}
+
+fn timezone(value: &str) -> Result<String, InvalidSetting> {
+    let v = value.trim();
+    if datefmt::is_known_zone(v) {
+        Ok(v.to_owned())
+    } else {
+        Err(InvalidSetting(format!("{v:?} is not a known time zone (use a name such as Europe/London)")))
+    }
+}
+
+fn number(value: &str, min: u32, max: u32) -> Result<u32, InvalidSetting> {
+    match value.trim().parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(InvalidSetting(format!("must be a whole number from {min} to {max}"))),
+    }
+}
+
+fn boolean(value: &str) -> Result<bool, InvalidSetting> {
+    match value.trim() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" | "" => Ok(false),
+        other => Err(InvalidSetting(format!("{other:?} is not on or off"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_pairs_override_defaults_and_bad_values_are_ignored() {
+        let s = Settings::from_pairs([
+            ("site_title", "My blog"),
+            ("posts_per_page", "0"),
+            ("timezone", "Europe/Paris"),
+            ("comment_thread_depth", "3"),
+            ("unknown", "x"),
+        ]);
+        assert_eq!(s.site_title, "My blog");
+        assert_eq!(s.posts_per_page, 10);
+        assert_eq!(s.timezone, "Europe/Paris");
+        assert_eq!(s.discussion.thread_depth, 3);
+    }
+
+    #[test]
+    fn invalid_values_explain_themselves() {
+        let mut s = Settings::default();
+        assert!(s.set("timezone", "Nowhere/Special").is_err());
+        assert!(s.set("language", "en GB").is_err());
+        assert!(s.set("comment_manual_approval", "maybe").is_err());
+        assert!(s.set("comment_manual_approval", "on").is_ok());
+        assert!(s.discussion.manual_approval);
+    }
+}

@@ -1,0 +1,17 @@
+//! hewn: a self-hosted blog server with moderated comments.
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod store;
+pub mod telemetry;
+pub mod views;
+
+pub use app::AppState;
+pub use config::Config;
+pub use error::AppError;
+pub use store::Store;

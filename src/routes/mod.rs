@@ -1,0 +1,68 @@
+//! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
+
+pub mod extract;
+pub mod health;
+pub mod posts;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::app::AppState;
+use crate::assets;
+
+/// Every route of the site.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(posts::router())
+        .merge(health::router())
+        .route("/static/{file}", get(assets::serve_static))
+        .route("/favicon.ico", get(assets::favicon))
+}
+
+/// A `301` to a path on this site. The path is percent-encoded as needed, so any
+/// slug (non-ASCII, spaces, control characters) makes a valid `Location`.
+pub fn moved_permanently(path: &str) -> Response {
+    redirect(StatusCode::MOVED_PERMANENTLY, path)
+}
+
+/// A `303 See Other` to a path on this site (the answer to a successful form POST).
+pub fn see_other(path: &str) -> Response {
+    redirect(StatusCode::SEE_OTHER, path)
+}
+
+fn redirect(status: StatusCode, path: &str) -> Response {
+    let encoded = encode_location(path);
+    let location = HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("/"));
+    (status, [(header::LOCATION, location)]).into_response()
+}
+
+/// Percent-encodes every byte of `path` that may not stand in a `Location` header
+/// as it is, keeping the characters that structure a URL (`/ ? & = # %` and friends).
+pub fn encode_location(path: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/?#&=+%:@!$'()*,;".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_always_valid_header_values() {
+        assert_eq!(encode_location("/posts/caf\u{e9} au lait"), "/posts/caf%C3%A9%20au%20lait");
+        assert_eq!(encode_location("/posts/a?b=1#c"), "/posts/a?b=1#c");
+        assert_eq!(encode_location("/x\r\ny"), "/x%0D%0Ay");
+        let r = moved_permanently("/posts/\u{2713}");
+        assert_eq!(r.status(), StatusCode::MOVED_PERMANENTLY);
+    }
+}

@@ -1,0 +1,79 @@
+//! Public post routes: the index and post pages.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Html, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::extract::{Path, Query};
+use crate::app::AppState;
+use crate::domain::now;
+use crate::error::AppError;
+use crate::store;
+use crate::views::posts::{IndexPage, Pager, PostPage, SummaryView, post_url};
+use crate::views::{Layout, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_index))
+        .route("/posts/{slug}", get(show_post))
+        .route("/posts/{slug}/", get(redirect_to_post))
+}
+
+/// `?page=N` on listings.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The requested page number (1 when absent); anything but a positive whole
+    /// number is a 400.
+    pub fn number(&self) -> Result<u64, AppError> {
+        match self.page.as_deref() {
+            None | Some("") => Ok(1),
+            Some(raw) => raw
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| AppError::BadRequest("The page number must be a whole number from 1 up.".to_owned())),
+        }
+    }
+}
+
+async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> Result<Html<String>, AppError> {
+    let page = q.number()?;
+    let settings = store::settings::load(&app.store).await?;
+    let now = now();
+    let per_page = settings.posts_per_page;
+    let total = u64::try_from(store::posts::count_visible(&app.store, now).await?).unwrap_or(0);
+    let pages = total.div_ceil(u64::from(per_page)).max(1);
+    if page > pages {
+        return Err(AppError::NotFound);
+    }
+    let offset = (page - 1).saturating_mul(u64::from(per_page));
+    let posts = store::posts::visible_page(&app.store, now, per_page, offset).await?;
+    let path = if page == 1 { "/".to_owned() } else { format!("/?page={page}") };
+    let title = (page > 1).then(|| format!("Page {page}"));
+    let layout =
+        Layout::new(&settings, &app.config.base_url, &path, title.as_deref()).describe(settings.tagline.clone());
+    render(&IndexPage {
+        layout,
+        posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
+        pager: Pager::new("/", page, pages),
+    })
+}
+
+async fn show_post(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
+    let post = store::posts::visible_by_slug(&app.store, now(), &slug).await?.ok_or(AppError::NotFound)?;
+    let settings = store::settings::load(&app.store).await?;
+    let comments = store::comments::approved_for_post(&app.store, post.id).await?;
+    let layout = Layout::new(&settings, &app.config.base_url, &post_url(&post.slug), Some(&post.title))
+        .describe(post.excerpt.clone());
+    render(&PostPage::new(layout, &post, &comments, &settings))
+}
+
+async fn redirect_to_post(Path(slug): Path<String>) -> Response {
+    super::moved_permanently(&post_url(&slug))
+}

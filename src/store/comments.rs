@@ -1,0 +1,96 @@
+//! Comments: the approved thread a post page shows, and inserts.
+//!
+//! Public reads select into [`PublicComment`], which has no email field: an address
+//! cannot reach a public page because the type that renders it cannot hold one.
+
+use sqlx::FromRow;
+
+use super::{Result, Store};
+use crate::domain::thread::Threaded;
+
+/// A comment as readers see it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PublicComment {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub body_html: String,
+    pub created_at: i64,
+    /// Written by a user of the site (shown as the post's author).
+    pub by_author: bool,
+}
+
+impl Threaded for PublicComment {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn parent_id(&self) -> Option<i64> {
+        self.parent_id
+    }
+}
+
+/// A comment to insert, with every field the moderation pipeline decided.
+#[derive(Debug, Clone)]
+pub struct NewComment<'a> {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: &'a str,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: &'a str,
+    pub user_id: Option<i64>,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub status: &'a str,
+    pub rule: &'a str,
+    pub author_ip: &'a str,
+    pub user_agent: &'a str,
+    pub created_at: i64,
+}
+
+/// The approved comments of a post, oldest first.
+pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<PublicComment>> {
+    sqlx::query_as::<_, PublicComment>(
+        "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
+           user_id is not null as by_author \
+         from comments where post_id = $1 and status = 'approved' order by created_at, id",
+    )
+    .bind(post_id)
+    .fetch_all(store.reader())
+    .await
+}
+
+/// Inserts a comment inside an open transaction, returning its id.
+pub async fn insert_in(tx: &mut sqlx::SqliteConnection, c: &NewComment<'_>) -> Result<i64> {
+    sqlx::query_scalar(
+        "insert into comments (post_id, parent_id, kind, author_name, author_email, author_url, user_id, \
+           body, body_html, status, rule, author_ip, user_agent, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
+    )
+    .bind(c.post_id)
+    .bind(c.parent_id)
+    .bind(c.kind)
+    .bind(c.author_name)
+    .bind(c.author_email)
+    .bind(c.author_url)
+    .bind(c.user_id)
+    .bind(c.body)
+    .bind(c.body_html)
+    .bind(c.status)
+    .bind(c.rule)
+    .bind(c.author_ip)
+    .bind(c.user_agent)
+    .bind(c.created_at)
+    .fetch_one(tx)
+    .await
+}
+
+/// Inserts a comment, returning its id.
+pub async fn insert(store: &Store, c: &NewComment<'_>) -> Result<i64> {
+    let mut tx = store.begin_write().await?;
+    let id = insert_in(tx.conn(), c).await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,120 @@
+//! The store: the only code that speaks SQL. SQLite today, written portably
+//! (`$N` placeholders, integer times, text enumerations) for a PostgreSQL backend.
+//!
+//! SQLite runs in WAL mode with one writer connection and a pool of readers, so
+//! reads never wait for writes and writes never fight each other for the lock.
+
+pub mod comments;
+pub mod demo;
+pub mod posts;
+pub mod settings;
+pub mod site;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::{DatabaseConfig, Synchronous};
+
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Readers per CPU; SQLite readers are cheap and mostly wait on nothing.
+const READERS_PER_CPU: u32 = 2;
+const MIN_READERS: u32 = 4;
+
+/// Handle to the database: cheap to clone, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+/// A failure inside the store, kept opaque to handlers.
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+impl Store {
+    /// Opens (creating if missing) the database described by `config`.
+    pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
+        let synchronous = match config.synchronous {
+            Synchronous::Normal => SqliteSynchronous::Normal,
+            Synchronous::Full => SqliteSynchronous::Full,
+        };
+        let base = SqliteConnectOptions::from_str(&config.url)
+            .with_context(|| format!("reading database URL {}", config.url))?
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT)
+            .synchronous(synchronous)
+            .pragma("temp_store", "memory");
+
+        let writer_opts = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(BUSY_TIMEOUT * 2)
+            .connect_with(writer_opts)
+            .await
+            .with_context(|| format!("opening database {}", config.url))?;
+
+        let cpus = std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
+        let read = SqlitePoolOptions::new()
+            .max_connections((cpus * READERS_PER_CPU).max(MIN_READERS))
+            .acquire_timeout(BUSY_TIMEOUT * 2)
+            .connect_with(base.read_only(true))
+            .await
+            .with_context(|| format!("opening database {} for reading", config.url))?;
+        Ok(Self { read, write })
+    }
+
+    /// Closes both pools, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn is_healthy(&self) -> bool {
+        sqlx::query_scalar::<_, i64>("select 1").fetch_one(&self.read).await.is_ok()
+    }
+
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    /// Starts a write transaction. Every write goes through one, so that its commit
+    /// also bumps the site's data version (see [`WriteTx::commit`]).
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        // IMMEDIATE takes the write lock up front: with several processes on one file,
+        // a deferred transaction could fail to upgrade instead of waiting its turn.
+        let tx = self.write.begin_with("begin immediate").await?;
+        Ok(WriteTx { tx })
+    }
+}
+
+/// An open write transaction on the single writer connection.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+impl WriteTx {
+    /// The connection to run statements on.
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// Bumps the data version and commits. Returns once SQLite has the commit in
+    /// its write-ahead log: from then on a killed process cannot lose it.
+    pub async fn commit(mut self) -> Result<()> {
+        site::touch(&mut self.tx, crate::domain::now()).await?;
+        self.tx.commit().await
+    }
+}
+
+/// Brings the schema up to date and, on the very first start, records the
+/// initialisation and inserts the demo content (unless `demo` is false).
+pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
+    sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
+    demo::initialise_once(store, demo).await.context("initialising the database")?;
+    Ok(())
+}

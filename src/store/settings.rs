@@ -1,0 +1,25 @@
+//! Settings rows: name/value pairs read into [`Settings`].
+
+use super::{Result, Store};
+use crate::domain::settings::Settings;
+
+/// Reads every stored setting over the defaults.
+pub async fn load(store: &Store) -> Result<Settings> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select name, value from settings").fetch_all(store.reader()).await?;
+    Ok(Settings::from_pairs(rows.iter().map(|(n, v)| (n.as_str(), v.as_str()))))
+}
+
+/// Stores one setting value (the caller has validated it).
+pub async fn put(store: &Store, name: &str, value: &str) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "insert into settings (name, value) values ($1, $2) \
+         on conflict (name) do update set value = excluded.value",
+    )
+    .bind(name)
+    .bind(value)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await
+}

@@ -1,0 +1,198 @@
+//! The index and post pages.
+
+use askama::Template;
+
+use super::Layout;
+use crate::domain::datefmt;
+use crate::domain::settings::Settings;
+use crate::domain::thread;
+use crate::store::comments::PublicComment;
+use crate::store::posts::{PostSummary, PublicPost};
+
+/// `templates/posts/index.html`: a page of post summaries.
+#[derive(Template)]
+#[template(path = "posts/index.html")]
+pub struct IndexPage {
+    pub layout: Layout,
+    pub posts: Vec<SummaryView>,
+    pub pager: Pager,
+}
+
+/// One post in a listing.
+pub struct SummaryView {
+    pub url: String,
+    pub title: String,
+    pub date: String,
+    pub datetime: String,
+    pub excerpt: String,
+    pub comments_label: String,
+}
+
+impl SummaryView {
+    pub fn new(p: &PostSummary, settings: &Settings) -> Self {
+        let zone = settings.zone();
+        Self {
+            url: post_url(&p.slug),
+            title: p.title.clone(),
+            date: datefmt::format(p.published_at, &zone, &settings.date_format),
+            datetime: datefmt::rfc3339(p.published_at),
+            excerpt: p.excerpt.clone(),
+            comments_label: count_label(p.comment_count),
+        }
+    }
+}
+
+/// Previous/next links of a paginated listing.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    /// Newer entries (a lower page number).
+    pub newer: Option<String>,
+    /// Older entries.
+    pub older: Option<String>,
+}
+
+impl Pager {
+    /// Links for page `page` of `pages` under `base` (e.g. `/`), using `?page=N`.
+    pub fn new(base: &str, page: u64, pages: u64) -> Self {
+        let link = |n: u64| if n == 1 { base.to_owned() } else { format!("{base}?page={n}") };
+        Self { newer: (page > 1).then(|| link(page - 1)), older: (page < pages).then(|| link(page + 1)) }
+    }
+}
+
+/// `templates/posts/show.html`: a post with its comment thread.
+#[derive(Template)]
+#[template(path = "posts/show.html")]
+pub struct PostPage {
+    pub layout: Layout,
+    pub post: PostView,
+    pub comments_heading: String,
+    pub thread: Vec<ThreadEntry>,
+}
+
+/// A post's own content, ready to print.
+pub struct PostView {
+    pub id: i64,
+    pub title: String,
+    pub date: String,
+    pub datetime: String,
+    /// Sanitised when stored.
+    pub body_html: String,
+}
+
+/// A comment in display order, with how to open and close its nesting.
+pub struct ThreadEntry {
+    pub comment: CommentView,
+    pub depth: usize,
+    pub has_children: bool,
+    pub closes: usize,
+}
+
+/// A comment, ready to print. Built from [`PublicComment`], so it has no email.
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub author_url: Option<String>,
+    pub by_author: bool,
+    pub kind_label: Option<&'static str>,
+    pub date: String,
+    pub datetime: String,
+    /// Sanitised when stored.
+    pub body_html: String,
+}
+
+impl CommentView {
+    pub fn new(c: &PublicComment, settings: &Settings, zone: &jiff::tz::TimeZone) -> Self {
+        let author = if c.author_name.trim().is_empty() { "Anonymous".to_owned() } else { c.author_name.clone() };
+        let date = format!(
+            "{} at {}",
+            datefmt::format(c.created_at, zone, &settings.date_format),
+            datefmt::format(c.created_at, zone, &settings.time_format)
+        );
+        Self {
+            id: c.id,
+            author,
+            author_url: (!c.author_url.is_empty()).then(|| c.author_url.clone()),
+            by_author: c.by_author,
+            kind_label: match c.kind.as_str() {
+                "pingback" => Some("Pingback"),
+                "trackback" => Some("Trackback"),
+                _ => None,
+            },
+            date,
+            datetime: datefmt::rfc3339(c.created_at),
+            body_html: c.body_html.clone(),
+        }
+    }
+}
+
+impl PostPage {
+    pub fn new(layout: Layout, post: &PublicPost, comments: &[PublicComment], settings: &Settings) -> Self {
+        let zone = settings.zone();
+        let depth = usize::try_from(settings.discussion.thread_depth).unwrap_or(1);
+        let thread = thread::build(comments, depth)
+            .into_iter()
+            .map(|item| ThreadEntry {
+                comment: CommentView::new(item.comment, settings, &zone),
+                depth: item.depth,
+                has_children: item.has_children,
+                closes: item.closes,
+            })
+            .collect();
+        Self {
+            layout,
+            post: PostView {
+                id: post.id,
+                title: post.title.clone(),
+                date: datefmt::format(post.published_at, &zone, &settings.date_format),
+                datetime: datefmt::rfc3339(post.published_at),
+                body_html: post.body_html.clone(),
+            },
+            comments_heading: comments_heading(comments.len(), &post.title),
+            thread,
+        }
+    }
+}
+
+/// The public URL path of a post.
+pub fn post_url(slug: &str) -> String {
+    format!("/posts/{slug}")
+}
+
+/// `N comments for “Title”`, as on the reference page.
+pub fn comments_heading(count: usize, title: &str) -> String {
+    match count {
+        0 => format!("No comments yet on “{title}”"),
+        1 => format!("1 comment for “{title}”"),
+        n => format!("{n} comments for “{title}”"),
+    }
+}
+
+/// `No comments`, `1 comment`, `N comments`.
+pub fn count_label(count: i64) -> String {
+    match count {
+        0 => "No comments".to_owned(),
+        1 => "1 comment".to_owned(),
+        n => format!("{n} comments"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_use_curly_quotes_and_plural_rules() {
+        assert_eq!(comments_heading(2, "Year"), "2 comments for “Year”");
+        assert_eq!(comments_heading(1, "Year"), "1 comment for “Year”");
+        assert_eq!(comments_heading(0, "Year"), "No comments yet on “Year”");
+    }
+
+    #[test]
+    fn pager_links_neighbouring_pages() {
+        let p = Pager::new("/", 2, 3);
+        assert_eq!(p.newer.as_deref(), Some("/"));
+        assert_eq!(p.older.as_deref(), Some("/?page=3"));
+        let p = Pager::new("/", 1, 1);
+        assert!(p.newer.is_none() && p.older.is_none());
+    }
+}
