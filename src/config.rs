@@ -1,9 +1,10 @@
 //! Typed configuration: every setting has a flag and a `HEWN_*` environment variable, read once.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
@@ -58,6 +59,19 @@ pub struct ServeArgs {
     /// (default: derived from the bind address).
     #[arg(long, env = "HEWN_BASE_URL")]
     pub base_url: Option<String>,
+
+    /// Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose
+    /// `X-Forwarded-For` names the real client. From any other peer it is ignored.
+    #[arg(long, env = "HEWN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// An IP address (a single host) or a CIDR range.
+fn parse_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is not an IP address or CIDR range"))
 }
 
 /// SQLite's `synchronous` pragma, as offered to operators.
@@ -77,6 +91,8 @@ pub struct Config {
     /// Without a trailing slash, e.g. `https://blog.example` or `http://127.0.0.1:3000`.
     pub base_url: String,
     pub demo: bool,
+    /// Peers trusted to report the client address in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Where the data lives and how it is written.
@@ -117,7 +133,13 @@ impl Config {
             Some(url) => normalise_base_url(url)?,
             None => derive_base_url(serve.bind),
         };
-        Ok(Self { database, bind: serve.bind, base_url, demo: !cli.no_demo })
+        Ok(Self {
+            database,
+            bind: serve.bind,
+            base_url,
+            demo: !cli.no_demo,
+            trusted_proxies: serve.trusted_proxies.clone(),
+        })
     }
 
     /// Replaces a base URL derived from a bind address after the real port is known
@@ -189,6 +211,16 @@ mod tests {
         let cli = Cli::try_parse_from(["hewn", "migrate", "--database-url", "y.db"])?;
         assert!(matches!(cli.command, Some(Command::Migrate)));
         assert_eq!(cli.database_url, "y.db");
+        Ok(())
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges() -> anyhow::Result<()> {
+        let cli = Cli::try_parse_from(["hewn", "serve", "--trusted-proxies", "10.0.0.0/8, ::1,192.168.1.5"])?;
+        let Some(Command::Serve(args)) = cli.command else { anyhow::bail!("expected serve") };
+        assert_eq!(args.trusted_proxies.len(), 3);
+        assert!(args.trusted_proxies[0].contains(&"10.1.2.3".parse::<IpAddr>()?));
+        assert!(Cli::try_parse_from(["hewn", "--trusted-proxies", "nope"]).is_err());
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ pub mod comment_text;
 pub mod datefmt;
 pub mod markdown;
 pub mod settings;
+pub mod slug;
 pub mod thread;
 
 pub use markdown::SafeHtml;
@@ -11,4 +12,29 @@ pub use markdown::SafeHtml;
 /// The current time as unix seconds (UTC), the one representation stored everywhere.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
+}
+
+/// A random token of `bytes` random bytes, hex-encoded: for session ids, CSRF
+/// tokens, setup links and secrets.
+pub fn random_token(bytes: usize) -> String {
+    use rand::RngExt;
+    use std::fmt::Write;
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(bytes * 2);
+    for _ in 0..bytes {
+        let b: u8 = rng.random();
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn random_tokens_are_hex_and_differ() {
+        let (a, b) = (super::random_token(32), super::random_token(32));
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
 }

@@ -1,7 +1,12 @@
 //! Extractors whose rejections become `AppError`, so bad input gets the site's error page.
 
-use axum::extract::FromRequestParts;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use ipnet::IpNet;
+
+use crate::app::AppState;
 use crate::error::AppError;
 
 /// `axum::extract::Query` with a readable 400 page on bad query strings.
@@ -13,3 +18,67 @@ pub struct Query<T>(pub T);
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct Path<T>(pub T);
+
+/// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy
+/// (`HEWN_TRUSTED_PROXIES`), the nearest untrusted address in `X-Forwarded-For`.
+/// A forwarding header from any other peer is ignored, so clients cannot spoof it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(addr)| addr.ip());
+        let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+        Ok(ClientIp(client_ip(peer, forwarded, &state.config.trusted_proxies)))
+    }
+}
+
+/// Resolves the client address from the peer and its `X-Forwarded-For` values.
+pub fn client_ip<'a>(peer: IpAddr, forwarded_for: impl Iterator<Item = &'a str>, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(&canonical(*ip)));
+    if !is_trusted(&peer) {
+        return canonical(peer);
+    }
+    let hops: Vec<IpAddr> = forwarded_for
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse::<IpAddr>().ok())
+        .map(canonical)
+        .collect();
+    // Walk from the proxy towards the client; the first address not ours is the client.
+    hops.iter().rev().find(|ip| !is_trusted(ip)).or_else(|| hops.first()).copied().unwrap_or(canonical(peer))
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:1.2.3.4`) as plain IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap_or_default()];
+        let xff = ["203.0.113.7, 10.0.0.2"];
+        assert_eq!(client_ip(ip("10.0.0.1"), xff.into_iter(), &trusted), ip("203.0.113.7"));
+        assert_eq!(client_ip(ip("198.51.100.1"), xff.into_iter(), &trusted), ip("198.51.100.1"));
+        // A client cannot push its own guess past the proxy: the rightmost untrusted hop wins.
+        let spoofed = ["1.1.1.1, 203.0.113.7"];
+        assert_eq!(client_ip(ip("10.0.0.1"), spoofed.into_iter(), &trusted), ip("203.0.113.7"));
+        assert_eq!(client_ip(ip("10.0.0.1"), [].into_iter(), &trusted), ip("10.0.0.1"));
+        assert_eq!(client_ip(ip("::ffff:192.0.2.1"), [].into_iter(), &[]), ip("192.0.2.1"));
+    }
+}

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod posts;
 pub mod settings;
 pub mod site;
+pub mod tags;
 
 use std::str::FromStr;
 use std::time::Duration;

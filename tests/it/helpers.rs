@@ -34,6 +34,8 @@ pub struct Spawn {
     pub no_demo: bool,
     /// Routes mounted beside the site's own.
     pub extra: Option<Router<AppState>>,
+    /// `HEWN_TRUSTED_PROXIES`.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -56,7 +58,13 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let base = format!("http://{addr}");
-    let config = Config { database, bind: addr, base_url: base.clone(), demo: !opts.no_demo };
+    let config = Config {
+        database,
+        bind: addr,
+        base_url: base.clone(),
+        demo: !opts.no_demo,
+        trusted_proxies: opts.trusted_proxies,
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {
         let _ = rx.await;

@@ -403,3 +403,17 @@ async fn the_database_is_a_plain_sqlite_file_in_wal_mode() {
     assert!(std::fs::read(&path).unwrap().starts_with(b"SQLite format 3\0"));
     assert_eq!((mode.as_str(), check.as_str(), posts), ("wal", "ok", 1));
 }
+
+#[tokio::test]
+async fn tags_attach_to_posts_and_collapse_duplicates() {
+    let app = spawn_app().await;
+    let post_id = demo_post_id(&app).await;
+
+    hewn::store::tags::set_for_post(&app.store, post_id, &["Soviet History", "soviet history", "Labour", "  ", "!!"])
+        .await
+        .unwrap();
+    let tags = hewn::store::tags::for_post(&app.store, post_id).await.unwrap();
+
+    let names: Vec<(&str, &str)> = tags.iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
+    assert_eq!(names, [("labour", "Labour"), ("soviet-history", "Soviet History")]);
+}
