@@ -1,8 +1,10 @@
 //! Domain logic with no I/O: validated values, rendering of user text, dates, threads.
 
+pub mod archive;
 pub mod comment_text;
 pub mod datefmt;
 pub mod markdown;
+pub mod search;
 pub mod settings;
 pub mod slug;
 pub mod thread;

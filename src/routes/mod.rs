@@ -1,8 +1,12 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
+pub mod archive;
+pub mod crawlers;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod posts;
+pub mod search;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,6 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(posts::router())
         .merge(health::router())
+        .merge(feeds::router())
+        .merge(archive::router())
+        .merge(search::router())
+        .merge(crawlers::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

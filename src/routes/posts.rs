@@ -28,6 +28,11 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// A page parameter read by hand (from a query parsed as name/value pairs).
+    pub fn from_raw(page: Option<&str>) -> Self {
+        Self { page: page.map(str::to_owned) }
+    }
+
     /// The requested page number (1 when absent); anything but a positive whole
     /// number is a 400.
     pub fn number(&self) -> Result<u64, AppError> {
@@ -71,7 +76,10 @@ async fn show_post(State(app): State<AppState>, Path(slug): Path<String>) -> Res
     let comments = store::comments::approved_for_post(&app.store, post.id).await?;
     let layout = Layout::new(&settings, &app.config.base_url, &post_url(&post.slug), Some(&post.title))
         .describe(post.excerpt.clone());
-    render(&PostPage::new(layout, &post, &comments, &settings))
+    let (layout, footer) = super::archive::post_extras(&app, layout, &post, comments.len(), &settings).await?;
+    let mut page = PostPage::new(layout, &post, &comments, &settings);
+    page.footer = footer;
+    render(&page)
 }
 
 async fn redirect_to_post(Path(slug): Path<String>) -> Response {

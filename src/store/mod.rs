@@ -4,9 +4,13 @@
 //! SQLite runs in WAL mode with one writer connection and a pool of readers, so
 //! reads never wait for writes and writes never fight each other for the lock.
 
+pub mod archive;
 pub mod comments;
 pub mod demo;
+pub mod feeds;
+pub mod freshness;
 pub mod posts;
+pub mod search;
 pub mod settings;
 pub mod site;
 pub mod tags;

@@ -1,8 +1,12 @@
 //! Page types: one askama struct per template, built from store rows and settings.
 //! Views do no I/O.
 
+pub mod archive;
 pub mod errors;
+pub mod feeds;
+pub mod meta;
 pub mod posts;
+pub mod search;
 
 use askama::Template;
 use axum::response::Html;
@@ -25,12 +29,15 @@ pub struct Layout {
     pub canonical: String,
     pub stylesheet: String,
     pub favicon: String,
+    /// Feeds, link previews, JSON-LD and the search box (see `views::meta`).
+    pub meta: meta::Meta,
 }
 
 impl Layout {
     /// A layout for the page at `path` (beginning with `/`), titled `title`
     /// (the site title alone when `None`).
     pub fn new(settings: &Settings, base_url: &str, path: &str, title: Option<&str>) -> Self {
+        let meta = meta::Meta::new(settings, base_url, title);
         let title = match title {
             Some(t) if !t.is_empty() => format!("{t} – {}", settings.site_title),
             _ if settings.tagline.is_empty() => settings.site_title.clone(),
@@ -41,10 +48,12 @@ impl Layout {
             tagline: settings.tagline.clone(),
             lang: settings.language.clone(),
             title,
-            description: String::new(),
+            // Every page has a description; pages with their own replace the tagline.
+            description: settings.tagline.clone(),
             canonical: format!("{base_url}{path}"),
             stylesheet: assets::url("style.css"),
             favicon: assets::url("favicon.svg"),
+            meta,
         }
     }
 

@@ -67,6 +67,8 @@ pub struct PostPage {
     pub post: PostView,
     pub comments_heading: String,
     pub thread: Vec<ThreadEntry>,
+    /// Tags and previous/next links (see `views::archive`).
+    pub footer: super::archive::PostFooter,
 }
 
 /// A post's own content, ready to print.
@@ -149,6 +151,7 @@ impl PostPage {
             },
             comments_heading: comments_heading(comments.len(), &post.title),
             thread,
+            footer: super::archive::PostFooter::default(),
         }
     }
 }

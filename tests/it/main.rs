@@ -3,6 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod browser;
+mod conditional;
+mod corpus;
+mod crawlers;
+mod feeds;
 mod helpers;
 mod reading;
+mod search;
+mod validity;
