@@ -7,8 +7,10 @@
 //! the content does (a newly approved comment, a scheduled post coming due), and a
 //! 304 only ever tells a client that the copy it holds is byte-for-byte what it would
 //! get now. Responses marked `no-store` or `private`, or that set a cookie, carry a
-//! visitor's own data and are left alone. The pure functions here (`etag_for`,
-//! `http_date`, [`Conditions`]) are what an in-memory page cache would reuse.
+//! visitor's own data and are left alone, and so are downloads (any other content
+//! type, or `Content-Disposition`), which are never buffered. The pure functions
+//! here (`etag_for`, `http_date`, [`Conditions`]) are what an in-memory page cache
+//! would reuse.
 
 use std::hash::{Hash, Hasher};
 
@@ -100,9 +102,24 @@ fn not_modified(from: &HeaderMap) -> Response<Body> {
     response
 }
 
-/// True when a response may get shared validators: it is not marked as a visitor's
-/// own (`no-store`, `private`), sets no cookie and has no validator of its own.
+/// Content types of the documents hewn renders (pages, feeds, the sitemap,
+/// robots.txt): the only bodies the middleware buffers. Downloads and streams pass
+/// through untouched.
+const VALIDATED_TYPES: [&str; 5] =
+    ["text/html", "application/atom+xml", "application/rss+xml", "application/xml", "text/plain"];
+
+/// True when a response may get shared validators: a document hewn renders (not a
+/// download), not marked as a visitor's own (`no-store`, `private`), setting no
+/// cookie and without a validator of its own.
 pub fn is_shared_cacheable(headers: &HeaderMap) -> bool {
+    let rendered = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| VALIDATED_TYPES.iter().any(|v| t.trim().eq_ignore_ascii_case(v)));
+    if !rendered || headers.contains_key(header::CONTENT_DISPOSITION) {
+        return false;
+    }
     let personal = headers.get_all(header::CACHE_CONTROL).iter().any(|v| {
         v.to_str().map_or(true, |v| {
             v.split(',').any(|d| {
@@ -213,15 +230,32 @@ mod tests {
 
     #[test]
     fn personal_responses_get_no_shared_validators() {
-        let mut h = HeaderMap::new();
-        assert!(is_shared_cacheable(&h));
+        let page = || {
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            h
+        };
+        assert!(is_shared_cacheable(&page()));
+        let mut h = page();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
         assert!(!is_shared_cacheable(&h));
-        let mut h = HeaderMap::new();
+        let mut h = page();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private=\"set-cookie\""));
         assert!(!is_shared_cacheable(&h));
-        let mut h = HeaderMap::new();
+        let mut h = page();
         h.insert(header::SET_COOKIE, HeaderValue::from_static("a=b"));
         assert!(!is_shared_cacheable(&h));
+    }
+
+    #[test]
+    fn downloads_and_other_bodies_pass_through() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+        assert!(!is_shared_cacheable(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+        h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=export.xml"));
+        assert!(!is_shared_cacheable(&h));
+        assert!(!is_shared_cacheable(&HeaderMap::new()));
     }
 }
