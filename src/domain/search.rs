@@ -12,14 +12,18 @@ pub const MAX_QUERY_CHARS: usize = 200;
 pub const MAX_TERMS: usize = 12;
 /// Longest word kept; longer runs of letters are cut.
 const MAX_TERM_CHARS: usize = 64;
+/// Shortest word that also matches longer words it begins; shorter ones match
+/// whole words only (`of` should not find `often`, and one-letter prefixes would
+/// expand to half the index).
+const MIN_PREFIX_CHARS: usize = 3;
 /// Words of context a snippet shows.
 const SNIPPET_WORDS: usize = 40;
 /// Words a snippet shows before the first match.
 const SNIPPET_LEAD: usize = 10;
 
 /// A reader's query, understood the way web search boxes work: words must all appear
-/// (as words or word beginnings), `"quoted words"` must appear together, and a
-/// leading `-` excludes a word.
+/// (words of three letters or more also as the beginning of longer words),
+/// `"quoted words"` must appear together, and a leading `-` excludes a word.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
     /// Words that must appear (prefix match).
@@ -80,7 +84,8 @@ impl SearchQuery {
         if self.is_empty() {
             return None;
         }
-        let mut positive: Vec<String> = self.words.iter().map(|w| format!("{}*", quote(w))).collect();
+        let mut positive: Vec<String> =
+            self.words.iter().map(|w| if is_prefix(w) { format!("{}*", quote(w)) } else { quote(w) }).collect();
         positive.extend(self.phrases.iter().map(|p| quote(&p.join(" "))));
         let mut expr = format!("({})", positive.join(" "));
         for word in &self.excluded {
@@ -90,9 +95,11 @@ impl SearchQuery {
         Some(expr)
     }
 
-    /// Every word to highlight, folded for comparison.
-    fn highlight_terms(&self) -> Vec<String> {
-        self.words.iter().chain(self.phrases.iter().flatten()).map(|w| fold(w)).collect()
+    /// Every word to highlight, folded for comparison, and whether it matches as a
+    /// word beginning.
+    fn highlight_terms(&self) -> Vec<(String, bool)> {
+        let words = self.words.iter().map(|w| (fold(w), is_prefix(w)));
+        words.chain(self.phrases.iter().flatten().map(|w| (fold(w), false))).collect()
     }
 
     /// The query as it would be typed again (for the search box and page titles).
@@ -118,6 +125,11 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.chars().take(MAX_TERM_CHARS).collect::<String>().to_lowercase())
+}
+
+/// True when `word` matches longer words it begins.
+fn is_prefix(word: &str) -> bool {
+    word.chars().count() >= MIN_PREFIX_CHARS
 }
 
 /// An FTS5 string literal: double quotes around, inner double quotes doubled.
@@ -166,7 +178,7 @@ pub fn highlight(text: &str, query: &SearchQuery) -> SafeHtml {
 
 /// Appends `text` escaped, marking each word (run of letters and digits) that
 /// starts with one of `terms`.
-fn push_highlighted(out: &mut String, text: &str, terms: &[String]) {
+fn push_highlighted(out: &mut String, text: &str, terms: &[(String, bool)]) {
     let mut rest = text;
     while !rest.is_empty() {
         let is_word = rest.chars().next().is_some_and(char::is_alphanumeric);
@@ -188,10 +200,11 @@ fn words_of(token: &str) -> impl Iterator<Item = &str> {
     token.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
-/// True when `word` begins with one of the (folded) `terms`.
-fn matches_any(word: &str, terms: &[String]) -> bool {
+/// True when `word` is one of the (folded) `terms`, or begins with a prefix term.
+fn matches_any(word: &str, terms: &[(String, bool)]) -> bool {
     let folded = fold(word);
-    !folded.is_empty() && terms.iter().any(|t| folded.starts_with(t.as_str()))
+    !folded.is_empty()
+        && terms.iter().any(|(t, prefix)| if *prefix { folded.starts_with(t.as_str()) } else { folded == *t })
 }
 
 /// Appends `text` with the HTML special characters escaped.
@@ -219,13 +232,13 @@ mod tests {
     #[test]
     fn words_become_quoted_prefix_terms() {
         assert_eq!(fts("Coal miner").as_deref(), Some(r#"("coal"* "miner"*)"#));
-        assert_eq!(fts("coal-miner's").as_deref(), Some(r#"("coal"* "miner"* "s"*)"#));
+        assert_eq!(fts("coal-miner's").as_deref(), Some(r#"("coal"* "miner"* "s")"#));
     }
 
     #[test]
     fn operators_and_syntax_are_plain_text() {
-        assert_eq!(fts("a OR b NOT c").as_deref(), Some(r#"("a"* "or"* "b"* "not"* "c"*)"#));
-        assert_eq!(fts("title:(x* AND ^y) NEAR(z)").as_deref(), Some(r#"("title"* "x"* "and"* "y"* "near"* "z"*)"#));
+        assert_eq!(fts("a OR b NOT c").as_deref(), Some(r#"("a" "or" "b" "not"* "c")"#));
+        assert_eq!(fts("title:(x* AND ^y) NEAR(z)").as_deref(), Some(r#"("title"* "x" "and"* "y" "near"* "z")"#));
         assert_eq!(fts("((((").as_deref(), None);
         assert_eq!(fts("   ").as_deref(), None);
         assert_eq!(fts("\"").as_deref(), None);
@@ -235,9 +248,9 @@ mod tests {
     #[test]
     fn quotes_make_phrases_and_unbalanced_quotes_are_words() {
         assert_eq!(fts(r#""year of the" coal"#).as_deref(), Some(r#"("coal"* "year of the")"#));
-        assert_eq!(fts(r#"coal "year of"#).as_deref(), Some(r#"("coal"* "year"* "of"*)"#));
+        assert_eq!(fts(r#"coal "year of"#).as_deref(), Some(r#"("coal"* "year"* "of")"#));
         assert_eq!(fts(r#""one""#).as_deref(), Some(r#"("one")"#), "a quoted word matches exactly");
-        assert_eq!(fts("a a b a").as_deref(), Some(r#"("a"* "b"*)"#));
+        assert_eq!(fts("a a b a").as_deref(), Some(r#"("a" "b")"#));
     }
 
     #[test]
@@ -275,5 +288,7 @@ mod tests {
         assert_eq!(highlight("Un Café.", &q).as_str(), "Un <mark>Café</mark>.");
         let none = snippet("nothing here", &SearchQuery::parse("zzz"));
         assert_eq!(none.as_str(), "nothing here");
+        let short = SearchQuery::parse("of");
+        assert_eq!(highlight("Often, of course", &short).as_str(), "Often, <mark>of</mark> course");
     }
 }
