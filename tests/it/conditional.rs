@@ -175,3 +175,31 @@ async fn unreadable_conditional_headers_are_ignored() {
     assert_eq!(status_with(&app, "/", "if-modified-since", "not a date").await, 200);
     assert_eq!(status_with(&app, "/", "if-none-match", "garbage").await, 200);
 }
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_browser_revisiting_a_page_gets_a_304() {
+    let b = crate::browser::Browser::start((1024, 768)).await;
+    let sizes = "const n = performance.getEntriesByType('navigation')[0]; \
+                 return [n.transferSize, n.encodedBodySize];";
+
+    b.client.goto(&b.url(DEMO)).await.unwrap();
+    b.wait_for("#comments-title").await;
+    let first = b.client.execute(sizes, vec![]).await.unwrap();
+    b.client.goto(&b.url("/tags")).await.unwrap();
+    b.wait_for("#site-title").await;
+    b.client.goto(&b.url(DEMO)).await.unwrap();
+    b.wait_for("#comments-title").await;
+    let again = b.client.execute(sizes, vec![]).await.unwrap();
+    b.close().await;
+
+    // A 304 carries headers only: the body came from the browser's cache.
+    let [first_transfer, body] = serde_json::from_value::<[u64; 2]>(first).unwrap();
+    let [again_transfer, again_body] = serde_json::from_value::<[u64; 2]>(again).unwrap();
+    assert!(first_transfer > body, "the first visit downloads the page: {first_transfer} vs {body}");
+    assert_eq!(again_body, body);
+    assert!(
+        again_transfer > 0 && again_transfer < body,
+        "the revisit was revalidated, not downloaded: {again_transfer}"
+    );
+}
