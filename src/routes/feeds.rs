@@ -23,6 +23,24 @@ pub fn router() -> Router<AppState> {
         .route("/comments/feed.xml", get(comments_feed))
         .route("/posts/{slug}/comments.xml", get(post_comments_feed))
         .route("/tags/{slug}/feed.xml", get(tag_feed))
+        .merge(wordpress_feed_addresses())
+}
+
+/// WordPress's feed addresses, answered with a permanent redirect so that readers
+/// subscribed before a move from WordPress keep receiving posts.
+fn wordpress_feed_addresses() -> Router<AppState> {
+    let to = |path: &'static str| get(move || async move { super::moved_permanently(path) });
+    let mut router = Router::new();
+    for (from, target) in [
+        ("/feed", "/feed.xml"),
+        ("/feed/atom", "/feed.xml"),
+        ("/feed/rss2", "/rss.xml"),
+        ("/feed/rss", "/rss.xml"),
+        ("/comments/feed", "/comments/feed.xml"),
+    ] {
+        router = router.route(from, to(target)).route(&format!("{from}/"), to(target));
+    }
+    router
 }
 
 /// An XML document answered with its content type.

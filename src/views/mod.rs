@@ -49,7 +49,11 @@ impl Layout {
             lang: settings.language.clone(),
             title,
             // Every page has a description; pages with their own replace the tagline.
-            description: settings.tagline.clone(),
+            description: if settings.tagline.is_empty() {
+                settings.site_title.clone()
+            } else {
+                settings.tagline.clone()
+            },
             canonical: format!("{base_url}{path}"),
             stylesheet: assets::url("style.css"),
             favicon: assets::url("favicon.svg"),
@@ -57,9 +61,12 @@ impl Layout {
         }
     }
 
-    /// Sets the meta description.
+    /// Sets the meta description (an empty one keeps the site's default).
     pub fn describe(mut self, description: impl Into<String>) -> Self {
-        self.description = description.into();
+        let description = description.into();
+        if !description.trim().is_empty() {
+            self.description = description;
+        }
         self
     }
 }

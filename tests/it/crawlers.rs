@@ -244,3 +244,15 @@ async fn the_json_ld_block_raises_no_content_security_policy_error_in_chromium()
     assert_eq!(ld, serde_json::json!(2));
     assert!(after.as_array().is_some_and(|a| !a.is_empty()), "the probe saw nothing: {after}");
 }
+
+#[tokio::test]
+async fn pages_without_a_tagline_still_have_a_description() {
+    let app = spawn_app().await;
+    settings::put(&app.store, "tagline", "").await.unwrap();
+    settings::put(&app.store, "site_title", "Coal Notes").await.unwrap();
+
+    for path in ["/", "/missing"] {
+        let (_, body) = app.get_text(path).await;
+        assert_eq!(meta(&html(&body), "name", "description").as_deref(), Some("Coal Notes"), "{path}");
+    }
+}

@@ -246,3 +246,21 @@ async fn control_characters_in_content_never_break_the_xml() {
         assert!(body.contains("Bell and formfeed"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn wordpress_feed_addresses_redirect_to_the_feeds() {
+    let app = spawn_app().await;
+
+    for (from, to) in [
+        ("/feed", "/feed.xml"),
+        ("/feed/", "/feed.xml"),
+        ("/feed/atom/", "/feed.xml"),
+        ("/feed/rss2/", "/rss.xml"),
+        ("/feed/rss", "/rss.xml"),
+        ("/comments/feed/", "/comments/feed.xml"),
+    ] {
+        let r = app.get(from).await;
+        assert_eq!(r.status(), 301, "{from}");
+        assert_eq!(r.headers()["location"], to, "{from}");
+    }
+}
