@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::domain::now;
 use crate::error::AppError;
 use crate::store;
-use crate::views::feeds::{SITEMAP_LIMIT, Sitemap, robots_txt};
+use crate::views::crawlers::{SITEMAP_LIMIT, Sitemap, robots_txt};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/robots.txt", get(robots)).route("/sitemap.xml", get(sitemap))

@@ -1,5 +1,5 @@
-//! Atom and RSS feeds, the sitemap and robots.txt: askama XML templates (escaped
-//! like HTML, with numeric character references) fed by the structs here.
+//! Atom and RSS feeds: askama XML templates (escaped like HTML, with numeric
+//! character references) fed by the structs here.
 //!
 //! Entry ids never change: an imported post keeps its WordPress GUID, and every
 //! other entry gets a `tag:` URI (RFC 4151) from the site's host, the day the row was
@@ -10,11 +10,11 @@ use std::borrow::Cow;
 use askama::Template;
 use jiff::tz::TimeZone;
 
-use super::meta::{entry_url, tag_url};
+use super::meta::entry_url;
 use super::posts::post_url;
 use crate::domain::datefmt;
 use crate::domain::settings::Settings;
-use crate::store::feeds::{FeedComment, FeedPost, FeedTag, SitemapPost, SitemapTag};
+use crate::store::feeds::{FeedComment, FeedPost, FeedTag};
 
 /// A feed of posts, rendered as Atom or RSS.
 pub struct PostFeed {
@@ -217,46 +217,6 @@ impl CommentFeed {
             entries,
         }
     }
-}
-
-/// `templates/feeds/sitemap.xml`.
-#[derive(Template)]
-#[template(path = "feeds/sitemap.xml")]
-pub struct Sitemap {
-    pub urls: Vec<SitemapUrl>,
-}
-
-/// One `<url>` of the sitemap.
-pub struct SitemapUrl {
-    pub loc: String,
-    pub lastmod: Option<String>,
-}
-
-/// The most URLs one sitemap file may list (sitemaps.org).
-pub const SITEMAP_LIMIT: u32 = 50_000;
-
-impl Sitemap {
-    pub fn new(base_url: &str, posts: &[SitemapPost], tags: &[SitemapTag]) -> Self {
-        let newest = posts.iter().map(|p| p.updated_at.max(p.published_at)).max();
-        let mut urls = vec![SitemapUrl { loc: format!("{base_url}/"), lastmod: newest.map(datefmt::rfc3339) }];
-        urls.extend(posts.iter().map(|p| {
-            let lastmod = p.updated_at.max(p.published_at).max(p.last_comment_at.unwrap_or(0));
-            SitemapUrl {
-                loc: format!("{base_url}{}", xml_text(&entry_url(&p.kind, &p.slug))),
-                lastmod: Some(datefmt::rfc3339(lastmod)),
-            }
-        }));
-        urls.extend(tags.iter().map(|t| SitemapUrl {
-            loc: format!("{base_url}{}", tag_url(&t.slug)),
-            lastmod: Some(datefmt::rfc3339(t.last_updated_at.max(t.last_published_at))),
-        }));
-        Self { urls }
-    }
-}
-
-/// robots.txt: everything but the admin panel, and where the sitemap is.
-pub fn robots_txt(base_url: &str) -> String {
-    format!("User-agent: *\nDisallow: /admin\n\nSitemap: {base_url}/sitemap.xml\n")
 }
 
 /// The `tag:` URI authority of a base URL: its host, without scheme, port or path.

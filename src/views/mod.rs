@@ -2,6 +2,7 @@
 //! Views do no I/O.
 
 pub mod archive;
+pub mod crawlers;
 pub mod errors;
 pub mod feeds;
 pub mod meta;
