@@ -1,8 +1,13 @@
 //! Domain logic with no I/O: validated values, rendering of user text, dates, threads.
 
+pub mod accounts;
 pub mod comment_text;
 pub mod datefmt;
+pub mod editor;
 pub mod markdown;
+pub mod moderation;
+pub mod password;
+pub mod secret;
 pub mod settings;
 pub mod slug;
 pub mod thread;

@@ -1,7 +1,9 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
+pub mod admin;
 pub mod extract;
 pub mod health;
+pub mod pages;
 pub mod posts;
 
 use axum::Router;
@@ -17,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(posts::router())
         .merge(health::router())
+        .merge(pages::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

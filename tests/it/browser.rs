@@ -78,6 +78,11 @@ impl Browser {
         format!("{}{path}", self.server.base)
     }
 
+    /// The server's database file.
+    pub fn db_path(&self) -> PathBuf {
+        self._dir.path().join("hewn.db")
+    }
+
     /// Waits for an element, as a person waits for a page to load.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap()
