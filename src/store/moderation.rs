@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, comments};
-use crate::domain::moderation::{Action, ValidComment, add_to_list};
+use crate::domain::queue::{Action, ValidComment, add_to_list};
 
 /// The setting that holds the block list (one entry per line).
 const BLOCK_LIST_SETTING: &str = "comment_block_words";

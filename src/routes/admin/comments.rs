@@ -10,7 +10,7 @@ use super::auth::NoticeQuery;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::editor::FieldErrors;
-use crate::domain::moderation::{self, Action, CommentForm, STATUSES, status_label};
+use crate::domain::queue::{self as rules, Action, CommentForm, STATUSES, status_label};
 use crate::domain::{comment_text, now};
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Path, Query};
@@ -271,7 +271,7 @@ pub async fn update_comment(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let comment = queue::by_id(&app.store, id).await?.ok_or(AppError::NotFound)?;
-    match moderation::validate_comment(&form) {
+    match rules::validate_comment(&form) {
         Ok(valid) => {
             let body_html = comment_text::render(&valid.body);
             queue::update(&app.store, id, &valid, body_html.as_str()).await?;
@@ -313,7 +313,7 @@ pub async fn reply_comment(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let comment = queue::by_id(&app.store, id).await?.ok_or(AppError::NotFound)?;
-    let body = match moderation::validate_reply(&form.reply) {
+    let body = match rules::validate_reply(&form.reply) {
         Ok(body) => body,
         Err(message) => {
             let layout = layout(&app, &admin, "Edit comment", "comments").await?;

@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::{AdminLayout, Paging, Tab, date_time};
 use crate::domain::editor::FieldErrors;
-use crate::domain::moderation::{Action, CommentForm, rule_label, status_label};
+use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
 use crate::store::moderation::AdminComment;
 

@@ -9,7 +9,7 @@ pub mod settings;
 
 use crate::assets;
 use crate::domain::datefmt;
-use crate::domain::moderation::Action;
+use crate::domain::queue::Action;
 use crate::domain::settings::Settings;
 use crate::store::sessions::Session;
 

@@ -1,5 +1,6 @@
-//! Moderation: the actions an admin takes on comments, what each does to a comment's
-//! status, readable names for the pipeline's rules, and the comment edit form's rules.
+//! The moderation queue's rules: the actions an admin takes on comments, what each
+//! does to a comment's status, readable names for the pipeline's rules, and the
+//! comment edit form's rules.
 
 use super::accounts;
 use super::editor::FieldErrors;
