@@ -6,6 +6,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+use crate::domain::signing::Secret;
+
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
 /// The default listening address.
@@ -64,6 +66,11 @@ pub struct ServeArgs {
     /// `X-Forwarded-For` names the real client. From any other peer it is ignored.
     #[arg(long, env = "HEWN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpNet>,
+
+    /// Secret for signed links and cookies, at least 32 characters (default: one
+    /// generated on first start and kept in the database, shared by every instance).
+    #[arg(long, env = "HEWN_SECRET", hide_env_values = true, value_parser = Secret::parse)]
+    pub secret: Option<Secret>,
 }
 
 /// An IP address (a single host) or a CIDR range.
@@ -93,6 +100,8 @@ pub struct Config {
     pub demo: bool,
     /// Peers trusted to report the client address in `X-Forwarded-For`.
     pub trusted_proxies: Vec<IpNet>,
+    /// The operator's signing secret; `None` uses the one kept in the database.
+    pub secret: Option<Secret>,
 }
 
 /// Where the data lives and how it is written.
@@ -139,6 +148,7 @@ impl Config {
             base_url,
             demo: !cli.no_demo,
             trusted_proxies: serve.trusted_proxies.clone(),
+            secret: serve.secret.clone(),
         })
     }
 
