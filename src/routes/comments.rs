@@ -284,7 +284,7 @@ fn is_open(post: &PublicPost, settings: &Settings, now: i64) -> bool {
 async fn reply_target(app: &AppState, post: &PublicPost, id: i64) -> Result<Option<ReplyTarget>, AppError> {
     let parent = submissions::parent(&app.store, id).await?;
     Ok(parent
-        .filter(|p| p.accepts_replies_on(post.id) && p.kind == "comment")
+        .filter(|p| p.accepts_replies_on(post.id))
         .map(|p| ReplyTarget { id: p.id, name: display_name(&p.author_name) }))
 }
 

@@ -154,7 +154,8 @@ impl PostPage {
         let mut shown: Vec<PublicComment> = comments.iter().chain(own).cloned().collect();
         shown.sort_by_key(|c| (c.created_at, c.id));
         let held: Vec<i64> = own.iter().map(|c| c.id).collect();
-        let replies_open = respond.shown && respond.open;
+        // A depth of 1 turns threading off, and with it the Reply links.
+        let replies_open = respond.shown && respond.open && depth > 1;
         let thread = thread::build(&shown, depth)
             .into_iter()
             .map(|item| {

@@ -258,3 +258,15 @@ async fn comment_text_keeps_paragraphs_links_and_shows_html_as_text() {
     assert!(inner.contains("&lt;b&gt;not bold&lt;/b&gt;"), "{inner}");
     assert!(inner.contains("<code>code</code>") && inner.contains("<blockquote>"), "{inner}");
 }
+
+#[tokio::test]
+async fn with_threading_off_comments_have_no_reply_links() {
+    let app = spawn_app().await;
+    settings::put(&app.store, "comment_thread_depth", "1").await.unwrap();
+
+    let (_, body) = app.get_text(DEMO).await;
+
+    let doc = html(&body);
+    assert_eq!(count(&doc, "[data-test=reply-link]"), 0);
+    assert_eq!(count(&doc, "#commentform"), 1, "comments stay open");
+}
