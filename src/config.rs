@@ -69,8 +69,14 @@ pub struct ServeArgs {
 
     /// Secret for signed links and cookies, at least 32 characters (default: one
     /// generated on first start and kept in the database, shared by every instance).
-    #[arg(long, env = "HEWN_SECRET", hide_env_values = true, value_parser = Secret::parse)]
+    #[arg(long, env = "HEWN_SECRET", hide_env_values = true, value_parser = parse_secret)]
     pub secret: Option<Secret>,
+}
+
+/// A secret as given; its length is checked in [`Config::from_cli`], whose error
+/// does not quote it.
+fn parse_secret(raw: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::operator(raw))
 }
 
 /// An IP address (a single host) or a CIDR range.
@@ -138,6 +144,9 @@ impl Config {
     /// Builds the server configuration from the parsed command line.
     pub fn from_cli(cli: &Cli, serve: &ServeArgs) -> anyhow::Result<Self> {
         let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+        if let Some(secret) = &serve.secret {
+            secret.check_length().map_err(anyhow::Error::msg)?;
+        }
         let base_url = match &serve.base_url {
             Some(url) => normalise_base_url(url)?,
             None => derive_base_url(serve.bind),

@@ -27,10 +27,26 @@ impl Secret {
 
     /// Parses an operator-given secret (`HEWN_SECRET`), which must be long enough.
     pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.trim().chars().count() < MIN_SECRET_CHARS {
-            return Err(format!("the secret must be at least {MIN_SECRET_CHARS} characters long"));
+        let secret = Self::operator(raw);
+        secret.check_length()?;
+        Ok(secret)
+    }
+
+    /// Reads an operator-given secret without judging it (the command line parser
+    /// would quote a rejected value in its error; [`Secret::check_length`] does not).
+    pub fn operator(raw: &str) -> Self {
+        Self(raw.trim().as_bytes().to_vec())
+    }
+
+    /// Checks that an operator-given secret is long enough, without quoting it.
+    pub fn check_length(&self) -> Result<(), String> {
+        let chars = String::from_utf8_lossy(&self.0).chars().count();
+        if chars < MIN_SECRET_CHARS {
+            return Err(format!(
+                "the secret (HEWN_SECRET, --secret) must be at least {MIN_SECRET_CHARS} characters long"
+            ));
         }
-        Ok(Self(raw.trim().as_bytes().to_vec()))
+        Ok(())
     }
 
     fn mac(&self, purpose: &str, id: i64, expires: i64) -> HmacSha256 {

@@ -252,7 +252,9 @@ async fn a_short_secret_is_refused_and_help_never_prints_it() {
         .unwrap();
 
     assert!(!short.status.success());
-    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 32 characters"));
+    let refusal = String::from_utf8_lossy(&short.stderr);
+    assert!(refusal.contains("at least 32 characters"), "{refusal}");
+    assert!(!refusal.contains("too short"), "the refusal does not quote the secret: {refusal}");
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("HEWN_SECRET"), "{text}");
     assert!(!text.contains("nobody-may-see"), "{text}");
