@@ -7,8 +7,9 @@
 //!    agent → **spam**.
 //! 3. flood control: the same client commented less than `flood_seconds` ago → refused
 //!    with 429 and `Retry-After`; nothing is stored.
-//! 4. duplicate: the same post already has this text from the same email or name (not
-//!    counting trash) → refused with 409; nothing is stored.
+//! 4. duplicate (`duplicate_check`, on by default): the same post already has this text
+//!    from the same email or name (not counting trash) → refused with 409; nothing is
+//!    stored.
 //! 5. closed by age: the post is older than `close_after_days` → refused with 403.
 //! 6. `links`: the text has `max_links` links or more → **pending**;
 //!    `moderation-words`: a moderation-list word appears (same fields as the block list)
@@ -129,7 +130,7 @@ pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision 
     if let Some(retry_after) = flood_wait(rules.flood_seconds, facts.last_from_client, facts.now) {
         return Decision::Flood { retry_after };
     }
-    if facts.duplicate {
+    if rules.duplicate_check && facts.duplicate {
         return Decision::Duplicate;
     }
     if closed_by_age(rules, facts.post_published_at, facts.now) {

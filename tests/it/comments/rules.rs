@@ -188,6 +188,19 @@ async fn a_duplicate_comment_gets_409_and_nothing_is_stored() {
 }
 
 #[tokio::test]
+async fn duplicate_detection_can_be_turned_off() {
+    let app = spawn_app().await;
+    no_flood(&app).await;
+    settings::put(&app.store, "comment_duplicate_check", "0").await.unwrap();
+    post_form(&app, &app.client, &form("Twice on purpose.", "Ann", "ann@example.com")).await;
+
+    let again = post_form(&app, &app.client, &form("Twice on purpose.", "Ann", "ann@example.com")).await;
+
+    assert_eq!(again.status(), 303);
+    assert_eq!(rows(&app).await.iter().filter(|r| r.body == "Twice on purpose.").count(), 2);
+}
+
+#[tokio::test]
 async fn two_or_more_links_hold_a_comment_even_from_a_known_author() {
     let app = spawn_app().await;
     no_flood(&app).await;
