@@ -115,6 +115,7 @@ async fn a_server_killed_mid_stream_loses_no_acknowledged_comment() {
         conn.close().await.unwrap();
         drop(restarted);
 
+        eprintln!("round {round}: {} acknowledged in all, {} comments stored", acknowledged.len(), bodies.len());
         let missing: Vec<&String> = acknowledged.iter().filter(|t| !bodies.contains(*t)).collect();
         assert!(missing.is_empty(), "round {round}: acknowledged but lost: {missing:?}");
         assert_eq!(check, "ok", "round {round}");
