@@ -1,9 +1,13 @@
 //! Domain logic with no I/O: validated values, rendering of user text, dates, threads.
 
+pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
+pub mod form_body;
 pub mod markdown;
+pub mod moderation;
 pub mod settings;
+pub mod signing;
 pub mod slug;
 pub mod thread;
 

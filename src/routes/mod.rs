@@ -1,5 +1,7 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
+pub mod commenter;
+pub mod comments;
 pub mod extract;
 pub mod health;
 pub mod posts;
@@ -16,6 +18,7 @@ use crate::assets;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(posts::router())
+        .merge(comments::router())
         .merge(health::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))

@@ -7,8 +7,10 @@
 pub mod comments;
 pub mod demo;
 pub mod posts;
+pub mod secret;
 pub mod settings;
 pub mod site;
+pub mod submissions;
 pub mod tags;
 
 use std::str::FromStr;
@@ -117,5 +119,6 @@ impl WriteTx {
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
+    secret::ensure(store).await.context("creating the site secret")?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Page types: one askama struct per template, built from store rows and settings.
 //! Views do no I/O.
 
+pub mod comments;
 pub mod errors;
 pub mod posts;
 
