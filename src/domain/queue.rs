@@ -2,16 +2,11 @@
 //! does to a comment's status, readable names for the pipeline's rules, and the
 //! comment edit form's rules.
 
-use super::accounts;
+use super::comment_form::{self, MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, MAX_EMAIL_CHARS, MAX_URL_CHARS};
 use super::editor::FieldErrors;
 
 /// The statuses a comment can have.
 pub const STATUSES: [&str; 4] = ["pending", "approved", "spam", "trash"];
-
-/// WordPress's field limits for comments.
-pub const MAX_NAME_CHARS: usize = 245;
-pub const MAX_URL_CHARS: usize = 200;
-pub const MAX_TEXT_BYTES: usize = 65_525;
 
 /// Something the admin does to one or more comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,6 +130,7 @@ pub fn rule_label(rule: &str) -> String {
         "manual" => "Every comment needs approval".to_owned(),
         "first-comment" => "First comment from this author".to_owned(),
         "known-author" => "Previously approved author".to_owned(),
+        "open" => "No rule held it".to_owned(),
         "flood" => "Posted too soon after another".to_owned(),
         "duplicate" => "Duplicate comment".to_owned(),
         "closed" => "Comments were closed".to_owned(),
@@ -177,26 +173,38 @@ pub struct ValidComment {
     pub status: &'static str,
 }
 
-/// Validates an edited comment.
+/// Validates an edited comment with the public comment form's limits and rules
+/// (an admin may leave the name and email empty, as imported comments have them).
 pub fn validate_comment(form: &CommentForm) -> Result<ValidComment, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let author_name = form.author_name.trim().to_owned();
-    if author_name.chars().count() > MAX_NAME_CHARS {
-        errors.add("author_name", format!("A name has at most {MAX_NAME_CHARS} characters."));
+    let author_name = comment_form::clean(&form.author_name);
+    if author_name.chars().count() > MAX_AUTHOR_CHARS {
+        errors.add("author_name", format!("A name has at most {MAX_AUTHOR_CHARS} characters."));
+    } else if author_name.chars().any(char::is_control) {
+        errors.add("author_name", "A name cannot contain control characters.");
     }
-    let author_email = accounts::email(&form.author_email).unwrap_or_else(|e| {
-        errors.add("author_email", e);
-        String::new()
-    });
-    let author_url = website(&form.author_url).unwrap_or_else(|e| {
-        errors.add("author_url", e);
-        String::new()
-    });
-    let body = form.body.trim().replace("\r\n", "\n");
+    let author_email = comment_form::clean(&form.author_email);
+    if author_email.chars().count() > MAX_EMAIL_CHARS {
+        errors.add("author_email", format!("An email address has at most {MAX_EMAIL_CHARS} characters."));
+    } else if !author_email.is_empty() && !comment_form::is_valid_email(&author_email) {
+        errors.add("author_email", "Enter an email address such as name@example.com.");
+    }
+    let author_url = match comment_form::normalise_url(&comment_form::clean(&form.author_url)) {
+        Ok(url) if url.chars().count() > MAX_URL_CHARS => {
+            errors.add("author_url", format!("A website address has at most {MAX_URL_CHARS} characters."));
+            String::new()
+        }
+        Ok(url) => url,
+        Err(e) => {
+            errors.add("author_url", e);
+            String::new()
+        }
+    };
+    let body = comment_form::clean(&form.body);
     if body.is_empty() {
         errors.add("body", "A comment needs some text.");
-    } else if body.len() > MAX_TEXT_BYTES {
-        errors.add("body", format!("A comment has at most {MAX_TEXT_BYTES} bytes."));
+    } else if body.len() > MAX_COMMENT_BYTES {
+        errors.add("body", format!("A comment has at most {MAX_COMMENT_BYTES} bytes."));
     }
     let status = STATUSES.into_iter().find(|s| *s == form.status).unwrap_or_else(|| {
         errors.add("status", "Choose pending, approved, spam or trash.");
@@ -211,33 +219,13 @@ pub fn validate_comment(form: &CommentForm) -> Result<ValidComment, FieldErrors>
 
 /// Validates the text of an admin's reply.
 pub fn validate_reply(text: &str) -> Result<String, String> {
-    let body = text.trim().replace("\r\n", "\n");
+    let body = comment_form::clean(text);
     if body.is_empty() {
         Err("Write a reply first.".to_owned())
-    } else if body.len() > MAX_TEXT_BYTES {
-        Err(format!("A reply has at most {MAX_TEXT_BYTES} bytes."))
+    } else if body.len() > MAX_COMMENT_BYTES {
+        Err(format!("A reply has at most {MAX_COMMENT_BYTES} bytes."))
     } else {
         Ok(body)
-    }
-}
-
-/// A website address: empty, or http(s) (a missing scheme means `http://`).
-fn website(raw: &str) -> Result<String, String> {
-    let url = raw.trim();
-    if url.is_empty() {
-        return Ok(String::new());
-    }
-    let url = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
-            if url.chars().count() > MAX_URL_CHARS {
-                Err(format!("A website address has at most {MAX_URL_CHARS} characters."))
-            } else {
-                Ok(url)
-            }
-        }
-        _ => Err("Enter a website address starting with http:// or https://.".to_owned()),
     }
 }
 
@@ -292,8 +280,11 @@ mod tests {
         assert!(!err.get("author_email").is_empty());
         assert_eq!(err.get("body"), "A comment needs some text.");
         assert_eq!(err.get("author_url"), "");
-        let ok = validate_comment(&CommentForm { author_email: "a@b.example".into(), body: "hi".into(), ..form });
+        let ok =
+            validate_comment(&CommentForm { author_email: "a@b.example".into(), body: "hi".into(), ..form.clone() });
         assert_eq!(ok.map(|c| c.author_url), Ok("http://example.org".to_owned()));
+        let script = validate_comment(&CommentForm { author_url: "javascript:alert(1)".into(), ..form });
+        assert!(!script.err().unwrap_or_default().get("author_url").is_empty());
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct NavLink {
 pub struct Discussion {
     /// Reject honeypot-filled submissions as spam.
     pub honeypot: bool,
+    /// Refuse a comment the post already has from the same email or name.
+    pub duplicate_check: bool,
     /// Words that send a comment to spam (one per line; matched in name, email, url, text, IP, user agent).
     pub block_words: String,
     /// Seconds a client must wait between comments; 0 turns flood control off.
@@ -79,6 +81,7 @@ impl Default for Discussion {
     fn default() -> Self {
         Self {
             honeypot: true,
+            duplicate_check: true,
             block_words: String::new(),
             flood_seconds: 15,
             close_after_days: 0,
@@ -129,6 +132,7 @@ impl Settings {
             "posts_per_page" => self.posts_per_page = number(value, 1, MAX_PER_PAGE)?,
             "feed_items" => self.feed_items = number(value, 1, MAX_PER_PAGE)?,
             "comment_honeypot" => d.honeypot = boolean(value)?,
+            "comment_duplicate_check" => d.duplicate_check = boolean(value)?,
             "comment_block_words" => d.block_words = value.to_owned(),
             "comment_flood_seconds" => d.flood_seconds = number(value, 0, 86_400)?,
             "comment_close_after_days" => d.close_after_days = number(value, 0, 100_000)?,

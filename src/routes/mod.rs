@@ -1,6 +1,8 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
 pub mod admin;
+pub mod commenter;
+pub mod comments;
 pub mod extract;
 pub mod health;
 pub mod pages;
@@ -18,6 +20,7 @@ use crate::assets;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(posts::router())
+        .merge(comments::router())
         .merge(health::router())
         .merge(pages::router())
         .route("/static/{file}", get(assets::serve_static))

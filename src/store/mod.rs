@@ -10,9 +10,11 @@ pub mod editor;
 pub mod moderation;
 pub mod pages;
 pub mod posts;
+pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod site;
+pub mod submissions;
 pub mod tags;
 pub mod users;
 
@@ -129,5 +131,6 @@ impl WriteTx {
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
+    secret::ensure(store).await.context("creating the site secret")?;
     Ok(())
 }

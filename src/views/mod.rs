@@ -2,6 +2,7 @@
 //! Views do no I/O.
 
 pub mod admin;
+pub mod comments;
 pub mod errors;
 pub mod pages;
 pub mod posts;

@@ -5,5 +5,6 @@
 
 mod admin;
 mod browser;
+mod comments;
 mod helpers;
 mod reading;

@@ -137,6 +137,12 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
                 Input::Number,
             ),
             spec(
+                "comment_duplicate_check",
+                "Refuse duplicate comments",
+                "A comment whose text the post already has from the same email or name is refused.",
+                Input::Checkbox,
+            ),
+            spec(
                 "comment_honeypot",
                 "Use a hidden honeypot field against bots",
                 "Comments that fill in a field people cannot see go to spam.",
@@ -212,6 +218,7 @@ pub fn current_value(settings: &Settings, name: &str) -> String {
         "comment_close_after_days" => d.close_after_days.to_string(),
         "comment_thread_depth" => d.thread_depth.to_string(),
         "comment_honeypot" => flag(d.honeypot),
+        "comment_duplicate_check" => flag(d.duplicate_check),
         _ => String::new(),
     }
 }
@@ -290,8 +297,27 @@ mod tests {
             "comment_flood_seconds",
             "comment_close_after_days",
             "comment_thread_depth",
+            "comment_honeypot",
+            "comment_duplicate_check",
         ] {
             assert!(names.contains(&rule), "{rule}");
+        }
+    }
+
+    #[test]
+    fn every_setting_the_site_knows_is_on_the_page() {
+        // The names `Settings::set` accepts, read from its source, so that a setting
+        // added there without a field here fails this test.
+        let source = include_str!("../../domain/settings.rs");
+        let set_fn = source.split("pub fn set(").nth(1).and_then(|s| s.split("\n    }\n").next()).unwrap_or("");
+        let known: Vec<&str> = set_fn
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"')?.split_once("\" =>").map(|(name, _)| name))
+            .collect();
+        let on_page: Vec<&str> = SECTIONS.iter().flat_map(|(_, s)| s.iter().map(|f| f.name)).collect();
+        assert!(known.len() >= 18, "{known:?}");
+        for name in known {
+            assert!(on_page.contains(&name), "{name} has no field on the settings page");
         }
     }
 
