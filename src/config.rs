@@ -48,6 +48,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Manage admin accounts: add one, reset a password, list them.
+    User(crate::accounts::UserArgs),
 }
 
 /// Flags of `hewn serve`.

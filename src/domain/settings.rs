@@ -19,6 +19,19 @@ pub struct Settings {
     /// How many entries a feed carries.
     pub feed_items: u32,
     pub discussion: Discussion,
+    /// CSS served at `/custom.css` and linked after the site's stylesheet.
+    pub custom_css: String,
+    /// The navigation's page links. Not a stored setting: the store fills it in
+    /// from the published pages when it loads the settings.
+    pub nav: Vec<NavLink>,
+}
+
+/// A link in the site navigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavLink {
+    pub title: String,
+    /// A path on this site, e.g. `/about`.
+    pub path: String,
 }
 
 /// The comment rules (see the comments module for the order they apply in).
@@ -58,6 +71,8 @@ impl Default for Settings {
             posts_per_page: 10,
             feed_items: 10,
             discussion: Discussion::default(),
+            custom_css: String::new(),
+            nav: Vec::new(),
         }
     }
 }
@@ -78,6 +93,9 @@ impl Default for Discussion {
         }
     }
 }
+
+/// Longest custom stylesheet accepted.
+pub const MAX_CUSTOM_CSS_CHARS: usize = 100_000;
 
 /// Upper bounds that keep a bad value from making pages huge or loops long.
 const MAX_PER_PAGE: u32 = 100;
@@ -123,6 +141,7 @@ impl Settings {
             "comment_manual_approval" => d.manual_approval = boolean(value)?,
             "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
             "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
+            "custom_css" => self.custom_css = css(value)?,
             _ => {}
         }
         Ok(())
@@ -140,6 +159,13 @@ fn text(value: &str, max: usize) -> Result<String, InvalidSetting> {
         return Err(InvalidSetting(format!("must be at most {max} characters")));
     }
     Ok(v.to_owned())
+}
+
+fn css(value: &str) -> Result<String, InvalidSetting> {
+    if value.chars().count() > MAX_CUSTOM_CSS_CHARS {
+        return Err(InvalidSetting(format!("must be at most {MAX_CUSTOM_CSS_CHARS} characters")));
+    }
+    Ok(value.replace("\r\n", "\n").trim().to_owned())
 }
 
 fn format(value: &str) -> Result<String, InvalidSetting> {

@@ -1,9 +1,11 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
+pub mod admin;
 pub mod commenter;
 pub mod comments;
 pub mod extract;
 pub mod health;
+pub mod pages;
 pub mod posts;
 
 use axum::Router;
@@ -20,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(comments::router())
         .merge(health::router())
+        .merge(pages::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

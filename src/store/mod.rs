@@ -6,12 +6,17 @@
 
 pub mod comments;
 pub mod demo;
+pub mod editor;
+pub mod moderation;
+pub mod pages;
 pub mod posts;
 pub mod secret;
+pub mod sessions;
 pub mod settings;
 pub mod site;
 pub mod submissions;
 pub mod tags;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -110,6 +115,13 @@ impl WriteTx {
     /// its write-ahead log: from then on a killed process cannot lose it.
     pub async fn commit(mut self) -> Result<()> {
         site::touch(&mut self.tx, crate::domain::now()).await?;
+        self.tx.commit().await
+    }
+
+    /// Commits without bumping the data version: for writes that no page shows
+    /// (sessions, login throttling, setup links), so that they leave caches and
+    /// HTTP validators alone.
+    pub async fn commit_unversioned(self) -> Result<()> {
         self.tx.commit().await
     }
 }

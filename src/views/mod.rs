@@ -1,8 +1,10 @@
 //! Page types: one askama struct per template, built from store rows and settings.
 //! Views do no I/O.
 
+pub mod admin;
 pub mod comments;
 pub mod errors;
+pub mod pages;
 pub mod posts;
 
 use askama::Template;
@@ -26,6 +28,10 @@ pub struct Layout {
     pub canonical: String,
     pub stylesheet: String,
     pub favicon: String,
+    /// The navigation's page links after Home.
+    pub nav: Vec<crate::domain::settings::NavLink>,
+    /// `/custom.css?v=...` when the site has custom CSS.
+    pub custom_css: Option<String>,
 }
 
 impl Layout {
@@ -46,6 +52,8 @@ impl Layout {
             canonical: format!("{base_url}{path}"),
             stylesheet: assets::url("style.css"),
             favicon: assets::url("favicon.svg"),
+            nav: settings.nav.clone(),
+            custom_css: pages::custom_css_url(&settings.custom_css),
         }
     }
 
