@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     routes::router()
+        .merge(routes::admin::router(state.clone()))
         .merge(extra)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -29,6 +29,8 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         ("style.css", "text/css; charset=utf-8", include_bytes!("../static/style.css").as_slice()),
         ("favicon.svg", "image/svg+xml", include_bytes!("../static/favicon.svg").as_slice()),
         ("favicon.ico", "image/x-icon", include_bytes!("../static/favicon.ico").as_slice()),
+        ("admin.css", "text/css; charset=utf-8", include_bytes!("../static/admin.css").as_slice()),
+        ("admin.js", "text/javascript; charset=utf-8", include_bytes!("../static/admin.js").as_slice()),
     ]
     .into_iter()
     .map(|(name, content_type, bytes)| {

@@ -17,6 +17,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         None => serve(&cli, &cli.serve).await,
         Some(Command::Serve(args)) => serve(&cli, args).await,
         Some(Command::Migrate) => migrate(&cli).await,
+        Some(Command::User(args)) => crate::accounts::run(&cli, args).await,
     }
 }
 
@@ -29,6 +30,7 @@ async fn serve(cli: &Cli, args: &crate::config::ServeArgs) -> anyhow::Result<()>
     let config = config.with_bound_addr(addr, explicit_base_url);
     let store = store::Store::open(&config.database).await?;
     store::init(&store, config.demo).await?;
+    crate::accounts::announce_setup_link(&store, &config).await?;
     app::serve(listener, store, config, app::shutdown_signal()).await
 }
 

@@ -6,6 +6,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+use crate::domain::signing::Secret;
+
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
 /// The default listening address.
@@ -46,6 +48,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Manage admin accounts: add one, reset a password, list them.
+    User(crate::accounts::UserArgs),
 }
 
 /// Flags of `hewn serve`.
@@ -64,6 +68,17 @@ pub struct ServeArgs {
     /// `X-Forwarded-For` names the real client. From any other peer it is ignored.
     #[arg(long, env = "HEWN_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpNet>,
+
+    /// Secret for signed links and cookies, at least 32 characters (default: one
+    /// generated on first start and kept in the database, shared by every instance).
+    #[arg(long, env = "HEWN_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub secret: Option<Secret>,
+}
+
+/// A secret as given; its length is checked in [`Config::from_cli`], whose error
+/// does not quote it.
+fn parse_secret(raw: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::operator(raw))
 }
 
 /// An IP address (a single host) or a CIDR range.
@@ -93,6 +108,8 @@ pub struct Config {
     pub demo: bool,
     /// Peers trusted to report the client address in `X-Forwarded-For`.
     pub trusted_proxies: Vec<IpNet>,
+    /// The operator's signing secret; `None` uses the one kept in the database.
+    pub secret: Option<Secret>,
 }
 
 /// Where the data lives and how it is written.
@@ -129,6 +146,9 @@ impl Config {
     /// Builds the server configuration from the parsed command line.
     pub fn from_cli(cli: &Cli, serve: &ServeArgs) -> anyhow::Result<Self> {
         let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+        if let Some(secret) = &serve.secret {
+            secret.check_length().map_err(anyhow::Error::msg)?;
+        }
         let base_url = match &serve.base_url {
             Some(url) => normalise_base_url(url)?,
             None => derive_base_url(serve.bind),
@@ -139,6 +159,7 @@ impl Config {
             base_url,
             demo: !cli.no_demo,
             trusted_proxies: serve.trusted_proxies.clone(),
+            secret: serve.secret.clone(),
         })
     }
 

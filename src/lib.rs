@@ -1,5 +1,6 @@
 //! hewn: a self-hosted blog server with moderated comments.
 
+pub mod accounts;
 pub mod app;
 pub mod assets;
 pub mod cli;

@@ -24,6 +24,8 @@ static COMMENT_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
     let mut f = linkify::LinkFinder::new();
     f.kinds(&[linkify::LinkKind::Url]);
+    // Also find `www.example.com`; other scheme-less matches are skipped in `linkify_into`.
+    f.url_must_have_scheme(false);
     f
 });
 
@@ -82,14 +84,22 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
     let mut last = 0;
     let mut found = false;
     for link in LINK_FINDER.links(&text) {
+        let url = link.as_str().to_owned();
+        let href = if url.contains("://") {
+            url.clone()
+        } else if url.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www.")) {
+            format!("http://{url}")
+        } else {
+            // `hewn.db`, `e.g.`: names that merely look like domains stay text.
+            continue;
+        };
         found = true;
         if link.start() > last {
             events.push(Event::Text(CowStr::from(text[last..link.start()].to_owned())));
         }
-        let url = link.as_str().to_owned();
         events.push(Event::Start(Tag::Link {
             link_type: LinkType::Autolink,
-            dest_url: CowStr::from(url.clone()),
+            dest_url: CowStr::from(href),
             title: CowStr::Borrowed(""),
             id: CowStr::Borrowed(""),
         }));
@@ -182,6 +192,18 @@ mod tests {
         let out = html("see https://example.com/a?b=1&c=2. ok");
         assert!(out.contains(r#"<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow ugc noopener">"#), "{out}");
         assert!(out.contains("</a>. ok"), "{out}");
+    }
+
+    #[test]
+    fn www_addresses_become_links_and_other_bare_names_stay_text() {
+        let out = html("see www.example.com/page or hewn.db, e.g. example.org");
+        assert!(
+            out.contains(
+                r#"<a href="http://www.example.com/page" rel="nofollow ugc noopener">www.example.com/page</a>"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("or hewn.db, e.g. example.org</p>"), "{out}");
     }
 
     #[test]

@@ -1,11 +1,20 @@
 //! Domain logic with no I/O: validated values, rendering of user text, dates, threads.
 
+pub mod accounts;
 pub mod archive;
+pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
+pub mod editor;
+pub mod form_body;
 pub mod markdown;
+pub mod moderation;
+pub mod password;
+pub mod queue;
 pub mod search;
+pub mod secret;
 pub mod settings;
+pub mod signing;
 pub mod slug;
 pub mod thread;
 

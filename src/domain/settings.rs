@@ -19,6 +19,19 @@ pub struct Settings {
     /// How many entries a feed carries.
     pub feed_items: u32,
     pub discussion: Discussion,
+    /// CSS served at `/custom.css` and linked after the site's stylesheet.
+    pub custom_css: String,
+    /// The navigation's page links. Not a stored setting: the store fills it in
+    /// from the published pages when it loads the settings.
+    pub nav: Vec<NavLink>,
+}
+
+/// A link in the site navigation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavLink {
+    pub title: String,
+    /// A path on this site, e.g. `/about`.
+    pub path: String,
 }
 
 /// The comment rules (see the comments module for the order they apply in).
@@ -26,6 +39,8 @@ pub struct Settings {
 pub struct Discussion {
     /// Reject honeypot-filled submissions as spam.
     pub honeypot: bool,
+    /// Refuse a comment the post already has from the same email or name.
+    pub duplicate_check: bool,
     /// Words that send a comment to spam (one per line; matched in name, email, url, text, IP, user agent).
     pub block_words: String,
     /// Seconds a client must wait between comments; 0 turns flood control off.
@@ -56,6 +71,8 @@ impl Default for Settings {
             posts_per_page: 10,
             feed_items: 10,
             discussion: Discussion::default(),
+            custom_css: String::new(),
+            nav: Vec::new(),
         }
     }
 }
@@ -64,6 +81,7 @@ impl Default for Discussion {
     fn default() -> Self {
         Self {
             honeypot: true,
+            duplicate_check: true,
             block_words: String::new(),
             flood_seconds: 15,
             close_after_days: 0,
@@ -75,6 +93,9 @@ impl Default for Discussion {
         }
     }
 }
+
+/// Longest custom stylesheet accepted.
+pub const MAX_CUSTOM_CSS_CHARS: usize = 100_000;
 
 /// Upper bounds that keep a bad value from making pages huge or loops long.
 const MAX_PER_PAGE: u32 = 100;
@@ -111,6 +132,7 @@ impl Settings {
             "posts_per_page" => self.posts_per_page = number(value, 1, MAX_PER_PAGE)?,
             "feed_items" => self.feed_items = number(value, 1, MAX_PER_PAGE)?,
             "comment_honeypot" => d.honeypot = boolean(value)?,
+            "comment_duplicate_check" => d.duplicate_check = boolean(value)?,
             "comment_block_words" => d.block_words = value.to_owned(),
             "comment_flood_seconds" => d.flood_seconds = number(value, 0, 86_400)?,
             "comment_close_after_days" => d.close_after_days = number(value, 0, 100_000)?,
@@ -119,6 +141,7 @@ impl Settings {
             "comment_manual_approval" => d.manual_approval = boolean(value)?,
             "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
             "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
+            "custom_css" => self.custom_css = css(value)?,
             _ => {}
         }
         Ok(())
@@ -136,6 +159,13 @@ fn text(value: &str, max: usize) -> Result<String, InvalidSetting> {
         return Err(InvalidSetting(format!("must be at most {max} characters")));
     }
     Ok(v.to_owned())
+}
+
+fn css(value: &str) -> Result<String, InvalidSetting> {
+    if value.chars().count() > MAX_CUSTOM_CSS_CHARS {
+        return Err(InvalidSetting(format!("must be at most {MAX_CUSTOM_CSS_CHARS} characters")));
+    }
+    Ok(value.replace("\r\n", "\n").trim().to_owned())
 }
 
 fn format(value: &str) -> Result<String, InvalidSetting> {

@@ -2,6 +2,7 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use crate::app::AppState;
 use crate::domain::now;
 use crate::error::AppError;
 use crate::store;
-use crate::views::posts::{IndexPage, Pager, PostPage, SummaryView, post_url};
+use crate::views::posts::{IndexPage, Pager, SummaryView, post_url};
 use crate::views::{Layout, render};
 
 pub fn router() -> Router<AppState> {
@@ -70,16 +71,14 @@ async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> 
     })
 }
 
-async fn show_post(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
+async fn show_post(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    Query(discussion): Query<super::comments::DiscussionQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let post = store::posts::visible_by_slug(&app.store, now(), &slug).await?.ok_or(AppError::NotFound)?;
-    let settings = store::settings::load(&app.store).await?;
-    let comments = store::comments::approved_for_post(&app.store, post.id).await?;
-    let layout = Layout::new(&settings, &app.config.base_url, &post_url(&post.slug), Some(&post.title))
-        .describe(post.excerpt.clone());
-    let (layout, footer) = super::archive::post_extras(&app, layout, &post, comments.len(), &settings).await?;
-    let mut page = PostPage::new(layout, &post, &comments, &settings);
-    page.footer = footer;
-    render(&page)
+    super::comments::show_post_page(&app, &post, &discussion, &headers).await
 }
 
 async fn redirect_to_post(Path(slug): Path<String>) -> Response {

@@ -7,13 +7,20 @@
 pub mod archive;
 pub mod comments;
 pub mod demo;
+pub mod editor;
 pub mod feeds;
 pub mod freshness;
+pub mod moderation;
+pub mod pages;
 pub mod posts;
 pub mod search;
+pub mod secret;
+pub mod sessions;
 pub mod settings;
 pub mod site;
+pub mod submissions;
 pub mod tags;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -114,6 +121,13 @@ impl WriteTx {
         site::touch(&mut self.tx, crate::domain::now()).await?;
         self.tx.commit().await
     }
+
+    /// Commits without bumping the data version: for writes that no page shows
+    /// (sessions, login throttling, setup links), so that they leave caches and
+    /// HTTP validators alone.
+    pub async fn commit_unversioned(self) -> Result<()> {
+        self.tx.commit().await
+    }
 }
 
 /// Brings the schema up to date and, on the very first start, records the
@@ -121,5 +135,6 @@ impl WriteTx {
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
+    secret::ensure(store).await.context("creating the site secret")?;
     Ok(())
 }

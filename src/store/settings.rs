@@ -7,7 +7,9 @@ use crate::domain::settings::Settings;
 pub async fn load(store: &Store) -> Result<Settings> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("select name, value from settings").fetch_all(store.reader()).await?;
-    Ok(Settings::from_pairs(rows.iter().map(|(n, v)| (n.as_str(), v.as_str()))))
+    let mut settings = Settings::from_pairs(rows.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    settings.nav = super::pages::nav(store, crate::domain::now()).await?;
+    Ok(settings)
 }
 
 /// Stores one setting value (the caller has validated it).
@@ -21,5 +23,21 @@ pub async fn put(store: &Store, name: &str, value: &str) -> Result<()> {
     .bind(value)
     .execute(tx.conn())
     .await?;
+    tx.commit().await
+}
+
+/// Stores several setting values in one transaction (the caller has validated them).
+pub async fn put_all(store: &Store, pairs: &[(&str, String)]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    for (name, value) in pairs {
+        sqlx::query(
+            "insert into settings (name, value) values ($1, $2) \
+             on conflict (name) do update set value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(tx.conn())
+        .await?;
+    }
     tx.commit().await
 }

@@ -1,11 +1,14 @@
 //! Page types: one askama struct per template, built from store rows and settings.
 //! Views do no I/O.
 
+pub mod admin;
 pub mod archive;
+pub mod comments;
 pub mod crawlers;
 pub mod errors;
 pub mod feeds;
 pub mod meta;
+pub mod pages;
 pub mod posts;
 pub mod search;
 
@@ -32,6 +35,10 @@ pub struct Layout {
     pub favicon: String,
     /// Feeds, link previews, JSON-LD and the search box (see `views::meta`).
     pub meta: meta::Meta,
+    /// The navigation's page links after Home.
+    pub nav: Vec<crate::domain::settings::NavLink>,
+    /// `/custom.css?v=...` when the site has custom CSS.
+    pub custom_css: Option<String>,
 }
 
 impl Layout {
@@ -59,6 +66,8 @@ impl Layout {
             stylesheet: assets::url("style.css"),
             favicon: assets::url("favicon.svg"),
             meta,
+            nav: settings.nav.clone(),
+            custom_css: pages::custom_css_url(&settings.custom_css),
         }
     }
 

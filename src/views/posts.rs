@@ -3,6 +3,7 @@
 use askama::Template;
 
 use super::Layout;
+use super::comments::RespondView;
 use crate::domain::datefmt;
 use crate::domain::settings::Settings;
 use crate::domain::thread;
@@ -69,6 +70,8 @@ pub struct PostPage {
     pub thread: Vec<ThreadEntry>,
     /// Tags and previous/next links (see `views::archive`).
     pub footer: super::archive::PostFooter,
+    /// The "Leave a Reply" section.
+    pub respond: RespondView,
 }
 
 /// A post's own content, ready to print.
@@ -100,6 +103,10 @@ pub struct CommentView {
     pub datetime: String,
     /// Sanitised when stored.
     pub body_html: String,
+    /// Held for moderation: shown only to its author, marked as awaiting moderation.
+    pub awaiting: bool,
+    /// `?replytocom=ID#respond` on the post, when replies are open.
+    pub reply_url: Option<String>,
 }
 
 impl CommentView {
@@ -123,21 +130,43 @@ impl CommentView {
             date,
             datetime: datefmt::rfc3339(c.created_at),
             body_html: c.body_html.clone(),
+            awaiting: false,
+            reply_url: None,
         }
     }
 }
 
 impl PostPage {
     pub fn new(layout: Layout, post: &PublicPost, comments: &[PublicComment], settings: &Settings) -> Self {
+        Self::with_discussion(layout, post, comments, &[], settings, RespondView::none())
+    }
+
+    /// The page with its reply form, and with the reader's own held comments (`own`)
+    /// in the thread, marked as awaiting moderation.
+    pub fn with_discussion(
+        layout: Layout,
+        post: &PublicPost,
+        comments: &[PublicComment],
+        own: &[PublicComment],
+        settings: &Settings,
+        respond: RespondView,
+    ) -> Self {
         let zone = settings.zone();
         let depth = usize::try_from(settings.discussion.thread_depth).unwrap_or(1);
-        let thread = thread::build(comments, depth)
+        let mut shown: Vec<PublicComment> = comments.iter().chain(own).cloned().collect();
+        shown.sort_by_key(|c| (c.created_at, c.id));
+        let held: Vec<i64> = own.iter().map(|c| c.id).collect();
+        // A depth of 1 turns threading off, and with it the Reply links.
+        let replies_open = respond.shown && respond.open && depth > 1;
+        let thread = thread::build(&shown, depth)
             .into_iter()
-            .map(|item| ThreadEntry {
-                comment: CommentView::new(item.comment, settings, &zone),
-                depth: item.depth,
-                has_children: item.has_children,
-                closes: item.closes,
+            .map(|item| {
+                let mut comment = CommentView::new(item.comment, settings, &zone);
+                comment.awaiting = held.contains(&comment.id);
+                if replies_open && !comment.awaiting && item.comment.kind == "comment" {
+                    comment.reply_url = Some(format!("{}?replytocom={}#respond", post_url(&post.slug), comment.id));
+                }
+                ThreadEntry { comment, depth: item.depth, has_children: item.has_children, closes: item.closes }
             })
             .collect();
         Self {
@@ -152,6 +181,7 @@ impl PostPage {
             comments_heading: comments_heading(comments.len(), &post.title),
             thread,
             footer: super::archive::PostFooter::default(),
+            respond,
         }
     }
 }

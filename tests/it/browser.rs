@@ -29,6 +29,8 @@ impl Drop for Driver {
 pub struct Browser {
     pub client: Client,
     pub server: Binary,
+    /// The server's database file.
+    pub db_path: PathBuf,
     _driver: Driver,
     _dir: tempfile::TempDir,
 }
@@ -36,12 +38,18 @@ pub struct Browser {
 impl Browser {
     /// Starts `hewn` on a fresh database, chromedriver, and a headless Chromium session.
     pub async fn start(window: (u32, u32)) -> Browser {
+        Self::start_with(window, &[]).await
+    }
+
+    /// [`Browser::start`] with extra Chromium switches (e.g. turning JavaScript off).
+    pub async fn start_with(window: (u32, u32), chromium_args: &[&str]) -> Browser {
         assert!(
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
             "browser tests need Chromium and ChromeDriver: apt-get install -y chromium chromium-driver"
         );
         let dir = tempfile::tempdir().unwrap();
-        let server = Binary::start(&dir.path().join("hewn.db"), &[]).await;
+        let db_path = dir.path().join("hewn.db");
+        let server = Binary::start(&db_path, &[]).await;
 
         let port = free_port();
         let driver = Driver(
@@ -61,17 +69,19 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let profile = dir.path().join("profile");
-        let caps = serde_json::json!({"goog:chromeOptions": {"binary": CHROMIUM, "args": [
+        let mut caps = serde_json::json!({"goog:chromeOptions": {"binary": CHROMIUM, "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--no-first-run", "--disable-quic", format!("--user-data-dir={}", profile.display()),
             format!("--window-size={},{}", window.0, window.1)]}});
+        let args = caps["goog:chromeOptions"]["args"].as_array_mut().unwrap();
+        args.extend(chromium_args.iter().map(|a| serde_json::Value::from(*a)));
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps.as_object().unwrap().clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .unwrap();
-        Browser { client, server, _driver: driver, _dir: dir }
+        Browser { client, server, db_path, _driver: driver, _dir: dir }
     }
 
     pub fn url(&self, path: &str) -> String {

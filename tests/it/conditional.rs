@@ -203,3 +203,19 @@ async fn a_browser_revisiting_a_page_gets_a_304() {
         "the revisit was revalidated, not downloaded: {again_transfer}"
     );
 }
+
+#[tokio::test]
+async fn a_post_page_prefilled_from_a_readers_cookies_is_theirs_alone() {
+    let app = spawn_app().await;
+    let cookies = "hewn_comment_author=Ann; hewn_comment_email=ann%40example.com";
+
+    let own = app.client.get(app.url(DEMO)).header("cookie", cookies).send().await.unwrap();
+    let revalidated =
+        app.client.get(app.url(DEMO)).header("cookie", cookies).header("if-none-match", "*").send().await.unwrap();
+
+    assert_eq!(own.headers()["cache-control"], "private, no-store");
+    assert!(!own.headers().contains_key("etag") && !own.headers().contains_key("last-modified"));
+    assert!(own.text().await.unwrap().contains("ann@example.com"), "the reader's own form is prefilled");
+    assert_eq!(revalidated.status(), 200, "never a 304 built from anyone's shared copy");
+    assert!(app.get(DEMO).await.headers().contains_key("etag"), "the shared page keeps its validators");
+}

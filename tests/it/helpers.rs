@@ -64,6 +64,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         base_url: base.clone(),
         demo: !opts.no_demo,
         trusted_proxies: opts.trusted_proxies,
+        secret: None,
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod archive;
 mod browser;
+mod comments;
 mod conditional;
 mod corpus;
 mod crawlers;

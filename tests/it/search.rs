@@ -237,3 +237,21 @@ async fn the_migration_indexes_posts_written_before_it() {
 
     assert_eq!(found, ["Old post"]);
 }
+
+#[tokio::test]
+async fn pages_found_by_search_open_at_their_own_address() {
+    let app = spawn_app().await;
+    add_post(
+        &app.store,
+        Post { kind: "page", slug: "colophon", title: "Colophon", markdown: "Set in Charter.", ..Post::default() },
+    )
+    .await;
+
+    let (_, body) = app.get_text("/search?q=charter").await;
+    let (status, page) = app.get_text("/colophon").await;
+
+    assert!(body.contains(r#"href="/colophon""#), "{body}");
+    assert_eq!(status, 200);
+    assert!(page.contains("Set in Charter."));
+    assert!(page.contains(r#"type="application/atom+xml" title="hewn – Feed""#), "pages carry the feed alternates");
+}

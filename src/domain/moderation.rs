@@ -1,0 +1,269 @@
+//! The moderation pipeline: what happens to a valid comment submission.
+//!
+//! The rules apply in this order; the first that decides wins:
+//!
+//! 1. `honeypot`: the hidden honeypot field is filled → **spam** (answered like a success).
+//! 2. `blocklist`: a block-list word appears in the name, email, URL, text, IP or user
+//!    agent → **spam**.
+//! 3. flood control: the same client commented less than `flood_seconds` ago → refused
+//!    with 429 and `Retry-After`; nothing is stored.
+//! 4. duplicate (`duplicate_check`, on by default): the same post already has this text
+//!    from the same email or name (not counting trash) → refused with 409; nothing is
+//!    stored.
+//! 5. closed by age: the post is older than `close_after_days` → refused with 403.
+//! 6. `links`: the text has `max_links` links or more → **pending**;
+//!    `moderation-words`: a moderation-list word appears (same fields as the block list)
+//!    → **pending**; `manual`: every comment must be approved manually → **pending**.
+//! 7. prior approval (on by default): an author (same email and name) with an approved
+//!    comment → **approved** (`known-author`), anyone else → **pending**
+//!    (`first-comment`). With the rule off, the comment is **approved** (`open`).
+//!
+//! The rule that decided is stored with the comment (`comments.rule`), so the admin can
+//! see why a comment was held. The names are stable: see [`Rule::as_str`].
+
+use super::settings::Discussion;
+
+/// Seconds in a day, for `close_after_days`.
+const DAY: i64 = 24 * 60 * 60;
+
+/// A stored status decided by the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Approved,
+    Pending,
+    Spam,
+}
+
+impl Status {
+    /// The value of `comments.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Pending => "pending",
+            Self::Spam => "spam",
+        }
+    }
+}
+
+/// The rule that decided a stored comment's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    Honeypot,
+    Blocklist,
+    Links,
+    ModerationWords,
+    Manual,
+    FirstComment,
+    KnownAuthor,
+    Open,
+}
+
+impl Rule {
+    /// The value of `comments.rule`: short, stable, shown to the admin.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Honeypot => "honeypot",
+            Self::Blocklist => "blocklist",
+            Self::Links => "links",
+            Self::ModerationWords => "moderation-words",
+            Self::Manual => "manual",
+            Self::FirstComment => "first-comment",
+            Self::KnownAuthor => "known-author",
+            Self::Open => "open",
+        }
+    }
+}
+
+/// What to do with a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Store it with this status, decided by this rule.
+    Store { status: Status, rule: Rule },
+    /// The client commented too recently: retry after this many seconds.
+    Flood { retry_after: u64 },
+    /// The same comment is already there.
+    Duplicate,
+    /// Comments on this post closed with age.
+    Closed,
+}
+
+/// The submission as the rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate<'a> {
+    pub author: &'a str,
+    pub email: &'a str,
+    pub url: &'a str,
+    pub text: &'a str,
+    /// Links in the rendered text.
+    pub links: usize,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub honeypot_filled: bool,
+}
+
+/// What the store knows about the submission, read in the same transaction that
+/// stores it (so two racing submissions cannot both pass flood or duplicate checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub now: i64,
+    /// When the post was published (unix seconds).
+    pub post_published_at: i64,
+    /// The newest comment from the same client, if any.
+    pub last_from_client: Option<i64>,
+    /// The post already has this text from the same email or name.
+    pub duplicate: bool,
+    /// The same email and name have an approved comment.
+    pub known_author: bool,
+}
+
+/// Applies the rules in order (see the module documentation).
+pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision {
+    let store = |status, rule| Decision::Store { status, rule };
+    let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
+
+    if rules.honeypot && c.honeypot_filled {
+        return store(Status::Spam, Rule::Honeypot);
+    }
+    if contains_any(&rules.block_words, &fields) {
+        return store(Status::Spam, Rule::Blocklist);
+    }
+    if let Some(retry_after) = flood_wait(rules.flood_seconds, facts.last_from_client, facts.now) {
+        return Decision::Flood { retry_after };
+    }
+    if rules.duplicate_check && facts.duplicate {
+        return Decision::Duplicate;
+    }
+    if closed_by_age(rules, facts.post_published_at, facts.now) {
+        return Decision::Closed;
+    }
+    if rules.max_links > 0 && c.links >= usize::try_from(rules.max_links).unwrap_or(usize::MAX) {
+        return store(Status::Pending, Rule::Links);
+    }
+    if contains_any(&rules.moderation_words, &fields) {
+        return store(Status::Pending, Rule::ModerationWords);
+    }
+    if rules.manual_approval {
+        return store(Status::Pending, Rule::Manual);
+    }
+    match (rules.require_prior_approval, facts.known_author) {
+        (false, _) => store(Status::Approved, Rule::Open),
+        (true, true) => store(Status::Approved, Rule::KnownAuthor),
+        (true, false) => store(Status::Pending, Rule::FirstComment),
+    }
+}
+
+/// True when comments on a post published at `published_at` have closed with age.
+pub fn closed_by_age(rules: &Discussion, published_at: i64, now: i64) -> bool {
+    rules.close_after_days > 0 && now.saturating_sub(published_at) > i64::from(rules.close_after_days) * DAY
+}
+
+/// Seconds the client must still wait, or `None` when it may comment.
+fn flood_wait(flood_seconds: u32, last: Option<i64>, now: i64) -> Option<u64> {
+    let last = last?;
+    let free_at = last.saturating_add(i64::from(flood_seconds));
+    (flood_seconds > 0 && now < free_at).then(|| u64::try_from(free_at - now).unwrap_or(1).max(1))
+}
+
+/// True when any word of `list` (one per line, case-insensitive, matched anywhere in
+/// a field, as WordPress matches its lists) appears in any of `fields`.
+pub fn contains_any(list: &str, fields: &[&str]) -> bool {
+    let words: Vec<String> = list.lines().map(str::trim).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return false;
+    }
+    fields.iter().map(|f| f.to_lowercase()).any(|field| words.iter().any(|w| field.contains(w.as_str())))
+}
+
+/// The number of links in rendered, sanitised comment HTML.
+pub fn count_links(html: &str) -> usize {
+    html.matches("<a ").count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn candidate() -> Candidate<'static> {
+        Candidate {
+            author: "Ann",
+            email: "ann@example.com",
+            url: "",
+            text: "Nice post",
+            links: 0,
+            ip: "192.0.2.1",
+            user_agent: "Firefox",
+            honeypot_filled: false,
+        }
+    }
+
+    fn facts() -> Facts {
+        Facts { now: NOW, post_published_at: NOW - DAY, last_from_client: None, duplicate: false, known_author: false }
+    }
+
+    fn stored(status: Status, rule: Rule) -> Decision {
+        Decision::Store { status, rule }
+    }
+
+    #[test]
+    fn defaults_hold_a_first_comment_and_pass_a_known_author() {
+        let rules = Discussion::default();
+        assert_eq!(decide(&candidate(), &rules, &facts()), stored(Status::Pending, Rule::FirstComment));
+        let known = Facts { known_author: true, ..facts() };
+        assert_eq!(decide(&candidate(), &rules, &known), stored(Status::Approved, Rule::KnownAuthor));
+        let open = Discussion { require_prior_approval: false, ..Discussion::default() };
+        assert_eq!(decide(&candidate(), &open, &facts()), stored(Status::Approved, Rule::Open));
+    }
+
+    #[test]
+    fn rules_apply_in_the_documented_order() {
+        let everything = Discussion {
+            block_words: "casino".to_owned(),
+            moderation_words: "nice".to_owned(),
+            manual_approval: true,
+            close_after_days: 1,
+            ..Discussion::default()
+        };
+        let bot = Candidate { honeypot_filled: true, text: "casino nice", links: 5, ..candidate() };
+        let busy = Facts { last_from_client: Some(NOW - 3), duplicate: true, post_published_at: 0, ..facts() };
+        assert_eq!(decide(&bot, &everything, &busy), stored(Status::Spam, Rule::Honeypot));
+        let human = Candidate { honeypot_filled: false, ..bot };
+        assert_eq!(decide(&human, &everything, &busy), stored(Status::Spam, Rule::Blocklist));
+        let clean = Candidate { text: "nice", ..human };
+        assert_eq!(decide(&clean, &everything, &busy), Decision::Flood { retry_after: 12 });
+        let later = Facts { last_from_client: Some(NOW - 15), ..busy };
+        assert_eq!(decide(&clean, &everything, &later), Decision::Duplicate);
+        let fresh = Facts { duplicate: false, ..later };
+        assert_eq!(decide(&clean, &everything, &fresh), Decision::Closed);
+        let young = Facts { post_published_at: NOW, ..fresh };
+        assert_eq!(decide(&clean, &everything, &young), stored(Status::Pending, Rule::Links));
+        let few_links = Candidate { links: 1, ..clean };
+        assert_eq!(decide(&few_links, &everything, &young), stored(Status::Pending, Rule::ModerationWords));
+        let plain = Candidate { text: "fine", ..few_links };
+        assert_eq!(decide(&plain, &everything, &young), stored(Status::Pending, Rule::Manual));
+    }
+
+    #[test]
+    fn word_lists_match_any_field_ignoring_case() {
+        let list = "\n  Viagra \n192.0.2.\n";
+        assert!(contains_any(list, &["", "Buy VIAGRA now"]));
+        assert!(contains_any(list, &["192.0.2.1"]));
+        assert!(!contains_any(list, &["hello", "198.51.100.1"]));
+        assert!(!contains_any("  \n", &["anything"]));
+    }
+
+    #[test]
+    fn flood_control_can_be_turned_off() {
+        assert_eq!(flood_wait(15, Some(NOW), NOW), Some(15));
+        assert_eq!(flood_wait(15, Some(NOW - 15), NOW), None);
+        assert_eq!(flood_wait(0, Some(NOW), NOW), None);
+        assert_eq!(flood_wait(15, None, NOW), None);
+    }
+
+    #[test]
+    fn links_are_counted_in_rendered_html() {
+        let html = super::super::comment_text::render("see https://a.example and [b](https://b.example)");
+        assert_eq!(count_links(html.as_str()), 2);
+    }
+}

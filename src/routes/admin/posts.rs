@@ -1,0 +1,449 @@
+//! Posts and pages in the panel: lists with status views, the editor with a
+//! server-rendered preview, and trash, restore and permanent delete.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
+use crate::app::AppState;
+use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
+use crate::domain::{markdown, now};
+use crate::error::AppError;
+use crate::routes::admin::comments::page_number;
+use crate::routes::extract::{Path, Query};
+use crate::routes::see_other;
+use crate::store::{self, editor as posts};
+use crate::views::admin::comments::public_url;
+use crate::views::admin::posts::{EditorPage, PostListRow, PostsPage, effective_status};
+use crate::views::admin::{AdminLayout, Paging, Tab, query_value};
+use crate::views::render;
+
+/// Rows per page of the lists.
+pub const PER_PAGE: u32 = 20;
+
+const VIEWS: [(&str, &str); 5] =
+    [("all", "All"), ("published", "Published"), ("scheduled", "Scheduled"), ("draft", "Drafts"), ("trash", "Trash")];
+
+fn base(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Post => "/admin/posts",
+        Kind::Page => "/admin/pages",
+    }
+}
+
+fn noun(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Post => "post",
+        Kind::Page => "page",
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    s: String,
+    page: Option<String>,
+    notice: Option<String>,
+}
+
+pub async fn list_posts(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    q: Query<ListQuery>,
+) -> Result<Response, AppError> {
+    list(state, admin, q, Kind::Post).await
+}
+
+pub async fn list_pages(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    q: Query<ListQuery>,
+) -> Result<Response, AppError> {
+    list(state, admin, q, Kind::Page).await
+}
+
+fn list_url(kind: Kind, view: &str, search: &str, page: u64) -> String {
+    let mut url = format!("{}?status={view}", base(kind));
+    if !search.is_empty() {
+        url.push_str(&format!("&s={}", query_value(search)));
+    }
+    if page > 1 {
+        url.push_str(&format!("&page={page}"));
+    }
+    url
+}
+
+async fn list(
+    State(app): State<AppState>,
+    admin: CurrentAdmin,
+    Query(q): Query<ListQuery>,
+    kind: Kind,
+) -> Result<Response, AppError> {
+    let view = VIEWS.iter().map(|(v, _)| *v).find(|v| *v == q.status).unwrap_or("all");
+    let search: String = q.s.trim().chars().take(200).collect();
+    let requested = page_number(q.page.as_deref())?;
+    let now = now();
+    let settings = store::settings::load(&app.store).await?;
+    let counts = posts::counts(&app.store, kind.as_str(), now).await?;
+    let total = posts::count(&app.store, kind.as_str(), view, &search, now).await?;
+    let pages = u64::try_from(total).unwrap_or(0).div_ceil(u64::from(PER_PAGE)).max(1);
+    let page = requested.min(pages);
+    let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
+    let rows = posts::list(&app.store, kind.as_str(), view, &search, now, PER_PAGE, offset).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let tags = posts::tags_of(&app.store, &ids).await?;
+    let tabs = VIEWS
+        .iter()
+        .map(|(v, label)| Tab {
+            label,
+            count: match *v {
+                "published" => counts.published,
+                "scheduled" => counts.scheduled,
+                "draft" => counts.draft,
+                "trash" => counts.trash,
+                _ => counts.all(),
+            },
+            href: list_url(kind, v, "", 1),
+            current: *v == view,
+        })
+        .collect();
+    let title = if kind == Kind::Page { "Pages" } else { "Posts" };
+    let page_view = PostsPage {
+        layout: layout(&app, &admin, title, if kind == Kind::Page { "pages" } else { "posts" })
+            .await?
+            .with_notice(q.notice.as_deref(), None),
+        is_page: kind == Kind::Page,
+        base: base(kind),
+        tabs,
+        view: view.to_owned(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let names = tags.iter().filter(|(id, _)| *id == r.id).map(|(_, n)| n.as_str()).collect();
+                PostListRow::new(r, names, &settings, now)
+            })
+            .collect(),
+        total,
+        paging: Paging::new(page, pages, |n| list_url(kind, view, &search, n)),
+        search,
+    };
+    Ok(render(&page_view)?.into_response())
+}
+
+pub async fn new_post(state: State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
+    new(state, admin, Kind::Post).await
+}
+
+pub async fn new_page(state: State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
+    new(state, admin, Kind::Page).await
+}
+
+async fn new(State(app): State<AppState>, admin: CurrentAdmin, kind: Kind) -> Result<Response, AppError> {
+    let form = PostForm {
+        status: "draft".to_owned(),
+        comments_open: (kind == Kind::Post).then(|| "on".to_owned()),
+        ..PostForm::default()
+    };
+    let title = format!("New {}", noun(kind));
+    let layout = layout(&app, &admin, &title, section(kind)).await?;
+    editor_page(&app, layout, kind, None, form, FieldErrors::default(), None, StatusCode::OK).await
+}
+
+fn section(kind: Kind) -> &'static str {
+    if kind == Kind::Page { "pages" } else { "posts" }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn editor_page(
+    app: &AppState,
+    layout: AdminLayout,
+    kind: Kind,
+    stored: Option<&posts::EditPost>,
+    form: PostForm,
+    errors: FieldErrors,
+    preview: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let settings = store::settings::load(&app.store).await?;
+    let now = now();
+    let current_status = stored.map_or("draft", |p| effective_status(&p.status, p.published_at, now));
+    let page = EditorPage {
+        layout,
+        is_page: kind == Kind::Page,
+        action: stored.map_or_else(|| base(kind).to_owned(), |p| format!("{}/{}", base(kind), p.id)),
+        form,
+        errors,
+        preview,
+        html_source: stored.is_some_and(|p| p.source_format == "html"),
+        zone: settings.timezone.clone(),
+        public_url: stored.filter(|_| current_status == "published").map(|p| public_url(kind.as_str(), &p.slug)),
+        slug_prefix: match kind {
+            Kind::Post => format!("{}/posts/", app.config.base_url),
+            Kind::Page => format!("{}/", app.config.base_url),
+        },
+        current_status,
+        trash_action: stored.map(|p| format!("{}/{}/trash", base(kind), p.id)),
+    };
+    Ok(with_status(status, render(&page)?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditQuery {
+    notice: Option<String>,
+}
+
+pub async fn edit_post(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    id: Path<String>,
+    q: Query<EditQuery>,
+) -> Result<Response, AppError> {
+    edit(state, admin, id, q, Kind::Post).await
+}
+
+pub async fn edit_page(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    id: Path<String>,
+    q: Query<EditQuery>,
+) -> Result<Response, AppError> {
+    edit(state, admin, id, q, Kind::Page).await
+}
+
+/// The stored post `id` of `kind`: a 404 for another kind or a missing one.
+async fn load(app: &AppState, id: &str, kind: Kind) -> Result<posts::EditPost, AppError> {
+    let id = parse_id(id)?;
+    posts::by_id(&app.store, id).await?.filter(|p| Kind::from_stored(&p.kind) == kind).ok_or(AppError::NotFound)
+}
+
+async fn edit(
+    State(app): State<AppState>,
+    admin: CurrentAdmin,
+    Path(id): Path<String>,
+    Query(q): Query<EditQuery>,
+    kind: Kind,
+) -> Result<Response, AppError> {
+    let post = load(&app, &id, kind).await?;
+    if post.status == "trash" {
+        return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
+    }
+    let settings = store::settings::load(&app.store).await?;
+    let zone = settings.zone();
+    let tags = store::tags::for_post(&app.store, post.id).await?;
+    let derived = markdown::excerpt(&post.body_html);
+    let form = PostForm {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        body: post.source.clone(),
+        excerpt: if post.excerpt == derived { String::new() } else { post.excerpt.clone() },
+        tags: tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+        comments_open: post.comments_open.then(|| "on".to_owned()),
+        status: match effective_status(&post.status, post.published_at, now()) {
+            "trash" => "draft".to_owned(),
+            s => s.to_owned(),
+        },
+        publish_at: post.published_at.map(|t| editor::local_time_value(t, &zone)).unwrap_or_default(),
+        menu_order: post.menu_order.to_string(),
+        intent: String::new(),
+    };
+    let title = format!("Edit {}", noun(kind));
+    let layout = layout(&app, &admin, &title, section(kind)).await?.with_notice(q.notice.as_deref(), None);
+    editor_page(&app, layout, kind, Some(&post), form, FieldErrors::default(), None, StatusCode::OK).await
+}
+
+pub async fn create_post(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    form: Form<PostForm>,
+) -> Result<Response, AppError> {
+    save(state, admin, None, form, Kind::Post).await
+}
+
+pub async fn create_page(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    form: Form<PostForm>,
+) -> Result<Response, AppError> {
+    save(state, admin, None, form, Kind::Page).await
+}
+
+pub async fn update_post(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    Path(id): Path<String>,
+    form: Form<PostForm>,
+) -> Result<Response, AppError> {
+    save(state, admin, Some(id), form, Kind::Post).await
+}
+
+pub async fn update_page(
+    state: State<AppState>,
+    admin: CurrentAdmin,
+    Path(id): Path<String>,
+    form: Form<PostForm>,
+) -> Result<Response, AppError> {
+    save(state, admin, Some(id), form, Kind::Page).await
+}
+
+/// Saves (or, with the Preview button, only renders) a post or page.
+async fn save(
+    State(app): State<AppState>,
+    admin: CurrentAdmin,
+    id: Option<String>,
+    Form(form): Form<PostForm>,
+    kind: Kind,
+) -> Result<Response, AppError> {
+    let stored = match &id {
+        Some(id) => Some(load(&app, id, kind).await?),
+        None => None,
+    };
+    if stored.as_ref().is_some_and(|p| p.status == "trash") {
+        return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
+    }
+    let title = if stored.is_some() { format!("Edit {}", noun(kind)) } else { format!("New {}", noun(kind)) };
+    let source_format = stored.as_ref().map_or("markdown", |p| p.source_format.as_str()).to_owned();
+    let settings = store::settings::load(&app.store).await?;
+    let now = now();
+
+    if form.intent == "preview" {
+        let preview = editor::render_body(&form.body, &source_format).into_string();
+        let layout = layout(&app, &admin, &title, section(kind)).await?;
+        return editor_page(
+            &app,
+            layout,
+            kind,
+            stored.as_ref(),
+            form,
+            FieldErrors::default(),
+            Some(preview),
+            StatusCode::OK,
+        )
+        .await;
+    }
+
+    let previous = stored.as_ref().and_then(|p| p.published_at);
+    let valid = match editor::validate(&form, kind, &settings.zone(), now, previous) {
+        Ok(v) => v,
+        Err(errors) => {
+            let layout = layout(&app, &admin, &title, section(kind)).await?;
+            return editor_page(
+                &app,
+                layout,
+                kind,
+                stored.as_ref(),
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let own_id = stored.as_ref().map(|p| p.id);
+    let mut slug = valid.slug.clone();
+    let owner = posts::slug_owner(&app.store, &slug).await?;
+    if owner.is_some() && owner != own_id {
+        if valid.slug_typed {
+            let mut errors = FieldErrors::default();
+            errors.add("slug", format!("Another post or page already uses “{slug}”. Choose another slug."));
+            let layout = layout(&app, &admin, &title, section(kind)).await?;
+            return editor_page(
+                &app,
+                layout,
+                kind,
+                stored.as_ref(),
+                form,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        let taken = posts::slugs_like(&app.store, &slug).await?;
+        slug = editor::dedupe_slug(&slug, |s| taken.iter().any(|t| t == s));
+    }
+    let body_html = editor::render_body(&valid.source, &source_format);
+    let excerpt = if valid.excerpt.is_empty() { markdown::excerpt(body_html.as_str()) } else { valid.excerpt.clone() };
+    let no_tags: Vec<String> = Vec::new();
+    let s = &admin.0;
+    let record = posts::SavePost {
+        kind: kind.as_str(),
+        slug: &slug,
+        title: &valid.title,
+        source: &valid.source,
+        source_format: &source_format,
+        body_html: body_html.as_str(),
+        excerpt: &excerpt,
+        status: valid.status,
+        comments_open: kind == Kind::Post && valid.comments_open,
+        published_at: valid.published_at,
+        menu_order: if kind == Kind::Page { valid.menu_order } else { 0 },
+        tags: if kind == Kind::Post { &valid.tags } else { &no_tags },
+        author_id: s.user_id,
+        author_name: &s.display_name,
+        now,
+    };
+    match posts::save(&app.store, own_id, &record).await? {
+        posts::Saved::Yes(id) => {
+            tracing::info!(post_id = id, status = valid.status, "saved a {}", noun(kind));
+            let notice = match valid.status {
+                "published" => "published",
+                "scheduled" => "scheduled",
+                _ => "draft-saved",
+            };
+            Ok(see_other(&with_notice(&format!("{}/{id}/edit", base(kind)), notice, None)))
+        }
+        posts::Saved::SlugTaken => {
+            let mut errors = FieldErrors::default();
+            errors.add("slug", format!("Another post or page already uses “{slug}”. Choose another slug."));
+            let layout = layout(&app, &admin, &title, section(kind)).await?;
+            editor_page(&app, layout, kind, stored.as_ref(), form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        posts::Saved::Missing => Err(AppError::NotFound),
+    }
+}
+
+macro_rules! row_action {
+    ($name:ident, $kind:expr, $run:ident) => {
+        pub async fn $name(
+            State(app): State<AppState>,
+            _admin: CurrentAdmin,
+            Path(id): Path<String>,
+        ) -> Result<Response, AppError> {
+            $run(&app, &id, $kind).await
+        }
+    };
+}
+
+row_action!(trash_post, Kind::Post, trash);
+row_action!(trash_page, Kind::Page, trash);
+row_action!(restore_post, Kind::Post, restore);
+row_action!(restore_page, Kind::Page, restore);
+row_action!(delete_post, Kind::Post, delete);
+row_action!(delete_page, Kind::Page, delete);
+
+async fn trash(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+    let post = load(app, id, kind).await?;
+    posts::trash(&app.store, post.id, now()).await?;
+    Ok(see_other(&with_notice(base(kind), "trashed", None)))
+}
+
+async fn restore(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+    let post = load(app, id, kind).await?;
+    posts::restore(&app.store, post.id, now()).await?;
+    Ok(see_other(&with_notice(&format!("{}?status=trash", base(kind)), "restored", None)))
+}
+
+async fn delete(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+    let post = load(app, id, kind).await?;
+    if post.status != "trash" {
+        return Err(AppError::Conflict(format!("Move this {} to the trash before deleting it for good.", noun(kind))));
+    }
+    posts::delete(&app.store, post.id).await?;
+    tracing::info!(post_id = post.id, "deleted a {} permanently", noun(kind));
+    Ok(see_other(&with_notice(&format!("{}?status=trash", base(kind)), "deleted", None)))
+}

@@ -1,0 +1,178 @@
+//! The commenter's cookies, set only when they tick "Save my name, email, and
+//! website in this browser": their details to prefill the form (one year), and
+//! passes to see their own comments while they await moderation.
+//!
+//! These cookies are read only to build the commenter's own page, which is then
+//! sent `Cache-Control: private, no-store`. They are `HttpOnly` (no script needs
+//! them), `SameSite=Lax`, and `Secure` when the site is served over HTTPS.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+use crate::domain::comment_form::{MAX_AUTHOR_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+use crate::domain::signing::PendingPass;
+
+pub const AUTHOR_COOKIE: &str = "hewn_comment_author";
+pub const EMAIL_COOKIE: &str = "hewn_comment_email";
+pub const URL_COOKIE: &str = "hewn_comment_url";
+pub const PENDING_COOKIE: &str = "hewn_comment_pending";
+
+/// How long the remembered details last (WordPress keeps them about a year).
+pub const REMEMBER_SECONDS: i64 = 365 * 24 * 60 * 60;
+/// Most passes the pending cookie keeps (the newest).
+const MAX_PASSES: usize = 10;
+/// Everything but unreserved characters is encoded in a cookie value.
+const COOKIE_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// The details a commenter asked the browser to remember.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Remembered {
+    pub author: String,
+    pub email: String,
+    pub url: String,
+}
+
+/// What the commenter's cookies hold.
+#[derive(Debug, Clone, Default)]
+pub struct CommenterCookies {
+    /// `None` when no details are remembered.
+    pub remembered: Option<Remembered>,
+    /// Passes read from the pending cookie (not yet verified).
+    pub passes: Vec<PendingPass>,
+}
+
+impl CommenterCookies {
+    /// Reads the commenter cookies from a request's `Cookie` headers. Values that do not
+    /// decode, or are longer than the form allows, are ignored.
+    pub fn read(headers: &HeaderMap) -> Self {
+        let mut author = None;
+        let mut email = None;
+        let mut url = None;
+        let mut passes = Vec::new();
+        for (name, value) in cookie_pairs(headers) {
+            match name {
+                AUTHOR_COOKIE => author = decode(value, MAX_AUTHOR_CHARS),
+                EMAIL_COOKIE => email = decode(value, MAX_EMAIL_CHARS),
+                URL_COOKIE => url = decode(value, MAX_URL_CHARS),
+                PENDING_COOKIE => {
+                    passes = value.split('-').filter_map(PendingPass::from_cookie_part).take(MAX_PASSES).collect();
+                }
+                _ => {}
+            }
+        }
+        let remembered = (author.is_some() || email.is_some() || url.is_some()).then(|| Remembered {
+            author: author.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            url: url.unwrap_or_default(),
+        });
+        Self { remembered, passes }
+    }
+}
+
+/// Stores the commenter's details, and adds `pass` (when the comment is held) to the
+/// passes they already have.
+pub fn remember(
+    response: &mut Response,
+    details: &Remembered,
+    pass: Option<&PendingPass>,
+    kept: &[PendingPass],
+    secure: bool,
+) {
+    for (name, value) in [(AUTHOR_COOKIE, &details.author), (EMAIL_COOKIE, &details.email), (URL_COOKIE, &details.url)]
+    {
+        let encoded = utf8_percent_encode(value, COOKIE_VALUE).to_string();
+        set_cookie(response, name, &encoded, REMEMBER_SECONDS, secure);
+    }
+    if let Some(pass) = pass {
+        let mut parts: Vec<String> = vec![pass.cookie_part()];
+        parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
+        parts.truncate(MAX_PASSES);
+        let max_age = pass.expires.saturating_sub(crate::domain::now()).max(0);
+        set_cookie(response, PENDING_COOKIE, &parts.join("-"), max_age, secure);
+    }
+}
+
+/// Clears every commenter cookie (the box was not ticked).
+pub fn forget(response: &mut Response, secure: bool) {
+    for name in [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE] {
+        set_cookie(response, name, "", 0, secure);
+    }
+}
+
+fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax; HttpOnly{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The `name=value` pairs of every `Cookie` header (RFC 6265 §5.4).
+fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(n, v)| (n.trim(), v.trim().trim_matches('"')))
+}
+
+fn decode(value: &str, max_chars: usize) -> Option<String> {
+    let decoded = percent_decode_str(value).decode_utf8().ok()?;
+    let ok = decoded.chars().count() <= max_chars && !decoded.chars().any(char::is_control);
+    ok.then(|| decoded.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::signing::Secret;
+
+    #[test]
+    fn remembered_details_round_trip_through_cookies() {
+        let details = Remembered {
+            author: "Zoë \"Z\"; O'Neil".to_owned(),
+            email: "zoe@example.com".to_owned(),
+            url: "https://example.com/a?b=1".to_owned(),
+        };
+        let pass = PendingPass::sign(&Secret::new(b"k".to_vec()), 3, i64::MAX);
+        let mut response = Response::new(axum::body::Body::empty());
+        remember(&mut response, &details, Some(&pass), &[], false);
+
+        let mut request = HeaderMap::new();
+        let cookies: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+            .collect();
+        assert_eq!(cookies.len(), 4);
+        if let Ok(v) = HeaderValue::from_str(&cookies.join("; ")) {
+            request.insert(header::COOKIE, v);
+        }
+        let read = CommenterCookies::read(&request);
+        assert_eq!(read.remembered, Some(details));
+        assert_eq!(read.passes, vec![pass]);
+    }
+
+    #[test]
+    fn forgetting_expires_every_cookie() {
+        let mut response = Response::new(axum::body::Body::empty());
+        forget(&mut response, true);
+        let all: Vec<&str> =
+            response.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|c| c.contains("Max-Age=0") && c.contains("Secure") && c.contains("HttpOnly")));
+    }
+
+    #[test]
+    fn garbage_cookies_are_ignored() {
+        let mut request = HeaderMap::new();
+        request.insert(header::COOKIE, HeaderValue::from_static("hewn_comment_author=%FF; hewn_comment_pending=x-1.2"));
+        let read = CommenterCookies::read(&request);
+        assert!(read.remembered.is_none());
+        assert!(read.passes.is_empty());
+    }
+}

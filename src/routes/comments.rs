@@ -1,0 +1,300 @@
+//! The comment form: `POST /posts/{slug}/comments` (strict parsing, validation, the
+//! moderation pipeline, the 303 back to the post), and the discussion part of the post
+//! page: the reply target, the reader's own held comments, the prefilled form.
+//!
+//! A page that shows a commenter's own data (their held comment, their remembered
+//! details, their rejected input) is personal: it is sent `private, no-store`, and
+//! that decision is made explicitly in [`render_post`]. Every other post page is the
+//! same for everyone and never depends on the commenter cookies.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+
+use super::commenter::{self, CommenterCookies, Remembered};
+use super::extract::{ClientIp, Path};
+use crate::app::AppState;
+use crate::domain::comment_form::{self, FIELD_HONEYPOT};
+use crate::domain::form_body::{self, BodyError};
+use crate::domain::moderation::{self, Candidate, Decision, Status};
+use crate::domain::settings::Settings;
+use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
+use crate::domain::{comment_text, now};
+use crate::error::AppError;
+use crate::store::comments::PublicComment;
+use crate::store::posts::PublicPost;
+use crate::store::{self, submissions};
+use crate::views::comments::{OwnValues, ReplyTarget, RespondView};
+use crate::views::posts::{PostPage, post_url};
+use crate::views::{self, Layout};
+
+/// What a post with closed comments says, on the page and to a POST.
+pub const COMMENTS_CLOSED: &str = "Comments are closed.";
+/// WordPress's answer to a comment posted twice.
+pub const DUPLICATE_COMMENT: &str = "Duplicate comment detected; it looks as though you've already said that!";
+/// Longest user agent stored with a comment (WordPress keeps 254 characters).
+const MAX_USER_AGENT_CHARS: usize = 254;
+const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/posts/{slug}/comments", post(create_comment))
+}
+
+/// The post page's query parameters that concern the discussion.
+#[derive(Debug, Default, Deserialize)]
+pub struct DiscussionQuery {
+    /// `?replytocom=ID`: the form replies to that comment.
+    replytocom: Option<String>,
+    /// `?unapproved=ID&moderation-hash=TOKEN`: the redirect after posting a held comment.
+    unapproved: Option<String>,
+    #[serde(rename = "moderation-hash")]
+    moderation_hash: Option<String>,
+}
+
+/// The post page (`GET /posts/{slug}`) with its discussion.
+pub async fn show_post_page(
+    app: &AppState,
+    post: &PublicPost,
+    query: &DiscussionQuery,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let now = now();
+    let settings = store::settings::load(&app.store).await?;
+    let cookies = CommenterCookies::read(headers);
+
+    let mut passes = cookies.passes.clone();
+    let link_id = query.unapproved.as_deref().and_then(|s| s.parse::<i64>().ok());
+    if let (Some(id), Some(token)) = (link_id, query.moderation_hash.as_deref())
+        && let Some(pass) = PendingPass::from_token(id, token)
+    {
+        passes.push(pass);
+    }
+    let own = if passes.is_empty() {
+        Vec::new()
+    } else {
+        let secret = secret(app).await?;
+        let ids: Vec<i64> = passes.iter().filter(|p| p.verify(&secret, now)).map(|p| p.comment_id).collect();
+        submissions::own_held(&app.store, post.id, &ids).await?
+    };
+
+    let mut respond =
+        RespondView::new(&post_url(&post.slug), is_open(post, &settings, now), settings.discussion.honeypot);
+    if respond.open {
+        if let Some(id) = query.replytocom.as_deref().and_then(|s| s.trim().parse::<i64>().ok()) {
+            respond.reply_to = reply_target(app, post, id).await?;
+        }
+        if let Some(r) = cookies.remembered {
+            respond.values =
+                OwnValues { author: r.author, email: r.email, url: r.url, consent: true, ..OwnValues::default() };
+        }
+    }
+    render_post(app, post, &settings, &own, respond, StatusCode::OK).await
+}
+
+/// `POST /posts/{slug}/comments`.
+#[tracing::instrument(name = "create_comment", skip_all, fields(slug = %slug))]
+async fn create_comment(
+    State(app): State<AppState>,
+    Path(slug): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("The form could not be read.".to_owned())
+        }
+    })?;
+    let now = now();
+    let post = store::posts::visible_by_slug(&app.store, now, &slug).await?.ok_or(AppError::NotFound)?;
+    if !post.comments_open {
+        return Err(AppError::Forbidden(COMMENTS_CLOSED.to_owned()));
+    }
+    let settings = store::settings::load(&app.store).await?;
+
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let fields = form_body::parse(content_type, &body, comment_form::FIELDS).map_err(|e| match e {
+        BodyError::UnsupportedMediaType => AppError::UnsupportedMediaType(e.to_string()),
+        other => AppError::BadRequest(other.to_string()),
+    })?;
+    let parent_id = comment_form::parent(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let entered = comment_form::entered(&fields);
+
+    let post_path = post_url(&post.slug);
+    let mut respond = RespondView::new(&post_path, true, settings.discussion.honeypot);
+    respond.values = OwnValues::from(&entered);
+    if let Some(id) = parent_id {
+        let parent = submissions::parent(&app.store, id)
+            .await?
+            .ok_or_else(|| AppError::BadRequest("The comment you are replying to does not exist.".to_owned()))?;
+        if parent.post_id != post.id {
+            return Err(AppError::BadRequest("The comment you are replying to belongs to another post.".to_owned()));
+        }
+        if parent.accepts_replies_on(post.id) {
+            respond.reply_to = Some(ReplyTarget { id, name: display_name(&parent.author_name) });
+        } else {
+            respond.form_error = Some(
+                "The comment you are replying to no longer takes replies. You can post yours as a new comment."
+                    .to_owned(),
+            );
+        }
+    }
+
+    let validated = comment_form::validate(&entered, fields.text(FIELD_HONEYPOT));
+    let submission = match validated {
+        Ok(s) if respond.form_error.is_none() => s,
+        invalid => {
+            // An invalid form on a post closed by age gets the closing, not corrections.
+            if !is_open(&post, &settings, now) {
+                return Err(AppError::Forbidden(COMMENTS_CLOSED.to_owned()));
+            }
+            respond.errors = invalid.err().unwrap_or_default();
+            return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+
+    let body_html = comment_text::render(&submission.comment);
+    let ip = ip.to_string();
+    let user_agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .take(MAX_USER_AGENT_CHARS)
+        .collect();
+    let candidate = Candidate {
+        author: &submission.author,
+        email: &submission.email,
+        url: &submission.url,
+        text: &submission.comment,
+        links: moderation::count_links(body_html.as_str()),
+        ip: &ip,
+        user_agent: &user_agent,
+        honeypot_filled: submission.honeypot_filled,
+    };
+    let draft = submissions::Draft {
+        post_id: post.id,
+        post_published_at: post.published_at,
+        parent_id: respond.reply_to.as_ref().map(|t| t.id),
+        author_name: &submission.author,
+        author_email: &submission.email,
+        author_url: &submission.url,
+        body: &submission.comment,
+        body_html: body_html.as_str(),
+        author_ip: &ip,
+        user_agent: &user_agent,
+        created_at: now,
+    };
+    let outcome =
+        submissions::submit(&app.store, &draft, |facts| moderation::decide(&candidate, &settings.discussion, facts))
+            .await?;
+    let (id, status) = match outcome {
+        submissions::Submitted::Stored { id, status, rule } => {
+            tracing::info!(
+                comment = id,
+                post = post.id,
+                status = status.as_str(),
+                rule = rule.as_str(),
+                "comment stored"
+            );
+            (id, status)
+        }
+        submissions::Submitted::Refused(decision) => return Err(refusal(decision)),
+    };
+
+    // Held comments (spam included, so a filled honeypot looks like any first comment)
+    // come back with a pass that shows them to their author alone.
+    let secret = secret(&app).await?;
+    let held = status != Status::Approved;
+    let location = if held {
+        let pass = PendingPass::sign(&secret, id, now + PENDING_LINK_SECONDS);
+        format!("{post_path}?unapproved={id}&moderation-hash={}#comment-{id}", pass.token())
+    } else {
+        format!("{post_path}#comment-{id}")
+    };
+    let mut response = super::see_other(&location);
+    let https = app.config.is_https();
+    if submission.consent {
+        let details = Remembered { author: submission.author, email: submission.email, url: submission.url };
+        let pass = held.then(|| PendingPass::sign(&secret, id, now + PENDING_COOKIE_SECONDS));
+        let cookies = CommenterCookies::read(&headers);
+        let kept: Vec<PendingPass> = cookies.passes.into_iter().filter(|p| p.verify(&secret, now)).collect();
+        commenter::remember(&mut response, &details, pass.as_ref(), &kept, https);
+    } else {
+        commenter::forget(&mut response, https);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
+    Ok(response)
+}
+
+/// The error answer to a refused submission.
+fn refusal(decision: Decision) -> AppError {
+    match decision {
+        Decision::Flood { retry_after } => AppError::TooManyRequests {
+            retry_after,
+            message: format!(
+                "You are posting comments too quickly. Slow down, and try again in {retry_after} second{}.",
+                if retry_after == 1 { "" } else { "s" }
+            ),
+        },
+        Decision::Duplicate => AppError::Conflict(DUPLICATE_COMMENT.to_owned()),
+        Decision::Closed | Decision::Store { .. } => AppError::Forbidden(COMMENTS_CLOSED.to_owned()),
+    }
+}
+
+/// Renders the post page with its discussion, deciding whether it is personal.
+async fn render_post(
+    app: &AppState,
+    post: &PublicPost,
+    settings: &Settings,
+    own: &[PublicComment],
+    respond: RespondView,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let comments = store::comments::approved_for_post(&app.store, post.id).await?;
+    let mut layout = Layout::new(settings, &app.config.base_url, &post_url(&post.slug), Some(&post.title))
+        .describe(post.excerpt.clone());
+    if respond.has_errors() {
+        layout.title = format!("Error: {}", layout.title);
+    }
+    // The one place that decides: the reader's own comments or own input make the page theirs.
+    let personal = !own.is_empty() || respond.carries_own_data();
+    let (layout, footer) = super::archive::post_extras(app, layout, post, comments.len(), settings).await?;
+    let mut page = PostPage::with_discussion(layout, post, &comments, own, settings, respond);
+    page.footer = footer;
+    let Html(html) = views::render(&page)?;
+    let mut response = (status, Html(html)).into_response();
+    if personal {
+        response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
+    }
+    Ok(response)
+}
+
+/// True when the post takes comments now.
+fn is_open(post: &PublicPost, settings: &Settings, now: i64) -> bool {
+    post.comments_open && !moderation::closed_by_age(&settings.discussion, post.published_at, now)
+}
+
+/// The comment `id` as a reply target on `post`, if it takes replies.
+async fn reply_target(app: &AppState, post: &PublicPost, id: i64) -> Result<Option<ReplyTarget>, AppError> {
+    let parent = submissions::parent(&app.store, id).await?;
+    Ok(parent
+        .filter(|p| p.accepts_replies_on(post.id))
+        .map(|p| ReplyTarget { id: p.id, name: display_name(&p.author_name) }))
+}
+
+/// A comment author's name as pages show it.
+fn display_name(name: &str) -> String {
+    if name.trim().is_empty() { "Anonymous".to_owned() } else { name.to_owned() }
+}
+
+async fn secret(app: &AppState) -> Result<Secret, AppError> {
+    Ok(store::secret::site_secret(&app.store, app.config.secret.as_ref()).await?)
+}

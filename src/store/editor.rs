@@ -1,0 +1,328 @@
+//! Posts and pages as the editor sees them: every status, listings with counts,
+//! and the writes of the editor (save, trash, restore, delete).
+
+use sqlx::FromRow;
+
+use super::{Result, Store, tags};
+
+/// A post or page in the admin list.
+#[derive(Debug, Clone, FromRow)]
+pub struct PostRow {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub status: String,
+    pub author_name: String,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    pub created_at: i64,
+    pub menu_order: i64,
+    pub approved_comments: i64,
+    pub pending_comments: i64,
+}
+
+/// A post or page being edited.
+#[derive(Debug, Clone, FromRow)]
+pub struct EditPost {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub title: String,
+    pub source: String,
+    pub source_format: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub status: String,
+    pub comments_open: bool,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    pub menu_order: i64,
+}
+
+/// Posts per status for one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub draft: i64,
+    pub published: i64,
+    pub scheduled: i64,
+    pub trash: i64,
+}
+
+impl Counts {
+    /// Everything but the trash.
+    pub fn all(&self) -> i64 {
+        self.draft + self.published + self.scheduled
+    }
+}
+
+/// What the editor stores.
+#[derive(Debug, Clone)]
+pub struct SavePost<'a> {
+    pub kind: &'a str,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub source: &'a str,
+    pub source_format: &'a str,
+    pub body_html: &'a str,
+    pub excerpt: &'a str,
+    pub status: &'a str,
+    pub comments_open: bool,
+    pub published_at: Option<i64>,
+    pub menu_order: i64,
+    pub tags: &'a [String],
+    pub author_id: i64,
+    pub author_name: &'a str,
+    pub now: i64,
+}
+
+/// The statuses a listing filter shows; "all" is everything but the trash.
+/// Scheduled posts whose time has come count as published.
+fn status_filter(view: &str) -> &'static str {
+    match view {
+        "published" => " and (p.status = 'published' or (p.status = 'scheduled' and p.published_at <= $2))",
+        "scheduled" => " and p.status = 'scheduled' and p.published_at > $2",
+        "draft" => " and p.status = 'draft'",
+        "trash" => " and p.status = 'trash'",
+        _ => " and p.status <> 'trash'",
+    }
+}
+
+/// Posts (or pages) per status.
+pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "select case when status = 'scheduled' and published_at <= $2 then 'published' else status end as s, \
+           count(*) from posts where kind = $1 group by s",
+    )
+    .bind(kind)
+    .bind(now)
+    .fetch_all(store.reader())
+    .await?;
+    let mut counts = Counts::default();
+    for (status, n) in rows {
+        match status.as_str() {
+            "draft" => counts.draft = n,
+            "published" => counts.published = n,
+            "scheduled" => counts.scheduled = n,
+            "trash" => counts.trash = n,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// One page of posts (or pages) in the `view` filter whose title contains `search`,
+/// newest first (pages: by navigation order, then title).
+pub async fn list(
+    store: &Store,
+    kind: &str,
+    view: &str,
+    search: &str,
+    now: i64,
+    limit: u32,
+    offset: u64,
+) -> Result<Vec<PostRow>> {
+    let order = if kind == "page" {
+        "p.menu_order, lower(p.title), p.id"
+    } else {
+        "coalesce(p.published_at, p.updated_at) desc, p.id desc"
+    };
+    let sql = format!(
+        "select p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
+           p.created_at, p.menu_order, \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments \
+         from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\' \
+         order by {order} limit $4 offset $5",
+        status_filter(view)
+    );
+    sqlx::query_as::<_, PostRow>(&sql)
+        .bind(kind)
+        .bind(now)
+        .bind(title_pattern(search))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(store.reader())
+        .await
+}
+
+/// How many rows [`list`] pages through.
+pub async fn count(store: &Store, kind: &str, view: &str, search: &str, now: i64) -> Result<i64> {
+    let sql = format!(
+        "select count(*) from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\'",
+        status_filter(view)
+    );
+    sqlx::query_scalar(&sql).bind(kind).bind(now).bind(title_pattern(search)).fetch_one(store.reader()).await
+}
+
+fn title_pattern(search: &str) -> String {
+    let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The most recently changed posts and pages, any status but trash.
+pub async fn recent(store: &Store, limit: u32) -> Result<Vec<PostRow>> {
+    sqlx::query_as::<_, PostRow>(
+        "select p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
+           p.created_at, p.menu_order, \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments \
+         from posts p where p.status <> 'trash' order by p.updated_at desc, p.id desc limit $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(store.reader())
+    .await
+}
+
+/// The tag names of each of `post_ids`, as `(post_id, name)` pairs sorted by name.
+pub async fn tags_of(store: &Store, post_ids: &[i64]) -> Result<Vec<(i64, String)>> {
+    if post_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=post_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "select pt.post_id, t.name from post_tags pt join tags t on t.id = pt.tag_id \
+         where pt.post_id in ({marks}) order by lower(t.name)"
+    );
+    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+    for id in post_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(store.reader()).await
+}
+
+/// A post or page by id, any status.
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<EditPost>> {
+    sqlx::query_as::<_, EditPost>(
+        "select id, kind, slug, title, source, source_format, body_html, excerpt, status, comments_open, \
+           published_at, updated_at, menu_order from posts where id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.reader())
+    .await
+}
+
+/// The id of the post or page that has `slug`, if any.
+pub async fn slug_owner(store: &Store, slug: &str) -> Result<Option<i64>> {
+    sqlx::query_scalar("select id from posts where slug = $1").bind(slug).fetch_optional(store.reader()).await
+}
+
+/// Every slug that starts with `prefix` (for picking a free `-2`, `-3`, ...).
+pub async fn slugs_like(store: &Store, prefix: &str) -> Result<Vec<String>> {
+    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    sqlx::query_scalar("select slug from posts where slug like $1 escape '\\'")
+        .bind(format!("{escaped}%"))
+        .fetch_all(store.reader())
+        .await
+}
+
+/// The outcome of saving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Yes(i64),
+    /// Another post or page has the slug.
+    SlugTaken,
+    /// The post to update does not exist.
+    Missing,
+}
+
+/// Creates a post (`id` is `None`) or updates one, with its tags, in one transaction.
+pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Saved> {
+    let mut tx = store.begin_write().await?;
+    let owner: Option<i64> =
+        sqlx::query_scalar("select id from posts where slug = $1").bind(p.slug).fetch_optional(tx.conn()).await?;
+    if owner.is_some() && owner != id {
+        return Ok(Saved::SlugTaken);
+    }
+    let id = match id {
+        None => {
+            sqlx::query_scalar(
+                "insert into posts (kind, slug, title, source, source_format, body_html, excerpt, status, \
+                   author_id, author_name, comments_open, published_at, menu_order, updated_at, created_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id",
+            )
+            .bind(p.kind)
+            .bind(p.slug)
+            .bind(p.title)
+            .bind(p.source)
+            .bind(p.source_format)
+            .bind(p.body_html)
+            .bind(p.excerpt)
+            .bind(p.status)
+            .bind(p.author_id)
+            .bind(p.author_name)
+            .bind(p.comments_open)
+            .bind(p.published_at)
+            .bind(p.menu_order)
+            .bind(p.now)
+            .fetch_one(tx.conn())
+            .await?
+        }
+        Some(id) => {
+            let n = sqlx::query(
+                "update posts set slug = $1, title = $2, source = $3, body_html = $4, excerpt = $5, status = $6, \
+                   comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10 \
+                 where id = $11 and kind = $12",
+            )
+            .bind(p.slug)
+            .bind(p.title)
+            .bind(p.source)
+            .bind(p.body_html)
+            .bind(p.excerpt)
+            .bind(p.status)
+            .bind(p.comments_open)
+            .bind(p.published_at)
+            .bind(p.menu_order)
+            .bind(p.now)
+            .bind(id)
+            .bind(p.kind)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+            if n != 1 {
+                return Ok(Saved::Missing);
+            }
+            id
+        }
+    };
+    let names: Vec<&str> = p.tags.iter().map(String::as_str).collect();
+    tags::set_for_post_in(tx.conn(), id, &names).await?;
+    tx.commit().await?;
+    Ok(Saved::Yes(id))
+}
+
+/// Moves a post to the trash; returns false when it was not there to move.
+pub async fn trash(store: &Store, id: i64, now: i64) -> Result<bool> {
+    set_status(store, id, "status <> 'trash'", "trash", now).await
+}
+
+/// Restores a trashed post as a draft (as WordPress does), so that nothing goes
+/// public again by accident.
+pub async fn restore(store: &Store, id: i64, now: i64) -> Result<bool> {
+    set_status(store, id, "status = 'trash'", "draft", now).await
+}
+
+async fn set_status(store: &Store, id: i64, condition: &str, status: &str, now: i64) -> Result<bool> {
+    let mut tx = store.begin_write().await?;
+    let sql = format!("update posts set status = $1, updated_at = $2 where id = $3 and {condition}");
+    let changed = sqlx::query(&sql).bind(status).bind(now).bind(id).execute(tx.conn()).await?.rows_affected() == 1;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(changed)
+}
+
+/// Deletes a trashed post for good, with its comments and tags.
+pub async fn delete(store: &Store, id: i64) -> Result<bool> {
+    let mut tx = store.begin_write().await?;
+    let changed = sqlx::query("delete from posts where id = $1 and status = 'trash'")
+        .bind(id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(changed)
+}

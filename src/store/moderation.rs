@@ -1,0 +1,385 @@
+//! The moderation queue: comments as the admin sees them (with email and IP), counts
+//! per status, search, and the status transitions of moderation actions.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, comments};
+use crate::domain::queue::{Action, ValidComment, add_to_list};
+
+/// The setting that holds the block list (one entry per line).
+const BLOCK_LIST_SETTING: &str = "comment_block_words";
+
+/// A comment in the admin panel. Admin-only: it carries the author's email and IP.
+#[derive(Debug, Clone, FromRow)]
+pub struct AdminComment {
+    pub id: i64,
+    pub post_id: i64,
+    pub post_title: String,
+    pub post_slug: String,
+    pub post_kind: String,
+    pub post_status: String,
+    pub post_published_at: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub parent_author: Option<String>,
+    pub kind: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    pub author_ip: String,
+    pub user_agent: String,
+    pub user_id: Option<i64>,
+    pub body: String,
+    pub body_html: String,
+    pub status: String,
+    pub rule: String,
+    pub created_at: i64,
+}
+
+/// How many comments have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub pending: i64,
+    pub approved: i64,
+    pub spam: i64,
+    pub trash: i64,
+}
+
+impl Counts {
+    /// WordPress's "All": pending and approved (spam and trash are kept apart).
+    pub fn all(&self) -> i64 {
+        self.pending + self.approved
+    }
+}
+
+/// An admin's reply to a comment.
+#[derive(Debug, Clone)]
+pub struct Reply<'a> {
+    pub parent_id: i64,
+    pub user_id: i64,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub author_ip: &'a str,
+    pub user_agent: &'a str,
+    pub now: i64,
+}
+
+const SELECT: &str = "select c.id, c.post_id, p.title as post_title, p.slug as post_slug, p.kind as post_kind, \
+       p.status as post_status, p.published_at as post_published_at, c.parent_id, pc.author_name as parent_author, c.kind, c.author_name, \
+       c.author_email, c.author_url, c.author_ip, c.user_agent, c.user_id, c.body, c.body_html, c.status, \
+       c.rule, c.created_at \
+     from comments c join posts p on p.id = c.post_id left join comments pc on pc.id = c.parent_id";
+
+/// `$first, $first+1, ...` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A `like` pattern matching `term` anywhere, with its wildcards escaped.
+fn contains_pattern(term: &str) -> String {
+    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The filter shared by [`list`] and [`count`]: statuses from `$1`, the search term
+/// (if any) after them.
+fn filter(statuses: &[&str], search: &str) -> String {
+    let mut sql = format!(" where c.status in ({})", placeholders(1, statuses.len()));
+    if !search.is_empty() {
+        let s = statuses.len() + 1;
+        sql.push_str(&format!(
+            " and (lower(c.body) like ${s} escape '\\' or lower(c.author_name) like ${s} escape '\\' \
+               or lower(c.author_email) like ${s} escape '\\' or lower(c.author_url) like ${s} escape '\\' \
+               or c.author_ip like ${s} escape '\\')"
+        ));
+    }
+    sql
+}
+
+/// Comments per status.
+pub async fn counts(store: &Store) -> Result<Counts> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select status, count(*) from comments group by status").fetch_all(store.reader()).await?;
+    let mut counts = Counts::default();
+    for (status, n) in rows {
+        match status.as_str() {
+            "pending" => counts.pending = n,
+            "approved" => counts.approved = n,
+            "spam" => counts.spam = n,
+            "trash" => counts.trash = n,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// One page of comments with one of `statuses`, matching `search` (in the text,
+/// name, email, website or IP; empty matches all), newest first.
+pub async fn list(
+    store: &Store,
+    statuses: &[&str],
+    search: &str,
+    limit: u32,
+    offset: u64,
+) -> Result<Vec<AdminComment>> {
+    let n = statuses.len() + usize::from(!search.is_empty());
+    let sql = format!(
+        "{SELECT}{} order by c.created_at desc, c.id desc limit ${} offset ${}",
+        filter(statuses, search),
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query_as::<_, AdminComment>(&sql);
+    for s in statuses {
+        q = q.bind(*s);
+    }
+    if !search.is_empty() {
+        q = q.bind(contains_pattern(search));
+    }
+    q.bind(i64::from(limit)).bind(i64::try_from(offset).unwrap_or(i64::MAX)).fetch_all(store.reader()).await
+}
+
+/// How many comments [`list`] pages through.
+pub async fn count(store: &Store, statuses: &[&str], search: &str) -> Result<i64> {
+    let sql = format!("select count(*) from comments c{}", filter(statuses, search));
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for s in statuses {
+        q = q.bind(*s);
+    }
+    if !search.is_empty() {
+        q = q.bind(contains_pattern(search));
+    }
+    q.fetch_one(store.reader()).await
+}
+
+/// A comment by id.
+pub async fn by_id(store: &Store, id: i64) -> Result<Option<AdminComment>> {
+    sqlx::query_as::<_, AdminComment>(&format!("{SELECT} where c.id = $1"))
+        .bind(id)
+        .fetch_optional(store.reader())
+        .await
+}
+
+/// The newest comments that are not spam or trash.
+pub async fn recent(store: &Store, limit: u32) -> Result<Vec<AdminComment>> {
+    list(store, &["pending", "approved"], "", limit, 0).await
+}
+
+/// Applies `action` to the comments `ids` that are in a status it applies to;
+/// returns how many changed. Everything happens in one transaction.
+pub async fn apply(store: &Store, action: Action, ids: &[i64]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let from = action.applies_to();
+    let mut tx = store.begin_write().await?;
+    let targets = ids_in(tx.conn(), ids, from).await?;
+    let changed = match action {
+        Action::Delete => {
+            for id in &targets {
+                delete_keeping_replies(tx.conn(), *id).await?;
+            }
+            u64::try_from(targets.len()).unwrap_or(u64::MAX)
+        }
+        _ => {
+            if matches!(action, Action::SpamBlockEmail | Action::SpamBlockIp) {
+                let column = if action == Action::SpamBlockEmail { "author_email" } else { "author_ip" };
+                block_authors(tx.conn(), &targets, column).await?;
+            }
+            let set = match action {
+                Action::Approve => "status = 'approved'",
+                Action::Unapprove => "status = 'pending'",
+                Action::Spam | Action::SpamBlockEmail | Action::SpamBlockIp | Action::Trash => {
+                    if action == Action::Trash {
+                        "status_before_trash = status, status = 'trash'"
+                    } else {
+                        "status_before_trash = status, status = 'spam'"
+                    }
+                }
+                Action::NotSpam => {
+                    "status = case when status_before_trash in ('pending', 'approved') \
+                       then status_before_trash else 'pending' end, status_before_trash = null"
+                }
+                Action::Restore | Action::Delete => {
+                    "status = case when status_before_trash in ('pending', 'approved', 'spam') \
+                       then status_before_trash else 'pending' end, status_before_trash = null"
+                }
+            };
+            update_ids(tx.conn(), set, &targets).await?
+        }
+    };
+    if changed > 0 {
+        tx.commit().await?;
+    }
+    Ok(changed)
+}
+
+/// Deletes every comment with `status` (spam or trash); returns how many.
+pub async fn empty(store: &Store, status: &str) -> Result<u64> {
+    if !Action::Delete.applies_to().contains(&status) {
+        return Ok(0);
+    }
+    let mut tx = store.begin_write().await?;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("select id from comments where status = $1").bind(status).fetch_all(tx.conn()).await?;
+    for id in &ids {
+        delete_keeping_replies(tx.conn(), *id).await?;
+    }
+    if !ids.is_empty() {
+        tx.commit().await?;
+    }
+    Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
+}
+
+/// Saves an edited comment. A comment moved to spam or trash remembers where it
+/// came from, for "not spam" and "restore".
+pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -> Result<bool> {
+    let mut tx = store.begin_write().await?;
+    let changed = sqlx::query(
+        "update comments set author_name = $1, author_email = $2, author_url = $3, body = $4, body_html = $5, \
+           status_before_trash = case when status = $6 then status_before_trash \
+             when $6 in ('spam', 'trash') then status else null end, \
+           status = $6 \
+         where id = $7",
+    )
+    .bind(&c.author_name)
+    .bind(&c.author_email)
+    .bind(&c.author_url)
+    .bind(&c.body)
+    .bind(body_html)
+    .bind(c.status)
+    .bind(id)
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if changed {
+        tx.commit().await?;
+    }
+    Ok(changed)
+}
+
+/// Adds an admin's reply, approved at once, under the comment `parent_id` (which is
+/// approved too if it was pending). Returns the new comment's id, or `None` when the
+/// parent does not exist or is spam or trash.
+pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
+    let mut tx = store.begin_write().await?;
+    let parent: Option<(i64, String)> = sqlx::query_as("select post_id, status from comments where id = $1")
+        .bind(r.parent_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    let Some((post_id, status)) = parent else { return Ok(None) };
+    if status != "pending" && status != "approved" {
+        return Ok(None);
+    }
+    if status == "pending" {
+        sqlx::query("update comments set status = 'approved' where id = $1")
+            .bind(r.parent_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    let id = comments::insert_in(
+        tx.conn(),
+        &comments::NewComment {
+            post_id,
+            parent_id: Some(r.parent_id),
+            kind: "comment",
+            author_name: r.author_name,
+            author_email: r.author_email,
+            author_url: r.author_url,
+            user_id: Some(r.user_id),
+            body: r.body,
+            body_html: r.body_html,
+            status: "approved",
+            rule: "admin",
+            author_ip: r.author_ip,
+            user_agent: r.user_agent,
+            created_at: r.now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// The ids among `ids` whose status is one of `statuses`.
+async fn ids_in(conn: &mut sqlx::SqliteConnection, ids: &[i64], statuses: &[&str]) -> Result<Vec<i64>> {
+    let sql = format!(
+        "select id from comments where id in ({}) and status in ({})",
+        placeholders(1, ids.len()),
+        placeholders(ids.len() + 1, statuses.len())
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    for s in statuses {
+        q = q.bind(*s);
+    }
+    q.fetch_all(conn).await
+}
+
+async fn update_ids(conn: &mut sqlx::SqliteConnection, set: &str, ids: &[i64]) -> Result<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!("update comments set {set} where id in ({})", placeholders(1, ids.len()));
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// Adds the distinct, non-empty values of `column` (author_email or author_ip) of
+/// the comments `ids` to the block list setting.
+async fn block_authors(conn: &mut sqlx::SqliteConnection, ids: &[i64], column: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let column = if column == "author_email" { "author_email" } else { "author_ip" };
+    let sql = format!(
+        "select distinct {column} from comments where id in ({}) and {column} <> ''",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_scalar::<_, String>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let entries = q.fetch_all(&mut *conn).await?;
+    let mut list: String = sqlx::query_scalar("select value from settings where name = $1")
+        .bind(BLOCK_LIST_SETTING)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or_default();
+    let mut changed = false;
+    for entry in entries {
+        if let Some(longer) = add_to_list(&list, &entry) {
+            list = longer;
+            changed = true;
+        }
+    }
+    if changed {
+        sqlx::query(
+            "insert into settings (name, value) values ($1, $2) on conflict (name) do update set value = excluded.value",
+        )
+        .bind(BLOCK_LIST_SETTING)
+        .bind(&list)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Deletes a comment, moving its replies up to its own parent so that the thread
+/// stays readable (WordPress does the same).
+async fn delete_keeping_replies(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<()> {
+    sqlx::query("update comments set parent_id = (select parent_id from comments where id = $1) where parent_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from comments where id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}

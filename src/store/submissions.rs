@@ -1,0 +1,151 @@
+//! Comment submissions from the public form: the moderation lookups and the insert,
+//! in one write transaction; parent lookups; and a commenter's own held comments.
+//!
+//! Reads for pages select into [`PublicComment`], which has no email field.
+
+use sqlx::FromRow;
+
+use super::comments::{NewComment, PublicComment, insert_in};
+use super::{Result, Store};
+use crate::domain::moderation::{Decision, Facts, Rule, Status};
+
+/// Most held comments a commenter's page looks up at once.
+pub const MAX_OWN: usize = 20;
+
+/// A valid submission, everything but its status and rule.
+#[derive(Debug, Clone)]
+pub struct Draft<'a> {
+    pub post_id: i64,
+    pub post_published_at: i64,
+    pub parent_id: Option<i64>,
+    pub author_name: &'a str,
+    pub author_email: &'a str,
+    pub author_url: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub author_ip: &'a str,
+    pub user_agent: &'a str,
+    pub created_at: i64,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submitted {
+    /// Stored under this id with this status, decided by this rule.
+    Stored { id: i64, status: Status, rule: Rule },
+    /// Refused (flood, duplicate, closed): nothing was written.
+    Refused(Decision),
+}
+
+/// Reads the facts the moderation rules need and stores the comment if `decide` says
+/// so, all under the write lock: two racing submissions from one client cannot both
+/// pass flood control, nor two identical ones the duplicate check.
+pub async fn submit(store: &Store, draft: &Draft<'_>, decide: impl FnOnce(&Facts) -> Decision) -> Result<Submitted> {
+    let mut tx = store.begin_write().await?;
+    let last_from_client: Option<i64> = sqlx::query_scalar("select max(created_at) from comments where author_ip = $1")
+        .bind(draft.author_ip)
+        .fetch_one(tx.conn())
+        .await?;
+    let email = draft.author_email.to_ascii_lowercase();
+    let duplicate: bool = sqlx::query_scalar(
+        "select exists (select 1 from comments where post_id = $1 and status <> 'trash' and body = $2 \
+           and (lower(author_email) = $3 or author_name = $4))",
+    )
+    .bind(draft.post_id)
+    .bind(draft.body)
+    .bind(&email)
+    .bind(draft.author_name)
+    .fetch_one(tx.conn())
+    .await?;
+    let known_author: bool = sqlx::query_scalar(
+        "select exists (select 1 from comments \
+           where lower(author_email) = $1 and author_name = $2 and status = 'approved')",
+    )
+    .bind(&email)
+    .bind(draft.author_name)
+    .fetch_one(tx.conn())
+    .await?;
+
+    let facts = Facts {
+        now: draft.created_at,
+        post_published_at: draft.post_published_at,
+        last_from_client,
+        duplicate,
+        known_author,
+    };
+    let decision = decide(&facts);
+    let Decision::Store { status, rule } = decision else {
+        // Dropping the transaction rolls it back; nothing was written anyway.
+        return Ok(Submitted::Refused(decision));
+    };
+    let id = insert_in(
+        tx.conn(),
+        &NewComment {
+            post_id: draft.post_id,
+            parent_id: draft.parent_id,
+            kind: "comment",
+            author_name: draft.author_name,
+            author_email: draft.author_email,
+            author_url: draft.author_url,
+            user_id: None,
+            body: draft.body,
+            body_html: draft.body_html,
+            status: status.as_str(),
+            rule: rule.as_str(),
+            author_ip: draft.author_ip,
+            user_agent: draft.user_agent,
+            created_at: draft.created_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Submitted::Stored { id, status, rule })
+}
+
+/// A comment someone wants to reply to.
+#[derive(Debug, Clone, FromRow)]
+pub struct Parent {
+    pub id: i64,
+    pub post_id: i64,
+    pub status: String,
+    pub kind: String,
+    pub author_name: String,
+}
+
+impl Parent {
+    /// True when a reply to it may be posted on `post_id`: an approved comment (not a
+    /// pingback or trackback) of that post.
+    pub fn accepts_replies_on(&self, post_id: i64) -> bool {
+        self.post_id == post_id && self.status == "approved" && self.kind == "comment"
+    }
+}
+
+/// A comment by id, for checking a reply's parent.
+pub async fn parent(store: &Store, id: i64) -> Result<Option<Parent>> {
+    sqlx::query_as::<_, Parent>("select id, post_id, status, kind, author_name from comments where id = $1")
+        .bind(id)
+        .fetch_optional(store.reader())
+        .await
+}
+
+/// The comments among `ids` that belong to `post_id` and are still held (pending,
+/// or spam, which its author is shown as pending), oldest first.
+pub async fn own_held(store: &Store, post_id: i64, ids: &[i64]) -> Result<Vec<PublicComment>> {
+    let ids: Vec<i64> = ids.iter().copied().take(MAX_OWN).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
+           user_id is not null as by_author \
+         from comments where post_id = $1 and status in ('pending', 'spam') and id in ({}) \
+         order by created_at, id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, PublicComment>(&sql).bind(post_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(store.reader()).await
+}

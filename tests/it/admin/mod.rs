@@ -1,0 +1,9 @@
+//! The admin panel: accounts, sessions, CSRF, moderation, the editor and settings.
+
+mod accounts;
+mod browser;
+mod moderation;
+mod posts;
+mod routes;
+mod settings;
+mod support;

@@ -1,0 +1,408 @@
+//! The moderation queue: views, counts, search, every action one by one and in
+//! bulk, emptying, editing, replying, the block list, and where emails may appear.
+
+use hewn::domain::now;
+use hewn::store::{moderation, settings};
+
+use super::support::{ADMIN_EMAIL, Comment, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
+use crate::helpers::{client, html, texts};
+
+#[tokio::test]
+async fn the_queue_has_views_with_counts_newest_first_in_pages() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let mut c = Comment::pending(post, "Reader", "a pending comment");
+        c.created_at = now() - 10_000 + i;
+        ids.push(c.insert(&app).await);
+    }
+    let mut spam = Comment::pending(post, "Spammer", "buy things");
+    spam.status = "spam";
+    spam.insert(&app).await;
+
+    let (status, first) = app.get_text("/admin/comments?status=pending").await;
+    let (_, second) = app.get_text("/admin/comments?status=pending&page=2").await;
+    let (_, all) = app.get_text("/admin/comments").await;
+    let bad_page = app.get("/admin/comments?page=zero").await.status();
+
+    assert_eq!(status, 200);
+    let tabs = texts(&html(&first), "[data-test=tab]");
+    assert_eq!(tabs, ["All 27", "Pending 25", "Approved 2", "Spam 1", "Trash 0"]);
+    let first_ids = row_ids(&first);
+    assert_eq!(first_ids.len(), 20);
+    assert_eq!(first_ids[0], ids[24], "newest first");
+    let second_ids = row_ids(&second);
+    assert_eq!(second_ids.len(), 5);
+    assert_eq!(*second_ids.last().unwrap(), ids[0]);
+    assert!(first.contains("Page 1 of 2"));
+    assert_eq!(row_ids(&all).len(), 20, "All shows pending and approved, not spam");
+    assert_eq!(bad_page, 400);
+}
+
+#[tokio::test]
+async fn search_finds_comments_by_text_name_email_website_and_ip() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let target = Comment {
+        name: "Zelda Quill",
+        email: "zq@mail.example",
+        url: "https://quill.example/blog",
+        ip: "192.0.2.77",
+        ..Comment::pending(post, "", "Thoughts on 100% effort_levels")
+    }
+    .insert(&app)
+    .await;
+    Comment::pending(post, "Someone Else", "unrelated").insert(&app).await;
+
+    for term in ["zelda", "ZQ@MAIL", "quill.example", "192.0.2.77", "100%", "effort_l", "thoughts on"] {
+        let page = app.get(&format!("/admin/comments?status=all&s={}", urlencode(term))).await.text().await.unwrap();
+        assert_eq!(row_ids(&page), [target], "search for {term:?}");
+    }
+    let none = app.get("/admin/comments?s=nothing-matches-this").await.text().await.unwrap();
+    assert!(row_ids(&none).is_empty());
+    assert!(none.contains("data-test=\"no-comments\""));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b == b'.' { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_row_shows_who_wrote_what_where_when_and_why_it_was_held() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let id = Comment {
+        name: "Ann Reader",
+        email: "ann@reader.example",
+        url: "https://ann.example",
+        ip: "203.0.113.8",
+        rule: "links",
+        ..Comment::pending(post, "", "See **this** https://spam.example")
+    }
+    .insert(&app)
+    .await;
+    let mut unknown = Comment::pending(post, "Bob", "hi");
+    unknown.rule = "custom-filter";
+    unknown.insert(&app).await;
+
+    let page = app.get("/admin/comments?status=pending").await.text().await.unwrap();
+    let doc = html(&page);
+    let row = format!("#comment-{id}");
+
+    assert_eq!(texts(&doc, &format!("{row} [data-test=author]")), ["Ann Reader"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=email]")), ["ann@reader.example"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=url]")), ["https://ann.example"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=ip]")), ["203.0.113.8"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=status]")), ["Pending"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=rule]")), ["Too many links"]);
+    assert_eq!(texts(&doc, &format!("{row} [data-test=post-link]")), ["Year of the Stakhanovite"]);
+    assert!(page.contains(&format!("href=\"/posts/year-of-the-stakhanovite#comment-{id}\"")));
+    assert!(texts(&doc, &format!("{row} [data-test=text]"))[0].contains("See this https://spam.example"));
+    assert!(texts(&doc, &format!("{row} time"))[0].contains(" at "), "a date and time");
+    assert!(texts(&doc, "[data-test=rule]").contains(&"custom-filter".to_owned()), "unknown rules shown as they are");
+}
+
+#[tokio::test]
+async fn every_action_moves_a_comment_between_statuses() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let id = Comment::pending(post, "Reader", "moderate me").insert(&app).await;
+    let act = |action: &'static str| {
+        let app = &app;
+        async move {
+            let r =
+                post_form(app, &format!("/admin/comments/{id}/{action}"), &[("back", "/admin/comments?status=all")])
+                    .await;
+            assert_eq!(r.status(), 303, "{action}");
+            let to = location(&r);
+            (comment_status(app, id).await.unwrap_or_else(|| "deleted".to_owned()), to)
+        }
+    };
+
+    let (approved, to) = act("approve").await;
+    let public_after_approve = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
+    let (unapproved, _) = act("unapprove").await;
+    let (delete_refused, delete_notice) = act("delete").await;
+    let (spam, _) = act("spam").await;
+    let (not_spam, _) = act("not-spam").await;
+    let (approved_again, _) = act("approve").await;
+    let (spam_from_approved, _) = act("spam").await;
+    let (back_to_approved, _) = act("not-spam").await;
+    let (trashed, _) = act("trash").await;
+    let public_after_trash = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
+    let (restored, _) = act("restore").await;
+    let (trashed_again, _) = act("trash").await;
+    let (deleted, _) = act("delete").await;
+
+    assert_eq!(approved, "approved");
+    assert_eq!(to, "/admin/comments?status=all&notice=approve&n=1");
+    assert!(public_after_approve.contains("moderate me"));
+    assert_eq!(unapproved, "pending");
+    assert_eq!(delete_refused, "pending", "only spam and trash can be deleted");
+    assert!(delete_notice.ends_with("notice=delete&n=0"));
+    assert_eq!(spam, "spam");
+    assert_eq!(not_spam, "pending");
+    assert_eq!(approved_again, "approved");
+    assert_eq!(spam_from_approved, "spam");
+    assert_eq!(back_to_approved, "approved", "not spam restores the status it had");
+    assert_eq!(trashed, "trash");
+    assert!(!public_after_trash.contains("moderate me"));
+    assert_eq!(restored, "approved");
+    assert_eq!(trashed_again, "trash");
+    assert_eq!(deleted, "deleted");
+    let notice = app.get("/admin/comments?status=all&notice=approve&n=1").await.text().await.unwrap();
+    assert_eq!(texts(&html(&notice), "[data-test=notice]"), ["1 comment approved."]);
+}
+
+#[tokio::test]
+async fn an_unknown_action_or_comment_is_a_404() {
+    let app = admin_app().await;
+
+    let unknown_action = post_form(&app, "/admin/comments/1/explode", &[]).await.status();
+    let unknown_comment = post_form(&app, "/admin/comments/999999/approve", &[]).await.status();
+    let bad_id = post_form(&app, "/admin/comments/abc/approve", &[]).await.status();
+
+    assert_eq!([unknown_action, unknown_comment, bad_id].map(|s| s.as_u16()), [404, 404, 404]);
+}
+
+#[tokio::test]
+async fn bulk_actions_apply_to_every_checked_comment_and_nothing_else() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let a = Comment::pending(post, "A", "one").insert(&app).await;
+    let b = Comment::pending(post, "B", "two").insert(&app).await;
+    let c = Comment::pending(post, "C", "three").insert(&app).await;
+    let (a_s, b_s) = (a.to_string(), b.to_string());
+
+    let r = post_form(
+        &app,
+        "/admin/comments/bulk",
+        &[("action", "approve"), ("ids", &a_s), ("ids", &b_s), ("back", "/admin/comments?status=pending")],
+    )
+    .await;
+    let no_action = post_form(&app, "/admin/comments/bulk", &[("action", ""), ("ids", &a_s)]).await.status();
+    let trash = post_form(&app, "/admin/comments/bulk", &[("action", "trash"), ("ids", &a_s), ("ids", &b_s)]).await;
+    let page = app.get(&location(&trash)).await.text().await.unwrap();
+
+    assert_eq!(location(&r), "/admin/comments?status=pending&notice=approve&n=2");
+    assert_eq!(no_action, 400);
+    assert_eq!(comment_status(&app, a).await.as_deref(), Some("trash"));
+    assert_eq!(comment_status(&app, b).await.as_deref(), Some("trash"));
+    assert_eq!(comment_status(&app, c).await.as_deref(), Some("pending"));
+    assert_eq!(texts(&html(&page), "[data-test=notice]"), ["2 comments moved to the trash."]);
+}
+
+#[tokio::test]
+async fn empty_spam_and_empty_trash_delete_only_their_own() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let mut ids = Vec::new();
+    for status in ["spam", "spam", "trash", "pending"] {
+        let mut c = Comment::pending(post, "X", "text");
+        c.status = status;
+        ids.push(c.insert(&app).await);
+    }
+
+    let spam_page = app.get("/admin/comments?status=spam").await.text().await.unwrap();
+    let r = post_form(&app, "/admin/comments/empty/spam", &[("back", "/admin/comments?status=spam")]).await;
+    let counts_after_spam = moderation::counts(&app.store).await.unwrap();
+    post_form(&app, "/admin/comments/empty/trash", &[]).await;
+    let bogus = post_form(&app, "/admin/comments/empty/approved", &[]).await.status();
+
+    assert!(spam_page.contains("data-test=\"empty\""), "the spam view offers Empty spam");
+    assert_eq!(location(&r), "/admin/comments?status=spam&notice=emptied&n=2");
+    assert_eq!(counts_after_spam.spam, 0);
+    assert_eq!(counts_after_spam.trash, 1);
+    assert_eq!(comment_status(&app, ids[2]).await, None);
+    assert_eq!(comment_status(&app, ids[3]).await.as_deref(), Some("pending"));
+    assert_eq!(bogus, 404);
+}
+
+#[tokio::test]
+async fn deleting_a_comment_keeps_its_replies_in_the_thread() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let mut top = Comment::pending(post, "Top", "the top comment");
+    top.status = "approved";
+    let top = top.insert(&app).await;
+    let mut middle = Comment::pending(post, "Middle", "the middle reply");
+    middle.status = "approved";
+    middle.parent_id = Some(top);
+    let middle = middle.insert(&app).await;
+    let mut bottom = Comment::pending(post, "Bottom", "the bottom reply");
+    bottom.status = "approved";
+    bottom.parent_id = Some(middle);
+    let bottom = bottom.insert(&app).await;
+
+    post_form(&app, &format!("/admin/comments/{middle}/trash"), &[]).await;
+    post_form(&app, &format!("/admin/comments/{middle}/delete"), &[]).await;
+    let page = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
+    let doc = html(&page);
+
+    assert_eq!(comment_status(&app, middle).await, None);
+    assert_eq!(moderation::by_id(&app.store, bottom).await.unwrap().unwrap().parent_id, Some(top));
+    assert_eq!(texts(&doc, &format!("#comment-{top} > ol.children > li [data-test=comment-author]")), ["Bottom"]);
+}
+
+#[tokio::test]
+async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let by_email = Comment { email: "bot@spam.example", ..Comment::pending(post, "Bot", "spam") }.insert(&app).await;
+    let by_ip = Comment { ip: "192.0.2.200", ..Comment::pending(post, "Bot2", "spam") }.insert(&app).await;
+    let (e, i) = (by_email.to_string(), by_ip.to_string());
+
+    post_form(&app, &format!("/admin/comments/{by_email}/spam-block-email"), &[]).await;
+    post_form(&app, &format!("/admin/comments/{by_ip}/spam-block-ip"), &[]).await;
+    post_form(&app, "/admin/comments/bulk", &[("action", "spam-block-email"), ("ids", &e), ("ids", &i)]).await;
+    let list = settings::load(&app.store).await.unwrap().discussion.block_words;
+
+    assert_eq!(comment_status(&app, by_email).await.as_deref(), Some("spam"));
+    assert_eq!(comment_status(&app, by_ip).await.as_deref(), Some("spam"));
+    assert_eq!(list.lines().collect::<Vec<_>>(), ["bot@spam.example", "192.0.2.200"], "each entry once");
+}
+
+#[tokio::test]
+async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let id = Comment::pending(post, "Typo Nmae", "teh text").insert(&app).await;
+    let path = format!("/admin/comments/{id}");
+
+    let page = app.get(&format!("{path}/edit")).await;
+    let page_status = page.status();
+    let page = page.text().await.unwrap();
+    let bad = post_form(
+        &app,
+        &path,
+        &[
+            ("author_name", "Typo Name"),
+            ("author_email", "nope"),
+            ("author_url", ""),
+            ("body", "the text"),
+            ("status", "approved"),
+        ],
+    )
+    .await;
+    let bad_status = bad.status();
+    let bad_page = bad.text().await.unwrap();
+    let unchanged = moderation::by_id(&app.store, id).await.unwrap().unwrap();
+    let good = post_form(
+        &app,
+        &path,
+        &[
+            ("author_name", "Fixed Name"),
+            ("author_email", "fixed@example.org"),
+            ("author_url", "fixed.example"),
+            ("body", "the *fixed* text"),
+            ("status", "approved"),
+        ],
+    )
+    .await;
+    let saved = moderation::by_id(&app.store, id).await.unwrap().unwrap();
+
+    assert_eq!(page_status, 200);
+    assert!(page.contains("teh text"));
+    assert_eq!(bad_status, 422);
+    assert!(bad_page.contains("Enter an email address such as name@example.com."));
+    assert!(bad_page.contains("Typo Name"), "what was typed is kept");
+    assert_eq!(unchanged.author_name, "Typo Nmae");
+    assert_eq!(location(&good), format!("/admin/comments/{id}/edit?notice=comment-saved"));
+    assert_eq!(saved.author_name, "Fixed Name");
+    assert_eq!(saved.author_email, "fixed@example.org");
+    assert_eq!(saved.author_url, "http://fixed.example");
+    assert_eq!(saved.status, "approved");
+    assert!(saved.body_html.contains("<em>fixed</em>"), "{}", saved.body_html);
+}
+
+#[tokio::test]
+async fn an_admin_reply_is_published_at_once_as_the_post_author() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let question = Comment::pending(post, "Curious Reader", "Is this true?").insert(&app).await;
+
+    let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await.status();
+    let r = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "Yes, *really*.")]).await;
+    let page = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
+    let doc = html(&page);
+    let reply = moderation::recent(&app.store, 1).await.unwrap().remove(0);
+
+    assert_eq!(empty, 422);
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/admin/comments?notice=replied");
+    assert_eq!(comment_status(&app, question).await.as_deref(), Some("approved"), "replying approves the question");
+    assert_eq!(reply.status, "approved");
+    assert_eq!(reply.parent_id, Some(question));
+    assert!(reply.user_id.is_some());
+    assert_eq!(reply.rule, "admin");
+    let answer = format!("#comment-{question} > ol.children > li");
+    assert_eq!(texts(&doc, &format!("{answer} [data-test=comment-author]")), ["The Owner"]);
+    assert_eq!(texts(&doc, &format!("{answer} .author-badge")), ["Post author"]);
+    assert!(texts(&doc, &format!("{answer} .comment-content"))[0].contains("Yes, really."));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_what_needs_attention() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    Comment::pending(post, "Waiting Walter", "please approve").insert(&app).await;
+
+    let page = app.get("/admin").await.text().await.unwrap();
+    let doc = html(&page);
+
+    assert_eq!(texts(&doc, "[data-test=dash-pending]"), ["1 pending comment"]);
+    assert_eq!(texts(&doc, "[data-test=pending-badge]"), ["1 pending"]);
+    assert!(texts(&doc, "[data-test=recent-comments] li")[0].contains("Waiting Walter"));
+    assert!(texts(&doc, "[data-test=recent-posts] li")[0].contains("Year of the Stakhanovite"));
+}
+
+#[tokio::test]
+async fn emails_show_in_the_panel_and_nowhere_public() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let reader_email = "secret-reader-7431@mail.example";
+    let mut c = Comment::pending(post, "Shy Reader", "I wrote this");
+    c.email = reader_email;
+    let id = c.insert(&app).await;
+    post_form(&app, &format!("/admin/comments/{id}/reply"), &[("reply", "Thanks!")]).await;
+    post_form(
+        &app,
+        "/admin/pages",
+        &[("title", "About"), ("body", "About me"), ("status", "published"), ("intent", "save")],
+    )
+    .await;
+
+    let panel = app.get("/admin/comments").await.text().await.unwrap();
+    let edit = app.get(&format!("/admin/comments/{id}/edit")).await.text().await.unwrap();
+    let anonymous = client();
+    let mut public = String::new();
+    for path in ["/", "/posts/year-of-the-stakhanovite", "/about", "/custom.css", "/no-such-page", "/posts/missing"] {
+        public.push_str(&anonymous.get(app.url(path)).send().await.unwrap().text().await.unwrap());
+    }
+
+    assert!(panel.contains(reader_email));
+    assert!(panel.contains(ADMIN_EMAIL), "the admin's own reply shows its address in the panel");
+    assert!(edit.contains(reader_email));
+    assert!(public.contains("I wrote this") && public.contains("Thanks!"), "the comments are public");
+    assert!(!public.contains(reader_email), "a reader's email leaked");
+    assert!(!public.contains(ADMIN_EMAIL), "the admin's email leaked");
+}
+
+#[tokio::test]
+async fn a_bulk_request_with_too_many_ids_is_a_clear_400() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let id = Comment::pending(post, "Kept", "still pending").insert(&app).await;
+    let ids: Vec<String> = (1..=600).map(|n| n.to_string()).collect();
+    let mut fields: Vec<(&str, &str)> = vec![("action", "approve")];
+    fields.extend(ids.iter().map(|i| ("ids", i.as_str())));
+
+    let r = post_form(&app, "/admin/comments/bulk", &fields).await;
+
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("Select at most 500 comments at a time."));
+    assert_eq!(comment_status(&app, id).await.as_deref(), Some("pending"));
+}

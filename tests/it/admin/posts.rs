@@ -1,0 +1,396 @@
+//! The editor: posts and pages, preview, slugs, statuses and scheduling, trash.
+
+use std::time::Duration;
+
+use hewn::domain::{datefmt, now};
+use hewn::store::{editor, settings};
+
+use super::support::{Comment, admin_app, location, post_form};
+use crate::helpers::{html, texts};
+
+const MARKDOWN: &str = "Intro with \"quotes\" -- and a footnote.[^1]\n\n\
+| Fruit | Count |\n|---|---|\n| Apple | 3 |\n\n\
+```rust\nfn main() {}\n```\n\n[^1]: The note.\n";
+
+/// The id at the end of an editor redirect (`/admin/posts/{id}/edit?...`).
+fn id_from(location: &str) -> i64 {
+    location.split('/').nth(3).unwrap().parse().unwrap()
+}
+
+async fn save_post(app: &crate::helpers::TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
+    let mut all = vec![("intent", "save")];
+    all.extend_from_slice(fields);
+    post_form(app, "/admin/posts", &all).await
+}
+
+#[tokio::test]
+async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
+    let app = admin_app().await;
+
+    let r = save_post(
+        &app,
+        &[
+            ("title", "Ærøskøbing café"),
+            ("body", MARKDOWN),
+            ("tags", "travel, Denmark, travel"),
+            ("status", "published"),
+            ("comments_open", "on"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let index = app.get("/").await.text().await.unwrap();
+    let (status, page) = app.get_text("/posts/aeroskobing-cafe").await;
+    let stored = editor::by_id(&app.store, id).await.unwrap().unwrap();
+    let list = app.get("/admin/posts").await.text().await.unwrap();
+
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=published"));
+    assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title")[0], "Ærøskøbing café");
+    assert_eq!(status, 200);
+    for rendered in ["<table>", "<td>Apple</td>", "footnote-definition", "“quotes”", "–", "language-rust"] {
+        assert!(page.contains(rendered), "{rendered} missing in\n{page}");
+    }
+    assert_eq!(stored.slug, "aeroskobing-cafe");
+    assert_eq!(stored.status, "published");
+    assert!(stored.excerpt.starts_with("Intro with “quotes”"), "derived excerpt: {}", stored.excerpt);
+    let row = format!("[data-test=post-row][data-id=\"{id}\"]");
+    assert_eq!(texts(&html(&list), &format!("{row} [data-test=tags]")), ["Denmark, travel"]);
+    assert_eq!(texts(&html(&list), &format!("{row} [data-test=comments]")), ["0"]);
+}
+
+#[tokio::test]
+async fn preview_renders_the_body_without_saving_anything() {
+    let app = admin_app().await;
+    let before = editor::count(&app.store, "post", "all", "", now()).await.unwrap();
+
+    let r = post_form(
+        &app,
+        "/admin/posts",
+        &[
+            ("title", "Draft idea"),
+            ("body", "Some *emphasis* and <script>alert(1)</script>"),
+            ("status", "published"),
+            ("intent", "preview"),
+        ],
+    )
+    .await;
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    let doc = html(&page);
+
+    assert_eq!(status, 200);
+    assert!(page.contains("<em>emphasis</em>"));
+    assert!(!page.contains("<script>alert(1)"), "the preview is sanitised");
+    assert_eq!(texts(&doc, "[data-test=preview] .entry-title"), ["Draft idea"]);
+    assert!(texts(&doc, "textarea#body")[0].contains("Some *emphasis*"), "the text is kept for more editing");
+    assert_eq!(editor::count(&app.store, "post", "all", "", now()).await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn an_invalid_post_is_shown_again_with_its_text_and_the_reasons() {
+    let app = admin_app().await;
+
+    let r = save_post(
+        &app,
+        &[("title", "  "), ("body", "keep this text"), ("status", "scheduled"), ("publish_at", "soon")],
+    )
+    .await;
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    let doc = html(&page);
+
+    assert_eq!(status, 422);
+    assert_eq!(texts(&doc, "[data-test=error-title]"), ["Enter a title."]);
+    assert!(texts(&doc, "[data-test=error-publish_at]")[0].starts_with("Enter a date and time"));
+    assert!(texts(&doc, "textarea#body")[0].contains("keep this text"));
+}
+
+#[tokio::test]
+async fn drafts_stay_hidden_until_published_and_keep_their_date() {
+    let app = admin_app().await;
+
+    let r = save_post(&app, &[("title", "Work in progress"), ("body", "draft body"), ("status", "draft")]).await;
+    let id = id_from(&location(&r));
+    let hidden = app.get("/posts/work-in-progress").await.status();
+    let index = app.get("/").await.text().await.unwrap();
+    let edit = post_form(
+        &app,
+        &format!("/admin/posts/{id}"),
+        &[
+            ("title", "Work in progress"),
+            ("slug", "work-in-progress"),
+            ("body", "done now"),
+            ("status", "published"),
+            ("intent", "save"),
+        ],
+    )
+    .await;
+    let published_at = editor::by_id(&app.store, id).await.unwrap().unwrap().published_at.unwrap();
+    post_form(
+        &app,
+        &format!("/admin/posts/{id}"),
+        &[
+            ("title", "Work in progress, edited"),
+            ("slug", "work-in-progress"),
+            ("body", "edited"),
+            ("status", "published"),
+            ("intent", "save"),
+        ],
+    )
+    .await;
+    let after_edit = editor::by_id(&app.store, id).await.unwrap().unwrap();
+
+    assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=draft-saved"));
+    assert_eq!(hidden, 404);
+    assert!(!index.contains("Work in progress"));
+    assert_eq!(location(&edit), format!("/admin/posts/{id}/edit?notice=published"));
+    assert_eq!(app.get("/posts/work-in-progress").await.status(), 200);
+    assert!((now() - published_at).abs() < 60);
+    assert_eq!(after_edit.published_at, Some(published_at), "saving again keeps the publish date");
+    assert_eq!(after_edit.title, "Work in progress, edited");
+}
+
+#[tokio::test]
+async fn a_scheduled_post_appears_on_its_own_when_its_time_comes() {
+    let app = admin_app().await;
+    let at = now() + 3;
+    let local = datefmt::format(at, &datefmt::zone("UTC"), "Y-m-d\\TH:i:s");
+
+    let r = save_post(
+        &app,
+        &[("title", "Coming soon"), ("body", "future"), ("status", "scheduled"), ("publish_at", &local)],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let before = app.get("/posts/coming-soon").await.status();
+    let list = app.get("/admin/posts?status=scheduled").await.text().await.unwrap();
+    let mut appeared = false;
+    for _ in 0..100 {
+        if app.get("/").await.text().await.unwrap().contains("Coming soon") {
+            appeared = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=scheduled"));
+    assert_eq!(before, 404);
+    assert_eq!(texts(&html(&list), "[data-test=post-row] [data-test=status]"), ["Scheduled"]);
+    assert!(appeared, "the scheduled post did not appear by itself");
+    assert!(now() >= at);
+    assert_eq!(app.get("/posts/coming-soon").await.status(), 200);
+}
+
+#[tokio::test]
+async fn publish_times_are_read_in_the_site_time_zone() {
+    let app = admin_app().await;
+    settings::put(&app.store, "timezone", "Europe/Paris").await.unwrap();
+
+    let r = save_post(
+        &app,
+        &[("title", "Summer"), ("body", "x"), ("status", "published"), ("publish_at", "2020-07-01T10:00")],
+    )
+    .await;
+    let id = id_from(&location(&r));
+    let stored = editor::by_id(&app.store, id).await.unwrap().unwrap();
+    let page = app.get(&format!("/admin/posts/{id}/edit")).await.text().await.unwrap();
+
+    assert_eq!(stored.published_at, Some(1_593_590_400), "10:00 in Paris is 08:00 UTC in July");
+    assert!(page.contains("value=\"2020-07-01T10:00\""), "shown back in the site's zone");
+    assert!(page.contains("In Europe/Paris."));
+}
+
+#[tokio::test]
+async fn slugs_are_generated_unique_and_editable() {
+    let app = admin_app().await;
+
+    let first = save_post(&app, &[("title", "Hello World"), ("body", "1"), ("status", "published")]).await;
+    let second = save_post(&app, &[("title", "Hello, world!"), ("body", "2"), ("status", "published")]).await;
+    let typed_clash =
+        save_post(&app, &[("title", "Other"), ("slug", "hello-world"), ("body", "3"), ("status", "published")]).await;
+    let typed_clash_status = typed_clash.status();
+    let typed_clash_page = typed_clash.text().await.unwrap();
+    let russian = save_post(&app, &[("title", "Москва зимой"), ("body", "4"), ("status", "published")]).await;
+    let custom =
+        save_post(&app, &[("title", "Anything"), ("slug", "My Custom Slug"), ("body", "5"), ("status", "published")])
+            .await;
+    let slug = |r: &reqwest::Response| {
+        let id = id_from(&location(r));
+        let app = &app;
+        async move { editor::by_id(&app.store, id).await.unwrap().unwrap().slug }
+    };
+
+    assert_eq!(slug(&first).await, "hello-world");
+    assert_eq!(slug(&second).await, "hello-world-2");
+    assert_eq!(typed_clash_status, 422);
+    assert!(typed_clash_page.contains("Another post or page already uses “hello-world”."));
+    assert_eq!(slug(&russian).await, "moskva-zimoi");
+    assert_eq!(slug(&custom).await, "my-custom-slug");
+    assert_eq!(app.get("/posts/moskva-zimoi").await.status(), 200);
+}
+
+#[tokio::test]
+async fn raw_html_in_a_post_is_sanitised_against_scripts() {
+    let app = admin_app().await;
+
+    let body = "<p onclick=\"steal()\">hi</p><script>alert(1)</script><a href=\"javascript:alert(2)\">x</a><iframe src=\"https://evil.example\"></iframe>";
+    save_post(&app, &[("title", "Unsafe"), ("body", body), ("status", "published")]).await;
+    let page = app.get("/posts/unsafe").await.text().await.unwrap();
+    let content = page.split("class=\"entry-content\"").nth(1).unwrap();
+
+    assert!(content.contains("hi"));
+    for bad in ["<script", "onclick", "javascript:", "<iframe"] {
+        assert!(!content.contains(bad), "{bad} survived");
+    }
+}
+
+#[tokio::test]
+async fn trash_restore_and_delete_permanently() {
+    let app = admin_app().await;
+    let r = save_post(&app, &[("title", "Short lived"), ("body", "x"), ("status", "published")]).await;
+    let id = id_from(&location(&r));
+    let comment = Comment { status: "approved", ..Comment::pending(id, "Reader", "nice") }.insert(&app).await;
+
+    let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await.status();
+    let trash = post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
+    let public_in_trash = app.get("/posts/short-lived").await.status();
+    let editing_trash = app.get(&format!("/admin/posts/{id}/edit")).await.status();
+    let trash_view = app.get("/admin/posts?status=trash").await.text().await.unwrap();
+    let restore = post_form(&app, &format!("/admin/posts/{id}/restore"), &[]).await;
+    let restored = editor::by_id(&app.store, id).await.unwrap().unwrap().status;
+    post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
+    let delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
+
+    assert_eq!(early_delete, 409, "only trashed posts can be deleted");
+    assert_eq!(location(&trash), "/admin/posts?notice=trashed");
+    assert_eq!(public_in_trash, 404);
+    assert_eq!(editing_trash, 409);
+    assert!(trash_view.contains("data-test=\"restore\""));
+    assert_eq!(location(&restore), "/admin/posts?status=trash&notice=restored");
+    assert_eq!(restored, "draft", "restored posts come back as drafts");
+    assert_eq!(location(&delete), "/admin/posts?status=trash&notice=deleted");
+    assert!(editor::by_id(&app.store, id).await.unwrap().is_none());
+    assert!(hewn::store::moderation::by_id(&app.store, comment).await.unwrap().is_none(), "its comments went with it");
+}
+
+#[tokio::test]
+async fn the_post_list_shows_status_dates_tags_and_comment_counts() {
+    let app = admin_app().await;
+    let demo = super::support::demo_post_id(&app).await;
+    Comment::pending(demo, "Waiting", "pending one").insert(&app).await;
+    save_post(&app, &[("title", "A draft"), ("body", "x"), ("status", "draft"), ("tags", "notes")]).await;
+
+    let page = app.get("/admin/posts").await.text().await.unwrap();
+    let doc = html(&page);
+    let demo_row = format!("[data-test=post-row][data-id=\"{demo}\"]");
+
+    assert_eq!(texts(&doc, "[data-test=tab]"), ["All 2", "Published 1", "Scheduled 0", "Drafts 1", "Trash 0"]);
+    assert_eq!(texts(&doc, &format!("{demo_row} [data-test=comments]")), ["2 1 pending"]);
+    assert!(texts(&doc, &format!("{demo_row} .date"))[0].starts_with("Published 12 October, 2013"));
+    assert_eq!(texts(&doc, "[data-test=post-row][data-status=draft] [data-test=status]"), ["Draft"]);
+    assert_eq!(texts(&doc, "[data-test=post-row][data-status=draft] [data-test=tags]"), ["notes"]);
+}
+
+#[tokio::test]
+async fn the_editor_loads_a_stored_post_with_its_fields() {
+    let app = admin_app().await;
+    let r = save_post(
+        &app,
+        &[
+            ("title", "Loaded"),
+            ("body", "# Heading\n\nText"),
+            ("excerpt", "My own summary"),
+            ("tags", "a, b"),
+            ("status", "published"),
+        ],
+    )
+    .await;
+    let id = id_from(&location(&r));
+
+    let page = app.get(&format!("/admin/posts/{id}/edit?notice=published")).await.text().await.unwrap();
+    let doc = html(&page);
+
+    assert_eq!(super::support::input_value(&page, "title"), "Loaded");
+    assert_eq!(super::support::input_value(&page, "slug"), "loaded");
+    assert_eq!(super::support::input_value(&page, "tags"), "a, b");
+    assert!(texts(&doc, "textarea#body")[0].contains("# Heading"));
+    assert_eq!(texts(&doc, "textarea#excerpt"), ["My own summary"]);
+    assert_eq!(texts(&doc, "[data-test=notice]"), ["Published."]);
+    assert!(page.contains("<option value=\"published\" selected>"));
+    assert!(page.contains("href=\"/posts/loaded\""), "a link to the live post");
+}
+
+#[tokio::test]
+async fn pages_live_at_their_slug_in_the_navigation_but_not_among_posts() {
+    let app = admin_app().await;
+
+    let about = post_form(
+        &app,
+        "/admin/pages",
+        &[
+            ("title", "About me"),
+            ("body", "Who I am."),
+            ("status", "published"),
+            ("menu_order", "2"),
+            ("intent", "save"),
+        ],
+    )
+    .await;
+    post_form(
+        &app,
+        "/admin/pages",
+        &[("title", "Contact"), ("body", "Write."), ("status", "published"), ("menu_order", "1"), ("intent", "save")],
+    )
+    .await;
+    post_form(
+        &app,
+        "/admin/pages",
+        &[("title", "Secret plans"), ("body", "x"), ("status", "draft"), ("intent", "save")],
+    )
+    .await;
+    let (status, page) = app.get_text("/about-me").await;
+    let index = app.get("/").await.text().await.unwrap();
+    let as_post = app.get("/posts/about-me").await.status();
+    let draft = app.get("/secret-plans").await.status();
+    let pages_list = app.get("/admin/pages").await.text().await.unwrap();
+
+    assert_eq!(location(&about).split('/').nth(2), Some("pages"));
+    assert_eq!(status, 200);
+    assert_eq!(texts(&html(&page), "h1.entry-title"), ["About me"]);
+    assert!(page.contains("Who I am."));
+    assert_eq!(texts(&html(&index), ".site-nav a"), ["Home", "Contact", "About me"], "ordered by menu order");
+    assert!(page.contains("<a href=\"/about-me\">About me</a>"), "the navigation is on every page");
+    assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title"), ["Year of the Stakhanovite"]);
+    assert_eq!(as_post, 404);
+    assert_eq!(draft, 404);
+    assert_eq!(
+        texts(&html(&pages_list), "[data-test=post-row] [data-test=title]"),
+        ["Secret plans", "Contact", "About me"]
+    );
+}
+
+#[tokio::test]
+async fn pages_cannot_take_the_sites_own_addresses() {
+    let app = admin_app().await;
+
+    let mut refused = Vec::new();
+    for (title, slug) in
+        [("Admin", ""), ("Search", ""), ("Anything", "feed"), ("Anything", "tags"), ("Anything", "static")]
+    {
+        let r = post_form(
+            &app,
+            "/admin/pages",
+            &[("title", title), ("slug", slug), ("body", "x"), ("status", "published"), ("intent", "save")],
+        )
+        .await;
+        let status = r.status().as_u16();
+        let page = r.text().await.unwrap();
+        refused.push((status, page.contains("is an address hewn itself uses")));
+    }
+    let admin_still_admin = app.get("/admin").await.status();
+
+    assert_eq!(refused, [(422, true); 5]);
+    assert_eq!(admin_still_admin, 200);
+    assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
+}
