@@ -256,3 +256,22 @@ async fn pages_without_a_tagline_still_have_a_description() {
         assert_eq!(meta(&html(&body), "name", "description").as_deref(), Some("Coal Notes"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn comments_posted_through_the_form_reach_feeds_with_names_only() {
+    let app = spawn_app().await;
+    settings::put(&app.store, "comment_require_prior_approval", "0").await.unwrap();
+    let address = "form.poster@withheld.example";
+    let fields = crate::comments::form("Posted through the real form.", "Form Poster", address);
+
+    let posted = crate::comments::post_form(&app, &crate::helpers::client(), &fields).await;
+
+    assert_eq!(posted.status(), 303);
+    for path in ["/comments/feed.xml", "/posts/year-of-the-stakhanovite/comments.xml", DEMO, "/feed.xml", "/rss.xml"] {
+        let body = crate::helpers::client().get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(!body.contains(address) && !body.contains("withheld.example"), "{path} shows the address");
+        if path.contains("comments") {
+            assert!(body.contains("Form Poster") && body.contains("Posted through the real form."), "{path}");
+        }
+    }
+}
