@@ -63,6 +63,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(make_span))
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(middleware::map_response(security_headers))
+                .layer(middleware::from_fn_with_state(state.clone(), crate::http_cache::conditional_get))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
                 .layer(CatchPanicLayer::custom(panic_response))

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod http_cache;
 pub mod routes;
 pub mod store;
 pub mod telemetry;

@@ -1,6 +1,7 @@
 //! Domain logic with no I/O: validated values, rendering of user text, dates, threads.
 
 pub mod accounts;
+pub mod archive;
 pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
@@ -10,6 +11,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod password;
 pub mod queue;
+pub mod search;
 pub mod secret;
 pub mod settings;
 pub mod signing;

@@ -266,7 +266,9 @@ async fn render_post(
     }
     // The one place that decides: the reader's own comments or own input make the page theirs.
     let personal = !own.is_empty() || respond.carries_own_data();
-    let page = PostPage::with_discussion(layout, post, &comments, own, settings, respond);
+    let (layout, footer) = super::archive::post_extras(app, layout, post, comments.len(), settings).await?;
+    let mut page = PostPage::with_discussion(layout, post, &comments, own, settings, respond);
+    page.footer = footer;
     let Html(html) = views::render(&page)?;
     let mut response = (status, Html(html)).into_response();
     if personal {

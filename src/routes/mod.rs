@@ -1,12 +1,16 @@
 //! HTTP routes. Handlers extract, call the store, and render; each module has `router()`.
 
 pub mod admin;
+pub mod archive;
 pub mod commenter;
 pub mod comments;
+pub mod crawlers;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod pages;
 pub mod posts;
+pub mod search;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .merge(posts::router())
         .merge(comments::router())
         .merge(health::router())
+        .merge(feeds::router())
+        .merge(archive::router())
+        .merge(search::router())
+        .merge(crawlers::router())
         .merge(pages::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))

@@ -29,6 +29,11 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// A page parameter read by hand (from a query parsed as name/value pairs).
+    pub fn from_raw(page: Option<&str>) -> Self {
+        Self { page: page.map(str::to_owned) }
+    }
+
     /// The requested page number (1 when absent); anything but a positive whole
     /// number is a 400.
     pub fn number(&self) -> Result<u64, AppError> {

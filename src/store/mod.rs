@@ -4,12 +4,16 @@
 //! SQLite runs in WAL mode with one writer connection and a pool of readers, so
 //! reads never wait for writes and writes never fight each other for the lock.
 
+pub mod archive;
 pub mod comments;
 pub mod demo;
 pub mod editor;
+pub mod feeds;
+pub mod freshness;
 pub mod moderation;
 pub mod pages;
 pub mod posts;
+pub mod search;
 pub mod secret;
 pub mod sessions;
 pub mod settings;

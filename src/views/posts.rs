@@ -68,6 +68,8 @@ pub struct PostPage {
     pub post: PostView,
     pub comments_heading: String,
     pub thread: Vec<ThreadEntry>,
+    /// Tags and previous/next links (see `views::archive`).
+    pub footer: super::archive::PostFooter,
     /// The "Leave a Reply" section.
     pub respond: RespondView,
 }
@@ -178,6 +180,7 @@ impl PostPage {
             },
             comments_heading: comments_heading(comments.len(), &post.title),
             thread,
+            footer: super::archive::PostFooter::default(),
             respond,
         }
     }

@@ -4,7 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod archive;
 mod browser;
 mod comments;
+mod conditional;
+mod corpus;
+mod crawlers;
+mod feeds;
 mod helpers;
 mod reading;
+mod search;
+mod validity;

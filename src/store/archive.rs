@@ -1,0 +1,150 @@
+//! Ways into the archive: tags with their posts, posts by publication time, and a
+//! post's neighbours. Every query shows visible posts only ([`VISIBLE`]).
+
+use sqlx::FromRow;
+
+use super::posts::{PostSummary, VISIBLE};
+use super::tags::Tag;
+use super::{Result, Store};
+
+/// The columns of a [`PostSummary`], for `p` = posts.
+const SUMMARY_COLUMNS: &str = "p.id, p.slug, p.title, p.excerpt, p.published_at, \
+    (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as comment_count";
+
+/// A tag with how many visible posts carry it.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TagCount {
+    pub slug: String,
+    pub name: String,
+    pub posts: i64,
+}
+
+/// A post next to another in publication order.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PostLink {
+    pub slug: String,
+    pub title: String,
+}
+
+fn offset(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Every tag that at least one visible post carries, by name, with its count.
+pub async fn tags_in_use(store: &Store, now: i64) -> Result<Vec<TagCount>> {
+    let sql = format!(
+        "select t.slug, t.name, count(*) as posts \
+         from tags t join post_tags pt on pt.tag_id = t.id join posts p on p.id = pt.post_id \
+         where p.kind = 'post' and {VISIBLE} \
+         group by t.id, t.slug, t.name \
+         order by lower(t.name), t.slug"
+    );
+    sqlx::query_as::<_, TagCount>(&sql).bind(now).fetch_all(store.reader()).await
+}
+
+/// A tag by its slug.
+pub async fn tag_by_slug(store: &Store, slug: &str) -> Result<Option<Tag>> {
+    sqlx::query_as::<_, Tag>("select id, slug, name from tags where slug = $1")
+        .bind(slug)
+        .fetch_optional(store.reader())
+        .await
+}
+
+/// One page of the visible posts carrying a tag, newest first.
+pub async fn tagged_page(store: &Store, now: i64, tag_id: i64, limit: u32, skip: u64) -> Result<Vec<PostSummary>> {
+    let sql = format!(
+        "select {SUMMARY_COLUMNS} from posts p join post_tags pt on pt.post_id = p.id \
+         where pt.tag_id = $2 and p.kind = 'post' and {VISIBLE} \
+         order by p.published_at desc, p.id desc limit $3 offset $4"
+    );
+    sqlx::query_as::<_, PostSummary>(&sql)
+        .bind(now)
+        .bind(tag_id)
+        .bind(i64::from(limit))
+        .bind(offset(skip))
+        .fetch_all(store.reader())
+        .await
+}
+
+/// How many visible posts carry a tag.
+pub async fn count_tagged(store: &Store, now: i64, tag_id: i64) -> Result<i64> {
+    let sql = format!(
+        "select count(*) from posts p join post_tags pt on pt.post_id = p.id \
+         where pt.tag_id = $2 and p.kind = 'post' and {VISIBLE}"
+    );
+    sqlx::query_scalar(&sql).bind(now).bind(tag_id).fetch_one(store.reader()).await
+}
+
+/// The publication times of every visible post, for grouping by year and month in
+/// the site's time zone (which SQL cannot do portably).
+pub async fn visible_times(store: &Store, now: i64) -> Result<Vec<i64>> {
+    let sql =
+        format!("select p.published_at from posts p where p.kind = 'post' and {VISIBLE} order by p.published_at desc");
+    sqlx::query_scalar(&sql).bind(now).fetch_all(store.reader()).await
+}
+
+/// One page of the visible posts published in `[from, until)`, newest first.
+pub async fn between_page(
+    store: &Store,
+    now: i64,
+    from: i64,
+    until: i64,
+    limit: u32,
+    skip: u64,
+) -> Result<Vec<PostSummary>> {
+    let sql = format!(
+        "select {SUMMARY_COLUMNS} from posts p \
+         where p.kind = 'post' and {VISIBLE} and p.published_at >= $2 and p.published_at < $3 \
+         order by p.published_at desc, p.id desc limit $4 offset $5"
+    );
+    sqlx::query_as::<_, PostSummary>(&sql)
+        .bind(now)
+        .bind(from)
+        .bind(until)
+        .bind(i64::from(limit))
+        .bind(offset(skip))
+        .fetch_all(store.reader())
+        .await
+}
+
+/// How many visible posts were published in `[from, until)`.
+pub async fn count_between(store: &Store, now: i64, from: i64, until: i64) -> Result<i64> {
+    let sql = format!(
+        "select count(*) from posts p \
+         where p.kind = 'post' and {VISIBLE} and p.published_at >= $2 and p.published_at < $3"
+    );
+    sqlx::query_scalar(&sql).bind(now).bind(from).bind(until).fetch_one(store.reader()).await
+}
+
+/// The visible posts just before (older) and just after (newer) the post published
+/// at `published_at` with id `id`. Posts published in the same second are ordered by id.
+pub async fn neighbours(
+    store: &Store,
+    now: i64,
+    published_at: i64,
+    id: i64,
+) -> Result<(Option<PostLink>, Option<PostLink>)> {
+    let older = format!(
+        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} \
+           and (p.published_at < $2 or (p.published_at = $2 and p.id < $3)) \
+         order by p.published_at desc, p.id desc limit 1"
+    );
+    let newer = format!(
+        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} \
+           and (p.published_at > $2 or (p.published_at = $2 and p.id > $3)) \
+         order by p.published_at, p.id limit 1"
+    );
+    let older = sqlx::query_as::<_, PostLink>(&older)
+        .bind(now)
+        .bind(published_at)
+        .bind(id)
+        .fetch_optional(store.reader())
+        .await?;
+    let newer = sqlx::query_as::<_, PostLink>(&newer)
+        .bind(now)
+        .bind(published_at)
+        .bind(id)
+        .fetch_optional(store.reader())
+        .await?;
+    Ok((older, newer))
+}

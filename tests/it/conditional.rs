@@ -1,0 +1,221 @@
+//! Caching the web expects: ETag and Last-Modified on pages and feeds, 304 to a
+//! current copy, new validators as soon as the content changes, HEAD everywhere.
+
+use axum::http::header;
+use axum::routing::get;
+
+use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
+use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with};
+
+const PUBLIC: [&str; 13] = [
+    "/",
+    DEMO,
+    "/feed.xml",
+    "/rss.xml",
+    "/comments/feed.xml",
+    "/posts/year-of-the-stakhanovite/comments.xml",
+    "/tags",
+    "/archive",
+    "/archive/2013",
+    "/archive/2013/10",
+    "/search?q=coal",
+    "/sitemap.xml",
+    "/robots.txt",
+];
+
+/// The ETag and Last-Modified of a 200 answer to `path`.
+async fn validators(app: &TestApp, path: &str) -> (String, String) {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    let h = r.headers();
+    (h["etag"].to_str().unwrap().to_owned(), h["last-modified"].to_str().unwrap().to_owned())
+}
+
+async fn status_with(app: &TestApp, path: &str, name: &str, value: &str) -> u16 {
+    app.client.get(app.url(path)).header(name, value).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_public_page_and_feed_answers_304_to_a_current_copy() {
+    let app = spawn_app().await;
+
+    for path in PUBLIC {
+        let (etag, last_modified) = validators(&app, path).await;
+        assert!(etag.starts_with('"') && etag.ends_with('"'), "{path}: a strong ETag, {etag}");
+
+        let r = app.client.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(r.status(), 304, "{path}");
+        assert_eq!(r.headers()["etag"], etag.as_str(), "{path}");
+        assert!(r.headers().contains_key("cache-control"), "{path}");
+        assert!(r.bytes().await.unwrap().is_empty(), "{path}");
+        assert_eq!(status_with(&app, path, "if-modified-since", &last_modified).await, 304, "{path}");
+        assert_eq!(status_with(&app, path, "if-none-match", "\"something-else\"").await, 200, "{path}");
+        assert_eq!(status_with(&app, path, "if-none-match", "*").await, 304, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feeds() {
+    let app = spawn_app().await;
+    let post = demo_id(&app).await;
+    let watched = [DEMO, "/comments/feed.xml", "/posts/year-of-the-stakhanovite/comments.xml"];
+    let mut before = Vec::new();
+    for path in watched {
+        before.push(validators(&app, path).await);
+    }
+    // Let the clock pass a second, so Last-Modified can move too.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+
+    add_comment(&app.store, post, "Newcomer", "new@private.example", "Fresh words", "approved").await;
+
+    for (path, (etag, last_modified)) in watched.iter().zip(before) {
+        let r = app.client.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}: the old copy is stale");
+        assert_ne!(r.headers()["etag"], etag.as_str(), "{path}");
+        assert!(r.text().await.unwrap().contains("Fresh words"), "{path}");
+        assert_eq!(status_with(&app, path, "if-modified-since", &last_modified).await, 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_post_coming_due_changes_the_validators_without_any_write() {
+    let app = spawn_app().await;
+    let due_in = 2;
+    add_post(
+        &app.store,
+        Post {
+            slug: "soon",
+            title: "Soon",
+            status: "scheduled",
+            published_at: hewn::domain::now() + due_in,
+            ..Post::default()
+        },
+    )
+    .await;
+    let (etag, last_modified) = validators(&app, "/").await;
+
+    tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(due_in).unwrap() + 1)).await;
+
+    assert_eq!(status_with(&app, "/", "if-none-match", &etag).await, 200);
+    assert_eq!(status_with(&app, "/", "if-modified-since", &last_modified).await, 200);
+    assert!(app.get_text("/").await.1.contains("Soon"));
+}
+
+#[tokio::test]
+async fn head_works_wherever_get_does_with_the_same_validators() {
+    let app = spawn_app().await;
+
+    for path in PUBLIC {
+        let get = app.get(path).await;
+        let get_etag = get.headers()["etag"].clone();
+        let get_type = get.headers()["content-type"].clone();
+        let get_len = get.bytes().await.unwrap().len();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+
+        assert_eq!(head.status(), 200, "{path}");
+        assert_eq!(head.headers()["etag"], get_etag, "{path}");
+        assert_eq!(head.headers()["content-type"], get_type, "{path}");
+        assert_eq!(head.headers()[header::CONTENT_LENGTH], get_len.to_string().as_str(), "{path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+        let conditional = app.client.head(app.url(path)).header("if-none-match", &get_etag).send().await.unwrap();
+        assert_eq!(conditional.status(), 304, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn compressed_and_plain_answers_have_different_tags() {
+    let app = spawn_app().await;
+
+    let gzip = app.client.get(app.url(DEMO)).header("accept-encoding", "gzip").send().await.unwrap();
+    let plain = app.get(DEMO).await;
+    let gzip_etag = gzip.headers()["etag"].clone();
+
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    assert_ne!(gzip_etag, plain.headers()["etag"], "a strong tag names one representation");
+    let again =
+        app.client.get(app.url(DEMO)).header("accept-encoding", "gzip").header("if-none-match", gzip_etag).send().await;
+    assert_eq!(again.unwrap().status(), 304);
+}
+
+#[tokio::test]
+async fn responses_carrying_a_visitors_own_data_get_no_shared_validators() {
+    async fn personal() -> impl axum::response::IntoResponse {
+        ([(header::CACHE_CONTROL, "private, no-store")], "your own form, with your@own.example")
+    }
+    async fn with_cookie() -> impl axum::response::IntoResponse {
+        ([(header::SET_COOKIE, "remember=1")], "hello")
+    }
+    let extra = axum::Router::new().route("/personal", get(personal)).route("/cookie", get(with_cookie));
+    let app = spawn_with(Spawn { extra: Some(extra), ..Spawn::default() }).await;
+
+    for path in ["/personal", "/cookie"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200);
+        assert!(!r.headers().contains_key("etag"), "{path}");
+        assert!(!r.headers().contains_key("last-modified"), "{path}");
+        assert_eq!(status_with(&app, path, "if-none-match", "*").await, 200, "{path}");
+        assert_eq!(status_with(&app, path, "if-modified-since", "Fri, 01 Jan 2100 00:00:00 GMT").await, 200, "{path}");
+    }
+    assert_eq!(app.get("/personal").await.headers()["cache-control"], "private, no-store");
+}
+
+#[tokio::test]
+async fn errors_and_redirects_are_never_answered_304() {
+    let app = spawn_app().await;
+
+    assert_eq!(status_with(&app, "/missing", "if-none-match", "*").await, 404);
+    assert_eq!(status_with(&app, "/posts/year-of-the-stakhanovite/", "if-none-match", "*").await, 301);
+    assert!(!app.get("/missing").await.headers().contains_key("etag"));
+}
+
+#[tokio::test]
+async fn unreadable_conditional_headers_are_ignored() {
+    let app = spawn_app().await;
+
+    assert_eq!(status_with(&app, "/", "if-modified-since", "not a date").await, 200);
+    assert_eq!(status_with(&app, "/", "if-none-match", "garbage").await, 200);
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_browser_revisiting_a_page_gets_a_304() {
+    let b = crate::browser::Browser::start((1024, 768)).await;
+    let sizes = "const n = performance.getEntriesByType('navigation')[0]; \
+                 return [n.transferSize, n.encodedBodySize];";
+
+    b.client.goto(&b.url(DEMO)).await.unwrap();
+    b.wait_for("#comments-title").await;
+    let first = b.client.execute(sizes, vec![]).await.unwrap();
+    b.client.goto(&b.url("/tags")).await.unwrap();
+    b.wait_for("#site-title").await;
+    b.client.goto(&b.url(DEMO)).await.unwrap();
+    b.wait_for("#comments-title").await;
+    let again = b.client.execute(sizes, vec![]).await.unwrap();
+    b.close().await;
+
+    // A 304 carries headers only: the body came from the browser's cache.
+    let [first_transfer, body] = serde_json::from_value::<[u64; 2]>(first).unwrap();
+    let [again_transfer, again_body] = serde_json::from_value::<[u64; 2]>(again).unwrap();
+    assert!(first_transfer > body, "the first visit downloads the page: {first_transfer} vs {body}");
+    assert_eq!(again_body, body);
+    assert!(
+        again_transfer > 0 && again_transfer < body,
+        "the revisit was revalidated, not downloaded: {again_transfer}"
+    );
+}
+
+#[tokio::test]
+async fn a_post_page_prefilled_from_a_readers_cookies_is_theirs_alone() {
+    let app = spawn_app().await;
+    let cookies = "hewn_comment_author=Ann; hewn_comment_email=ann%40example.com";
+
+    let own = app.client.get(app.url(DEMO)).header("cookie", cookies).send().await.unwrap();
+    let revalidated =
+        app.client.get(app.url(DEMO)).header("cookie", cookies).header("if-none-match", "*").send().await.unwrap();
+
+    assert_eq!(own.headers()["cache-control"], "private, no-store");
+    assert!(!own.headers().contains_key("etag") && !own.headers().contains_key("last-modified"));
+    assert!(own.text().await.unwrap().contains("ann@example.com"), "the reader's own form is prefilled");
+    assert_eq!(revalidated.status(), 200, "never a 304 built from anyone's shared copy");
+    assert!(app.get(DEMO).await.headers().contains_key("etag"), "the shared page keeps its validators");
+}

@@ -1,0 +1,103 @@
+//! Content for the discovery tests: posts with tags, comments with known addresses,
+//! and direct SQL for writes that other parts of hewn (the editor, the importer)
+//! make.
+
+use hewn::domain::markdown;
+use hewn::store::{Store, comments, posts, tags};
+
+use crate::helpers::TestApp;
+
+pub const DEMO: &str = "/posts/year-of-the-stakhanovite";
+
+/// A post to insert.
+pub struct Post<'a> {
+    pub kind: &'a str,
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub markdown: &'a str,
+    pub status: &'a str,
+    pub published_at: i64,
+    pub tags: &'a [&'a str],
+}
+
+impl Default for Post<'_> {
+    fn default() -> Self {
+        Self {
+            kind: "post",
+            slug: "a-post",
+            title: "A post",
+            markdown: "Some words.",
+            status: "published",
+            published_at: 1_500_000_000,
+            tags: &[],
+        }
+    }
+}
+
+/// Inserts a post (rendering its Markdown as the editor would) and tags it.
+pub async fn add_post(store: &Store, p: Post<'_>) -> i64 {
+    let html = markdown::render_markdown(p.markdown);
+    let excerpt = markdown::excerpt(html.as_str());
+    let id = posts::insert(
+        store,
+        &posts::NewPost {
+            kind: p.kind,
+            slug: p.slug,
+            title: p.title,
+            source: p.markdown,
+            source_format: "markdown",
+            body_html: html.as_str(),
+            excerpt: &excerpt,
+            status: p.status,
+            author_name: "",
+            comments_open: true,
+            published_at: Some(p.published_at),
+            now: p.published_at,
+        },
+    )
+    .await
+    .unwrap();
+    if !p.tags.is_empty() {
+        tags::set_for_post(store, id, p.tags).await.unwrap();
+    }
+    id
+}
+
+/// Inserts a comment with an email address and a status.
+pub async fn add_comment(store: &Store, post_id: i64, name: &str, email: &str, body: &str, status: &str) -> i64 {
+    comments::insert(
+        store,
+        &comments::NewComment {
+            post_id,
+            parent_id: None,
+            kind: "comment",
+            author_name: name,
+            author_email: email,
+            author_url: "",
+            user_id: None,
+            body,
+            body_html: &format!("<p>{body}</p>"),
+            status,
+            rule: "test",
+            author_ip: "127.0.0.1",
+            user_agent: "test",
+            created_at: hewn::domain::now(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// The demo post's id.
+pub async fn demo_id(app: &TestApp) -> i64 {
+    posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
+}
+
+/// Runs one statement on the database file directly, as another writer would
+/// (another process, `sqlite3` by hand, code that knows nothing of search).
+pub async fn execute(app: &TestApp, sql: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
+    sqlx::query(sql).execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}
