@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::error::{ErrorPage, default_message};
+use crate::page_cache::PageCache;
 use crate::routes;
 use crate::store::{self, Store};
 use crate::views::Layout;
@@ -41,6 +42,15 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// Rendered public pages and the data generation they belong to.
+    pub cache: Arc<PageCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        let cache = Arc::new(PageCache::new(&config.database.url, config.page_cache_mib));
+        Self { store, config: Arc::new(config), cache }
+    }
 }
 
 /// The whole application: routes, error pages and every layer.
@@ -70,6 +80,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
                 .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
         )
+        .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
         .with_state(state)
 }
 
@@ -92,7 +103,7 @@ pub async fn serve_router(
     extra: Router<AppState>,
 ) -> anyhow::Result<()> {
     let base_url = config.base_url.clone();
-    let state = AppState { store: store.clone(), config: Arc::new(config) };
+    let state = AppState::new(store.clone(), config);
     let app = router_with(state, extra);
     tracing::info!("hewn is listening on {base_url}/");
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -73,6 +73,10 @@ pub struct ServeArgs {
     /// generated on first start and kept in the database, shared by every instance).
     #[arg(long, env = "HEWN_SECRET", hide_env_values = true, value_parser = parse_secret)]
     pub secret: Option<Secret>,
+
+    /// Memory for rendered pages kept ready to serve, in MiB (0 turns the page cache off).
+    #[arg(long, env = "HEWN_PAGE_CACHE_MIB", default_value_t = crate::page_cache::DEFAULT_BUDGET_MIB)]
+    pub page_cache_mib: usize,
 }
 
 /// A secret as given; its length is checked in [`Config::from_cli`], whose error
@@ -110,6 +114,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// The operator's signing secret; `None` uses the one kept in the database.
     pub secret: Option<Secret>,
+    /// Page cache budget in MiB; 0 turns it off.
+    pub page_cache_mib: usize,
 }
 
 /// Where the data lives and how it is written.
@@ -160,6 +166,7 @@ impl Config {
             demo: !cli.no_demo,
             trusted_proxies: serve.trusted_proxies.clone(),
             secret: serve.secret.clone(),
+            page_cache_mib: serve.page_cache_mib,
         })
     }
 

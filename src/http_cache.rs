@@ -22,8 +22,6 @@ use jiff::Timestamp;
 use jiff::fmt::rfc2822::{DateTimeParser, DateTimePrinter};
 
 use crate::app::AppState;
-use crate::domain::now;
-use crate::store;
 
 /// Largest body the middleware buffers to hash. Pages and feeds are far smaller;
 /// a larger body is an error answered as such.
@@ -67,8 +65,8 @@ pub async fn conditional_get(State(app): State<AppState>, request: Request, next
         }
     };
     let etag = etag_for(&bytes);
-    let last_modified = match store::freshness::last_public_change(&app.store, now()).await {
-        Ok(t) => Some(t),
+    let last_modified = match app.cache.freshness.current(&app.store).await {
+        Ok(snapshot) => Some(snapshot.last_modified),
         Err(e) => {
             tracing::warn!(error = %e, "no Last-Modified: the store did not answer");
             None

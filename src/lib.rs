@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http_cache;
+pub mod page_cache;
 pub mod routes;
 pub mod store;
 pub mod telemetry;

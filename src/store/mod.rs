@@ -23,6 +23,8 @@ pub mod tags;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -41,6 +43,9 @@ const MIN_READERS: u32 = 4;
 pub struct Store {
     read: SqlitePool,
     write: SqlitePool,
+    /// Write transactions this handle (and its clones) committed: caches compare it
+    /// so that their own process's writes invalidate them without reading anything.
+    writes: Arc<AtomicU64>,
 }
 
 /// A failure inside the store, kept opaque to handlers.
@@ -76,13 +81,18 @@ impl Store {
             .connect_with(base.read_only(true))
             .await
             .with_context(|| format!("opening database {} for reading", config.url))?;
-        Ok(Self { read, write })
+        Ok(Self { read, write, writes: Arc::new(AtomicU64::new(0)) })
     }
 
     /// Closes both pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+    }
+
+    /// How many write transactions this store has committed.
+    pub fn local_writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
     }
 
     /// True when the database answers a trivial query.
@@ -100,13 +110,14 @@ impl Store {
         // IMMEDIATE takes the write lock up front: with several processes on one file,
         // a deferred transaction could fail to upgrade instead of waiting its turn.
         let tx = self.write.begin_with("begin immediate").await?;
-        Ok(WriteTx { tx })
+        Ok(WriteTx { tx, writes: Arc::clone(&self.writes) })
     }
 }
 
 /// An open write transaction on the single writer connection.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    writes: Arc<AtomicU64>,
 }
 
 impl WriteTx {
@@ -119,14 +130,18 @@ impl WriteTx {
     /// its write-ahead log: from then on a killed process cannot lose it.
     pub async fn commit(mut self) -> Result<()> {
         site::touch(&mut self.tx, crate::domain::now()).await?;
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 
     /// Commits without bumping the data version: for writes that no page shows
     /// (sessions, login throttling, setup links), so that they leave caches and
     /// HTTP validators alone.
     pub async fn commit_unversioned(self) -> Result<()> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 }
 

@@ -27,3 +27,4 @@ pub(super) async fn touch(conn: &mut sqlx::SqliteConnection, now: i64) -> Result
         .await?;
     Ok(())
 }
+

@@ -36,6 +36,11 @@ pub struct Spawn {
     pub extra: Option<Router<AppState>>,
     /// `HEWN_TRUSTED_PROXIES`.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `HEWN_PAGE_CACHE_MIB` (default: the server's default).
+    pub page_cache_mib: Option<usize>,
+    /// Serve this database file (another app may be serving it too) instead of one in
+    /// the app's own directory.
+    pub database: Option<PathBuf>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -50,7 +55,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         Some(d) => d,
         None => tempfile::tempdir().unwrap(),
     };
-    let db_path = dir.path().join("hewn.db");
+    let db_path = opts.database.unwrap_or_else(|| dir.path().join("hewn.db"));
     let database = DatabaseConfig::from_cli(&format!("sqlite://{}", db_path.display()), Synchronous::Normal).unwrap();
     let store = Store::open(&database).await.unwrap();
     store::init(&store, !opts.no_demo).await.unwrap();
@@ -65,6 +70,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         demo: !opts.no_demo,
         trusted_proxies: opts.trusted_proxies,
         secret: None,
+        page_cache_mib: opts.page_cache_mib.unwrap_or(hewn::page_cache::DEFAULT_BUDGET_MIB),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

@@ -6,6 +6,7 @@
 mod admin;
 mod archive;
 mod browser;
+mod cache;
 mod comments;
 mod conditional;
 mod corpus;

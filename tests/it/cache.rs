@@ -1,0 +1,248 @@
+//! The page cache: pages come from memory until the data they show changes, and a
+//! change shows on the very next request, on every instance sharing the database.
+
+use std::time::Duration;
+
+use hewn::store::settings;
+
+use crate::comments::{approve, form, no_flood, post_form};
+use crate::corpus::{DEMO, Post, add_post};
+use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, texts};
+
+/// `hit` or `miss`, as the cache reports it.
+async fn cache_outcome(app: &TestApp, client: &reqwest::Client, path: &str) -> (String, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    let outcome = r.headers().get("x-hewn-cache").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (outcome, r.text().await.unwrap())
+}
+
+fn comment_authors(body: &str) -> Vec<String> {
+    texts(&html(body), "[data-test=comment-author]")
+}
+
+#[tokio::test]
+async fn a_page_is_rendered_once_then_served_from_memory() {
+    let app = spawn_app().await;
+
+    let (first, body1) = cache_outcome(&app, &app.client, DEMO).await;
+    let (second, body2) = cache_outcome(&app, &app.client, DEMO).await;
+    let head = app.client.head(app.url(DEMO)).send().await.unwrap();
+
+    assert_eq!(first, "miss");
+    assert_eq!(second, "hit");
+    assert_eq!(body1, body2);
+    assert_eq!(head.headers()["x-hewn-cache"], "hit");
+    assert_eq!(head.headers()["content-length"].to_str().unwrap(), body1.len().to_string());
+    assert!(head.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn answers_from_memory_carry_every_header_a_rendered_page_does() {
+    let app = spawn_app().await;
+    let rendered = app.get(DEMO).await;
+    let cached = app.get(DEMO).await;
+
+    assert_eq!(cached.headers()["x-hewn-cache"], "hit");
+    for name in [
+        "content-type",
+        "cache-control",
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "etag",
+    ] {
+        assert_eq!(rendered.headers().get(name), cached.headers().get(name), "{name}");
+    }
+    assert!(cached.headers().contains_key("last-modified"));
+    assert!(cached.headers().contains_key("x-request-id"));
+    assert_ne!(rendered.headers()["x-request-id"], cached.headers()["x-request-id"]);
+}
+
+#[tokio::test]
+async fn compressed_forms_are_made_once_and_decode_to_the_page() {
+    let app = spawn_app().await;
+    let (_, plain) = app.get_text(DEMO).await;
+
+    for encoding in ["gzip", "br"] {
+        // reqwest here does not decompress: read the raw bytes and decode them.
+        let r = app.client.get(app.url(DEMO)).header("accept-encoding", encoding).send().await.unwrap();
+        assert_eq!(r.headers()["content-encoding"], encoding);
+        assert_eq!(r.headers()["x-hewn-cache"], "hit");
+        let bytes = r.bytes().await.unwrap();
+        let decoded = decode(encoding, &bytes);
+        assert_eq!(decoded, plain, "{encoding}");
+        assert!(bytes.len() < plain.len() / 2, "{encoding}: {} of {}", bytes.len(), plain.len());
+    }
+}
+
+fn decode(encoding: &str, bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = Vec::new();
+    if encoding == "gzip" {
+        flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).unwrap();
+    } else {
+        brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn a_newly_approved_comment_shows_on_the_very_next_request() {
+    let app = spawn_app().await;
+    no_flood(&app).await;
+    let _ = cache_outcome(&app, &app.client, DEMO).await;
+    let (outcome, _) = cache_outcome(&app, &app.client, DEMO).await;
+    assert_eq!(outcome, "hit");
+    let r = post_form(&app, &client(), &form("A fresh thought on coal.", "Fresh Reader", "fresh@example.com")).await;
+    assert_eq!(r.status(), 303);
+    let held = crate::comments::row_with_body(&app, "A fresh thought on coal.").await.unwrap();
+
+    let (_, pending) = cache_outcome(&app, &app.client, DEMO).await;
+    approve(&app, held.id).await;
+    let (outcome, approved) = cache_outcome(&app, &app.client, DEMO).await;
+
+    assert!(!comment_authors(&pending).contains(&"Fresh Reader".to_owned()));
+    assert_eq!(outcome, "miss", "the approval made a new generation");
+    assert!(comment_authors(&approved).contains(&"Fresh Reader".to_owned()), "{approved}");
+}
+
+#[tokio::test]
+async fn an_edited_post_and_a_changed_setting_show_on_the_very_next_request() {
+    let app = spawn_app().await;
+    let _ = app.get_text("/").await;
+    let _ = app.get_text(DEMO).await;
+
+    hewn::store::settings::put(&app.store, "site_title", "The Coal Face").await.unwrap();
+    let (_, index) = app.get_text("/").await;
+    let mut conn =
+        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", app.db_path.display()))
+            .await
+            .unwrap();
+    sqlx::query("update posts set title = 'Year of the Record' where slug = 'year-of-the-stakhanovite'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (_, post) = app.get_text(DEMO).await;
+
+    assert_eq!(texts(&html(&index), "#site-title"), ["The Coal Face"]);
+    assert_eq!(texts(&html(&post), "h1.entry-title"), ["Year of the Record"], "a write made outside hewn shows too");
+}
+
+#[tokio::test]
+async fn a_commenters_own_page_is_never_served_to_anyone_else() {
+    let app = spawn_app().await;
+    no_flood(&app).await;
+    let commenter = client();
+    let mut fields = form("Mine alone until approved.", "Private Person", "private.person@example.com");
+    fields.push(("wp-comment-cookies-consent", "yes"));
+    let r = post_form(&app, &commenter, &fields).await;
+    assert_eq!(r.status(), 303);
+
+    let own = commenter.get(app.url(DEMO)).send().await.unwrap();
+    let own_cache_control = own.headers()["cache-control"].to_str().unwrap().to_owned();
+    let own_outcome = own.headers().get("x-hewn-cache").cloned();
+    let own_body = own.text().await.unwrap();
+    let (_, stranger1) = cache_outcome(&app, &client(), DEMO).await;
+    let (outcome, stranger2) = cache_outcome(&app, &client(), DEMO).await;
+    let own_again = commenter.get(app.url(DEMO)).send().await.unwrap().text().await.unwrap();
+
+    assert!(own_cache_control.contains("private") && own_cache_control.contains("no-store"), "{own_cache_control}");
+    assert!(own_outcome.is_none(), "the commenter's page goes around the cache");
+    assert!(own_body.contains("private.person@example.com"), "their own form is prefilled");
+    assert_eq!(outcome, "hit");
+    for body in [&stranger1, &stranger2] {
+        assert!(!body.contains("private.person@example.com"));
+        assert!(!body.contains("Private Person"));
+        assert!(!body.contains("Mine alone"));
+    }
+    assert!(own_again.contains("private.person@example.com"), "a cached page is never served to the commenter");
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_file_stay_consistent() {
+    let a = spawn_app().await;
+    let b = spawn_with(Spawn { database: Some(a.db_path.clone()), ..Spawn::default() }).await;
+    no_flood(&a).await;
+    let _ = cache_outcome(&a, &a.client, DEMO).await;
+    let (outcome, _) = cache_outcome(&a, &a.client, DEMO).await;
+    assert_eq!(outcome, "hit");
+
+    let r =
+        post_form(&b, &client(), &form("Written through the other instance.", "Other Side", "other@example.com")).await;
+    assert_eq!(r.status(), 303);
+    let held = crate::comments::row_with_body(&b, "Written through the other instance.").await.unwrap();
+    approve(&b, held.id).await;
+    let (_, seen_by_a) = cache_outcome(&a, &a.client, DEMO).await;
+    settings::put(&a.store, "site_title", "Shared Title").await.unwrap();
+    let (_, seen_by_b) = cache_outcome(&b, &b.client, "/").await;
+
+    assert!(comment_authors(&seen_by_a).contains(&"Other Side".to_owned()), "{seen_by_a}");
+    assert_eq!(texts(&html(&seen_by_b), "#site-title"), ["Shared Title"]);
+}
+
+#[tokio::test]
+async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
+    let app = spawn_app().await;
+    let due = hewn::domain::now() + 2;
+    add_post(
+        &app.store,
+        Post { slug: "soon", title: "Coming soon", status: "scheduled", published_at: due, ..Post::default() },
+    )
+    .await;
+    let (_, before) = cache_outcome(&app, &app.client, "/").await;
+    let (outcome, _) = cache_outcome(&app, &app.client, "/").await;
+
+    let mut after = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if hewn::domain::now() > due {
+            after = cache_outcome(&app, &app.client, "/").await.1;
+            break;
+        }
+    }
+
+    assert_eq!(outcome, "hit");
+    assert!(!before.contains("Coming soon"));
+    assert!(after.contains("Coming soon"), "{after}");
+}
+
+#[tokio::test]
+async fn comments_close_by_age_on_the_very_next_request_after_the_deadline() {
+    let app = spawn_app().await;
+    settings::put(&app.store, "comment_close_after_days", "1").await.unwrap();
+    let closes_at = hewn::domain::now() + 2;
+    add_post(
+        &app.store,
+        Post { slug: "closing", title: "Closing", published_at: closes_at - 86_400, ..Post::default() },
+    )
+    .await;
+    let (_, open) = cache_outcome(&app, &app.client, "/posts/closing").await;
+    let (outcome, _) = cache_outcome(&app, &app.client, "/posts/closing").await;
+
+    let mut closed = String::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if hewn::domain::now() > closes_at {
+            closed = cache_outcome(&app, &app.client, "/posts/closing").await.1;
+            break;
+        }
+    }
+
+    assert_eq!(outcome, "hit");
+    assert!(open.contains("Leave a Reply"));
+    assert!(closed.contains("Comments are closed."), "{closed}");
+    assert!(!closed.contains("id=\"commentform\""));
+}
+
+#[tokio::test]
+async fn the_cache_can_be_turned_off() {
+    let app = spawn_with(Spawn { page_cache_mib: Some(0), ..Spawn::default() }).await;
+
+    let first = app.get(DEMO).await;
+    let second = app.get(DEMO).await;
+
+    assert!(first.headers().get("x-hewn-cache").is_none());
+    assert!(second.headers().get("x-hewn-cache").is_none());
+    assert!(second.headers().contains_key("etag"), "validators still work");
+}
