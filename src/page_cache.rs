@@ -56,6 +56,7 @@ pub struct Entry {
     /// `Content-Encoding`, `ETag` or the request id, which vary per answer.
     headers: HeaderMap,
     last_modified: Option<i64>,
+    last_modified_value: Option<HeaderValue>,
     identity: Variant,
     gzip: Option<Variant>,
     br: Option<Variant>,
@@ -65,6 +66,25 @@ pub struct Entry {
 struct Variant {
     body: Bytes,
     etag: HeaderValue,
+    /// Every header of a `200` carrying this body, ready to clone.
+    headers: HeaderMap,
+}
+
+impl Variant {
+    fn new(body: Bytes, encoding: Option<&'static str>, base: &HeaderMap, last_modified: Option<&HeaderValue>) -> Self {
+        let etag = header_value(&etag_for(&body));
+        let mut headers = base.clone();
+        headers.insert(header::ETAG, etag.clone());
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        if let Some(value) = last_modified {
+            headers.insert(header::LAST_MODIFIED, value.clone());
+        }
+        headers.insert(CACHE_HEADER, HIT);
+        Self { body, etag, headers }
+    }
 }
 
 impl Entry {
@@ -73,6 +93,7 @@ impl Entry {
             generation: self.generation,
             headers: self.headers.clone(),
             last_modified: self.last_modified,
+            last_modified_value: self.last_modified_value.clone(),
             identity: self.identity.clone(),
             gzip: self.gzip.clone(),
             br: self.br.clone(),
@@ -333,10 +354,11 @@ pub async fn serve_cached(State(app): State<AppState>, request: Request, next: N
             return next.run(request).await;
         }
     };
-    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    if let Some(entry) = cache.get(&key, snapshot.generation) {
+    let hit = cache.get(request.uri().path_and_query().map_or("/", |p| p.as_str()), snapshot.generation);
+    if let Some(entry) = hit {
         return answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT);
     }
+    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
     if request.method() != Method::GET {
         return next.run(request).await;
     }
@@ -421,12 +443,14 @@ fn new_entry(snapshot: Snapshot, mut headers: HeaderMap, body: Bytes) -> Entry {
         headers.remove(name);
     }
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    let etag = header_value(&etag_for(&body));
+    let last_modified_value = header_value(&http_date(snapshot.last_modified));
+    let identity = Variant::new(body, None, &headers, Some(&last_modified_value));
     Entry {
         generation: snapshot.generation,
         headers,
         last_modified: Some(snapshot.last_modified),
-        identity: Variant { body, etag },
+        last_modified_value: Some(last_modified_value),
+        identity,
         gzip: None,
         br: None,
     }
@@ -442,9 +466,10 @@ const SYNC_BROTLI_MAX: usize = 64 * 1024;
 /// `entry` with the compressed forms asked for (those that are smaller).
 fn compressed(entry: Entry, with_gzip: bool, with_br: bool) -> Entry {
     let body = &entry.identity.body;
-    let variant = |b: Bytes| (b.len() < body.len()).then(|| Variant { etag: header_value(&etag_for(&b)), body: b });
-    let gzip = if with_gzip { gzip(body).and_then(variant) } else { entry.gzip.clone() };
-    let br = if with_br { brotli(body).and_then(variant) } else { entry.br.clone() };
+    let lm = entry.last_modified_value.as_ref();
+    let variant = |b: Bytes, encoding| (b.len() < body.len()).then(|| Variant::new(b, Some(encoding), &entry.headers, lm));
+    let gzip = if with_gzip { gzip(body).and_then(|b| variant(b, "gzip")) } else { entry.gzip.clone() };
+    let br = if with_br { brotli(body).and_then(|b| variant(b, "br")) } else { entry.br.clone() };
     Entry { gzip, br, ..entry }
 }
 
@@ -501,40 +526,44 @@ fn accepts(headers: &HeaderMap) -> (bool, bool) {
 /// or `304` when its copy is current.
 fn answer(cache: &PageCache, entry: &Entry, request: &HeaderMap, head: bool, outcome: HeaderValue) -> Response<Body> {
     let (takes_gzip, takes_br) = accepts(request);
-    let (variant, encoding) = match (&entry.br, &entry.gzip) {
-        (Some(br), _) if takes_br => (br, Some("br")),
-        (_, Some(gz)) if takes_gzip => (gz, Some("gzip")),
-        _ => (&entry.identity, None),
+    let variant = match (&entry.br, &entry.gzip) {
+        (Some(br), _) if takes_br => br,
+        (_, Some(gz)) if takes_gzip => gz,
+        _ => &entry.identity,
     };
-    let conditions = Conditions::from_headers(request);
-    let etag = variant.etag.to_str().unwrap_or("");
-    let not_modified = conditions.not_modified(etag, entry.last_modified);
-    let mut response = if not_modified {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::NOT_MODIFIED;
-        r
-    } else {
-        let body = if head { Body::empty() } else { Body::from(variant.body.clone()) };
-        let mut r = Response::new(body);
-        r.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(variant.body.len()));
-        if let Some(encoding) = encoding {
-            r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    let has_conditions = request.contains_key(header::IF_NONE_MATCH) || request.contains_key(header::IF_MODIFIED_SINCE);
+    if has_conditions {
+        let etag = variant.etag.to_str().unwrap_or("");
+        if Conditions::from_headers(request).not_modified(etag, entry.last_modified) {
+            return not_modified(cache, entry, variant);
         }
-        r
-    };
+    }
+    let body = if head { Body::empty() } else { Body::from(variant.body.clone()) };
+    let mut response = Response::new(body);
+    *response.headers_mut() = variant.headers.clone();
+    response.headers_mut().insert(HeaderName::from_static("x-request-id"), cache.request_ids.next());
+    if outcome != HIT {
+        response.headers_mut().insert(CACHE_HEADER, outcome);
+    }
+    response
+}
+
+/// A `304`: caching, `Vary`, validators and the security headers, not the body's type.
+fn not_modified(cache: &PageCache, entry: &Entry, variant: &Variant) -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     for (name, value) in &entry.headers {
-        // A 304 repeats caching, `Vary` and the security headers, not the body's type.
-        if !(not_modified && name == header::CONTENT_TYPE) {
+        if name != header::CONTENT_TYPE {
             headers.append(name.clone(), value.clone());
         }
     }
     headers.insert(header::ETAG, variant.etag.clone());
-    headers.insert(HeaderName::from_static("x-request-id"), cache.request_ids.next());
-    headers.insert(CACHE_HEADER, outcome);
-    if let Some(t) = entry.last_modified {
-        headers.insert(header::LAST_MODIFIED, header_value(&http_date(t)));
+    if let Some(value) = &entry.last_modified_value {
+        headers.insert(header::LAST_MODIFIED, value.clone());
     }
+    headers.insert(HeaderName::from_static("x-request-id"), cache.request_ids.next());
+    headers.insert(CACHE_HEADER, HIT);
     response
 }
 

@@ -44,6 +44,8 @@ pub fn rfc3339(unix: i64) -> String {
 }
 
 fn format_zoned(zdt: &ZonedDateTime, fmt: &str) -> String {
+    let info = zdt.time_zone().to_offset_info(zdt.timestamp());
+    let zone = Zone { offset_seconds: info.offset().seconds(), dst: info.dst().is_dst(), abbreviation: info.abbreviation() };
     let mut out = String::with_capacity(fmt.len() * 3);
     let mut chars = fmt.chars();
     while let Some(c) = chars.next() {
@@ -53,12 +55,19 @@ fn format_zoned(zdt: &ZonedDateTime, fmt: &str) -> String {
             }
             continue;
         }
-        push_letter(&mut out, zdt, c);
+        push_letter(&mut out, zdt, &zone, c);
     }
     out
 }
 
-fn push_letter(out: &mut String, z: &ZonedDateTime, c: char) {
+/// The zone facts of one instant, looked up once per format.
+struct Zone<'a> {
+    offset_seconds: i32,
+    dst: bool,
+    abbreviation: &'a str,
+}
+
+fn push_letter(out: &mut String, z: &ZonedDateTime, zone: &Zone<'_>, c: char) {
     use std::fmt::Write;
     let month = usize::try_from(z.month()).unwrap_or(1).clamp(1, 12);
     let hour = z.hour();
@@ -66,8 +75,7 @@ fn push_letter(out: &mut String, z: &ZonedDateTime, c: char) {
         0 => 12,
         h => h,
     };
-    let info = z.time_zone().to_offset_info(z.timestamp());
-    let offset_seconds = info.offset().seconds();
+    let offset_seconds = zone.offset_seconds;
     let _ = match c {
         'd' => write!(out, "{:02}", z.day()),
         'D' => write!(out, "{}", &weekday_name(z.weekday())[..3]),
@@ -98,12 +106,12 @@ fn push_letter(out: &mut String, z: &ZonedDateTime, c: char) {
         'u' => write!(out, "{:06}", z.subsec_nanosecond() / 1000),
         'v' => write!(out, "{:03}", z.millisecond()),
         'e' => write!(out, "{}", z.time_zone().iana_name().unwrap_or("UTC")),
-        'I' => write!(out, "{}", u8::from(info.dst().is_dst())),
+        'I' => write!(out, "{}", u8::from(zone.dst)),
         'O' => write!(out, "{}", offset(offset_seconds, false)),
         'P' => write!(out, "{}", offset(offset_seconds, true)),
         'p' if offset_seconds == 0 => write!(out, "Z"),
         'p' => write!(out, "{}", offset(offset_seconds, true)),
-        'T' => write!(out, "{}", info.abbreviation()),
+        'T' => write!(out, "{}", zone.abbreviation),
         'Z' => write!(out, "{offset_seconds}"),
         'c' => write!(out, "{}", format_zoned(z, "Y-m-d\\TH:i:sP")),
         'r' => write!(out, "{}", format_zoned(z, "D, d M Y H:i:s O")),
