@@ -31,6 +31,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest request body accepted. A maximal comment (65,525 bytes) percent-encoded
 /// can take three times its size, plus the other fields.
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// Largest request body under `/admin`: a long post in any script, percent-encoded
+/// (up to nine bytes per character), with its preview round trip.
+pub const ADMIN_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// `Content-Security-Policy` for every response: no inline script anywhere, and no
 /// framing. Images may come from anywhere (imported posts link to their old hosts).
@@ -62,11 +65,15 @@ pub fn router(state: AppState) -> Router {
 /// layers (tests use it to exercise the layers with routes that misbehave on purpose).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
+    let admin = routes::admin::router(state.clone())
+        .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT));
     routes::router()
-        .merge(routes::admin::router(state.clone()))
         .merge(extra)
-        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(admin)
+        .fallback(not_found)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
@@ -78,7 +85,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+                .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
         )
         .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
         .with_state(state)

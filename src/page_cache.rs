@@ -467,7 +467,8 @@ const SYNC_BROTLI_MAX: usize = 64 * 1024;
 fn compressed(entry: Entry, with_gzip: bool, with_br: bool) -> Entry {
     let body = &entry.identity.body;
     let lm = entry.last_modified_value.as_ref();
-    let variant = |b: Bytes, encoding| (b.len() < body.len()).then(|| Variant::new(b, Some(encoding), &entry.headers, lm));
+    let variant =
+        |b: Bytes, encoding| (b.len() < body.len()).then(|| Variant::new(b, Some(encoding), &entry.headers, lm));
     let gzip = if with_gzip { gzip(body).and_then(|b| variant(b, "gzip")) } else { entry.gzip.clone() };
     let br = if with_br { brotli(body).and_then(|b| variant(b, "br")) } else { entry.br.clone() };
     Entry { gzip, br, ..entry }

@@ -45,7 +45,8 @@ pub fn rfc3339(unix: i64) -> String {
 
 fn format_zoned(zdt: &ZonedDateTime, fmt: &str) -> String {
     let info = zdt.time_zone().to_offset_info(zdt.timestamp());
-    let zone = Zone { offset_seconds: info.offset().seconds(), dst: info.dst().is_dst(), abbreviation: info.abbreviation() };
+    let zone =
+        Zone { offset_seconds: info.offset().seconds(), dst: info.dst().is_dst(), abbreviation: info.abbreviation() };
     let mut out = String::with_capacity(fmt.len() * 3);
     let mut chars = fmt.chars();
     while let Some(c) = chars.next() {

@@ -27,4 +27,3 @@ pub(super) async fn touch(conn: &mut sqlx::SqliteConnection, now: i64) -> Result
         .await?;
     Ok(())
 }
-

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 use tower_http::csrf::CsrfLayer;
 
-use crate::app::{AppState, BODY_LIMIT};
+use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
 use crate::domain::{now, secret};
 use crate::error::AppError;
@@ -170,7 +170,7 @@ async fn require_session(State(app): State<AppState>, request: Request, next: Ne
     let mut request = request;
     if !is_safe(request.method()) {
         let (parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        let Ok(bytes) = axum::body::to_bytes(body, ADMIN_BODY_LIMIT).await else {
             return AppError::PayloadTooLarge.into_response();
         };
         let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());

@@ -394,3 +394,18 @@ async fn pages_cannot_take_the_sites_own_addresses() {
     assert_eq!(admin_still_admin, 200);
     assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_long_post_in_any_script_saves_even_when_it_encodes_past_the_comment_limit() {
+    let app = admin_app().await;
+    // 60,000 Cyrillic letters: 120 KB of UTF-8, about 360 KB percent-encoded.
+    let body = "Длинный текст о шахтёрах. ".repeat(2_400);
+
+    let r = save_post(&app, &[("title", "Длинный пост"), ("body", &body), ("status", "published")]).await;
+
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (status, page) = app.get_text("/posts/dlinnyi-post").await;
+    assert_eq!(status, 200);
+    let content = texts(&html(&page), ".entry-content").join(" ");
+    assert_eq!(content.matches("шахтёрах").count(), 2_400);
+}
