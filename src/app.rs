@@ -55,6 +55,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     routes::router()
         .merge(extra)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), routes::legacy::redirect_old_links))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             ServiceBuilder::new()

@@ -6,6 +6,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+pub mod transfer;
+
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
 /// The default listening address.
@@ -46,6 +48,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate,
+    /// Import posts, pages, tags and comments from a WordPress export.
+    Import(transfer::ImportArgs),
+    /// Export every post, page, tag and comment as a WordPress export, to standard output.
+    Export(transfer::ExportArgs),
+    /// Write a consistent copy of the live database to a file (or check one).
+    Backup(transfer::BackupArgs),
 }
 
 /// Flags of `hewn serve`.

@@ -2,6 +2,8 @@
 
 pub mod extract;
 pub mod health;
+pub mod legacy;
+pub mod media;
 pub mod posts;
 
 use axum::Router;
@@ -17,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(posts::router())
         .merge(health::router())
+        .merge(media::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

@@ -4,11 +4,17 @@
 //! SQLite runs in WAL mode with one writer connection and a pool of readers, so
 //! reads never wait for writes and writes never fight each other for the lock.
 
+pub mod backup;
 pub mod comments;
 pub mod demo;
+pub mod export;
+pub mod import;
+pub mod legacy;
+pub mod media;
 pub mod posts;
 pub mod settings;
 pub mod site;
+pub mod staging;
 pub mod tags;
 
 use std::str::FromStr;

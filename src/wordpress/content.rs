@@ -1,0 +1,447 @@
+//! WordPress content made into hewn content: post bodies as WordPress would show them
+//! (shortcodes, typography, paragraphs), comments through WordPress's comment filters
+//! and a strict sanitiser, and links into the old uploads folder pointed at hewn.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use super::html::{Token, escape, tokenize};
+use super::{autop, shortcodes, texturize};
+use crate::domain::SafeHtml;
+use crate::domain::comment_text::COMMENT_LINK_REL;
+
+/// Where media is served.
+pub const MEDIA_PREFIX: &str = "/media/";
+
+/// True for block-editor (Gutenberg) content, which is already HTML.
+pub fn is_block_content(raw: &str) -> bool {
+    raw.contains("<!-- wp:")
+}
+
+/// The HTML source of an imported post: what WordPress's content filters would show,
+/// before sanitising. Links into the uploads folder are rewritten when `uploads` is
+/// given, and the media paths they use are added to `used`.
+pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> String {
+    let blocks = is_block_content(raw);
+    let mut html = remove_page_markers(&remove_scripts(raw));
+    html = shortcodes::convert(&html);
+    html = frames_to_links(&html);
+    html = url_lines_to_links(&html);
+    html = texturize::texturize(&html);
+    if !blocks {
+        html = autop::autop(&html);
+    }
+    match uploads {
+        Some(u) => u.rewrite(&html, used),
+        None => html,
+    }
+}
+
+/// The text an excerpt is made from: the part before `<!--more-->` (or all of it),
+/// without scripts or the shortcodes that hold no prose (captions, galleries...).
+pub fn excerpt_source(raw: &str) -> String {
+    let teaser = teaser(raw).unwrap_or(raw);
+    let html = post_source(&shortcodes::strip(teaser), None, &mut Vec::new());
+    crate::domain::markdown::sanitize_post_html(&html).into_string()
+}
+
+/// Scripts and style sheets: never shown, so not kept in the source either.
+fn remove_scripts(html: &str) -> String {
+    let lower_has = |tag: &str| super::html::find_ascii_ci(html, tag).is_some();
+    if !lower_has("<script") && !lower_has("<style") {
+        return html.to_owned();
+    }
+    tokenize(html)
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Raw { name, .. } if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")))
+        .map(|t| t.raw())
+        .collect()
+}
+
+/// The part of a post before `<!--more-->`, when it has one.
+pub fn teaser(raw: &str) -> Option<&str> {
+    raw.find("<!--more").map(|i| &raw[..i])
+}
+
+/// `<!--more-->` and `<!--nextpage-->` separate paragraphs; hewn shows whole posts.
+fn remove_page_markers(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) =
+        rest.find("<!--").filter(|&i| rest[i..].starts_with("<!--more") || rest[i..].starts_with("<!--nextpage"))
+    {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("-->").map_or(rest.len(), |e| i + e + 3);
+        out.push_str("\n\n");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `<iframe src=...>` (video players and the like, which hewn does not load) become
+/// links to what they showed.
+fn frames_to_links(html: &str) -> String {
+    if super::html::find_ascii_ci(html, "<iframe").is_none() {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut inside = false;
+    for token in tokenize(html) {
+        match token {
+            Token::Tag { raw, name, closing } if name.eq_ignore_ascii_case("iframe") => {
+                inside = !closing;
+                if !closing && let Some(src) = super::html::attr(raw, "src") {
+                    let src = if src.starts_with("//") { format!("https:{src}") } else { src.to_owned() };
+                    let src = escape(&super::html::decode_entities(&src));
+                    out.push_str(&format!("<a href=\"{src}\">{src}</a>"));
+                }
+            }
+            _ if inside => {}
+            other => out.push_str(other.raw()),
+        }
+    }
+    out
+}
+
+/// A URL alone on its line is an embed in WordPress; hewn shows it as a link.
+fn url_lines_to_links(html: &str) -> String {
+    if !html.contains("http") {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 32);
+    for (i, line) in html.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let url = line.trim();
+        let bare = (url.starts_with("http://") || url.starts_with("https://"))
+            && !url.contains(char::is_whitespace)
+            && !url.contains(['<', '>', '"', '\'', '[']);
+        if bare {
+            let u = escape(&super::html::decode_entities(url));
+            out.push_str(&format!("<a href=\"{u}\">{u}</a>"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// An imported comment as WordPress shows it (typography, bare URLs made links,
+/// paragraphs), through a sanitiser that keeps the markup WordPress allows in
+/// comments and nothing else.
+pub fn comment_html(raw: &str) -> SafeHtml {
+    let html = texturize::texturize(&remove_scripts(raw));
+    let html = make_clickable(&html);
+    let html = autop::autop(&html);
+    sanitize_comment_html(&html)
+}
+
+/// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
+pub fn sanitize_comment_html(html: &str) -> SafeHtml {
+    let clean = COMMENT_POLICY.clean(html).to_string();
+    // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
+    let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
+    SafeHtml::trusted(clean)
+}
+
+/// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop
+/// adds and the lists and code blocks site owners wrote in their own comments.
+static COMMENT_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.add_tags([
+        "p",
+        "br",
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "cite",
+        "code",
+        "del",
+        "em",
+        "i",
+        "q",
+        "s",
+        "strike",
+        "strong",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+    ])
+    .add_tag_attributes("a", ["href", "title"])
+    .add_tag_attributes("abbr", ["title"])
+    .add_tag_attributes("acronym", ["title"])
+    .add_url_schemes(["http", "https", "mailto"])
+    .url_relative(ammonia::UrlRelative::Deny)
+    .link_rel(Some(COMMENT_LINK_REL));
+    b
+});
+
+static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
+    let mut f = linkify::LinkFinder::new();
+    f.kinds(&[linkify::LinkKind::Url]);
+    f
+});
+
+/// Makes bare URLs in text into links, as WordPress's `make_clickable` does for
+/// comments (not inside links, code or preformatted text).
+fn make_clickable(html: &str) -> String {
+    if !html.contains("://") {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut in_link = 0usize;
+    let mut in_code = 0usize;
+    for token in tokenize(html) {
+        match token {
+            Token::Text(text) if in_link == 0 && in_code == 0 => {
+                let mut last = 0;
+                for link in LINK_FINDER.links(text) {
+                    out.push_str(&text[last..link.start()]);
+                    let url = link.as_str().replace('"', "&quot;");
+                    out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+                    last = link.end();
+                }
+                out.push_str(&text[last..]);
+            }
+            Token::Tag { raw, name, closing } => {
+                let counter = if name.eq_ignore_ascii_case("a") {
+                    Some(&mut in_link)
+                } else if name.eq_ignore_ascii_case("code") {
+                    Some(&mut in_code)
+                } else {
+                    None
+                };
+                if let Some(n) = counter {
+                    *n = if closing { n.saturating_sub(1) } else { *n + 1 };
+                }
+                out.push_str(raw);
+            }
+            other => out.push_str(other.raw()),
+        }
+    }
+    out
+}
+
+/// A local copy of a WordPress site's `wp-content/uploads` folder.
+#[derive(Debug, Clone)]
+pub struct Uploads {
+    dir: PathBuf,
+}
+
+/// Where an uploads URL points inside the uploads folder.
+const UPLOADS_MARKERS: [&str; 2] = ["/wp-content/uploads/", ".files.wordpress.com/"];
+
+impl Uploads {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The media path (relative to the uploads folder) of an uploads URL, when the
+    /// folder has that file.
+    pub fn path_of_url(&self, url: &str) -> Option<String> {
+        let url = url.split(['?', '#']).next().unwrap_or_default();
+        UPLOADS_MARKERS.iter().find_map(|m| url.find(m).map(|i| &url[i + m.len()..])).and_then(|rel| self.existing(rel))
+    }
+
+    /// The media path of a file given relative to the uploads folder (as in
+    /// `_wp_attached_file`), when it exists.
+    pub fn existing(&self, rel: &str) -> Option<String> {
+        let rel = percent_decode(rel);
+        let rel = rel.trim_start_matches('/');
+        let candidates = [Some(rel), strip_site_prefix(rel)];
+        candidates.into_iter().flatten().find(|r| is_safe_relative(r) && self.dir.join(r).is_file()).map(str::to_owned)
+    }
+
+    /// The file of a media path.
+    pub fn file(&self, media_path: &str) -> PathBuf {
+        self.dir.join(media_path)
+    }
+
+    /// Rewrites every URL into the uploads folder that names a file the folder has,
+    /// to hewn's `/media/...`, noting the media paths in `used`.
+    pub fn rewrite(&self, html: &str, used: &mut Vec<String>) -> String {
+        if !UPLOADS_MARKERS.iter().any(|m| html.contains(m)) {
+            return html.to_owned();
+        }
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        loop {
+            let next = UPLOADS_MARKERS.iter().filter_map(|m| rest.find(m).map(|i| (i, *m))).min_by_key(|(i, _)| *i);
+            let Some((at, marker)) = next else { break };
+            let start = rest[..at]
+                .rfind(|c: char| !is_url_char(c))
+                .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+            let path_start = at + marker.len();
+            let path_end = rest[path_start..]
+                .find(|c: char| !is_url_char(c) || c == '?' || c == '#')
+                .map_or(rest.len(), |i| path_start + i);
+            let path_end = trim_trailing_comma(rest, path_start, path_end);
+            let end = if rest[path_end..].starts_with(['?', '#']) {
+                rest[path_end..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+                    .map_or(rest.len(), |i| path_end + i)
+            } else {
+                path_end
+            };
+            let prefix = &rest[start..at];
+            let plausible =
+                marker.starts_with('.') || prefix.is_empty() || prefix.starts_with('/') || prefix.starts_with("http");
+            match self.existing(&rest[path_start..path_end]).filter(|_| plausible) {
+                Some(media) => {
+                    out.push_str(&rest[..start]);
+                    out.push_str(&media_url(&media));
+                    used.push(media);
+                    rest = &rest[end..];
+                }
+                None => {
+                    out.push_str(&rest[..path_start]);
+                    rest = &rest[path_start..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn is_url_char(c: char) -> bool {
+    !(c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '(' | ')' | '=' | '`' | '[' | ']'))
+}
+
+/// A comma that ends a `srcset` entry is not part of the URL.
+fn trim_trailing_comma(s: &str, start: usize, mut end: usize) -> usize {
+    while end > start && s[..end].ends_with(',') {
+        end -= 1;
+    }
+    end
+}
+
+/// Multisite uploads live under `sites/N/`; a copy of one site's folder may not.
+fn strip_site_prefix(rel: &str) -> Option<&str> {
+    let rest = rel.strip_prefix("sites/")?;
+    let (n, rest) = rest.split_once('/')?;
+    n.bytes().all(|b| b.is_ascii_digit()).then_some(rest)
+}
+
+/// A relative path that stays inside its folder.
+fn is_safe_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.contains(['\\', '\0'])
+        && rel.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+}
+
+/// The URL of a media path, percent-encoded where needed.
+pub fn media_url(path: &str) -> String {
+    let mut out = String::from(MEDIA_PREFIX);
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` escapes (invalid UTF-8 is replaced).
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes.get(i), bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (Some(b'%'), Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            (Some(&b), _, _) => {
+                out.push(b);
+                i += 1;
+            }
+            (None, _, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_posts_get_paragraphs_figures_and_typography() {
+        let raw = "It's \"here\".\nSecond line.\n\n[caption id=\"attachment_3\" align=\"alignnone\" width=\"300\"]<img src=\"http://old.example/wp-content/uploads/2013/10/a.jpg\" /> A caption[/caption]\n\n<!--more-->\nhttps://www.youtube.com/watch?v=x\n\n[gallery ids=\"1,2\"]";
+        let html = post_source(raw, None, &mut Vec::new());
+        assert!(html.starts_with("<p>It’s “here”.<br />\nSecond line.</p>"), "{html}");
+        assert!(html.contains("<figure id=\"attachment_3\" class=\"wp-caption alignnone\"><img"), "{html}");
+        assert!(html.contains("<figcaption class=\"wp-caption-text\">A caption</figcaption>\n</figure>"), "{html}");
+        assert!(!html.contains("<p><figure"), "{html}");
+        assert!(
+            html.contains("<p><a href=\"https://www.youtube.com/watch?v=x\">https://www.youtube.com/watch?v=x</a></p>"),
+            "{html}"
+        );
+        assert!(html.contains("<p>[gallery ids=\"1,2\"]</p>"), "{html}");
+    }
+
+    #[test]
+    fn block_editor_content_gets_no_paragraphs() {
+        let raw = "<!-- wp:paragraph -->\n<p>One</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:paragraph -->\n<p>Two</p>\n<!-- /wp:paragraph -->";
+        let html = post_source(raw, None, &mut Vec::new());
+        assert_eq!(html, raw);
+    }
+
+    #[test]
+    fn frames_become_links() {
+        let html =
+            post_source("<iframe src=\"//player.example/v/1\" width=\"5\">fallback</iframe>", None, &mut Vec::new());
+        assert_eq!(html, "<p><a href=\"https://player.example/v/1\">https://player.example/v/1</a></p>");
+    }
+
+    #[test]
+    fn comments_render_like_wordpress_and_lose_scripts() {
+        let html = comment_html(
+            "I'd say <b>yes</b>.\nSee http://example.com/a?b=1&amp;c\n\n<script>alert(1)</script><img src=x onerror=y>",
+        );
+        let html = html.as_str();
+        assert!(html.starts_with("<p>I’d say <b>yes</b>.<br>"), "{html}");
+        assert!(html.contains("<a href=\"http://example.com/a?b=1&amp;c\" rel=\"nofollow ugc noopener\">"), "{html}");
+        assert!(!html.contains("script") && !html.contains("<img") && !html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn uploads_links_are_rewritten_when_the_file_exists() {
+        let dir = std::env::temp_dir().join(format!("hewn-uploads-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("2013/10")).unwrap_or_default();
+        std::fs::write(dir.join("2013/10/a b.jpg"), b"x").unwrap_or_default();
+        std::fs::write(dir.join("2013/10/a-300x200.jpg"), b"x").unwrap_or_default();
+        let uploads = Uploads::new(dir.clone());
+        let mut used = Vec::new();
+        let html = uploads.rewrite(
+            "<img src=\"https://old.example/wp-content/uploads/2013/10/a%20b.jpg?w=300\" srcset=\"http://old.example/wp-content/uploads/2013/10/a-300x200.jpg 300w, /wp-content/uploads/2013/10/missing.jpg 600w\"> https://old.example/wp-content/uploads/../../etc/passwd",
+            &mut used,
+        );
+        assert_eq!(
+            html,
+            "<img src=\"/media/2013/10/a%20b.jpg\" srcset=\"/media/2013/10/a-300x200.jpg 300w, /wp-content/uploads/2013/10/missing.jpg 600w\"> https://old.example/wp-content/uploads/../../etc/passwd"
+        );
+        assert_eq!(used, ["2013/10/a b.jpg", "2013/10/a-300x200.jpg"]);
+        assert_eq!(
+            uploads.path_of_url("https://x.files.wordpress.com/2013/10/a-300x200.jpg"),
+            Some("2013/10/a-300x200.jpg".to_owned())
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,366 @@
+//! `hewn import wordpress FILE`: reads the export into a staging database (streaming,
+//! on a thread of its own), matches it against the live site, copies media in small
+//! writes, then copies everything else in one short write. A file that cannot be
+//! read changes nothing; importing the same file again changes nothing.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use super::content::Uploads;
+use super::input::{self, Decoded};
+use super::progress::{Progress, thousands};
+use super::stage::{Counters, Report, Stager, Tally};
+use super::wxr::{self, ReadError};
+use crate::config::transfer::{ImportArgs, ImportFormat};
+use crate::config::{Cli, DatabaseConfig};
+use crate::store::Store;
+use crate::store::import::{self as live, Swap};
+use crate::store::staging::{self, Plan, Staging};
+
+/// Media copied per write before the swap (so no single write holds the lock long).
+const MEDIA_BATCH_BYTES: i64 = 16 * 1024 * 1024;
+/// Times the swap is retried when the site changed since the plan was made, before
+/// planning again while holding the write lock.
+const OPTIMISTIC_ATTEMPTS: u32 = 4;
+
+/// How to import.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub uploads: Option<PathBuf>,
+    pub dry_run: bool,
+    pub progress: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub report: Report,
+    pub plan: Plan,
+    /// How long the final write held the database's write lock (`None` if nothing was written).
+    pub lock_held: Option<Duration>,
+    pub media_copied: usize,
+    pub elapsed: Duration,
+    pub dry_run: bool,
+}
+
+/// `hewn import ...`.
+pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
+    let ImportFormat::Wordpress(args) = &args.format;
+    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let options = Options { uploads: args.uploads.clone(), dry_run: args.dry_run, progress: !args.quiet };
+    let outcome = import_file(&database, &args.file, &options).await?;
+    print!("{}", summary(&outcome));
+    Ok(())
+}
+
+/// Imports the WordPress export `file` into the database `database`.
+pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Options) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let live_path = staging::database_file(&database.url)?;
+    let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    if !meta.is_file() {
+        bail!("{} is not a file", file.display());
+    }
+    let uploads = match &options.uploads {
+        Some(dir) if dir.is_dir() => Some(Uploads::new(dir.clone())),
+        Some(dir) => bail!("the uploads folder {} does not exist", dir.display()),
+        None => None,
+    };
+    let staging_path = staging_file(&live_path);
+    let mut staging = Staging::create(&staging_path).await?;
+    let result = async {
+        let report = read_into(&mut staging, file, meta.len(), uploads, options.progress).await?;
+        let store = Store::open(database).await?;
+        let result = apply(&store, &mut staging, &live_path, options.dry_run).await;
+        store.close().await;
+        let (plan, lock_held, media_copied) = result?;
+        Ok(Outcome { report, plan, lock_held, media_copied, elapsed: started.elapsed(), dry_run: options.dry_run })
+    }
+    .await;
+    staging.discard().await;
+    result
+}
+
+/// `hewn.db` → `hewn.db.import-PID` beside it (same disk, same permissions).
+fn staging_file(live: &Path) -> PathBuf {
+    let name = live.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "hewn.db".to_owned());
+    live.with_file_name(format!("{name}.import-{}", std::process::id()))
+}
+
+/// Streams `file` through the WXR reader into `staging`.
+async fn read_into(
+    staging: &mut Staging,
+    file: &Path,
+    size: u64,
+    uploads: Option<Uploads>,
+    progress: bool,
+) -> anyhow::Result<Report> {
+    let opened = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    let mut decoded = Decoded::new(opened);
+    let counters = Arc::new(Counters::default());
+    let bar = Progress::start(progress, size, decoded.raw_counter(), Arc::clone(&counters));
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let reader_counters = Arc::clone(&counters);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut stager = Stager::new(tx, uploads, reader_counters);
+        let result = wxr::read(&mut decoded, &mut stager);
+        let flushed = stager.flush();
+        (result, flushed, stager.report, decoded.replaced())
+    });
+    let mut staging_error = None;
+    while let Some(batch) = rx.recv().await {
+        if let Err(e) = staging.insert(batch).await {
+            staging_error = Some(e);
+            break;
+        }
+    }
+    drop(rx);
+    let (result, flushed, mut report, replaced) = reader.await.context("the reading thread failed")?;
+    bar.finish();
+    if let Some(e) = staging_error {
+        return Err(anyhow::Error::new(e).context("writing the staging database"));
+    }
+    match result {
+        Ok(_) => {}
+        Err(ReadError::Xml { offset, message }) => {
+            let line = input::line_of(file, offset).unwrap_or(0);
+            bail!("{}: line {line}: {message}; nothing was imported", file.display());
+        }
+        Err(ReadError::Invalid { line, message }) => {
+            bail!("{}: line {line}: {message}; nothing was imported", file.display())
+        }
+        Err(ReadError::Sink(e)) => return Err(e.context("staging the import")),
+    }
+    flushed?;
+    if replaced > 0 {
+        report.notes.insert(
+            "byte sequences that were not valid UTF-8 replaced with \u{fffd}".to_owned(),
+            Tally { count: replaced, lines: Vec::new() },
+        );
+    }
+    Ok(report)
+}
+
+/// Plans against the live site and (unless a dry run) writes.
+async fn apply(
+    store: &Store,
+    staging: &mut Staging,
+    live_path: &Path,
+    dry_run: bool,
+) -> anyhow::Result<(Plan, Option<Duration>, usize)> {
+    live::prepare(store).await?;
+    let plan = staging.resolve(live_path).await?;
+    if dry_run || plan.is_empty() {
+        return Ok((plan, None, 0));
+    }
+    let mut added = Vec::new();
+    let copied = copy_media(store, staging.path(), &mut added).await;
+    let swapped = match copied {
+        Ok(()) => swap(store, staging, live_path).await,
+        Err(e) => Err(e),
+    };
+    match swapped {
+        Ok((mut final_plan, held)) => {
+            // The final plan finds the media already copied; report the first plan's view.
+            final_plan.new_media = plan.new_media;
+            final_plan.existing_media = plan.existing_media;
+            final_plan.media_bytes = plan.media_bytes;
+            let plan = final_plan;
+            live::checkpoint(store).await;
+            Ok((plan, Some(held), added.len()))
+        }
+        Err(e) => {
+            if let Err(cleanup) = live::remove_media(store, &added).await {
+                tracing::error!("removing the media this failed import added: {cleanup}");
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn copy_media(store: &Store, staging: &Path, added: &mut Vec<String>) -> anyhow::Result<()> {
+    for (from, to) in live::media_batches(store, staging, MEDIA_BATCH_BYTES).await? {
+        added.extend(live::copy_media(store, staging, from, to).await.context("copying media into the database")?);
+    }
+    Ok(())
+}
+
+/// Plans and swaps, retrying while the site keeps changing; the last attempt plans
+/// while holding the write lock, so it cannot be overtaken.
+async fn swap(store: &Store, staging: &mut Staging, live_path: &Path) -> anyhow::Result<(Plan, Duration)> {
+    for attempt in 0..OPTIMISTIC_ATTEMPTS {
+        let plan = staging.resolve(live_path).await?;
+        match live::swap(store, staging.path(), plan.version).await.context("copying the import into the database")? {
+            Swap::Done { held } => return Ok((plan, held)),
+            Swap::Stale => {
+                tracing::info!(attempt, "the site changed while the import was planned; planning again");
+                tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+            }
+        }
+    }
+    let path = staging.path().to_owned();
+    let (held, plan) = live::swap_planning_inside(store, &path, async || staging.resolve(live_path).await).await?;
+    Ok((plan, held))
+}
+
+/// The summary printed after an import.
+pub fn summary(o: &Outcome) -> String {
+    let mut s = String::new();
+    let site = &o.report.site;
+    let verb = if o.dry_run { "Would import" } else { "Imported" };
+    let from =
+        if site.title.is_empty() { String::new() } else { format!(" “{}”", super::html::text_of(&site.title)) };
+    let _ =
+        writeln!(s, "{verb} from{from} (WXR {}, {}) in {:.1} s", site.wxr_version, site.link, o.elapsed.as_secs_f64());
+    let p = &o.plan;
+    for kind in ["post", "page"] {
+        let rows: Vec<&(String, String, i64)> = p.new_posts.iter().filter(|(k, _, _)| k == kind).collect();
+        let total: i64 = rows.iter().map(|(_, _, n)| n).sum();
+        let detail = rows
+            .iter()
+            .map(|(_, status, n)| format!("{} {status}", thousands(count(*n))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let label = if kind == "post" { "posts:" } else { "pages:" };
+        let _ = writeln!(
+            s,
+            "  {label:<10} {} new{}",
+            thousands(count(total)),
+            if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+        );
+    }
+    if p.existing_posts > 0 {
+        let _ = writeln!(
+            s,
+            "  {:<10} {} already here (matched by WordPress id, guid, or slug, title and date)",
+            "",
+            thousands(count(p.existing_posts))
+        );
+    }
+    let total: i64 = p.new_comments.iter().map(|(_, n)| n).sum();
+    let detail = p
+        .new_comments
+        .iter()
+        .map(|(status, n)| format!("{} {status}", thousands(count(*n))))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        s,
+        "  {:<10} {} new{}",
+        "comments:",
+        thousands(count(total)),
+        if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+    );
+    if p.existing_comments > 0 {
+        let _ = writeln!(s, "  {:<10} {} already here", "", thousands(count(p.existing_comments)));
+    }
+    let _ = writeln!(s, "  {:<10} {} new (categories and tags)", "tags:", thousands(count(p.new_tags)));
+    let _ = writeln!(s, "  {:<10} {} new old addresses that redirect", "redirects:", thousands(count(p.new_links)));
+    let media = if o.dry_run { count(p.new_media) } else { o.media_copied as u64 };
+    let _ = writeln!(
+        s,
+        "  {:<10} {} files ({:.1} MB) copied into the database{}",
+        "media:",
+        thousands(media),
+        p.media_bytes as f64 / 1e6,
+        if p.existing_media > 0 {
+            format!(", {} already here", thousands(count(p.existing_media)))
+        } else {
+            String::new()
+        }
+    );
+    if o.report.attachments > 0 {
+        let _ = writeln!(s, "  {:<10} {} in the file", "attachments:", thousands(o.report.attachments));
+    }
+    if !p.new_settings.is_empty() {
+        let _ = writeln!(s, "  {:<10} {}", "settings:", p.new_settings.join(", "));
+    }
+
+    let mut notes: Vec<(String, Tally)> = o.report.notes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let lines = |v: &[i64]| v.iter().filter_map(|l| u64::try_from(*l).ok()).take(8).collect::<Vec<_>>();
+    if !p.missing_parents.is_empty() {
+        notes.push((
+            "replies whose parent comment is not in the file, shown at the top level".to_owned(),
+            Tally { count: p.missing_parents.len() as u64, lines: lines(&p.missing_parents) },
+        ));
+    }
+    if p.parent_loops > 0 {
+        notes.push((
+            "reply chains that looped, cut".to_owned(),
+            Tally { count: count(p.parent_loops), lines: Vec::new() },
+        ));
+    }
+    if p.renumbered_comments > 0 {
+        notes.push((
+            "comments whose WordPress number was taken here, renumbered (their old #comment-N anchors will not match)"
+                .to_owned(),
+            Tally { count: count(p.renumbered_comments), lines: Vec::new() },
+        ));
+    }
+    if !p.renamed_slugs.is_empty() {
+        let list: Vec<i64> = p.renamed_slugs.iter().map(|(l, _, _)| *l).collect();
+        notes.push((
+            format!(
+                "posts given another slug because theirs was taken (e.g. {} → {})",
+                p.renamed_slugs[0].1, p.renamed_slugs[0].2
+            ),
+            Tally { count: p.renamed_slugs.len() as u64, lines: lines(&list) },
+        ));
+    }
+    if p.wp_id_conflicts > 0 {
+        notes.push((
+            "posts whose WordPress id another post here already has (their ?p= links are not kept)".to_owned(),
+            Tally { count: count(p.wp_id_conflicts), lines: Vec::new() },
+        ));
+    }
+    if p.orphan_comments > 0 {
+        notes.push((
+            "comments on items that were not imported (attachments, skipped items), left out".to_owned(),
+            Tally { count: count(p.orphan_comments), lines: Vec::new() },
+        ));
+    }
+    write_tallies(&mut s, "Skipped:", o.report.skipped.iter().map(|(k, v)| (k.as_str(), v)));
+    write_tallies(&mut s, "Notes:", notes.iter().map(|(k, v)| (k.as_str(), v)));
+    match o.lock_held {
+        Some(held) => {
+            let _ = writeln!(
+                s,
+                "The final write held the database's write lock for {:.3} s (readers never wait for it).",
+                held.as_secs_f64()
+            );
+        }
+        None if o.dry_run => {
+            let _ = writeln!(s, "Dry run: nothing was written.");
+        }
+        None => {
+            let _ = writeln!(s, "Nothing new: the database was not changed.");
+        }
+    }
+    s
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn write_tallies<'a>(s: &mut String, heading: &str, tallies: impl Iterator<Item = (&'a str, &'a Tally)>) {
+    let mut first = true;
+    for (what, tally) in tallies {
+        if first {
+            let _ = writeln!(s, "{heading}");
+            first = false;
+        }
+        let at = if tally.lines.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = tally.lines.iter().map(u64::to_string).collect();
+            let more = if tally.count > tally.lines.len() as u64 { ", ..." } else { "" };
+            format!(" (line {}{more})", shown.join(", "))
+        };
+        let _ = writeln!(s, "  {} {what}{at}", thousands(tally.count));
+    }
+}
