@@ -42,7 +42,7 @@ pub async fn redirect_old_links(State(app): State<AppState>, request: Request, n
     if response.status() != StatusCode::NOT_FOUND {
         return response;
     }
-    match resolve_path(&app.store, &path).await {
+    match resolve_path(&app.store, &path, query.as_deref()).await {
         Ok(Some(location)) if location != path => moved_permanently(&location),
         Ok(_) => response,
         Err(e) => {
@@ -128,7 +128,7 @@ const FEED_TYPES: [&str; 5] = ["feed", "rss", "rss2", "atom", "rdf"];
 const POST_SUFFIXES: [&str; 4] = ["amp", "embed", "trackback", "attachment"];
 
 /// An old path, resolved to a current address.
-pub async fn resolve_path(store: &Store, path: &str) -> store::Result<Option<String>> {
+pub async fn resolve_path(store: &Store, path: &str, query: Option<&str>) -> store::Result<Option<String>> {
     let Some(key) = key_of_path(path) else { return Ok(None) };
     let now = now();
     if let Some(t) = store::legacy::by_key(store, now, &key).await? {
@@ -142,7 +142,18 @@ pub async fn resolve_path(store: &Store, path: &str) -> store::Result<Option<Str
             }
             rest.to_owned()
         }
-        Some("") if !base.is_empty() => return Ok(Some("/".to_owned())),
+        // The old blog's front page, with or without WordPress's query links.
+        Some("") if !base.is_empty() => {
+            let moved = match query {
+                Some(q) => resolve_query(store, q).await?,
+                None => Query::NotLegacy,
+            };
+            return Ok(match moved {
+                Query::Moved(location) => Some(location),
+                Query::Gone => None,
+                Query::NotLegacy => Some("/".to_owned()),
+            });
+        }
         _ => key,
     };
     let mut segments: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();

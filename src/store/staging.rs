@@ -602,8 +602,15 @@ async fn cut_parent_loops(tx: &mut SqliteConnection) -> Result<i64> {
             state.insert(n, 2);
         }
     }
-    for id in &cut {
-        sqlx::query("update comments set parent_id = null where new_id = $1").bind(id).execute(&mut *tx).await?;
+    for chunk in cut.chunks(ROWS_PER_INSERT) {
+        let mut q: QueryBuilder<'_, Sqlite> =
+            QueryBuilder::new("update comments set parent_id = null where new_id in (");
+        let mut ids = q.separated(", ");
+        for id in chunk {
+            ids.push_bind(id);
+        }
+        q.push(")");
+        q.build().execute(&mut *tx).await?;
     }
     Ok(i64::try_from(cut.len()).unwrap_or(i64::MAX))
 }

@@ -65,13 +65,10 @@ pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
     };
     store.close().await;
     let c = counts?;
-    tracing::info!(
-        posts = c.posts,
-        pages = c.pages,
-        comments = c.comments,
-        tags = c.tags,
-        media = c.media,
-        "export written"
+    // Standard output holds the export; the summary goes to standard error.
+    eprintln!(
+        "Exported {} posts, {} pages, {} comments, {} tags and {} media files.",
+        c.posts, c.pages, c.comments, c.tags, c.media
     );
     Ok(())
 }
@@ -363,7 +360,7 @@ fn write_post_head(
     if text_of(&escape(&post.excerpt)) != post.excerpt {
         writeln!(out, "\t\t<hewn:excerpt>{}</hewn:excerpt>", cdata(&post.excerpt))?;
     }
-    if display != post.author_name {
+    if text_of(&escape(display)) != post.author_name {
         writeln!(out, "\t\t<hewn:author_name>{}</hewn:author_name>", cdata(&post.author_name))?;
     }
     if Some(post.created_at) != post.published_at {

@@ -3,9 +3,10 @@
 //! writes, then copies everything else in one short write. A file that cannot be
 //! read changes nothing; importing the same file again changes nothing.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -13,14 +14,18 @@ use anyhow::{Context, bail};
 use super::content::Uploads;
 use super::input::{self, Decoded};
 use super::progress::{Progress, thousands};
-use super::stage::{Counters, Report, Stager, Tally};
+use super::stage::{Counters, Report, Row, Stager, Tally, render};
 use super::wxr::{self, ReadError};
 use crate::config::transfer::{ImportArgs, ImportFormat};
 use crate::config::{Cli, DatabaseConfig};
 use crate::store::Store;
 use crate::store::import::{self as live, Swap};
-use crate::store::staging::{self, Plan, Staging};
+use crate::store::staging::{self, Plan, Staged, Staging};
 
+/// Batches of rows waiting between the reading, rendering and writing threads.
+const RENDER_QUEUE: usize = 8;
+/// Most threads that render comments.
+const MAX_RENDER_THREADS: usize = 4;
 /// Media copied per write before the swap (so no single write holds the lock long).
 const MEDIA_BATCH_BYTES: i64 = 16 * 1024 * 1024;
 /// Times the swap is retried when the site changed since the plan was made, before
@@ -44,6 +49,8 @@ pub struct Outcome {
     pub lock_held: Option<Duration>,
     pub media_copied: usize,
     pub elapsed: Duration,
+    /// Time spent reading the file into the staging database.
+    pub reading: Duration,
     pub dry_run: bool,
 }
 
@@ -74,11 +81,13 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
     let mut staging = Staging::create(&staging_path).await?;
     let result = async {
         let report = read_into(&mut staging, file, meta.len(), uploads, options.progress).await?;
+        let reading = started.elapsed();
         let store = Store::open(database).await?;
         let result = apply(&store, &mut staging, &live_path, options.dry_run).await;
         store.close().await;
         let (plan, lock_held, media_copied) = result?;
-        Ok(Outcome { report, plan, lock_held, media_copied, elapsed: started.elapsed(), dry_run: options.dry_run })
+        let elapsed = started.elapsed();
+        Ok(Outcome { report, plan, lock_held, media_copied, elapsed, reading, dry_run: options.dry_run })
     }
     .await;
     staging.discard().await;
@@ -103,22 +112,53 @@ async fn read_into(
     let mut decoded = Decoded::new(opened);
     let counters = Arc::new(Counters::default());
     let bar = Progress::start(progress, size, decoded.raw_counter(), Arc::clone(&counters));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    // Reading thread → render threads → this task (in batch order) → staging database.
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Row>)>(RENDER_QUEUE);
+    let raw_rx = Arc::new(Mutex::new(raw_rx));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(u64, Vec<Staged>)>(RENDER_QUEUE);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_RENDER_THREADS);
+    let mut renderers = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let (raw_rx, tx) = (Arc::clone(&raw_rx), tx.clone());
+        let spawned = std::thread::Builder::new().name(format!("render-{i}")).spawn(move || {
+            loop {
+                let next = match raw_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => break,
+                };
+                let Ok((n, rows)) = next else { break };
+                if tx.blocking_send((n, render(rows))).is_err() {
+                    break;
+                }
+            }
+        });
+        renderers.push(spawned.context("starting a render thread")?);
+    }
+    drop(tx);
     let reader_counters = Arc::clone(&counters);
     let reader = tokio::task::spawn_blocking(move || {
-        let mut stager = Stager::new(tx, uploads, reader_counters);
+        let mut stager = Stager::new(raw_tx, uploads, reader_counters);
         let result = wxr::read(&mut decoded, &mut stager);
         let flushed = stager.flush();
         (result, flushed, stager.report, decoded.replaced())
     });
     let mut staging_error = None;
-    while let Some(batch) = rx.recv().await {
-        if let Err(e) = staging.insert(batch).await {
-            staging_error = Some(e);
-            break;
+    let mut waiting: BTreeMap<u64, Vec<Staged>> = BTreeMap::new();
+    let mut next = 0;
+    'receive: while let Some((n, rows)) = rx.recv().await {
+        waiting.insert(n, rows);
+        while let Some(rows) = waiting.remove(&next) {
+            if let Err(e) = staging.insert(rows).await {
+                staging_error = Some(e);
+                break 'receive;
+            }
+            next += 1;
         }
     }
     drop(rx);
+    for handle in renderers {
+        let _ = handle.join();
+    }
     let (result, flushed, mut report, replaced) = reader.await.context("the reading thread failed")?;
     bar.finish();
     if let Some(e) = staging_error {
@@ -153,14 +193,19 @@ async fn apply(
     dry_run: bool,
 ) -> anyhow::Result<(Plan, Option<Duration>, usize)> {
     live::prepare(store).await?;
+    let planning = Instant::now();
     let plan = staging.resolve(live_path).await?;
+    tracing::info!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
     if dry_run || plan.is_empty() {
         return Ok((plan, None, 0));
     }
     let mut added = Vec::new();
     let copied = copy_media(store, staging.path(), &mut added).await;
+    // Copying media changed the site, so the plan is made again; otherwise it still holds
+    // (the swap checks that nothing changed meanwhile).
+    let first = added.is_empty().then(|| plan.clone());
     let swapped = match copied {
-        Ok(()) => swap(store, staging, live_path).await,
+        Ok(()) => swap(store, staging, live_path, first).await,
         Err(e) => Err(e),
     };
     match swapped {
@@ -191,9 +236,22 @@ async fn copy_media(store: &Store, staging: &Path, added: &mut Vec<String>) -> a
 
 /// Plans and swaps, retrying while the site keeps changing; the last attempt plans
 /// while holding the write lock, so it cannot be overtaken.
-async fn swap(store: &Store, staging: &mut Staging, live_path: &Path) -> anyhow::Result<(Plan, Duration)> {
+async fn swap(
+    store: &Store,
+    staging: &mut Staging,
+    live_path: &Path,
+    mut plan: Option<Plan>,
+) -> anyhow::Result<(Plan, Duration)> {
     for attempt in 0..OPTIMISTIC_ATTEMPTS {
-        let plan = staging.resolve(live_path).await?;
+        let plan = match plan.take() {
+            Some(p) => p,
+            None => {
+                let planning = Instant::now();
+                let p = staging.resolve(live_path).await?;
+                tracing::info!(seconds = planning.elapsed().as_secs_f64(), "planned the write again");
+                p
+            }
+        };
         match live::swap(store, staging.path(), plan.version).await.context("copying the import into the database")? {
             Swap::Done { held } => return Ok((plan, held)),
             Swap::Stale => {
@@ -214,8 +272,16 @@ pub fn summary(o: &Outcome) -> String {
     let verb = if o.dry_run { "Would import" } else { "Imported" };
     let from =
         if site.title.is_empty() { String::new() } else { format!(" “{}”", super::html::text_of(&site.title)) };
-    let _ =
-        writeln!(s, "{verb} from{from} (WXR {}, {}) in {:.1} s", site.wxr_version, site.link, o.elapsed.as_secs_f64());
+    let _ = writeln!(
+        s,
+        "{verb} from{from} (WXR {}, {}) in {:.1} s ({:.1} s reading {} comments: {} a second)",
+        site.wxr_version,
+        site.link,
+        o.elapsed.as_secs_f64(),
+        o.reading.as_secs_f64(),
+        thousands(o.report.comments),
+        thousands((o.report.comments as f64 / o.reading.as_secs_f64().max(0.001)) as u64)
+    );
     let p = &o.plan;
     for kind in ["post", "page"] {
         let rows: Vec<&(String, String, i64)> = p.new_posts.iter().filter(|(k, _, _)| k == kind).collect();
@@ -276,8 +342,9 @@ pub fn summary(o: &Outcome) -> String {
     if o.report.attachments > 0 {
         let _ = writeln!(s, "  {:<10} {} in the file", "attachments:", thousands(o.report.attachments));
     }
-    if !p.new_settings.is_empty() {
-        let _ = writeln!(s, "  {:<10} {}", "settings:", p.new_settings.join(", "));
+    let settings: Vec<&str> = p.new_settings.iter().map(String::as_str).filter(|n| !n.starts_with("wp_")).collect();
+    if !settings.is_empty() {
+        let _ = writeln!(s, "  {:<10} {}", "settings:", settings.join(", "));
     }
 
     let mut notes: Vec<(String, Tally)> = o.report.notes.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::sync::mpsc::SyncSender;
+
 use sha2::{Digest, Sha256};
-use tokio::sync::mpsc::Sender;
 
 use super::content::{self, Uploads, percent_decode};
 use super::html::{decode_entities, text_of};
@@ -81,6 +82,43 @@ fn bump(t: &mut Tally, line: u64) {
     }
 }
 
+/// A staged row, or a comment whose HTML is still to be made (on a render thread:
+/// rendering is most of an import's work, and it spreads over the CPUs).
+#[derive(Debug)]
+pub enum Row {
+    Ready(Staged),
+    Comment(Box<StagedComment>, Render),
+}
+
+/// How a comment's HTML is made from its text.
+#[derive(Debug)]
+pub enum Render {
+    /// WordPress's comment filters (the comments of a WordPress export).
+    WordPress,
+    /// hewn's own comment format (from a hewn export).
+    Markdown,
+    /// HTML recorded in a hewn export, sanitised.
+    Html(String),
+}
+
+/// Makes the HTML of the comments in `rows`.
+pub fn render(rows: Vec<Row>) -> Vec<Staged> {
+    rows.into_iter()
+        .map(|row| match row {
+            Row::Ready(staged) => staged,
+            Row::Comment(mut c, how) => {
+                c.body_html = match how {
+                    Render::WordPress => content::comment_html(&c.body),
+                    Render::Markdown => comment_text::render(&c.body),
+                    Render::Html(html) => content::sanitize_comment_html(&html),
+                }
+                .into_string();
+                Staged::Comment(c)
+            }
+        })
+        .collect()
+}
+
 /// Counters the progress bar reads from another thread.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -89,8 +127,9 @@ pub struct Counters {
 
 /// The [`Sink`] of an import.
 pub struct Stager {
-    out: Sender<Vec<Staged>>,
-    batch: Vec<Staged>,
+    out: SyncSender<(u64, Vec<Row>)>,
+    batch: Vec<Row>,
+    batches: u64,
     uploads: Option<Uploads>,
     base_path: String,
     authors: HashMap<String, String>,
@@ -110,10 +149,12 @@ pub struct Stager {
 }
 
 impl Stager {
-    pub fn new(out: Sender<Vec<Staged>>, uploads: Option<Uploads>, counters: Arc<Counters>) -> Self {
+    /// A stager sending numbered batches of rows to `out`.
+    pub fn new(out: SyncSender<(u64, Vec<Row>)>, uploads: Option<Uploads>, counters: Arc<Counters>) -> Self {
         Self {
             out,
             batch: Vec::with_capacity(BATCH),
+            batches: 0,
             uploads,
             base_path: String::new(),
             authors: HashMap::new(),
@@ -133,6 +174,10 @@ impl Stager {
     }
 
     fn push(&mut self, row: Staged) -> anyhow::Result<()> {
+        self.push_row(Row::Ready(row))
+    }
+
+    fn push_row(&mut self, row: Row) -> anyhow::Result<()> {
         self.batch.push(row);
         if self.batch.len() >= BATCH {
             self.flush()?;
@@ -146,7 +191,11 @@ impl Stager {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        self.out.blocking_send(batch).map_err(|_| anyhow::anyhow!("the staging database stopped taking rows"))
+        self.out
+            .send((self.batches, batch))
+            .map_err(|_| anyhow::anyhow!("the staging database stopped taking rows"))?;
+        self.batches += 1;
+        Ok(())
     }
 
     fn link(&mut self, key: Option<String>, target: LinkTarget) -> anyhow::Result<()> {
@@ -186,6 +235,8 @@ impl Stager {
         if self.staged_tags.insert(slug.clone()) {
             self.push(Staged::Tag { slug: slug.clone(), name })?;
         }
+        // Old exports name some terms without a slug; WordPress made it from the name.
+        let wp_slug = if wp_slug.is_empty() { slug.clone() } else { wp_slug };
         let target = || LinkTarget::Tag(slug.clone());
         if taxonomy == "category" {
             self.link(key_of_path(&format!("/category/{}", self.category_path(&wp_slug))), target())?;
@@ -521,10 +572,10 @@ impl Sink for Stager {
         let created_at = parse_date(&c.date_gmt).or_else(|| self.local(&c.date)).unwrap_or(self.now);
         let wp_id = c.id.trim().parse::<i64>().ok().filter(|id| *id > 0);
         let wp_id_unique = wp_id.is_none_or(|id| self.seen_comments.insert(id));
-        let body_html = match (c.hewn("body_html"), c.hewn("body_format")) {
-            (Some(html), _) => content::sanitize_comment_html(html),
-            (None, Some("markdown")) => comment_text::render(&c.content),
-            _ => content::comment_html(&c.content),
+        let render = match (c.hewn("body_html"), c.hewn("body_format")) {
+            (Some(html), _) => Render::Html(html.to_owned()),
+            (None, Some("markdown")) => Render::Markdown,
+            _ => Render::WordPress,
         };
         let author_url = web_url(&decode_entities(c.author_url.trim()));
         if author_url.is_empty() && !c.author_url.trim().is_empty() {
@@ -545,7 +596,7 @@ impl Sink for Stager {
             author_email: c.author_email.trim().to_owned(),
             author_url,
             user_wp_id: c.user_id.trim().parse::<i64>().ok().filter(|id| *id > 0),
-            body_html: body_html.into_string(),
+            body_html: String::new(),
             body: c.content,
             status: status.to_owned(),
             status_before_trash,
@@ -554,7 +605,7 @@ impl Sink for Stager {
             user_agent,
             created_at,
         };
-        self.push(Staged::Comment(Box::new(comment)))
+        self.push_row(Row::Comment(Box::new(comment), render))
     }
 
     fn item(&mut self, item_seq: u64, item: Item) -> anyhow::Result<()> {

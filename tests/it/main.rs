@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod browser;
 mod helpers;
 mod reading;
+mod wordpress;
