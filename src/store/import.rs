@@ -93,6 +93,9 @@ async fn copy_all(conn: &mut sqlx::SqliteConnection, staging: &Path, expected_ve
     if version != expected_version {
         return Ok(false);
     }
+    // Room for the indexes the inserts touch, so the lock is held for memory work,
+    // not for rereading pages (set back when the staging database is detached).
+    sqlx::query(&format!("pragma cache_size = -{SWAP_CACHE_KIB}")).execute(&mut *conn).await?;
     for sql in [
         "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
            author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink) \
@@ -109,7 +112,7 @@ async fn copy_all(conn: &mut sqlx::SqliteConnection, staging: &Path, expected_ve
            body_html, status, status_before_trash, rule, author_ip, user_agent, created_at, wp_id) \
          select new_id, post_id, parent_id, kind, author_name, author_email, author_url, user_id, body, body_html, \
            status, status_before_trash, rule, author_ip, user_agent, created_at, wp_id \
-         from staging.comments where fate = 'new' order by new_id",
+         from staging.comments where new_id is not null order by new_id",
         "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
            join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
          on conflict (key) do nothing",
@@ -198,7 +201,11 @@ async fn detach(store: &Store) {
     if let Err(e) = sqlx::query("detach database staging").execute(&store.write).await {
         tracing::debug!("detaching the staging database: {e}");
     }
+    let _ = sqlx::query("pragma cache_size = -2000").execute(&store.write).await;
 }
+
+/// The page cache of the writer connection during the swap.
+const SWAP_CACHE_KIB: u32 = 256 * 1024;
 
 /// Tells SQLite to copy the write-ahead log into the database file now (after a
 /// large import), without waiting for readers.

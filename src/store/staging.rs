@@ -511,6 +511,11 @@ async fn resolve_attached(conn: &mut SqliteConnection) -> anyhow::Result<Plan> {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
     plan.parent_loops = cut_parent_loops(&mut tx).await?;
+    // The live write copies comments in id order by walking this index, so it
+    // neither sorts nor scatters its inserts.
+    sqlx::query("create index if not exists comments_new_id on comments (new_id) where new_id is not null")
+        .execute(&mut *tx)
+        .await?;
     plan.missing_parents = sqlx::query_scalar(
         "select line from comments where fate = 'new' and wp_parent > 0 and parent_id is null order by seq",
     )

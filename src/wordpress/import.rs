@@ -82,9 +82,24 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
     let result = async {
         let report = read_into(&mut staging, file, meta.len(), uploads, options.progress).await?;
         let reading = started.elapsed();
-        let store = Store::open(database).await?;
+        // A dry run against a database that does not exist yet plans against an empty
+        // one, made beside the staging file and removed after, and creates nothing.
+        let scratch = (options.dry_run && !live_path.exists()).then(|| staging_path.with_extension("dry-run"));
+        let (database, live_path) = match &scratch {
+            Some(path) => {
+                let url = format!("sqlite://{}", path.display());
+                (DatabaseConfig::from_cli(&url, database.synchronous)?, path.clone())
+            }
+            None => (database.clone(), live_path.clone()),
+        };
+        let store = Store::open(&database).await?;
         let result = apply(&store, &mut staging, &live_path, options.dry_run).await;
         store.close().await;
+        if let Some(path) = &scratch {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
         let (plan, lock_held, media_copied) = result?;
         let elapsed = started.elapsed();
         Ok(Outcome { report, plan, lock_held, media_copied, elapsed, reading, dry_run: options.dry_run })

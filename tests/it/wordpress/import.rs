@@ -344,6 +344,10 @@ async fn a_dry_run_reports_what_would_change_and_changes_nothing() {
     assert!(run.stdout.contains("comments:  10 new"), "{}", run.stdout);
     assert!(run.stdout.contains("Dry run: nothing was written."), "{}", run.stdout);
     assert_eq!(snapshot(&db_of(&dir)).await, before);
+    let empty = tempfile::tempdir().unwrap();
+    let planned = import(&empty, "site-1.2.xml", &["--dry-run"]);
+    assert!(planned.stdout.contains("posts:     10 new"), "{}", planned.stdout);
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "a dry run creates no database");
 }
 
 #[tokio::test]
@@ -446,5 +450,58 @@ async fn importing_into_a_live_site_never_stalls_readers_and_loses_no_comment() 
         live.iter().filter(|c| c.author_name == "Live").count(),
         written,
         "every comment written during the import is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_later_export_of_the_same_site_brings_in_only_what_is_new() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &[]);
+    let before = snapshot(&db_of(&dir)).await;
+    // The same site a week later: one more reply on the first post.
+    let later = std::fs::read_to_string(fixture("site-1.2.xml")).unwrap().replacen(
+        "\t</item>",
+        "\t\t<wp:comment><wp:comment_id>111</wp:comment_id><wp:comment_author>Newcomer</wp:comment_author>\
+         <wp:comment_author_email>new@example.org</wp:comment_author_email><wp:comment_content>Late to the party.</wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved><wp:comment_date_gmt>2013-11-01 10:00:00</wp:comment_date_gmt>\
+         <wp:comment_parent>110</wp:comment_parent></wp:comment>\n\t</item>",
+        1,
+    );
+    let file = dir.path().join("later.xml");
+    std::fs::write(&file, later).unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("comments:  1 new (1 approved)") && run.stdout.contains("10 already here"),
+        "{}",
+        run.stdout
+    );
+    let after = snapshot(&db_of(&dir)).await;
+    let count = |s: &[(String, i64)], what: &str| s.iter().find(|(k, _)| k == what).unwrap().1;
+    assert_eq!(count(&after, "comments"), count(&before, "comments") + 1);
+    assert_eq!(count(&after, "posts"), count(&before, "posts"));
+    let app = serve(dir).await;
+    let (_, body) = app.get_text(POST).await;
+    assert_eq!(
+        texts(&html(&body), "li#comment-110 ol.children li#comment-111 [data-test=comment-author]"),
+        ["Newcomer"]
+    );
+}
+
+#[tokio::test]
+async fn an_import_keeps_the_site_settings_already_chosen_here() {
+    let app = spawn_with(Spawn { no_demo: true, ..Spawn::default() }).await;
+    hewn::store::settings::put(&app.store, "site_title", "My own title").await.unwrap();
+
+    let run = hewn(&app.db_path, &["import", "wordpress", fixture("site-1.2.xml").to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("settings:  language, tagline\n"), "{}", run.stdout);
+    let settings = hewn::store::settings::load(&app.store).await.unwrap();
+    assert_eq!(
+        (settings.site_title.as_str(), settings.tagline.as_str()),
+        ("My own title", "Notes from a small island")
     );
 }
