@@ -56,7 +56,11 @@ impl Store {
             .pragma("temp_store", "memory");
 
         let writer_opts = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        // No idle timeout or lifetime (nothing to recycle on a local file): sqlx 0.8.6's
+        // maintenance task for them can spin a thread for ever (a race on its idle count).
         let write = SqlitePoolOptions::new()
+            .idle_timeout(None)
+            .max_lifetime(None)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(BUSY_TIMEOUT * 2)
@@ -66,6 +70,8 @@ impl Store {
 
         let cpus = std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
         let read = SqlitePoolOptions::new()
+            .idle_timeout(None)
+            .max_lifetime(None)
             .max_connections((cpus * READERS_PER_CPU).max(MIN_READERS))
             .acquire_timeout(BUSY_TIMEOUT * 2)
             .connect_with(base.read_only(true))
