@@ -16,8 +16,8 @@ use crate::app::AppState;
 use crate::domain::{now, slug::slugify};
 use crate::error::AppError;
 use crate::store::{self, Store, legacy::Target};
-use crate::wordpress::content::{media_url, percent_decode};
 use crate::wordpress::links::key_of_path;
+use crate::wordpress::uploads::{media_url, percent_decode};
 
 /// The middleware (mounted innermost, so it sees the router's own `404`s).
 pub async fn redirect_old_links(State(app): State<AppState>, request: Request, next: Next) -> Response {

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod import_plan;
 pub mod legacy;
 pub mod media;
 pub mod posts;

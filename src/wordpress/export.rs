@@ -10,9 +10,11 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use super::content::{self, media_url};
+use super::content;
 use super::html::{escape, text_of};
+use super::uploads::{MEDIA_PREFIX, media_url};
 use super::wxr::HEWN_NS;
+use super::xml::{cdata, gmt_date, local_date, rfc2822, text};
 use crate::config::transfer::{ExportArgs, ExportFormat};
 use crate::config::{Cli, DEFAULT_BIND, DatabaseConfig, derive_base_url, normalise_base_url};
 use crate::domain::settings::Settings;
@@ -431,67 +433,27 @@ fn write_meta(out: &mut impl Write, kind: &str, key: &str, value: &str) -> std::
 /// Links to `/media/...` made absolute, so that WordPress's importer can fetch the
 /// files and rewrite the links to its own copies.
 fn absolute_media(html: &str, base: &str) -> String {
-    if !html.contains(content::MEDIA_PREFIX) {
+    if !html.contains(MEDIA_PREFIX) {
         return html.to_owned();
     }
     let mut out = String::with_capacity(html.len() + 64);
     let mut rest = html;
-    while let Some(i) = rest.find(content::MEDIA_PREFIX) {
+    while let Some(i) = rest.find(MEDIA_PREFIX) {
         let before = rest[..i].chars().next_back();
         out.push_str(&rest[..i]);
         if matches!(before, Some('"' | '\'' | '(' | ' ' | ',' | '\n' | '=')) {
             out.push_str(base);
         }
-        out.push_str(content::MEDIA_PREFIX);
-        rest = &rest[i + content::MEDIA_PREFIX.len()..];
+        out.push_str(MEDIA_PREFIX);
+        rest = &rest[i + MEDIA_PREFIX.len()..];
     }
     out.push_str(rest);
     out
 }
 
-/// Text with the characters XML 1.0 forbids removed (even CDATA cannot hold them).
-fn xml_chars(s: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}';
-    if s.chars().any(bad) {
-        std::borrow::Cow::Owned(s.chars().filter(|c| !bad(*c)).collect())
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
-/// A CDATA section holding `s` exactly (`]]>` is split across two sections).
-fn cdata(s: &str) -> String {
-    format!("<![CDATA[{}]]>", xml_chars(s).replace("]]>", "]]]]><![CDATA[>"))
-}
-
-/// `s` escaped as XML character data.
-fn text(s: &str) -> String {
-    escape(&xml_chars(s))
-}
-
-fn local_date(unix: i64, zone: &jiff::tz::TimeZone) -> String {
-    let ts = jiff::Timestamp::from_second(unix).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-fn gmt_date(unix: i64) -> String {
-    local_date(unix, &jiff::tz::TimeZone::UTC)
-}
-
-fn rfc2822(unix: i64) -> String {
-    let ts = jiff::Timestamp::from_second(unix).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cdata_holds_anything() {
-        assert_eq!(cdata("a]]>b\u{1}c"), "<![CDATA[a]]]]><![CDATA[>bc]]>");
-        assert_eq!(text("a & <b>"), "a &amp; &lt;b&gt;");
-    }
 
     #[test]
     fn media_links_become_absolute() {
@@ -500,11 +462,5 @@ mod tests {
             absolute_media(html, "https://b.example"),
             r#"<img src="https://b.example/media/a.png" srcset="https://b.example/media/a.png 1x, https://b.example/media/b.png 2x"> see /posts/media/x"#
         );
-    }
-
-    #[test]
-    fn dates_are_written_as_wordpress_does() {
-        assert_eq!(gmt_date(1_381_694_460), "2013-10-13 20:01:00");
-        assert_eq!(rfc2822(1_381_694_460), "Sun, 13 Oct 2013 20:01:00 +0000");
     }
 }

@@ -2,7 +2,7 @@
 //! old path under a normalised key, and a request for an unknown path is normalised
 //! the same way to find it.
 
-use super::content::percent_decode;
+use super::uploads::percent_decode;
 
 /// The path of a URL (`https://host/a/b/?q` → `/a/b/`), or the input when it is a path.
 pub fn path_of_url(url: &str) -> &str {

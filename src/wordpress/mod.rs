@@ -2,13 +2,19 @@
 
 pub mod autop;
 pub mod content;
+pub mod convert;
 pub mod export;
 pub mod html;
 pub mod import;
 pub mod input;
 pub mod links;
 pub mod progress;
+pub mod records;
+pub mod report;
 pub mod shortcodes;
 pub mod stage;
+pub mod summary;
 pub mod texturize;
+pub mod uploads;
 pub mod wxr;
+pub mod xml;

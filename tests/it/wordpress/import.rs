@@ -505,3 +505,33 @@ async fn an_import_keeps_the_site_settings_already_chosen_here() {
         ("My own title", "Notes from a small island")
     );
 }
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_and_reply_loops_do_not_stop_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(fixture("site-1.2.xml")).unwrap();
+    // A stray Latin-1 byte, as old exports have, and two replies that answer each other.
+    let at = bytes.windows(17).position(|w| w == b"Very interesting!").unwrap();
+    bytes.splice(at + 16..at + 16, [0xE9]);
+    let text = String::from_utf8_lossy(&bytes).replace('\u{fffd}', "\u{1}");
+    let text = text
+        .replace("<wp:comment_parent>999</wp:comment_parent>", "<wp:comment_parent>110</wp:comment_parent>")
+        .replace("<wp:comment_parent>102</wp:comment_parent>", "<wp:comment_parent>109</wp:comment_parent>");
+    let mut bytes = text.into_bytes();
+    let at = bytes.iter().position(|b| *b == 1).unwrap();
+    bytes[at] = 0xE9;
+    let file = dir.path().join("messy.xml");
+    std::fs::write(&file, bytes).unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("1 byte sequences that were not valid UTF-8 replaced with \u{fffd}"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 reply chains that looped, cut"), "{}", run.stdout);
+    let app = serve(dir).await;
+    let (status, body) = app.get_text(POST).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Very interesting\u{fffd}!"), "{body}");
+    let authors = texts(&html(&body), "[data-test=comment-author]");
+    assert!(authors.contains(&"Lost Reply".to_owned()) && authors.contains(&"Deep Thinker".to_owned()), "{authors:?}");
+}
