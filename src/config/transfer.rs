@@ -78,3 +78,37 @@ pub struct BackupArgs {
     #[arg(long, conflicts_with = "check")]
     pub force: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::config::{Cli, Command};
+
+    #[test]
+    fn import_export_and_backup_parse_their_flags() -> anyhow::Result<()> {
+        let cli = Cli::try_parse_from(["hewn", "import", "wordpress", "site.xml", "--uploads", "up", "--dry-run"])?;
+        let Some(Command::Import(ImportArgs { format: ImportFormat::Wordpress(args) })) = cli.command else {
+            anyhow::bail!("expected import")
+        };
+        assert_eq!(
+            (args.file.to_str(), args.uploads.as_deref().and_then(|p| p.to_str())),
+            (Some("site.xml"), Some("up"))
+        );
+        assert!(args.dry_run && !args.quiet);
+
+        let cli = Cli::try_parse_from(["hewn", "export", "wordpress", "-o", "out.xml", "--database-url", "x.db"])?;
+        let Some(Command::Export(ExportArgs { format: ExportFormat::Wordpress(args) })) = cli.command else {
+            anyhow::bail!("expected export")
+        };
+        assert_eq!(args.output.as_deref().and_then(|p| p.to_str()), Some("out.xml"));
+        assert_eq!(cli.database_url, "x.db");
+
+        let cli = Cli::try_parse_from(["hewn", "backup", "--check", "b.db"])?;
+        assert!(matches!(cli.command, Some(Command::Backup(BackupArgs { check: true, force: false, .. }))));
+        assert!(Cli::try_parse_from(["hewn", "backup", "--check", "--force", "b.db"]).is_err());
+        assert!(Cli::try_parse_from(["hewn", "import", "joomla", "x.xml"]).is_err());
+        Ok(())
+    }
+}

@@ -60,9 +60,58 @@ pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
     let ImportFormat::Wordpress(args) = &args.format;
     let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
     let options = Options { uploads: args.uploads.clone(), dry_run: args.dry_run, progress: !args.quiet };
-    let outcome = import_file(&database, &args.file, &options).await?;
+    // Ctrl-C or SIGTERM stops the import; the live write is one transaction, so the
+    // database then has all of the import or none of it. The handlers are installed
+    // before anything is written, so no signal can kill the process half-way.
+    let mut stop = Interruption::listen()?;
+    let outcome = tokio::select! {
+        outcome = import_file(&database, &args.file, &options) => outcome?,
+        () = stop.wait() => bail!("interrupted: the import was stopped (the database has all of it or none of it)"),
+    };
     print!("{}", summary(&outcome));
     Ok(())
+}
+
+/// Ctrl-C and SIGTERM, caught.
+struct Interruption {
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl Interruption {
+    fn listen() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+            let terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+            Ok(Self { signals: (interrupt, terminate) })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.signals.0.recv() => {},
+            _ = self.signals.1.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Deletes the staging files when an import ends in any way, including being
+/// stopped half-way (when [`Staging::discard`] never runs).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
 }
 
 /// Imports the WordPress export `file` into the database `database`.
@@ -79,6 +128,7 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
         None => None,
     };
     let staging_path = staging_file(&live_path);
+    let _cleanup = RemoveOnDrop(staging_path.clone());
     let mut staging = Staging::create(&staging_path).await?;
     let result = async {
         let report = read_into(&mut staging, file, meta.len(), uploads, options.progress).await?;

@@ -535,3 +535,36 @@ async fn bytes_that_are_not_utf8_and_reply_loops_do_not_stop_an_import() {
     let authors = texts(&html(&body), "[data-test=comment-author]");
     assert!(authors.contains(&"Lost Reply".to_owned()) && authors.contains(&"Deep Thinker".to_owned()), "{authors:?}");
 }
+
+#[tokio::test]
+async fn an_import_stopped_half_way_leaves_the_database_and_the_folder_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let before = snapshot(&db_of(&dir)).await;
+    let file = dir.path().join("big.xml");
+    std::fs::write(&file, generated_export(200, 150)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db_of(&dir).to_str().unwrap()])
+        .env("HEWN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = || {
+        std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".import-"))
+    };
+    let waiting = Instant::now();
+    while !staging() {
+        assert!(waiting.elapsed() < Duration::from_secs(30), "the import never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: the import was stopped"));
+    assert!(!staging(), "the staging files are removed");
+    assert_eq!(snapshot(&db_of(&dir)).await, before);
+}
