@@ -543,7 +543,7 @@ async fn an_import_stopped_half_way_leaves_the_database_and_the_folder_as_they_w
     let before = snapshot(&db_of(&dir)).await;
     let file = dir.path().join("big.xml");
     std::fs::write(&file, generated_export(200, 150)).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
         .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db_of(&dir).to_str().unwrap()])
         .env("HEWN_LOG", "warn")
         .stdout(std::process::Stdio::null())
