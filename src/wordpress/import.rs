@@ -261,7 +261,7 @@ async fn apply(
     live::prepare(store).await?;
     let planning = Instant::now();
     let plan = staging.resolve(live_path).await?;
-    tracing::info!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
+    tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
     if dry_run || plan.is_empty() {
         return Ok((plan, None, 0));
     }
@@ -314,7 +314,7 @@ async fn swap(
             None => {
                 let planning = Instant::now();
                 let p = staging.resolve(live_path).await?;
-                tracing::info!(seconds = planning.elapsed().as_secs_f64(), "planned the write again");
+                tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "planned the write again");
                 p
             }
         };
