@@ -74,6 +74,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(admin)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), routes::legacy::redirect_old_links))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))

@@ -18,6 +18,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Serve(args)) => serve(&cli, args).await,
         Some(Command::Migrate) => migrate(&cli).await,
         Some(Command::User(args)) => crate::accounts::run(&cli, args).await,
+        Some(Command::Import(args)) => crate::wordpress::import::run(&cli, args).await,
+        Some(Command::Export(args)) => crate::wordpress::export::run(&cli, args).await,
+        Some(Command::Backup(args)) => crate::backup::run(&cli, args).await,
     }
 }
 

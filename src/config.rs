@@ -1,5 +1,7 @@
 //! Typed configuration: every setting has a flag and a `HEWN_*` environment variable, read once.
 
+pub mod transfer;
+
 use std::net::{IpAddr, SocketAddr};
 
 use anyhow::{Context, bail};
@@ -50,6 +52,12 @@ pub enum Command {
     Migrate,
     /// Manage admin accounts: add one, reset a password, list them.
     User(crate::accounts::UserArgs),
+    /// Import posts, pages, tags and comments from a WordPress export.
+    Import(transfer::ImportArgs),
+    /// Export every post, page, tag and comment as a WordPress export, to standard output.
+    Export(transfer::ExportArgs),
+    /// Write a consistent copy of the live database to a file (or check one).
+    Backup(transfer::BackupArgs),
 }
 
 /// Flags of `hewn serve`.

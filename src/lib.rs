@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod app;
 pub mod assets;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -13,6 +14,7 @@ pub mod routes;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod wordpress;
 
 pub use app::AppState;
 pub use config::Config;

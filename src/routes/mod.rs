@@ -8,6 +8,8 @@ pub mod crawlers;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod legacy;
+pub mod media;
 pub mod pages;
 pub mod posts;
 pub mod search;
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::router())
         .merge(crawlers::router())
         .merge(pages::router())
+        .merge(media::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

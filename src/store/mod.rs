@@ -5,11 +5,17 @@
 //! reads never wait for writes and writes never fight each other for the lock.
 
 pub mod archive;
+pub mod backup;
 pub mod comments;
 pub mod demo;
 pub mod editor;
+pub mod export;
 pub mod feeds;
 pub mod freshness;
+pub mod import;
+pub mod import_plan;
+pub mod legacy;
+pub mod media;
 pub mod moderation;
 pub mod pages;
 pub mod posts;
@@ -18,6 +24,7 @@ pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod site;
+pub mod staging;
 pub mod submissions;
 pub mod tags;
 pub mod users;
@@ -66,7 +73,11 @@ impl Store {
             .pragma("temp_store", "memory");
 
         let writer_opts = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+        // No idle timeout or lifetime (nothing to recycle on a local file): sqlx 0.8.6's
+        // maintenance task for them can spin a thread for ever (a race on its idle count).
         let write = SqlitePoolOptions::new()
+            .idle_timeout(None)
+            .max_lifetime(None)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(BUSY_TIMEOUT * 2)
@@ -76,6 +87,8 @@ impl Store {
 
         let cpus = std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
         let read = SqlitePoolOptions::new()
+            .idle_timeout(None)
+            .max_lifetime(None)
             .max_connections((cpus * READERS_PER_CPU).max(MIN_READERS))
             .acquire_timeout(BUSY_TIMEOUT * 2)
             .connect_with(base.read_only(true))

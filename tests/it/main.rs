@@ -3,8 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod admin;
+pub mod admin;
 mod archive;
+mod backup;
 mod browser;
 mod cache;
 mod comments;
@@ -16,3 +17,4 @@ mod helpers;
 mod reading;
 mod search;
 mod validity;
+mod wordpress;

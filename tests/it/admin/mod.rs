@@ -6,4 +6,4 @@ mod moderation;
 mod posts;
 mod routes;
 mod settings;
-mod support;
+pub mod support;

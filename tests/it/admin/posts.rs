@@ -351,7 +351,7 @@ async fn pages_live_at_their_slug_in_the_navigation_but_not_among_posts() {
     .await;
     let (status, page) = app.get_text("/about-me").await;
     let index = app.get("/").await.text().await.unwrap();
-    let as_post = app.get("/posts/about-me").await.status();
+    let as_post = app.get("/posts/about-me").await;
     let draft = app.get("/secret-plans").await.status();
     let pages_list = app.get("/admin/pages").await.text().await.unwrap();
 
@@ -362,7 +362,8 @@ async fn pages_live_at_their_slug_in_the_navigation_but_not_among_posts() {
     assert_eq!(texts(&html(&index), ".site-nav a"), ["Home", "Contact", "About me"], "ordered by menu order");
     assert!(page.contains("<a href=\"/about-me\">About me</a>"), "the navigation is on every page");
     assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title"), ["Year of the Stakhanovite"]);
-    assert_eq!(as_post, 404);
+    assert_eq!(as_post.status(), 301, "a page asked for as a post is sent to its own address");
+    assert_eq!(location(&as_post), "/about-me");
     assert_eq!(draft, 404);
     assert_eq!(
         texts(&html(&pages_list), "[data-test=post-row] [data-test=title]"),

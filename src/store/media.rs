@@ -1,0 +1,32 @@
+//! Media: files imported from WordPress, stored in the database and served at `/media/{path}`.
+
+use sqlx::FromRow;
+
+use super::{Result, Store};
+
+/// What a response about a file needs before its bytes.
+#[derive(Debug, Clone, FromRow)]
+pub struct MediaHead {
+    pub id: i64,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// The file at `path`, without its bytes.
+pub async fn head_by_path(store: &Store, path: &str) -> Result<Option<MediaHead>> {
+    sqlx::query_as::<_, MediaHead>("select id, content_type, size, sha256 from media where path = $1")
+        .bind(path)
+        .fetch_optional(store.reader())
+        .await
+}
+
+/// The bytes of a file.
+pub async fn bytes_by_id(store: &Store, id: i64) -> Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("select bytes from media where id = $1").bind(id).fetch_optional(store.reader()).await
+}
+
+/// True when a file is stored at `path`.
+pub async fn exists(store: &Store, path: &str) -> Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from media where path = $1)").bind(path).fetch_one(store.reader()).await
+}

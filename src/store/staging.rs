@@ -1,0 +1,405 @@
+//! The import's staging database: a private SQLite file next to the live one that an
+//! import fills while it reads the export, then matches against the live database
+//! (read-only, one snapshot) to decide every id, slug and parent before anything live
+//! is written. The live write is then a plain copy (see `store::import`).
+//!
+//! The staging file is not the site's data: it is written directly, without
+//! `WriteTx`, and deleted when the import ends.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::Result;
+pub use super::import_plan::Plan;
+
+/// A post or page as it will be inserted, before ids and slugs are final.
+#[derive(Debug, Clone, Default)]
+pub struct StagedPost {
+    /// The item's number in the file (from 1).
+    pub seq: i64,
+    pub line: i64,
+    pub kind: String,
+    /// The slug wanted (made unique against the live site when resolving).
+    pub slug: String,
+    pub title: String,
+    pub source: String,
+    pub source_format: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub status: String,
+    pub sticky: bool,
+    /// The old site's user login, to link the post to a hewn user of that name.
+    pub author_login: String,
+    pub author_name: String,
+    pub comments_open: bool,
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    pub created_at: i64,
+    pub wp_id: Option<i64>,
+    pub wp_guid: String,
+    pub wp_permalink: String,
+}
+
+/// A comment as it will be inserted, before its id and parent are final.
+#[derive(Debug, Clone, Default)]
+pub struct StagedComment {
+    pub seq: i64,
+    /// The item (post) it belongs to.
+    pub post_seq: i64,
+    pub line: i64,
+    pub wp_id: Option<i64>,
+    /// False when an earlier comment in the file has the same WordPress id.
+    pub wp_id_unique: bool,
+    pub wp_parent: Option<i64>,
+    pub kind: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    /// The old site's user id of the author, if a user wrote it.
+    pub user_wp_id: Option<i64>,
+    pub body: String,
+    pub body_html: String,
+    pub status: String,
+    pub status_before_trash: Option<String>,
+    pub rule: String,
+    pub author_ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+}
+
+/// A file for the media table.
+#[derive(Debug, Clone, Default)]
+pub struct StagedMedia {
+    pub path: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub title: String,
+    pub alt: String,
+    pub wp_id: Option<i64>,
+    pub created_at: i64,
+    pub bytes: Vec<u8>,
+}
+
+/// What an old address will redirect to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// An item of the file, by its sequence number.
+    Post(i64),
+    /// A tag, by its hewn slug.
+    Tag(String),
+    /// A media file, by its path.
+    Media(String),
+}
+
+/// One staged row.
+#[derive(Debug, Clone)]
+pub enum Staged {
+    Post(Box<StagedPost>),
+    Comment(Box<StagedComment>),
+    /// A tag (hewn slug, name).
+    Tag {
+        slug: String,
+        name: String,
+    },
+    /// A post's tag, by the tag's hewn slug.
+    PostTag {
+        post_seq: i64,
+        tag_slug: String,
+    },
+    Link {
+        key: String,
+        target: LinkTarget,
+    },
+    Media(Box<StagedMedia>),
+    /// What an attachment says about a file already staged from a post's content.
+    MediaInfo {
+        path: String,
+        wp_id: Option<i64>,
+        title: String,
+        alt: String,
+    },
+    /// A user of the old site: their login and WordPress user id.
+    Author {
+        login: String,
+        wp_id: i64,
+    },
+    /// A site setting to set when the live site has none.
+    Setting {
+        name: String,
+        value: String,
+    },
+}
+
+/// How many rows one multi-row insert carries.
+pub(super) const ROWS_PER_INSERT: usize = 400;
+
+const SCHEMA: &str = r"
+create table posts (
+    seq integer primary key, line integer not null, kind text not null, slug text not null,
+    title text not null, source text not null, source_format text not null, body_html text not null,
+    excerpt text not null, status text not null, sticky integer not null, author_login text not null,
+    author_name text not null, comments_open integer not null, published_at integer,
+    updated_at integer not null, created_at integer not null, wp_id integer, wp_guid text not null,
+    wp_permalink text not null,
+    live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer
+);
+create index posts_wp_id on posts (wp_id);
+create table comments (
+    seq integer primary key, post_seq integer not null, line integer not null, wp_id integer,
+    wp_id_unique integer not null, wp_parent integer, kind text not null, author_name text not null,
+    author_email text not null, author_url text not null, user_wp_id integer, body text not null,
+    body_html text not null, status text not null, status_before_trash text, rule text not null,
+    author_ip text not null, user_agent text not null, created_at integer not null,
+    fate text, post_id integer, new_id integer, parent_id integer, user_id integer
+);
+create index comments_post on comments (post_seq, wp_id);
+create table tags (slug text not null, name text not null);
+create table post_tags (post_seq integer not null, tag_slug text not null);
+create table links (key text not null, post_seq integer, tag_slug text, media_path text);
+create table media (
+    path text primary key, content_type text not null, size integer not null, sha256 text not null,
+    title text not null, alt text not null, created_at integer not null, wp_id integer,
+    existed integer not null default 0, bytes blob not null
+);
+create table authors (login text not null, wp_id integer not null);
+create table settings (name text primary key, value text not null);
+";
+
+/// The staging database of one import.
+pub struct Staging {
+    conn: SqliteConnection,
+    path: PathBuf,
+}
+
+impl Staging {
+    /// Creates a fresh staging file at `path` (replacing a leftover one).
+    pub async fn create(path: &Path) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        remove_files(path);
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Off)
+            .synchronous(SqliteSynchronous::Off)
+            .foreign_keys(false)
+            .pragma("cache_size", "-65536");
+        let mut conn = SqliteConnection::connect_with(&opts)
+            .await
+            .with_context(|| format!("creating the staging database {}", path.display()))?;
+        sqlx::raw_sql(SCHEMA).execute(&mut conn).await.context("creating the staging tables")?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    /// The staging file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the connection and deletes the file.
+    pub async fn discard(self) {
+        let _ = self.conn.close().await;
+        remove_files(&self.path);
+    }
+
+    /// Stores a batch of rows in one transaction.
+    pub async fn insert(&mut self, batch: Vec<Staged>) -> Result<()> {
+        let mut posts = Vec::new();
+        let mut comments = Vec::new();
+        let mut tx = self.conn.begin().await?;
+        for row in batch {
+            match row {
+                Staged::Post(p) => posts.push(*p),
+                Staged::Comment(c) => comments.push(*c),
+                Staged::Tag { slug, name } => {
+                    sqlx::query("insert into tags (slug, name) values ($1, $2)")
+                        .bind(slug)
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Staged::PostTag { post_seq, tag_slug } => {
+                    sqlx::query("insert into post_tags (post_seq, tag_slug) values ($1, $2)")
+                        .bind(post_seq)
+                        .bind(tag_slug)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Staged::Link { key, target } => {
+                    let (post, tag, media) = match target {
+                        LinkTarget::Post(seq) => (Some(seq), None, None),
+                        LinkTarget::Tag(slug) => (None, Some(slug), None),
+                        LinkTarget::Media(path) => (None, None, Some(path)),
+                    };
+                    sqlx::query("insert into links (key, post_seq, tag_slug, media_path) values ($1, $2, $3, $4)")
+                        .bind(key)
+                        .bind(post)
+                        .bind(tag)
+                        .bind(media)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Staged::Media(m) => {
+                    sqlx::query(
+                        "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
+                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (path) do nothing",
+                    )
+                    .bind(&m.path)
+                    .bind(&m.content_type)
+                    .bind(i64::try_from(m.bytes.len()).unwrap_or(i64::MAX))
+                    .bind(&m.sha256)
+                    .bind(&m.title)
+                    .bind(&m.alt)
+                    .bind(m.created_at)
+                    .bind(m.wp_id)
+                    .bind(&m.bytes)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Staged::MediaInfo { path, wp_id, title, alt } => {
+                    sqlx::query(
+                        "update media set wp_id = coalesce($2, wp_id), \
+                           title = case when $3 <> '' then $3 else title end, \
+                           alt = case when $4 <> '' then $4 else alt end where path = $1",
+                    )
+                    .bind(path)
+                    .bind(wp_id)
+                    .bind(title)
+                    .bind(alt)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Staged::Author { login, wp_id } => {
+                    sqlx::query("insert into authors (login, wp_id) values ($1, $2)")
+                        .bind(login)
+                        .bind(wp_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Staged::Setting { name, value } => {
+                    sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
+                        .bind(name)
+                        .bind(value)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        for chunk in posts.chunks(ROWS_PER_INSERT / 4) {
+            insert_posts(&mut tx, chunk).await?;
+        }
+        for chunk in comments.chunks(ROWS_PER_INSERT) {
+            insert_comments(&mut tx, chunk).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Matches the staged rows against the live database at `live` (read-only, in
+    /// one snapshot) and decides every id, slug, parent and user.
+    pub async fn resolve(&mut self, live: &Path) -> anyhow::Result<Plan> {
+        use anyhow::Context;
+        sqlx::query("attach database $1 as live")
+            .bind(read_only_uri(live))
+            .execute(&mut self.conn)
+            .await
+            .context("opening the live database from the staging database")?;
+        let result = super::import_plan::resolve_attached(&mut self.conn).await;
+        let detached = sqlx::query("detach database live").execute(&mut self.conn).await;
+        let plan = result?;
+        detached?;
+        Ok(plan)
+    }
+}
+
+async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<()> {
+    let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        "insert into posts (seq, line, kind, slug, title, source, source_format, body_html, excerpt, status, \
+         sticky, author_login, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
+         wp_permalink) ",
+    );
+    q.push_values(rows, |mut b, p| {
+        b.push_bind(p.seq)
+            .push_bind(p.line)
+            .push_bind(&p.kind)
+            .push_bind(&p.slug)
+            .push_bind(&p.title)
+            .push_bind(&p.source)
+            .push_bind(&p.source_format)
+            .push_bind(&p.body_html)
+            .push_bind(&p.excerpt)
+            .push_bind(&p.status)
+            .push_bind(p.sticky)
+            .push_bind(&p.author_login)
+            .push_bind(&p.author_name)
+            .push_bind(p.comments_open)
+            .push_bind(p.published_at)
+            .push_bind(p.updated_at)
+            .push_bind(p.created_at)
+            .push_bind(p.wp_id)
+            .push_bind(&p.wp_guid)
+            .push_bind(&p.wp_permalink);
+    });
+    q.build().execute(tx).await?;
+    Ok(())
+}
+
+async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> Result<()> {
+    let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        "insert into comments (seq, post_seq, line, wp_id, wp_id_unique, wp_parent, kind, author_name, \
+         author_email, author_url, user_wp_id, body, body_html, status, status_before_trash, rule, author_ip, \
+         user_agent, created_at) ",
+    );
+    q.push_values(rows, |mut b, c| {
+        b.push_bind(c.seq)
+            .push_bind(c.post_seq)
+            .push_bind(c.line)
+            .push_bind(c.wp_id)
+            .push_bind(c.wp_id_unique)
+            .push_bind(c.wp_parent)
+            .push_bind(&c.kind)
+            .push_bind(&c.author_name)
+            .push_bind(&c.author_email)
+            .push_bind(&c.author_url)
+            .push_bind(c.user_wp_id)
+            .push_bind(&c.body)
+            .push_bind(&c.body_html)
+            .push_bind(&c.status)
+            .push_bind(&c.status_before_trash)
+            .push_bind(&c.rule)
+            .push_bind(&c.author_ip)
+            .push_bind(&c.user_agent)
+            .push_bind(c.created_at);
+    });
+    q.build().execute(tx).await?;
+    Ok(())
+}
+
+/// A `file:` URI opening `path` read-only.
+pub fn read_only_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro");
+    uri
+}
+
+/// The database file of a `sqlite://` URL.
+pub fn database_file(url: &str) -> anyhow::Result<PathBuf> {
+    let opts = SqliteConnectOptions::from_str(url)?;
+    Ok(opts.get_filename().to_owned())
+}
+
+fn remove_files(path: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}

@@ -1,0 +1,356 @@
+//! WordPress content made into hewn content: post bodies as WordPress would show them
+//! (shortcodes, typography, paragraphs), comments through WordPress's comment filters
+//! and a strict sanitiser, and links into the old uploads folder pointed at hewn.
+
+use std::sync::LazyLock;
+
+use super::html::{Token, escape, tokenize};
+use super::uploads::Uploads;
+use super::{autop, shortcodes, texturize};
+use crate::domain::SafeHtml;
+use crate::domain::comment_text::COMMENT_LINK_REL;
+
+/// True for block-editor (Gutenberg) content, which is already HTML.
+pub fn is_block_content(raw: &str) -> bool {
+    raw.contains("<!-- wp:")
+}
+
+/// The HTML source of an imported post: what WordPress's content filters would show,
+/// before sanitising. Links into the uploads folder are rewritten when `uploads` is
+/// given, and the media paths they use are added to `used`.
+pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> String {
+    let blocks = is_block_content(raw);
+    let mut html = remove_page_markers(&remove_scripts(raw));
+    html = shortcodes::convert(&html);
+    html = frames_to_links(&html);
+    html = url_lines_to_links(&html);
+    html = texturize::texturize(&html);
+    if !blocks {
+        html = autop::autop(&html);
+    }
+    match uploads {
+        Some(u) => u.rewrite(&html, used),
+        None => html,
+    }
+}
+
+/// The text an excerpt is made from: the part before `<!--more-->` (or all of it),
+/// without scripts or the shortcodes that hold no prose (captions, galleries...).
+pub fn excerpt_source(raw: &str) -> String {
+    let teaser = teaser(raw).unwrap_or(raw);
+    let html = post_source(&shortcodes::strip(teaser), None, &mut Vec::new());
+    crate::domain::markdown::sanitize_post_html(&html).into_string()
+}
+
+/// Scripts and style sheets: never shown, so not kept in the source either.
+fn remove_scripts(html: &str) -> String {
+    let lower_has = |tag: &str| super::html::find_ascii_ci(html, tag).is_some();
+    if !lower_has("<script") && !lower_has("<style") {
+        return html.to_owned();
+    }
+    tokenize(html)
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Raw { name, .. } if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")))
+        .map(|t| t.raw())
+        .collect()
+}
+
+/// The part of a post before `<!--more-->`, when it has one.
+pub fn teaser(raw: &str) -> Option<&str> {
+    raw.find("<!--more").map(|i| &raw[..i])
+}
+
+/// `<!--more-->` and `<!--nextpage-->` separate paragraphs; hewn shows whole posts.
+fn remove_page_markers(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) =
+        rest.find("<!--").filter(|&i| rest[i..].starts_with("<!--more") || rest[i..].starts_with("<!--nextpage"))
+    {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find("-->").map_or(rest.len(), |e| i + e + 3);
+        out.push_str("\n\n");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `<iframe src=...>` (video players and the like, which hewn does not load) become
+/// links to what they showed.
+fn frames_to_links(html: &str) -> String {
+    if super::html::find_ascii_ci(html, "<iframe").is_none() {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut inside = false;
+    for token in tokenize(html) {
+        match token {
+            Token::Tag { raw, name, closing } if name.eq_ignore_ascii_case("iframe") => {
+                inside = !closing;
+                if !closing && let Some(src) = super::html::attr(raw, "src") {
+                    let src = if src.starts_with("//") { format!("https:{src}") } else { src.to_owned() };
+                    let src = escape(&super::html::decode_entities(&src));
+                    out.push_str(&format!("<a href=\"{src}\">{src}</a>"));
+                }
+            }
+            _ if inside => {}
+            other => out.push_str(other.raw()),
+        }
+    }
+    out
+}
+
+/// A URL alone on its line is an embed in WordPress; hewn shows it as a link.
+fn url_lines_to_links(html: &str) -> String {
+    if !html.contains("http") {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 32);
+    for (i, line) in html.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let url = line.trim();
+        let bare = (url.starts_with("http://") || url.starts_with("https://"))
+            && !url.contains(char::is_whitespace)
+            && !url.contains(['<', '>', '"', '\'', '[']);
+        if bare {
+            let u = escape(&super::html::decode_entities(url));
+            out.push_str(&format!("<a href=\"{u}\">{u}</a>"));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// An imported comment as WordPress shows it (typography, bare URLs made links,
+/// paragraphs), through a sanitiser that keeps the markup WordPress allows in
+/// comments and nothing else.
+pub fn comment_html(raw: &str) -> SafeHtml {
+    match plain_comment_html(raw) {
+        Some(html) => SafeHtml::trusted(html),
+        None => full_comment_html(raw),
+    }
+}
+
+fn full_comment_html(raw: &str) -> SafeHtml {
+    let html = texturize::texturize(&remove_scripts(raw));
+    let html = make_clickable(&html);
+    let html = autop::autop(&html);
+    sanitize_comment_html(&html)
+}
+
+/// Most comments are plain text (no markup, no character references): they are
+/// rendered here to exactly what [`full_comment_html`] gives, without parsing HTML,
+/// which makes large imports several times faster. `None` when the text needs the
+/// full path.
+fn plain_comment_html(raw: &str) -> Option<String> {
+    if raw.contains(['<', '>', '&']) {
+        return None;
+    }
+    let html = autop::autop(&texturize::texturize(raw));
+    let mut out = String::with_capacity(html.len() + 32);
+    for token in tokenize(&html) {
+        match token {
+            Token::Text(text) => {
+                let mut last = 0;
+                if text.contains("://") {
+                    for link in LINK_FINDER.links(text) {
+                        let url = link.as_str();
+                        let plain = (url.starts_with("http://") || url.starts_with("https://"))
+                            && !url.contains(['"', '\u{a0}']);
+                        if !plain {
+                            return None;
+                        }
+                        push_text(&mut out, &text[last..link.start()]);
+                        out.push_str("<a href=\"");
+                        out.push_str(url);
+                        out.push_str("\" rel=\"");
+                        out.push_str(COMMENT_LINK_REL);
+                        out.push_str("\">");
+                        out.push_str(url);
+                        out.push_str("</a>");
+                        last = link.end();
+                    }
+                }
+                push_text(&mut out, &text[last..]);
+            }
+            Token::Tag { raw: "<br />", .. } => out.push_str("<br>"),
+            Token::Tag { raw: raw @ ("<p>" | "</p>"), .. } => out.push_str(raw),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Text as the sanitiser's serialiser writes it (only `&`, `<`, `>` and no-break
+/// spaces are escaped, and the first three cannot occur here).
+fn push_text(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c == '\u{a0}' {
+            out.push_str("&nbsp;");
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
+pub fn sanitize_comment_html(html: &str) -> SafeHtml {
+    let clean = COMMENT_POLICY.clean(html).to_string();
+    // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
+    let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
+    SafeHtml::trusted(clean)
+}
+
+/// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop
+/// adds and the lists and code blocks site owners wrote in their own comments.
+static COMMENT_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.add_tags([
+        "p",
+        "br",
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "cite",
+        "code",
+        "del",
+        "em",
+        "i",
+        "q",
+        "s",
+        "strike",
+        "strong",
+        "pre",
+        "ul",
+        "ol",
+        "li",
+    ])
+    .add_tag_attributes("a", ["href", "title"])
+    .add_tag_attributes("abbr", ["title"])
+    .add_tag_attributes("acronym", ["title"])
+    .add_url_schemes(["http", "https", "mailto"])
+    .url_relative(ammonia::UrlRelative::Deny)
+    .link_rel(Some(COMMENT_LINK_REL));
+    b
+});
+
+static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
+    let mut f = linkify::LinkFinder::new();
+    f.kinds(&[linkify::LinkKind::Url]);
+    f
+});
+
+/// Makes bare URLs in text into links, as WordPress's `make_clickable` does for
+/// comments (not inside links, code or preformatted text).
+fn make_clickable(html: &str) -> String {
+    if !html.contains("://") {
+        return html.to_owned();
+    }
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut in_link = 0usize;
+    let mut in_code = 0usize;
+    for token in tokenize(html) {
+        match token {
+            Token::Text(text) if in_link == 0 && in_code == 0 => {
+                let mut last = 0;
+                for link in LINK_FINDER.links(text) {
+                    out.push_str(&text[last..link.start()]);
+                    let url = link.as_str().replace('"', "&quot;");
+                    out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+                    last = link.end();
+                }
+                out.push_str(&text[last..]);
+            }
+            Token::Tag { raw, name, closing } => {
+                let counter = if name.eq_ignore_ascii_case("a") {
+                    Some(&mut in_link)
+                } else if name.eq_ignore_ascii_case("code") {
+                    Some(&mut in_code)
+                } else {
+                    None
+                };
+                if let Some(n) = counter {
+                    *n = if closing { n.saturating_sub(1) } else { *n + 1 };
+                }
+                out.push_str(raw);
+            }
+            other => out.push_str(other.raw()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_posts_get_paragraphs_figures_and_typography() {
+        let raw = "It's \"here\".\nSecond line.\n\n[caption id=\"attachment_3\" align=\"alignnone\" width=\"300\"]<img src=\"http://old.example/wp-content/uploads/2013/10/a.jpg\" /> A caption[/caption]\n\n<!--more-->\nhttps://www.youtube.com/watch?v=x\n\n[gallery ids=\"1,2\"]";
+        let html = post_source(raw, None, &mut Vec::new());
+        assert!(html.starts_with("<p>It’s “here”.<br />\nSecond line.</p>"), "{html}");
+        assert!(html.contains("<figure id=\"attachment_3\" class=\"wp-caption alignnone\"><img"), "{html}");
+        assert!(html.contains("<figcaption class=\"wp-caption-text\">A caption</figcaption>\n</figure>"), "{html}");
+        assert!(!html.contains("<p><figure"), "{html}");
+        assert!(
+            html.contains("<p><a href=\"https://www.youtube.com/watch?v=x\">https://www.youtube.com/watch?v=x</a></p>"),
+            "{html}"
+        );
+        assert!(html.contains("<p>[gallery ids=\"1,2\"]</p>"), "{html}");
+    }
+
+    #[test]
+    fn block_editor_content_gets_no_paragraphs() {
+        let raw = "<!-- wp:paragraph -->\n<p>One</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:paragraph -->\n<p>Two</p>\n<!-- /wp:paragraph -->";
+        let html = post_source(raw, None, &mut Vec::new());
+        assert_eq!(html, raw);
+    }
+
+    #[test]
+    fn frames_become_links() {
+        let html =
+            post_source("<iframe src=\"//player.example/v/1\" width=\"5\">fallback</iframe>", None, &mut Vec::new());
+        assert_eq!(html, "<p><a href=\"https://player.example/v/1\">https://player.example/v/1</a></p>");
+    }
+
+    #[test]
+    fn comments_render_like_wordpress_and_lose_scripts() {
+        let html = comment_html(
+            "I'd say <b>yes</b>.\nSee http://example.com/a?b=1&amp;c\n\n<script>alert(1)</script><img src=x onerror=y>",
+        );
+        let html = html.as_str();
+        assert!(html.starts_with("<p>I’d say <b>yes</b>.<br>"), "{html}");
+        assert!(html.contains("<a href=\"http://example.com/a?b=1&amp;c\" rel=\"nofollow ugc noopener\">"), "{html}");
+        assert!(!html.contains("script") && !html.contains("<img") && !html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn plain_comments_render_exactly_as_through_the_sanitiser() {
+        for raw in [
+            "plain",
+            "It's \"quoted\" -- with dashes... and 1920x1080",
+            "one\ntwo  \n  three\n\n\nfour\r\nfive",
+            "link https://example.com/a?b=1#c, and http://x.org.",
+            "  leading and trailing  \n\n",
+            "no\u{a0}break and\ttab",
+            "",
+            "   ",
+            "a [gallery ids=\"1\"] b",
+            "javascript://x%0aalert(1) and ftp://files.example/x",
+            "HTTP://UPPER.example/x",
+        ] {
+            let full = full_comment_html(raw).into_string();
+            assert_eq!(comment_html(raw).into_string(), full, "for {raw:?}");
+            if let Some(fast) = plain_comment_html(raw) {
+                assert_eq!(fast, full, "fast path for {raw:?}");
+            }
+        }
+        assert!(plain_comment_html("plain text").is_some());
+    }
+}

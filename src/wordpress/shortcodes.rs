@@ -1,0 +1,300 @@
+//! The WordPress shortcodes hewn can show without WordPress: `[caption]` becomes a
+//! `<figure>` with a `<figcaption>`, `[embed]` a link, `[audio]` and `[video]` the
+//! matching elements. Every other shortcode is left in the text as it is, readable.
+
+use super::html::escape;
+
+/// Replaces the shortcodes hewn understands; `[[name]]` (escaped) is kept as `[name]`
+/// only when it names one of them.
+pub fn convert(content: &str) -> String {
+    if !content.contains('[') {
+        return content.to_owned();
+    }
+    let mut out = String::with_capacity(content.len() + 64);
+    let mut rest = content;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let at = &rest[open..];
+        match parse_at(at) {
+            Some(sc) => {
+                match render(&sc) {
+                    Some(html) => out.push_str(&html),
+                    None => out.push_str(&at[..sc.len]),
+                }
+                rest = &at[sc.len..];
+            }
+            None => {
+                out.push('[');
+                rest = &at[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Removes the shortcodes that hold no prose (captions, galleries, embeds, media),
+/// with their content, for excerpts.
+pub fn strip(content: &str) -> String {
+    if !content.contains('[') {
+        return content.to_owned();
+    }
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let at = &rest[open..];
+        match parse_at(at).filter(|sc| !sc.escaped) {
+            Some(sc) => rest = &at[sc.len..],
+            None => {
+                let gallery = at.strip_prefix("[gallery").filter(|r| r.starts_with([' ', ']']));
+                match gallery.and_then(|r| r.find(']')) {
+                    Some(end) => rest = &at["[gallery".len() + end + 1..],
+                    None => {
+                        out.push('[');
+                        rest = &at[1..];
+                    }
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+const KNOWN: [&str; 5] = ["caption", "wp_caption", "embed", "audio", "video"];
+
+/// A parsed shortcode.
+struct Shortcode<'a> {
+    name: &'a str,
+    attrs: Vec<(String, String)>,
+    content: Option<&'a str>,
+    /// Bytes of the source it spans.
+    len: usize,
+    escaped: bool,
+}
+
+impl Shortcode<'_> {
+    fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_at(at: &str) -> Option<Shortcode<'_>> {
+    if let Some(inner) = at.strip_prefix("[[") {
+        let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+        let name = &inner[..name_len];
+        if KNOWN.contains(&name) {
+            let end = at.find("]]")?;
+            return Some(Shortcode { name, attrs: Vec::new(), content: None, len: end + 2, escaped: true });
+        }
+        return None;
+    }
+    let inner = &at[1..];
+    let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+    let name = &inner[..name_len];
+    if !KNOWN.contains(&name) {
+        return None;
+    }
+    let after_name = &inner[name_len..];
+    if !after_name.starts_with([' ', ']', '/', '\t', '\n']) {
+        return None;
+    }
+    let close = after_name.find(']')?;
+    let attr_text = &after_name[..close];
+    let self_closing = attr_text.trim_end().ends_with('/');
+    let open_len = 1 + name_len + close + 1;
+    let attrs = parse_attrs(attr_text.trim_end().trim_end_matches('/'));
+    let end_tag = format!("[/{name}]");
+    if !self_closing && let Some(end) = at[open_len..].find(&end_tag) {
+        let content = &at[open_len..open_len + end];
+        return Some(Shortcode {
+            name,
+            attrs,
+            content: Some(content),
+            len: open_len + end + end_tag.len(),
+            escaped: false,
+        });
+    }
+    Some(Shortcode { name, attrs, content: None, len: open_len, escaped: false })
+}
+
+/// `key="value" key='value' key=value`, and positional values under their index.
+fn parse_attrs(s: &str) -> Vec<(String, String)> {
+    let mut attrs = Vec::new();
+    let mut rest = s.trim();
+    let mut position = 0;
+    while !rest.is_empty() {
+        let key_len = rest.find(|c: char| c == '=' || c.is_whitespace()).unwrap_or(rest.len());
+        let (key, after) = rest.split_at(key_len);
+        let after = after.trim_start();
+        if let Some(value_part) = after.strip_prefix('=') {
+            let value_part = value_part.trim_start();
+            let (value, remaining) = match value_part.chars().next() {
+                Some(q @ ('"' | '\'' | '“' | '”' | '″')) => {
+                    let body = &value_part[q.len_utf8()..];
+                    let end = body.find(['"', '\'', '“', '”', '″']).unwrap_or(body.len());
+                    let tail = body.get(end..).unwrap_or_default();
+                    let skip = tail.chars().next().map_or(0, char::len_utf8);
+                    (&body[..end], &tail[skip..])
+                }
+                _ => {
+                    let end = value_part.find(char::is_whitespace).unwrap_or(value_part.len());
+                    (&value_part[..end], &value_part[end..])
+                }
+            };
+            attrs.push((key.to_ascii_lowercase(), value.to_owned()));
+            rest = remaining.trim_start();
+        } else {
+            let value = key.trim_matches(['"', '\'']);
+            attrs.push((position.to_string(), value.to_owned()));
+            position += 1;
+            rest = after;
+        }
+    }
+    attrs
+}
+
+fn render(sc: &Shortcode<'_>) -> Option<String> {
+    if sc.escaped {
+        return Some(format!("[{}]", sc.name));
+    }
+    match sc.name {
+        "caption" | "wp_caption" => Some(caption(sc)),
+        "embed" => {
+            let url = sc.content.map(str::trim).filter(|u| is_http_url(u))?;
+            Some(link(url))
+        }
+        "audio" => {
+            let src = media_source(sc, &["src", "mp3", "m4a", "ogg", "oga", "wav", "wma", "flac"])?;
+            Some(format!("<audio controls src=\"{0}\">{1}</audio>", escape(&src), link(&src)))
+        }
+        "video" => {
+            let src = media_source(sc, &["src", "mp4", "m4v", "webm", "ogv", "wmv", "flv"])?;
+            let mut attrs = String::new();
+            for key in ["width", "height", "poster"] {
+                if let Some(v) = sc.attr(key) {
+                    attrs.push_str(&format!(" {key}=\"{}\"", escape(v)));
+                }
+            }
+            Some(format!("<video controls src=\"{0}\"{attrs}>{1}</video>", escape(&src), link(&src)))
+        }
+        _ => None,
+    }
+}
+
+fn media_source(sc: &Shortcode<'_>, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| sc.attr(k))
+        .or_else(|| sc.attr("0"))
+        .or_else(|| sc.content.map(str::trim))
+        .filter(|u| is_http_url(u) || u.starts_with('/'))
+        .map(str::to_owned)
+}
+
+fn is_http_url(s: &str) -> bool {
+    (s.starts_with("http://") || s.starts_with("https://")) && !s.contains(char::is_whitespace)
+}
+
+fn link(url: &str) -> String {
+    let u = escape(url);
+    format!("<a href=\"{u}\">{u}</a>")
+}
+
+/// `[caption id="attachment_5" align="alignleft" width="300"]<img ...> Text[/caption]`,
+/// or the old form with the text in a `caption` attribute.
+fn caption(sc: &Shortcode<'_>) -> String {
+    let content = sc.content.unwrap_or_default().trim();
+    let (media, text) = match sc.attr("caption") {
+        Some(text) => (content.to_owned(), text.to_owned()),
+        None => split_caption(content),
+    };
+    let mut classes = String::from("wp-caption");
+    for part in [sc.attr("align"), sc.attr("class")].into_iter().flatten() {
+        for class in
+            part.split_whitespace().filter(|c| c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            classes.push(' ');
+            classes.push_str(class);
+        }
+    }
+    let id = sc.attr("id").filter(|id| !id.is_empty()).map(|id| format!(" id=\"{}\"", escape(id))).unwrap_or_default();
+    let caption = if text.trim().is_empty() {
+        String::new()
+    } else {
+        format!("<figcaption class=\"wp-caption-text\">{}</figcaption>", text.trim())
+    };
+    format!("<figure{id} class=\"{classes}\">{media}{caption}</figure>")
+}
+
+/// Splits caption content into the leading image (optionally in a link) and the text.
+fn split_caption(content: &str) -> (String, String) {
+    let lower = content.to_ascii_lowercase();
+    let Some(img) = lower.find("<img") else { return (String::new(), content.to_owned()) };
+    let Some(img_end) = lower[img..].find('>').map(|p| img + p + 1) else { return (content.to_owned(), String::new()) };
+    let mut end = img_end;
+    let before = lower[..img].trim();
+    if before.starts_with("<a")
+        && before.ends_with('>')
+        && let Some(close) = lower[img_end..].find("</a>")
+        && lower[img_end..img_end + close].trim().is_empty()
+    {
+        end = img_end + close + 4;
+    }
+    (content[..end].trim().to_owned(), content[end..].trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captions_become_figures() {
+        let html = convert(
+            r#"[caption id="attachment_5" align="alignright" width="300"]<a href="/a.jpg"><img src="/a-300.jpg" alt="A" /></a> The <em>caption</em>[/caption]"#,
+        );
+        assert_eq!(
+            html,
+            r#"<figure id="attachment_5" class="wp-caption alignright"><a href="/a.jpg"><img src="/a-300.jpg" alt="A" /></a><figcaption class="wp-caption-text">The <em>caption</em></figcaption></figure>"#
+        );
+        let old =
+            convert(r#"[caption id="" align="alignnone" width="200" caption="Old style"]<img src="b.png">[/caption]"#);
+        assert_eq!(
+            old,
+            r#"<figure class="wp-caption alignnone"><img src="b.png"><figcaption class="wp-caption-text">Old style</figcaption></figure>"#
+        );
+    }
+
+    #[test]
+    fn embeds_and_media_become_links_and_elements() {
+        assert_eq!(
+            convert("[embed]https://youtu.be/x[/embed]"),
+            r#"<a href="https://youtu.be/x">https://youtu.be/x</a>"#
+        );
+        assert!(
+            convert(r#"[audio mp3="https://e.com/a.mp3"][/audio]"#)
+                .starts_with(r#"<audio controls src="https://e.com/a.mp3">"#)
+        );
+        assert!(convert(r#"[video width="640" src="https://e.com/v.mp4"]"#).contains(r#"width="640""#));
+    }
+
+    #[test]
+    fn excerpts_lose_captions_and_galleries() {
+        assert_eq!(strip("a [caption id=\"1\"]<img> text[/caption]b [gallery ids=\"1\"] c [x]"), "a b  c [x]");
+    }
+
+    #[test]
+    fn other_shortcodes_and_brackets_stay_readable() {
+        for s in [
+            r#"[gallery ids="1,2,3"]"#,
+            "[contact-form-7 id=\"9\"]",
+            "a [b] c",
+            "[",
+            "x[caption",
+            "[[caption]] is a shortcode",
+        ] {
+            let expected = s.replace("[[caption]]", "[caption]");
+            assert_eq!(convert(s), expected);
+        }
+    }
+}

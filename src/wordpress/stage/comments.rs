@@ -1,0 +1,88 @@
+//! Staging comments: kinds, statuses, dates, threads and commenters' websites.
+
+use std::sync::atomic::Ordering;
+
+use super::{Render, Row, Stager};
+use crate::store::staging::StagedComment;
+use crate::wordpress::convert::{parse_date, web_url};
+use crate::wordpress::html::{decode_entities, text_of};
+use crate::wordpress::wxr::Comment;
+
+impl Stager {
+    /// Stages a comment of item `item_seq`.
+    pub(super) fn stage_comment(&mut self, item_seq: u64, c: Comment) -> anyhow::Result<()> {
+        self.report.comments += 1;
+        self.counters.comments.fetch_add(1, Ordering::Relaxed);
+        let kind = match c.kind.trim() {
+            "" | "comment" => "comment",
+            "pingback" => "pingback",
+            "trackback" => "trackback",
+            "note" => {
+                self.report.skip(c.line, "block editor notes (editorial, not public comments)");
+                return Ok(());
+            }
+            _ => {
+                self.report.note(c.line, "comments of other types imported as comments");
+                "comment"
+            }
+        };
+        let status = match c.approved.trim() {
+            "1" | "approve" | "approved" => "approved",
+            "0" | "hold" | "" => "pending",
+            "spam" => "spam",
+            "trash" | "post-trashed" => "trash",
+            _ => {
+                self.report.note(c.line, "comments with an unknown status imported as pending");
+                "pending"
+            }
+        };
+        let status_before_trash = (status == "trash")
+            .then(|| c.meta("_wp_trash_meta_status"))
+            .flatten()
+            .and_then(|s| match s.trim() {
+                "1" => Some("approved"),
+                "0" => Some("pending"),
+                "spam" => Some("spam"),
+                _ => None,
+            })
+            .map(str::to_owned);
+        self.learn_offset(&c.date, &c.date_gmt);
+        let created_at = parse_date(&c.date_gmt).or_else(|| self.local(&c.date)).unwrap_or(self.now);
+        let wp_id = c.id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+        let wp_id_unique = wp_id.is_none_or(|id| self.seen_comments.insert(id));
+        let render = match (c.hewn("body_html"), c.hewn("body_format")) {
+            (Some(html), _) => Render::Html(html.to_owned()),
+            (None, Some("markdown")) => Render::Markdown,
+            _ => Render::WordPress,
+        };
+        let author_url = web_url(&decode_entities(c.author_url.trim()));
+        if author_url.is_empty() && !c.author_url.trim().is_empty() {
+            self.report.note(c.line, "commenter websites dropped (not an http or https address)");
+        }
+        self.comment_seq += 1;
+        let rule = c.hewn("rule").unwrap_or("import").to_owned();
+        let user_agent = c.hewn("user_agent").unwrap_or_default().to_owned();
+        let comment = StagedComment {
+            seq: self.comment_seq,
+            post_seq: i64::try_from(item_seq).unwrap_or(i64::MAX),
+            line: i64::try_from(c.line).unwrap_or(0),
+            wp_id,
+            wp_id_unique,
+            wp_parent: c.parent.trim().parse::<i64>().ok().filter(|p| *p > 0),
+            kind: kind.to_owned(),
+            author_name: c.hewn("author").map_or_else(|| text_of(&c.author), str::to_owned),
+            author_email: c.author_email.trim().to_owned(),
+            author_url,
+            user_wp_id: c.user_id.trim().parse::<i64>().ok().filter(|id| *id > 0),
+            body_html: String::new(),
+            body: c.content,
+            status: status.to_owned(),
+            status_before_trash,
+            rule,
+            author_ip: c.author_ip.trim().chars().take(64).collect(),
+            user_agent,
+            created_at,
+        };
+        self.push_row(Row::Comment(Box::new(comment), render))
+    }
+}

@@ -1,0 +1,180 @@
+//! Staging posts, pages and attachments: statuses, slugs, dates, content, excerpts,
+//! tags and old addresses.
+
+use super::{LinkTarget, Staged, StagedPost, Stager};
+use crate::domain::markdown;
+use crate::domain::slug::{is_valid as is_valid_slug, slugify};
+use crate::wordpress::content;
+use crate::wordpress::convert::parse_date;
+use crate::wordpress::html::text_of;
+use crate::wordpress::links::{key_of_path, key_of_url};
+use crate::wordpress::uploads::percent_decode;
+use crate::wordpress::wxr::Item;
+
+impl Stager {
+    pub(super) fn post(&mut self, seq: u64, item: Item) -> anyhow::Result<()> {
+        let line = item.line;
+        let kind = if item.post_type == "page" { "page" } else { "post" };
+        let mut status = match item.status.trim() {
+            "publish" => "published",
+            "future" => "scheduled",
+            "draft" => "draft",
+            "pending" => {
+                self.report.note(line, "posts pending review imported as drafts");
+                "draft"
+            }
+            "private" => "private",
+            "trash" => "trash",
+            other => {
+                let why = if other.is_empty() {
+                    "items with no status".to_owned()
+                } else {
+                    format!("items with status {other:?}")
+                };
+                self.report.skip(line, why);
+                return Ok(());
+            }
+        };
+        if !item.post_password.is_empty() && matches!(status, "published" | "scheduled") {
+            self.report.note(line, "password-protected posts imported as private (hewn has no post passwords)");
+            status = "private";
+        }
+        let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+        let guid = item.guid.trim().to_owned();
+        let duplicate = wp_id.is_some_and(|id| !self.seen_posts.insert(id))
+            || (!guid.is_empty() && !self.seen_guids.insert(guid.clone()));
+        if duplicate {
+            self.report.skip(line, "items repeated in the file (same WordPress id or guid)");
+            return Ok(());
+        }
+
+        let title = item.hewn("title").map_or_else(|| text_of(&item.title), str::to_owned);
+        // WordPress renames a trashed post's slug `slug__trashed` to free it.
+        let wp_slug = percent_decode(item.post_name.trim()).to_lowercase();
+        let wp_slug = wp_slug.strip_suffix("__trashed").unwrap_or(&wp_slug).to_owned();
+        let mut slug = if is_valid_slug(&wp_slug) { wp_slug.clone() } else { slugify(&wp_slug) };
+        if slug.is_empty() {
+            slug = slugify(&title);
+        }
+        if slug.is_empty() {
+            slug = format!("{kind}-{}", wp_id.map_or(seq, |id| u64::try_from(id).unwrap_or(seq)));
+        }
+
+        self.learn_offset(&item.post_date, &item.post_date_gmt);
+        let local = self.local(&item.post_date);
+        let gmt = parse_date(&item.post_date_gmt);
+        let published_at = if status == "draft" { gmt } else { gmt.or(local) };
+        let updated_at = parse_date(&item.post_modified_gmt)
+            .or_else(|| self.local(&item.post_modified))
+            .or(published_at)
+            .or(local)
+            .unwrap_or(self.now);
+        let created_at = item
+            .hewn("created_at")
+            .and_then(|v| v.trim().parse().ok())
+            .or(published_at)
+            .or(local)
+            .unwrap_or(updated_at);
+
+        let (source, source_format, body_html) = match item.hewn("source_format") {
+            Some(format @ ("markdown" | "html")) => {
+                let source = item.hewn("source").unwrap_or(&item.content).to_owned();
+                let body = match (item.hewn("body_html"), format) {
+                    (Some(html), _) => markdown::sanitize_post_html(html),
+                    (None, "markdown") => markdown::render_markdown(&source),
+                    (None, _) => markdown::sanitize_post_html(&source),
+                };
+                (source, format.to_owned(), body.into_string())
+            }
+            _ => {
+                let mut used = Vec::new();
+                let source = content::post_source(&item.content, self.uploads.as_ref(), &mut used);
+                for path in used {
+                    self.media(&path, line, None, "", "")?;
+                }
+                let body = markdown::sanitize_post_html(&source).into_string();
+                (source, "html".to_owned(), body)
+            }
+        };
+        let excerpt = match item.hewn("excerpt") {
+            Some(e) => e.to_owned(),
+            None if !item.excerpt.trim().is_empty() => text_of(&item.excerpt),
+            None if item.hewn("source_format").is_some() => markdown::excerpt(&body_html),
+            None => markdown::excerpt(&content::excerpt_source(&item.content)),
+        };
+        let author_login = item.creator.trim().to_owned();
+        let author_name = match item.hewn("author_name") {
+            Some(name) => name.to_owned(),
+            None => self.authors.get(&author_login).cloned().unwrap_or_else(|| text_of(&item.creator)),
+        };
+        let permalink = item.hewn("legacy_permalink").unwrap_or(&item.link).trim().to_owned();
+
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let base = self.base_path.clone();
+        self.link(key_of_url(&permalink, &base), LinkTarget::Post(seq))?;
+        if !wp_slug.is_empty() {
+            self.link(key_of_path(&format!("/{wp_slug}")), LinkTarget::Post(seq))?;
+        }
+        let old_slugs: Vec<String> =
+            item.meta_all("_wp_old_slug").map(|s| percent_decode(s.trim()).to_lowercase()).collect();
+        for old in old_slugs.into_iter().filter(|s| !s.is_empty()) {
+            self.link(key_of_path(&format!("/{old}")), LinkTarget::Post(seq))?;
+        }
+        for term in &item.terms {
+            if matches!(term.domain.as_str(), "category" | "post_tag")
+                && let Some(tag_slug) = self.tag(&term.domain, &term.slug, &term.name, "")?
+            {
+                self.push(Staged::PostTag { post_seq: seq, tag_slug })?;
+            }
+        }
+        let post = StagedPost {
+            seq,
+            line: i64::try_from(line).unwrap_or(0),
+            kind: kind.to_owned(),
+            slug,
+            title,
+            source,
+            source_format,
+            body_html,
+            excerpt,
+            status: status.to_owned(),
+            sticky: item.is_sticky.trim() == "1",
+            author_login,
+            author_name,
+            comments_open: item.comment_status.trim() != "closed",
+            published_at,
+            updated_at,
+            created_at,
+            wp_id,
+            wp_guid: guid,
+            wp_permalink: permalink,
+        };
+        self.push(Staged::Post(Box::new(post)))
+    }
+
+    pub(super) fn attachment(&mut self, item: &Item) -> anyhow::Result<()> {
+        self.report.attachments += 1;
+        let Some(uploads) = &self.uploads else {
+            self.report.note(item.line, "attachments left at their old address (no --uploads folder given)");
+            return Ok(());
+        };
+        let path = item
+            .meta("_wp_attached_file")
+            .and_then(|f| uploads.existing(f))
+            .or_else(|| uploads.path_of_url(&item.attachment_url));
+        let Some(path) = path else {
+            self.report.skip(item.line, "attachments whose file is not in the uploads folder");
+            return Ok(());
+        };
+        let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+        let alt = item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default();
+        if self.media(&path, item.line, wp_id, &text_of(&item.title), &alt)? {
+            let base = self.base_path.clone();
+            self.link(key_of_url(&item.link, &base), LinkTarget::Media(path.clone()))?;
+            if let Some(id) = wp_id {
+                self.link(Some(format!("?attachment_id={id}")), LinkTarget::Media(path))?;
+            }
+        }
+        Ok(())
+    }
+}

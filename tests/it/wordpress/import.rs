@@ -1,0 +1,576 @@
+//! `hewn import wordpress`: what a WordPress export becomes, and what a bad one does not do.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use hewn::store::{comments, posts, tags};
+
+use super::{db_of, fixture, hewn, import, open, serve, snapshot, uploads};
+use crate::helpers::{Spawn, html, spawn_with, texts};
+
+const POST: &str = "/posts/year-of-the-stakhanovite";
+
+/// id, kind, status, status before trash, email, parent's WordPress id.
+type CommentRow = (i64, String, String, Option<String>, String, Option<i64>);
+
+#[tokio::test]
+async fn an_imported_post_shows_its_approved_comments_threaded_whatever_their_order_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
+    let app = serve(dir).await;
+
+    let (status, body) = app.get_text(POST).await;
+
+    assert_eq!(status, 200);
+    let doc = html(&body);
+    assert_eq!(texts(&doc, "h1.entry-title"), ["Year of the “Stakhanovite”"]);
+    assert_eq!(
+        texts(&doc, "[data-test=comment-author]"),
+        [
+            "B. Knickerbocker",
+            "Anna Admin",
+            "Zoë & Ünal",
+            "Deep Thinker",
+            "Another Blog » On Stakhanov",
+            "Tracking Blog",
+            "Lost Reply"
+        ]
+    );
+    // 102 comes before its parent 105 in the file; 110 replies to 102.
+    for nested in [
+        "li#comment-101 ol.children li#comment-105",
+        "li#comment-105 ol.children li#comment-102",
+        "li#comment-102 ol.children li#comment-110",
+    ] {
+        assert_eq!(texts(&doc, nested).len(), 1, "{nested} in\n{body}");
+    }
+    assert_eq!(texts(&doc, "#comments-title"), ["7 comments for “Year of the “Stakhanovite””"]);
+    assert_eq!(texts(&doc, "li#comment-107 .comment-kind"), ["Pingback"]);
+    assert_eq!(texts(&doc, "li#comment-108 .comment-kind"), ["Trackback"]);
+    for hidden in
+        ["Pending Person", "Cheap Pills", "Trashed Talk", "Attachment Fan", "bk@example.net", "zoe@example.org"]
+    {
+        assert!(!body.contains(hidden), "{hidden} must not show");
+    }
+    assert!(!body.contains("javascript:"), "{body}");
+    // The page's own JSON-LD data block is the only script element.
+    assert_eq!(
+        body.matches("<script").count(),
+        body.matches("<script type=\"application/ld+json\">").count(),
+        "{body}"
+    );
+    assert!(!body.contains("onerror"), "{body}");
+    let content = texts(&doc, ".entry-content").join(" ");
+    assert!(content.contains("“The Year of the Stakhanovite”"), "{content}");
+    assert!(content.contains("102 tons of coal — fourteen times the norm"), "{content}");
+    assert!(content.contains("[gallery ids=\"40,41\"]"), "other shortcodes stay readable: {content}");
+    assert_eq!(texts(&doc, ".entry-content figure.wp-caption figcaption"), ["A poster of the movement"]);
+    assert!(body.contains(r#"src="/media/2013/10/photo-300x200.png""#), "{body}");
+    assert_eq!(texts(&doc, "li#comment-101 > article .comment-content p").len(), 1, "one paragraph with a line break");
+    assert!(body.contains("Very interesting!<br>"), "{body}");
+}
+
+#[tokio::test]
+async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is_public() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(&dir, "site-1.2.xml", &[]);
+    let db = db_of(&dir);
+
+    let mut conn = open(&db).await;
+    let rows: Vec<(i64, String, String, bool, String)> =
+        sqlx::query_as("select wp_id, kind, status, sticky, author_name from posts order by wp_id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let statuses: Vec<(i64, &str, &str, bool, &str)> =
+        rows.iter().map(|(id, k, s, st, a)| (*id, k.as_str(), s.as_str(), *st, a.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [
+            (10, "post", "published", false, "Anna Admin"),
+            (20, "page", "published", false, "Anna Admin"),
+            (21, "page", "published", false, "Jo & Co"),
+            (30, "post", "draft", false, "Jo & Co"),
+            (31, "post", "draft", false, "Jo & Co"),
+            (32, "post", "private", false, "Anna Admin"),
+            (33, "post", "scheduled", false, "Anna Admin"),
+            (34, "post", "private", false, "Anna Admin"),
+            (35, "post", "published", true, "Jo & Co"),
+            (36, "post", "trash", false, "Anna Admin"),
+            (60, "post", "published", false, "Anna Admin"),
+            (61, "post", "published", false, "Jo & Co"),
+        ]
+    );
+    let comments: Vec<CommentRow> = sqlx::query_as(
+        "select id, kind, status, status_before_trash, author_email, (select wp_id from comments p where p.id = c.parent_id) \
+         from comments c order by id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let by_id = |id: i64| comments.iter().find(|c| c.0 == id).unwrap();
+    assert_eq!(comments.len(), 10, "the attachment's comment is left out");
+    assert_eq!((by_id(103).2.as_str(), by_id(103).4.as_str()), ("pending", "pending@example.org"));
+    assert_eq!(by_id(104).2, "spam");
+    assert_eq!((by_id(106).2.as_str(), by_id(106).3.as_deref()), ("trash", Some("approved")));
+    assert_eq!((by_id(107).1.as_str(), by_id(108).1.as_str()), ("pingback", "trackback"));
+    assert_eq!((by_id(102).5, by_id(105).5, by_id(110).5, by_id(109).5), (Some(105), Some(101), Some(102), None));
+    let author_url: String =
+        sqlx::query_scalar("select author_url from comments where id = 102").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(author_url, "", "a javascript: website is dropped");
+    let title: String =
+        sqlx::query_scalar("select title from posts where wp_id = 61").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(title, "Tom & Jerry <3 — \"cat\" &amp; mouse", "entities decode once, as WordPress showed them");
+    let (moscow_slug, empty_title): (String, String) =
+        sqlx::query_as("select (select slug from posts where wp_id = 35), (select title from posts where wp_id = 60)")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!((moscow_slug.as_str(), empty_title.as_str()), ("moskva-zimoi", ""));
+    let excerpt: String =
+        sqlx::query_scalar("select excerpt from posts where wp_id = 33").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(excerpt, "A hand-written excerpt & more");
+
+    for line in [
+        "posts:     10 new",
+        "pages:     2 new",
+        "comments:  10 new (7 approved, 1 pending, 1 spam, 1 trash)",
+        "tags:      5 new",
+    ] {
+        assert!(run.stdout.contains(line), "{line} in\n{}", run.stdout);
+    }
+    for reason in [
+        "nav_menu_item items",
+        "revision items",
+        "product items (hewn has posts and pages only) (line 560)",
+        "password-protected posts imported as private",
+        "replies whose parent comment is not in the file",
+    ] {
+        assert!(run.stdout.contains(reason), "{reason} in\n{}", run.stdout);
+    }
+
+    let app = serve(dir).await;
+    for (path, status) in [
+        (POST, 200),
+        ("/posts/moskva-zimoi", 200),
+        ("/posts/tom-jerry", 200),
+        ("/posts/unfinished-thoughts", 404),
+        ("/posts/waiting-for-review", 404),
+        ("/posts/private-diary", 404),
+        ("/posts/members-only", 404),
+        ("/posts/coming-in-2031", 404),
+        ("/posts/thrown-away", 404),
+    ] {
+        assert_eq!(app.get(path).await.status().as_u16(), status, "{path}");
+    }
+    let (_, index) = app.get_text("/").await;
+    assert_eq!(texts(&html(&index), "title"), ["Ærøskøbing & Friends — a “blog” – Notes from a small island"]);
+    assert_eq!(html(&index).root_element().value().attr("lang"), Some("en-GB"));
+    let id =
+        posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id;
+    let names: Vec<String> = tags::for_post(&app.store, id).await.unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["Local News", "News", "Stakhanov"]);
+    assert_eq!(comments::approved_for_post(&app.store, id).await.unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn importing_the_same_file_again_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
+    let before = snapshot(&db_of(&dir)).await;
+
+    let again = import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
+
+    assert_eq!(snapshot(&db_of(&dir)).await, before, "not even the data version moves");
+    assert!(again.stdout.contains("12 already here"), "{}", again.stdout);
+    assert!(again.stdout.contains("10 already here"), "{}", again.stdout);
+    assert!(again.stdout.contains("Nothing new: the database was not changed."), "{}", again.stdout);
+}
+
+#[tokio::test]
+async fn a_broken_file_fails_naming_its_line_and_leaves_the_database_exactly_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &[]);
+    let db = db_of(&dir);
+    let before = snapshot(&db).await;
+
+    for (name, expected) in [
+        ("truncated.xml", "truncated.xml: line 69: syntax error: CDATA not closed"),
+        ("malformed.xml", "malformed.xml: line 283: ill-formed document: expected `</wp:post_name>`"),
+        ("unknown-version.xml", "unsupported WXR version \"1.3\""),
+        ("not-wxr.xml", "not-wxr.xml: line 7: this is not a WordPress export (WXR) file"),
+        ("uploads", "is not a file"),
+    ] {
+        let file = fixture(name);
+        let run = hewn(&db, &["import", "wordpress", file.to_str().unwrap()]);
+        assert!(!run.success, "{name} must fail");
+        assert!(run.stderr.contains(expected), "{name}: {}", run.stderr);
+        assert_eq!(snapshot(&db).await, before, "{name} changed the database");
+    }
+    let left: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(left.iter().all(|f| f.starts_with("hewn.db") && !f.contains("import")), "staging files left: {left:?}");
+}
+
+#[tokio::test]
+async fn a_failed_import_into_no_database_creates_none() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", fixture("truncated.xml").to_str().unwrap()]);
+
+    assert!(!run.success);
+    assert!(run.stderr.contains("nothing was imported"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_wxr_1_0_export_from_wordpress_3_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(&dir, "wxr-1.0.xml", &[]);
+    assert!(run.stdout.contains("(WXR 1.0, http://oldblog.example.net/blog)"), "{}", run.stdout);
+    let app = serve(dir).await;
+
+    let (status, body) = app.get_text("/posts/hello-world").await;
+
+    assert_eq!(status, 200);
+    let doc = html(&body);
+    assert_eq!(texts(&doc, "[data-test=comment-author]"), ["Mr WordPress", "A Blog"]);
+    assert!(
+        body.contains("Hi, this is a comment.<br>To delete a comment, just log in and view the post’s comments."),
+        "{body}"
+    );
+    assert_eq!(texts(&doc, "li#comment-2 .comment-kind"), ["Pingback"]);
+    let id = posts::visible_by_slug(&app.store, hewn::domain::now(), "hello-world").await.unwrap().unwrap().id;
+    let names: Vec<String> = tags::for_post(&app.store, id).await.unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["General", "Retro"]);
+}
+
+#[tokio::test]
+async fn huge_and_empty_fields_import_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let paragraph = "A long paragraph of text that goes on and on. ".repeat(40);
+    let mut huge = String::new();
+    while huge.len() < 4_000_000 {
+        huge.push_str(&paragraph);
+        huge.push_str("\n\n");
+    }
+    let long_comment = "word ".repeat(200_000);
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title></title><link></link><description></description><wp:wxr_version>1.2</wp:wxr_version>
+<item><title>Huge</title><link>https://e.example/huge/</link><dc:creator></dc:creator><guid>https://e.example/?p=1</guid>
+<content:encoded><![CDATA[{huge}]]></content:encoded><excerpt:encoded></excerpt:encoded>
+<wp:post_id>1</wp:post_id><wp:post_date>2020-01-01 00:00:00</wp:post_date><wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt>
+<wp:post_name>huge</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_author></wp:comment_author><wp:comment_content></wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_date_gmt>2020-01-02 00:00:00</wp:comment_date_gmt></wp:comment>
+<wp:comment><wp:comment_id>2</wp:comment_id><wp:comment_author>Long</wp:comment_author><wp:comment_content>{long_comment}</wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_date_gmt>2020-01-03 00:00:00</wp:comment_date_gmt></wp:comment>
+</item>
+<item><title></title><wp:post_id>2</wp:post_id><wp:post_type>post</wp:post_type><wp:status>publish</wp:status><wp:post_date_gmt>2020-02-01 00:00:00</wp:post_date_gmt></item>
+</channel></rss>"#
+    );
+    let file = dir.path().join("huge.xml");
+    std::fs::write(&file, xml).unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let mut conn = open(&db_of(&dir)).await;
+    let (source_len, body_len): (i64, i64) =
+        sqlx::query_as("select length(source), length(body_html) from posts where slug = 'huge'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(source_len > 4_000_000 && body_len > 4_000_000, "{source_len} {body_len}");
+    let bodies: Vec<(String, i64)> = sqlx::query_as("select author_name, length(body) from comments order by id")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(bodies, [(String::new(), 0), ("Long".to_owned(), 1_000_000)]);
+    let untitled: (String, String) =
+        sqlx::query_as("select title, slug from posts where wp_id = 2").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(untitled, (String::new(), "post-2".to_owned()));
+}
+
+#[tokio::test]
+async fn uploads_are_copied_into_the_database_and_served_with_long_caching() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
+    assert!(run.stdout.contains("media:     3 files"), "{}", run.stdout);
+    assert!(run.stdout.contains("attachments whose file is not in the uploads folder (line 504)"), "{}", run.stdout);
+    let app = serve(dir).await;
+
+    let response = app.get("/media/2013/10/photo.png").await;
+
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    assert!(headers.get("content-disposition").is_none());
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(bytes.as_ref(), std::fs::read(fixture("uploads/2013/10/photo.png")).unwrap());
+    let again =
+        app.client.get(app.url("/media/2013/10/photo.png")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    let notes = app.get("/media/2013/10/notes%20file.txt").await;
+    assert_eq!(notes.status(), 200);
+    assert_eq!(notes.text().await.unwrap(), "Plain notes\n");
+    assert_eq!(app.get("/media/2013/10/missing.jpg").await.status(), 404);
+    let (_, body) = app.get_text("/posts/moskva-zimoi").await;
+    assert!(body.contains(r#"<img src="/media/2013/10/photo.png""#), "block content links are rewritten too: {body}");
+}
+
+#[tokio::test]
+async fn without_an_uploads_folder_images_keep_their_old_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(&dir, "site-1.2.xml", &[]);
+    assert!(
+        run.stdout.contains("3 attachments left at their old address (no --uploads folder given)"),
+        "{}",
+        run.stdout
+    );
+    let app = serve(dir).await;
+
+    let (_, body) = app.get_text(POST).await;
+
+    assert!(body.contains(r#"src="https://old.example.com/wp-content/uploads/2013/10/photo-300x200.png""#), "{body}");
+    assert_eq!(app.get("/media/2013/10/photo.png").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_what_would_change_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let before = snapshot(&db_of(&dir)).await;
+
+    let run = import(&dir, "site-1.2.xml", &["--dry-run", "--uploads", &uploads()]);
+
+    assert!(run.stdout.starts_with("Would import"), "{}", run.stdout);
+    assert!(run.stdout.contains("comments:  10 new"), "{}", run.stdout);
+    assert!(run.stdout.contains("Dry run: nothing was written."), "{}", run.stdout);
+    assert_eq!(snapshot(&db_of(&dir)).await, before);
+    let empty = tempfile::tempdir().unwrap();
+    let planned = import(&empty, "site-1.2.xml", &["--dry-run"]);
+    assert!(planned.stdout.contains("posts:     10 new"), "{}", planned.stdout);
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "a dry run creates no database");
+}
+
+#[tokio::test]
+async fn comment_numbers_already_taken_here_are_renumbered_and_reported() {
+    // The demo post's two comments hold numbers 1 and 2, like WordPress's first comments.
+    let app = spawn_with(Spawn::default()).await;
+    let db = app.db_path.clone();
+
+    let run = hewn(&db, &["import", "wordpress", fixture("wxr-1.0.xml").to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("2 comments whose WordPress number was taken here, renumbered"), "{}", run.stdout);
+    let (_, body) = app.get_text("/posts/hello-world").await;
+    assert_eq!(texts(&html(&body), "[data-test=comment-author]"), ["Mr WordPress", "A Blog"]);
+}
+
+/// A WXR file with `posts` posts of `per_post` comments each.
+fn generated_export(posts: usize, per_post: usize) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Busy</title><link>https://busy.example</link><wp:wxr_version>1.2</wp:wxr_version>
+"#,
+    );
+    let mut id = 1000;
+    for p in 0..posts {
+        let _ = write!(
+            xml,
+            "<item><title>Post {p}</title><guid>https://busy.example/?p={p}</guid><content:encoded><![CDATA[Body {p}]]></content:encoded>\
+             <wp:post_id>{}</wp:post_id><wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt><wp:post_name>busy-{p}</wp:post_name>\
+             <wp:status>publish</wp:status><wp:post_type>post</wp:post_type>",
+            p + 1
+        );
+        for c in 0..per_post {
+            id += 1;
+            let _ = write!(
+                xml,
+                "<wp:comment><wp:comment_id>{id}</wp:comment_id><wp:comment_author>Reader {c}</wp:comment_author>\
+                 <wp:comment_author_email>r{c}@example.org</wp:comment_author_email><wp:comment_content>It's comment {c}.\nSee https://example.org/{c}</wp:comment_content>\
+                 <wp:comment_approved>1</wp:comment_approved><wp:comment_date_gmt>2020-01-02 00:00:00</wp:comment_date_gmt>\
+                 <wp:comment_parent>{}</wp:comment_parent></wp:comment>",
+                if c % 3 == 1 { id - 1 } else { 0 }
+            );
+        }
+        xml.push_str("</item>\n");
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+#[tokio::test]
+async fn importing_into_a_live_site_never_stalls_readers_and_loses_no_comment() {
+    let app = spawn_with(Spawn::default()).await;
+    let post_id =
+        posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id;
+    let file = app.dir.path().join("busy.xml");
+    std::fs::write(&file, generated_export(40, 150)).unwrap();
+    let db = app.db_path.clone();
+    let importer = tokio::task::spawn_blocking(move || hewn(&db, &["import", "wordpress", file.to_str().unwrap()]));
+
+    // Commenters and readers carry on while the import runs.
+    let mut written = 0;
+    let mut slowest_write = Duration::ZERO;
+    let mut slowest_read = Duration::ZERO;
+    while !importer.is_finished() {
+        let started = Instant::now();
+        let c = comments::NewComment {
+            post_id,
+            parent_id: None,
+            kind: "comment",
+            author_name: "Live",
+            author_email: "live@example.org",
+            author_url: "",
+            user_id: None,
+            body: "during the import",
+            body_html: "<p>during the import</p>",
+            status: "approved",
+            rule: "test",
+            author_ip: "127.0.0.1",
+            user_agent: "test",
+            created_at: hewn::domain::now(),
+        };
+        comments::insert(&app.store, &c).await.expect("a commenter's write failed during the import");
+        written += 1;
+        slowest_write = slowest_write.max(started.elapsed());
+        let started = Instant::now();
+        assert_eq!(app.get("/").await.status(), 200);
+        slowest_read = slowest_read.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let run = importer.await.unwrap();
+
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("comments:  6,000 new"), "{}", run.stdout);
+    assert!(written > 0);
+    assert!(slowest_write < Duration::from_secs(5), "a commenter waited {slowest_write:?}");
+    assert!(slowest_read < Duration::from_secs(2), "a reader waited {slowest_read:?}");
+    let live: Vec<_> = comments::approved_for_post(&app.store, post_id).await.unwrap();
+    assert_eq!(
+        live.iter().filter(|c| c.author_name == "Live").count(),
+        written,
+        "every comment written during the import is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_later_export_of_the_same_site_brings_in_only_what_is_new() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &[]);
+    let before = snapshot(&db_of(&dir)).await;
+    // The same site a week later: one more reply on the first post.
+    let later = std::fs::read_to_string(fixture("site-1.2.xml")).unwrap().replacen(
+        "\t</item>",
+        "\t\t<wp:comment><wp:comment_id>111</wp:comment_id><wp:comment_author>Newcomer</wp:comment_author>\
+         <wp:comment_author_email>new@example.org</wp:comment_author_email><wp:comment_content>Late to the party.</wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved><wp:comment_date_gmt>2013-11-01 10:00:00</wp:comment_date_gmt>\
+         <wp:comment_parent>110</wp:comment_parent></wp:comment>\n\t</item>",
+        1,
+    );
+    let file = dir.path().join("later.xml");
+    std::fs::write(&file, later).unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("comments:  1 new (1 approved)") && run.stdout.contains("10 already here"),
+        "{}",
+        run.stdout
+    );
+    let after = snapshot(&db_of(&dir)).await;
+    let count = |s: &[(String, i64)], what: &str| s.iter().find(|(k, _)| k == what).unwrap().1;
+    assert_eq!(count(&after, "comments"), count(&before, "comments") + 1);
+    assert_eq!(count(&after, "posts"), count(&before, "posts"));
+    let app = serve(dir).await;
+    let (_, body) = app.get_text(POST).await;
+    assert_eq!(
+        texts(&html(&body), "li#comment-110 ol.children li#comment-111 [data-test=comment-author]"),
+        ["Newcomer"]
+    );
+}
+
+#[tokio::test]
+async fn an_import_keeps_the_site_settings_already_chosen_here() {
+    let app = spawn_with(Spawn { no_demo: true, ..Spawn::default() }).await;
+    hewn::store::settings::put(&app.store, "site_title", "My own title").await.unwrap();
+
+    let run = hewn(&app.db_path, &["import", "wordpress", fixture("site-1.2.xml").to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("settings:  language, tagline\n"), "{}", run.stdout);
+    let settings = hewn::store::settings::load(&app.store).await.unwrap();
+    assert_eq!(
+        (settings.site_title.as_str(), settings.tagline.as_str()),
+        ("My own title", "Notes from a small island")
+    );
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_utf8_and_reply_loops_do_not_stop_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(fixture("site-1.2.xml")).unwrap();
+    // A stray Latin-1 byte, as old exports have, and two replies that answer each other.
+    let at = bytes.windows(17).position(|w| w == b"Very interesting!").unwrap();
+    bytes.splice(at + 16..at + 16, [0xE9]);
+    let text = String::from_utf8_lossy(&bytes).replace('\u{fffd}', "\u{1}");
+    let text = text
+        .replace("<wp:comment_parent>999</wp:comment_parent>", "<wp:comment_parent>110</wp:comment_parent>")
+        .replace("<wp:comment_parent>102</wp:comment_parent>", "<wp:comment_parent>109</wp:comment_parent>");
+    let mut bytes = text.into_bytes();
+    let at = bytes.iter().position(|b| *b == 1).unwrap();
+    bytes[at] = 0xE9;
+    let file = dir.path().join("messy.xml");
+    std::fs::write(&file, bytes).unwrap();
+
+    let run = hewn(&db_of(&dir), &["import", "wordpress", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("1 byte sequences that were not valid UTF-8 replaced with \u{fffd}"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 reply chains that looped, cut"), "{}", run.stdout);
+    let app = serve(dir).await;
+    let (status, body) = app.get_text(POST).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Very interesting\u{fffd}!"), "{body}");
+    let authors = texts(&html(&body), "[data-test=comment-author]");
+    assert!(authors.contains(&"Lost Reply".to_owned()) && authors.contains(&"Deep Thinker".to_owned()), "{authors:?}");
+}
+
+#[tokio::test]
+async fn an_import_stopped_half_way_leaves_the_database_and_the_folder_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let before = snapshot(&db_of(&dir)).await;
+    let file = dir.path().join("big.xml");
+    std::fs::write(&file, generated_export(200, 150)).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db_of(&dir).to_str().unwrap()])
+        .env("HEWN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = || {
+        std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".import-"))
+    };
+    let waiting = Instant::now();
+    while !staging() {
+        assert!(waiting.elapsed() < Duration::from_secs(30), "the import never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: the import was stopped"));
+    assert!(!staging(), "the staging files are removed");
+    assert_eq!(snapshot(&db_of(&dir)).await, before);
+}
