@@ -138,6 +138,8 @@ def wrk(port, path, conns, duration, script="report.lua", headers=(), env=None):
     r = json.loads(line)
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
     r["errors"] = sum(r[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    if script == "report.lua" and r["status_errors"]:
+        sys.exit("{} answered {} non-2xx responses to {}".format(port, r["status_errors"], path))
     return r
 
 
@@ -185,6 +187,7 @@ def main():
     conns_list = [int(c) for c in args.connections.split(",")]
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="hewn-bench-")
+    os.chmod(work, 0o755)  # nginx's workers run as an unprivileged user and must read www/
     www = os.path.join(work, "www")
     os.makedirs(www)
     log = os.path.join(work, "hewn.log")
@@ -230,6 +233,11 @@ def main():
         available[name] = (path, "/{}.{}".format(name, ext), len(body))
     nginx = Nginx(work, www)
     nginx.start()
+    for name, (hpath, npath, size) in available.items():
+        status, _, body = get(nginx.port, npath)
+        _, _, expected = get(hewn.port, hpath)
+        if status != 200 or body != expected:
+            sys.exit("nginx does not serve the same bytes as hewn for {} ({})".format(hpath, status))
     idle_rss = rss_kib(pid, "VmRSS")
 
     targets = {"post": 0.8, "post-compressed": 5.0, "post300": 0.5, "index": 0.5, "feed": None}
@@ -282,7 +290,7 @@ def main():
         report.notes.append("large database: 100,000 posts, 1,000,000 comments, generated in {:.0f} s ({:.0f} MiB)".format(
             time.time() - t0, os.path.getsize(large_db) / 2**20))
         scale_pages = [("index", "/", "/"), ("deep post", DEMO, "/posts/post-50000"),
-                       ("tag page", "/tags/coal", "/tags/topic-7"), ("search", "/search?q=ore42", "/search?q=ore42")]
+                       ("tag page", "/tags/coal", "/tags/topic-7"), ("search", "/search?q=seam42x", "/search?q=seam42x")]
         results = {}
         report.notes.append("6. scale runs with the page cache off (HEWN_PAGE_CACHE_MIB=0), so every request "
                             "runs its queries and renders")

@@ -80,9 +80,9 @@ def small(db, rng):
     post_ids = []
     for n in range(30):
         t = START + n * 86400 * 30
-        # "ore42" is in a few posts here and in about twenty of the large database's:
-        # a search both databases answer with a similar number of results.
-        extra = ["Seam ore42 was mapped."] if n % 10 == 2 else []
+        # "seam42x" is in a few posts here and in twenty of the large database's: a
+        # search both databases answer with a similar number of results.
+        extra = ["Seam seam42x was mapped."] if n % 10 == 2 else []
         post_ids.append(insert_post(db, rng, "bench-post-{}".format(n), "Bench post {} on coal".format(n), t,
                                     paragraphs(rng, 3, 40) + extra))
     big = insert_post(db, rng, "three-hundred-comments", "Three hundred comments", START + 31 * 86400 * 30,
@@ -100,7 +100,7 @@ def large(db, rng, posts=100_000, comments=1_000_000):
     for n in range(posts):
         t = START + n * (SPAN // posts)
         ids.append(insert_post(db, rng, "post-{}".format(n), "Post {} about {}".format(n, rng.choice(WORDS)), t,
-                               paragraphs(rng, 2, 30) + ["Seam ore{} was mapped.".format(n % 5000)]))
+                               paragraphs(rng, 2, 30) + ["Seam seam{}x was mapped.".format(n % 5000)]))
     print("  {} posts in {:.1f}s".format(posts, time.time() - t0), file=sys.stderr)
     t0 = time.time()
     next_id = next_comment_id(db)

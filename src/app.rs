@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
+use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
 use crate::page_cache::PageCache;
 use crate::routes;
@@ -47,12 +48,22 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Rendered public pages and the data generation they belong to.
     pub cache: Arc<PageCache>,
+    /// The signing secret, read once (it never changes while hewn runs).
+    secret: Arc<tokio::sync::OnceCell<Secret>>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let cache = Arc::new(PageCache::new(&config.database.url, config.page_cache_mib));
-        Self { store, config: Arc::new(config), cache }
+        Self { store, config: Arc::new(config), cache, secret: Arc::default() }
+    }
+
+    /// The site's signing secret: the operator's, or the one kept in the database.
+    pub async fn secret(&self) -> Result<Secret, sqlx::Error> {
+        self.secret
+            .get_or_try_init(|| store::secret::site_secret(&self.store, self.config.secret.as_ref()))
+            .await
+            .cloned()
     }
 }
 

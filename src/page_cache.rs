@@ -151,7 +151,7 @@ impl Freshness {
             return Ok(snapshot);
         }
         let state = site::state(store).await?;
-        let settings = store::settings::load(store).await?;
+        let settings = store::settings::load_values(store).await?;
         let close_after = settings.discussion.close_after_days;
         let next = store::freshness::next_public_change(store, now, close_after).await?;
         let last_modified = store::freshness::last_public_change(store, now, close_after).await?;

@@ -2,6 +2,7 @@
 -- acknowledged only once it is stored). Set BENCH_POST_PATH to the form's action.
 local threads = {}
 counter = 0
+run = os.getenv("BENCH_RUN") or tostring(os.time())
 acked = 0
 other = 0
 local id = 0
@@ -21,9 +22,9 @@ end
 request = function()
   counter = counter + 1
   local body = string.format(
-    "comment=Benchmark+comment+%d+from+thread+%d%%2C+a+distinct+thought.&author=Reader+%d-%d" ..
+    "comment=Benchmark+comment+%s-%d+from+thread+%d%%2C+a+distinct+thought.&author=Reader+%s-%d-%d" ..
     "&email=reader%d-%d%%40bench.example&url=&comment_parent=0",
-    counter, tid, tid, counter, tid, counter)
+    run, counter, tid, run, tid, counter, tid, counter)
   return wrk.format("POST", path, nil, body)
 end
 

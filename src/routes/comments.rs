@@ -117,7 +117,7 @@ async fn create_comment(
     if !post.comments_open {
         return Err(AppError::Forbidden(COMMENTS_CLOSED.to_owned()));
     }
-    let settings = store::settings::load(&app.store).await?;
+    let mut settings = store::settings::load_values(&app.store).await?;
 
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let fields = form_body::parse(content_type, &body, comment_form::FIELDS).map_err(|e| match e {
@@ -156,6 +156,7 @@ async fn create_comment(
                 return Err(AppError::Forbidden(COMMENTS_CLOSED.to_owned()));
             }
             respond.errors = invalid.err().unwrap_or_default();
+            settings.nav = store::pages::nav(&app.store, now).await?;
             return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
@@ -296,5 +297,5 @@ fn display_name(name: &str) -> String {
 }
 
 async fn secret(app: &AppState) -> Result<Secret, AppError> {
-    Ok(store::secret::site_secret(&app.store, app.config.secret.as_ref()).await?)
+    Ok(app.secret().await?)
 }

@@ -53,13 +53,15 @@ async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> 
     let settings = store::settings::load(&app.store).await?;
     let now = now();
     let per_page = settings.posts_per_page;
-    let total = u64::try_from(store::posts::count_visible(&app.store, now).await?).unwrap_or(0);
-    let pages = total.div_ceil(u64::from(per_page)).max(1);
-    if page > pages {
+    let offset = (page - 1).saturating_mul(u64::from(per_page));
+    // One post more than a page shows tells whether older posts exist, with no count
+    // (which would read every post of the blog).
+    let mut posts = store::posts::visible_page(&app.store, now, per_page + 1, offset).await?;
+    if posts.is_empty() && page > 1 {
         return Err(AppError::NotFound);
     }
-    let offset = (page - 1).saturating_mul(u64::from(per_page));
-    let posts = store::posts::visible_page(&app.store, now, per_page, offset).await?;
+    let has_older = posts.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
+    posts.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
     let path = if page == 1 { "/".to_owned() } else { format!("/?page={page}") };
     let title = (page > 1).then(|| format!("Page {page}"));
     let layout =
@@ -67,7 +69,7 @@ async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> 
     render(&IndexPage {
         layout,
         posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
-        pager: Pager::new("/", page, pages),
+        pager: Pager::new("/", page, if has_older { page + 1 } else { page }),
     })
 }
 

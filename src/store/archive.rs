@@ -50,14 +50,16 @@ pub async fn tag_by_slug(store: &Store, slug: &str) -> Result<Option<Tag>> {
         .await
 }
 
+/// The visible posts carrying tag `$2`, for `p2` = posts. `cross join` makes SQLite
+/// start from the tag's rows (a plain join may walk every post of the blog instead);
+/// the covering index `posts_visibility` answers the rest without reading bodies.
+const TAGGED: &str = "from post_tags pt cross join posts p2 \
+    where p2.id = pt.post_id and pt.tag_id = $2 and p2.kind = 'post' \
+      and p2.status in ('published', 'scheduled') and p2.published_at <= $1";
+
 /// One page of the visible posts carrying a tag, newest first.
 pub async fn tagged_page(store: &Store, now: i64, tag_id: i64, limit: u32, skip: u64) -> Result<Vec<PostSummary>> {
-    let sql = format!(
-        "select {SUMMARY_COLUMNS} from posts p join post_tags pt on pt.post_id = p.id \
-         where pt.tag_id = $2 and p.kind = 'post' and {VISIBLE} \
-         order by p.published_at desc, p.id desc limit $3 offset $4"
-    );
-    sqlx::query_as::<_, PostSummary>(&sql)
+    sqlx::query_as::<_, PostSummary>(&tagged_page_sql())
         .bind(now)
         .bind(tag_id)
         .bind(i64::from(limit))
@@ -66,13 +68,23 @@ pub async fn tagged_page(store: &Store, now: i64, tag_id: i64, limit: u32, skip:
         .await
 }
 
+/// `$1` now, `$2` the tag, `$3` limit, `$4` offset: order and cut on the small
+/// index first, read summaries for the page only.
+fn tagged_page_sql() -> String {
+    format!(
+        "select {SUMMARY_COLUMNS} from posts p where p.id in ( \
+           select p2.id {TAGGED} order by p2.published_at desc, p2.id desc limit $3 offset $4) \
+         order by p.published_at desc, p.id desc"
+    )
+}
+
 /// How many visible posts carry a tag.
 pub async fn count_tagged(store: &Store, now: i64, tag_id: i64) -> Result<i64> {
-    let sql = format!(
-        "select count(*) from posts p join post_tags pt on pt.post_id = p.id \
-         where pt.tag_id = $2 and p.kind = 'post' and {VISIBLE}"
-    );
-    sqlx::query_scalar(&sql).bind(now).bind(tag_id).fetch_one(store.reader()).await
+    sqlx::query_scalar(&count_tagged_sql()).bind(now).bind(tag_id).fetch_one(store.reader()).await
+}
+
+fn count_tagged_sql() -> String {
+    format!("select count(*) {TAGGED}")
 }
 
 /// The publication times of every visible post, for grouping by year and month in
@@ -147,4 +159,28 @@ pub async fn neighbours(
         .fetch_optional(store.reader())
         .await?;
     Ok((older, newer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{Param, fresh_store, plan};
+
+    /// A tag page reads the tag's rows and looks each post up by id: never a walk over
+    /// every post of the blog (`posts_listing`), whatever the statistics say.
+    #[tokio::test]
+    async fn tag_pages_start_from_the_tag_and_never_read_every_post() -> anyhow::Result<()> {
+        let (_dir, store) = fresh_store().await?;
+        let params = [Param::Int(0), Param::Int(1), Param::Int(10), Param::Int(0)];
+
+        for sql in [tagged_page_sql(), count_tagged_sql()] {
+            let steps = plan(&store, &sql, &params).await?;
+            let tag = steps.iter().position(|s| s.contains("SEARCH pt USING COVERING INDEX post_tags_tag (tag_id=?)"));
+            let post = steps.iter().position(|s| s.starts_with("SEARCH p2 USING"));
+            assert!(tag.is_some() && post.is_some() && tag < post, "{steps:#?}");
+            assert!(!steps.iter().any(|s| s.contains("posts_listing") || s.starts_with("SCAN")), "{steps:#?}");
+        }
+        store.close().await;
+        Ok(())
+    }
 }

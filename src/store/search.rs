@@ -79,33 +79,18 @@ fn count_sql() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{DatabaseConfig, Synchronous};
-
-    /// The plan of `sql`, one step per line.
-    async fn plan(store: &Store, sql: &str) -> Vec<String> {
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!("explain query plan {sql}"))
-            .bind(0_i64)
-            .bind("\"coal\"*")
-            .bind(10_i64)
-            .bind(0_i64)
-            .fetch_all(store.reader())
-            .await
-            .unwrap_or_default();
-        rows.into_iter().map(|r| r.3).collect()
-    }
+    use crate::store::testing::{Param, fresh_store, plan};
 
     /// SQLite may otherwise walk posts through their listing index and run the
     /// full-text query again for each one (`INDEX 0:=`, a rowid probe): minutes on
     /// a few thousand posts.
     #[tokio::test]
     async fn the_full_text_query_runs_once_per_search() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let store = Store::open(&DatabaseConfig::from_cli(&url, Synchronous::Normal)?).await?;
-        crate::store::init(&store, false).await?;
+        let (_dir, store) = fresh_store().await?;
+        let params = [Param::Int(0), Param::Text("\"coal\"*"), Param::Int(10), Param::Int(0)];
 
         for sql in [page_sql(), count_sql()] {
-            let steps = plan(&store, &sql).await;
+            let steps = plan(&store, &sql, &params).await?;
             assert!(steps.iter().any(|s| s.contains("MATERIALIZE hits")), "{steps:#?}");
             assert!(!steps.iter().any(|s| s.contains("post_search VIRTUAL TABLE INDEX 0:=")), "{steps:#?}");
         }

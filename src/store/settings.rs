@@ -3,13 +3,19 @@
 use super::{Result, Store};
 use crate::domain::settings::Settings;
 
-/// Reads every stored setting over the defaults.
+/// Reads every stored setting over the defaults, with the pages for the navigation.
 pub async fn load(store: &Store) -> Result<Settings> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("select name, value from settings").fetch_all(store.reader()).await?;
-    let mut settings = Settings::from_pairs(rows.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let mut settings = load_values(store).await?;
     settings.nav = super::pages::nav(store, crate::domain::now()).await?;
     Ok(settings)
+}
+
+/// Reads every stored setting over the defaults, leaving the navigation empty: for
+/// work that renders no page.
+pub async fn load_values(store: &Store) -> Result<Settings> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("select name, value from settings").fetch_all(store.reader()).await?;
+    Ok(Settings::from_pairs(rows.iter().map(|(n, v)| (n.as_str(), v.as_str()))))
 }
 
 /// Stores one setting value (the caller has validated it).
