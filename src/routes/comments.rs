@@ -22,13 +22,14 @@ use crate::app::AppState;
 use crate::domain::comment_form::{self, FIELD_HONEYPOT};
 use crate::domain::form_body::{self, BodyError};
 use crate::domain::moderation::{self, Candidate, Decision, Status};
-use crate::domain::settings::Settings;
+use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
 use crate::domain::{comment_text, now};
 use crate::error::AppError;
+use crate::store;
 use crate::store::comments::PublicComment;
 use crate::store::posts::PublicPost;
-use crate::store::{self, submissions};
+use crate::store::submissions::{self, SubmitError};
 use crate::views::comments::{OwnValues, ReplyTarget, RespondView};
 use crate::views::posts::{PostPage, post_url};
 use crate::views::{self, Layout};
@@ -170,32 +171,24 @@ async fn create_comment(
         .chars()
         .take(MAX_USER_AGENT_CHARS)
         .collect();
-    let candidate = Candidate {
-        author: &submission.author,
-        email: &submission.email,
-        url: &submission.url,
-        text: &submission.comment,
-        links: moderation::count_links(body_html.as_str()),
-        ip: &ip,
-        user_agent: &user_agent,
-        honeypot_filled: submission.honeypot_filled,
-    };
     let draft = submissions::Draft {
         post_id: post.id,
         post_published_at: post.published_at,
         parent_id: respond.reply_to.as_ref().map(|t| t.id),
-        author_name: &submission.author,
-        author_email: &submission.email,
-        author_url: &submission.url,
-        body: &submission.comment,
-        body_html: body_html.as_str(),
-        author_ip: &ip,
-        user_agent: &user_agent,
+        author_name: submission.author.clone(),
+        author_email: submission.email.clone(),
+        author_url: submission.url.clone(),
+        body: submission.comment.clone(),
+        body_html: body_html.into_string(),
+        author_ip: ip,
+        user_agent,
         created_at: now,
     };
-    let outcome =
-        submissions::submit(&app.store, &draft, |facts| moderation::decide(&candidate, &settings.discussion, facts))
-            .await?;
+    let decide = judge(&draft, submission.honeypot_filled, settings.discussion.clone());
+    let outcome = submissions::submit(&app.store, draft, decide).await.map_err(|e| match e {
+        SubmitError::Busy => AppError::Unavailable,
+        SubmitError::Failed(message) => AppError::Internal(anyhow::anyhow!(message)),
+    })?;
     let (id, status) = match outcome {
         submissions::Submitted::Stored { id, status, rule } => {
             tracing::info!(
@@ -233,6 +226,26 @@ async fn create_comment(
     }
     response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
     Ok(response)
+}
+
+/// The moderation rules applied to `draft`, as the writer calls them once it has read
+/// the facts.
+fn judge(draft: &submissions::Draft, honeypot_filled: bool, rules: Discussion) -> submissions::Decide {
+    let links = moderation::count_links(&draft.body_html);
+    let judged = draft.clone();
+    Box::new(move |facts| {
+        let candidate = Candidate {
+            author: &judged.author_name,
+            email: &judged.author_email,
+            url: &judged.author_url,
+            text: &judged.body,
+            links,
+            ip: &judged.author_ip,
+            user_agent: &judged.user_agent,
+            honeypot_filled,
+        };
+        moderation::decide(&candidate, &rules, facts)
+    })
 }
 
 /// The error answer to a refused submission.

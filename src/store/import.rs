@@ -15,7 +15,7 @@ use super::{Result, Store};
 /// demo post). A database that is up to date is not written to, so an import that
 /// turns out to have nothing to do leaves it exactly as it was.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
+    sqlx::migrate!("./migrations/sqlite").run(&store.writer.pool).await.context("running database migrations")?;
     let initialised: bool = sqlx::query_scalar("select exists (select 1 from settings where name = 'initialised_at')")
         .fetch_one(store.reader())
         .await?;
@@ -131,7 +131,7 @@ async fn copy_all(conn: &mut sqlx::SqliteConnection, staging: &Path, expected_ve
 /// The staged media still to copy, in batches of about `batch_bytes`: rowid ranges
 /// of the staging media table.
 pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> Result<Vec<(i64, i64)>> {
-    let mut conn = store.write.acquire().await?;
+    let mut conn = store.writer.pool.acquire().await?;
     sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
     let rows: Result<Vec<(i64, i64)>> = sqlx::query_as(
         "select s.rowid, s.size from staging.media s \
@@ -198,10 +198,10 @@ pub async fn remove_media(store: &Store, paths: &[String]) -> Result<()> {
 }
 
 async fn detach(store: &Store) {
-    if let Err(e) = sqlx::query("detach database staging").execute(&store.write).await {
+    if let Err(e) = sqlx::query("detach database staging").execute(&store.writer.pool).await {
         tracing::debug!("detaching the staging database: {e}");
     }
-    let _ = sqlx::query("pragma cache_size = -2000").execute(&store.write).await;
+    let _ = sqlx::query("pragma cache_size = -2000").execute(&store.writer.pool).await;
 }
 
 /// The page cache of the writer connection during the swap.
@@ -210,5 +210,5 @@ const SWAP_CACHE_KIB: u32 = 256 * 1024;
 /// Tells SQLite to copy the write-ahead log into the database file now (after a
 /// large import), without waiting for readers.
 pub async fn checkpoint(store: &Store) {
-    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(&store.write).await;
+    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(&store.writer.pool).await;
 }

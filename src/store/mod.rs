@@ -49,10 +49,28 @@ const MIN_READERS: u32 = 4;
 #[derive(Clone, Debug)]
 pub struct Store {
     read: SqlitePool,
-    write: SqlitePool,
-    /// Write transactions this handle (and its clones) committed: caches compare it
-    /// so that their own process's writes invalidate them without reading anything.
+    writer: Writer,
+    /// Comment submissions waiting to be committed together (see `submissions`).
+    pub(crate) submissions: submissions::Queue,
+}
+
+/// The single writer connection, and the count of what it committed.
+#[derive(Clone, Debug)]
+pub(crate) struct Writer {
+    pool: SqlitePool,
+    /// Write transactions committed through this writer: caches compare it so that
+    /// their own process's writes invalidate them without reading anything.
     writes: Arc<AtomicU64>,
+}
+
+impl Writer {
+    /// Starts a write transaction (see [`Store::begin_write`]).
+    pub(crate) async fn begin(&self) -> Result<WriteTx> {
+        // IMMEDIATE takes the write lock up front: with several processes on one file,
+        // a deferred transaction could fail to upgrade instead of waiting its turn.
+        let tx = self.pool.begin_with("begin immediate").await?;
+        Ok(WriteTx { tx, writes: Arc::clone(&self.writes) })
+    }
 }
 
 /// A failure inside the store, kept opaque to handlers.
@@ -94,18 +112,19 @@ impl Store {
             .connect_with(base.read_only(true))
             .await
             .with_context(|| format!("opening database {} for reading", config.url))?;
-        Ok(Self { read, write, writes: Arc::new(AtomicU64::new(0)) })
+        let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
+        Ok(Self { read, writer, submissions: submissions::Queue::default() })
     }
 
     /// Closes both pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.read.close().await;
-        self.write.close().await;
+        self.writer.pool.close().await;
     }
 
     /// How many write transactions this store has committed.
     pub fn local_writes(&self) -> u64 {
-        self.writes.load(Ordering::Acquire)
+        self.writer.writes.load(Ordering::Acquire)
     }
 
     /// True when the database answers a trivial query.
@@ -120,10 +139,11 @@ impl Store {
     /// Starts a write transaction. Every write goes through one, so that its commit
     /// also bumps the site's data version (see [`WriteTx::commit`]).
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
-        // IMMEDIATE takes the write lock up front: with several processes on one file,
-        // a deferred transaction could fail to upgrade instead of waiting its turn.
-        let tx = self.write.begin_with("begin immediate").await?;
-        Ok(WriteTx { tx, writes: Arc::clone(&self.writes) })
+        self.writer.begin().await
+    }
+
+    pub(crate) fn writer(&self) -> &Writer {
+        &self.writer
     }
 }
 
@@ -161,11 +181,11 @@ impl WriteTx {
 /// Brings the schema up to date and, on the very first start, records the
 /// initialisation and inserts the demo content (unless `demo` is false).
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations/sqlite").run(&store.write).await.context("running database migrations")?;
+    sqlx::migrate!("./migrations/sqlite").run(&store.writer.pool).await.context("running database migrations")?;
     // Fresh planner statistics (sampled, so quick on a large database): SQLite then
     // starts joins from their most selective side.
-    sqlx::query("pragma analysis_limit = 400").execute(&store.write).await?;
-    sqlx::query("pragma optimize = 0x10002").execute(&store.write).await.context("optimizing the database")?;
+    sqlx::query("pragma analysis_limit = 400").execute(&store.writer.pool).await?;
+    sqlx::query("pragma optimize = 0x10002").execute(&store.writer.pool).await.context("optimizing the database")?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
     secret::ensure(store).await.context("creating the site secret")?;
     Ok(())

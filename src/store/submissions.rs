@@ -1,30 +1,88 @@
 //! Comment submissions from the public form: the moderation lookups and the insert,
-//! in one write transaction; parent lookups; and a commenter's own held comments.
+//! under the write lock; parent lookups; and a commenter's own held comments.
+//!
+//! **Group commit.** Submissions go to one writer task, which takes every submission
+//! waiting (up to [`MAX_BATCH`]) and handles them in one transaction, in order: each
+//! one's facts are read after the previous one's insert, so flood control and the
+//! duplicate check hold within a batch as across batches. Each submitter hears back
+//! only after the commit, so an acknowledged comment survives a killed process. If a
+//! batch fails, its submissions are retried one transaction each, so one bad
+//! submission cannot fail the others.
 //!
 //! Reads for pages select into [`PublicComment`], which has no email field.
 
+use std::sync::{Arc, OnceLock};
+
 use sqlx::FromRow;
+use tokio::sync::{mpsc, oneshot};
 
 use super::comments::{NewComment, PublicComment, insert_in};
-use super::{Result, Store};
+use super::{Result, Store, Writer};
 use crate::domain::moderation::{Decision, Facts, Rule, Status};
+
+/// Most submissions committed in one transaction.
+const MAX_BATCH: usize = 64;
+/// Submissions that may wait for the writer; more wait to enter the queue.
+const QUEUE_LENGTH: usize = 1024;
+
+/// The moderation decision for a submission, given the facts (pure: it may run twice
+/// when a batch is retried).
+pub type Decide = Box<dyn Fn(&Facts) -> Decision + Send + Sync>;
+
+/// Why a submission was not stored (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The database stayed locked (another process writing) or the writer is overloaded.
+    #[error("the database is busy")]
+    Busy,
+    #[error("storing a comment failed: {0}")]
+    Failed(String),
+}
+
+impl From<sqlx::Error> for SubmitError {
+    fn from(e: sqlx::Error) -> Self {
+        let busy = match &e {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),
+            _ => false,
+        };
+        if busy { Self::Busy } else { Self::Failed(e.to_string()) }
+    }
+}
+
+/// A submission waiting for the writer task.
+struct Job {
+    draft: Draft,
+    decide: Decide,
+    reply: oneshot::Sender<std::result::Result<Submitted, SubmitError>>,
+}
+
+/// The way to the writer task, started by the first submission.
+#[derive(Clone, Default)]
+pub(crate) struct Queue(Arc<OnceLock<mpsc::Sender<Job>>>);
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Queue")
+    }
+}
 
 /// Most held comments a commenter's page looks up at once.
 pub const MAX_OWN: usize = 20;
 
 /// A valid submission, everything but its status and rule.
 #[derive(Debug, Clone)]
-pub struct Draft<'a> {
+pub struct Draft {
     pub post_id: i64,
     pub post_published_at: i64,
     pub parent_id: Option<i64>,
-    pub author_name: &'a str,
-    pub author_email: &'a str,
-    pub author_url: &'a str,
-    pub body: &'a str,
-    pub body_html: &'a str,
-    pub author_ip: &'a str,
-    pub user_agent: &'a str,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    pub body: String,
+    pub body_html: String,
+    pub author_ip: String,
+    pub user_agent: String,
     pub created_at: i64,
 }
 
@@ -52,55 +110,104 @@ const FACTS: &str = "select \
        where lower(author_email) = $3 and author_name = $4 and status = 'approved'))";
 
 /// Reads the facts the moderation rules need and stores the comment if `decide` says
-/// so, all under the write lock: two racing submissions from one client cannot both
-/// pass flood control, nor two identical ones the duplicate check.
-pub async fn submit(store: &Store, draft: &Draft<'_>, decide: impl FnOnce(&Facts) -> Decision) -> Result<Submitted> {
-    let mut tx = store.begin_write().await?;
-    let email = draft.author_email.to_ascii_lowercase();
-    // One round trip for the three facts (each sub-select uses its own index).
-    let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = sqlx::query_as(FACTS)
-        .bind(draft.post_id)
-        .bind(draft.body)
-        .bind(&email)
-        .bind(draft.author_name)
-        .bind(draft.author_ip)
-        .fetch_one(tx.conn())
-        .await?;
+/// so, under the write lock: two racing submissions from one client cannot both pass
+/// flood control, nor two identical ones the duplicate check. Returns once the
+/// comment is committed (or refused).
+pub async fn submit(store: &Store, draft: Draft, decide: Decide) -> std::result::Result<Submitted, SubmitError> {
+    let sender = store.submissions.0.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel(QUEUE_LENGTH);
+        tokio::spawn(run_writer(store.writer().clone(), receiver));
+        sender
+    });
+    let (reply, answer) = oneshot::channel();
+    sender.send(Job { draft, decide, reply }).await.map_err(|_| SubmitError::Failed("the writer stopped".into()))?;
+    answer.await.map_err(|_| SubmitError::Failed("the writer stopped".into()))?
+}
 
-    let facts = Facts {
-        now: draft.created_at,
-        post_published_at: draft.post_published_at,
-        last_from_client,
-        duplicate,
-        known_author,
-    };
-    let decision = decide(&facts);
-    let Decision::Store { status, rule } = decision else {
-        // Dropping the transaction rolls it back; nothing was written anyway.
-        return Ok(Submitted::Refused(decision));
-    };
-    let id = insert_in(
-        tx.conn(),
-        &NewComment {
-            post_id: draft.post_id,
-            parent_id: draft.parent_id,
-            kind: "comment",
-            author_name: draft.author_name,
-            author_email: draft.author_email,
-            author_url: draft.author_url,
-            user_id: None,
-            body: draft.body,
-            body_html: draft.body_html,
-            status: status.as_str(),
-            rule: rule.as_str(),
-            author_ip: draft.author_ip,
-            user_agent: draft.user_agent,
-            created_at: draft.created_at,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Submitted::Stored { id, status, rule })
+/// The writer task: commits waiting submissions in batches until every sender is gone.
+async fn run_writer(writer: Writer, mut queue: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let batch = std::mem::take(&mut jobs);
+        match store_batch(&writer, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcome));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                if let Some(job) = batch.into_iter().next() {
+                    let _ = job.reply.send(Err(SubmitError::from(e)));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, size = batch.len(), "a batch of comments failed; storing them one by one");
+                for job in batch {
+                    let outcome = store_batch(&writer, std::slice::from_ref(&job)).await;
+                    let _ = job.reply.send(outcome.map(|mut o| o.remove(0)).map_err(SubmitError::from));
+                }
+            }
+        }
+        jobs = Vec::with_capacity(MAX_BATCH);
+    }
+}
+
+/// Handles `jobs` in order in one transaction, committing when anything was stored.
+/// Returns one outcome per job (never empty for a non-empty batch).
+async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
+    let mut tx = writer.begin().await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let draft = &job.draft;
+        let email = draft.author_email.to_ascii_lowercase();
+        // One round trip for the three facts (each sub-select uses its own index).
+        let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = sqlx::query_as(FACTS)
+            .bind(draft.post_id)
+            .bind(&draft.body)
+            .bind(&email)
+            .bind(&draft.author_name)
+            .bind(&draft.author_ip)
+            .fetch_one(tx.conn())
+            .await?;
+        let facts = Facts {
+            now: draft.created_at,
+            post_published_at: draft.post_published_at,
+            last_from_client,
+            duplicate,
+            known_author,
+        };
+        let decision = (job.decide)(&facts);
+        let Decision::Store { status, rule } = decision else {
+            outcomes.push(Submitted::Refused(decision));
+            continue;
+        };
+        let id = insert_in(
+            tx.conn(),
+            &NewComment {
+                post_id: draft.post_id,
+                parent_id: draft.parent_id,
+                kind: "comment",
+                author_name: &draft.author_name,
+                author_email: &draft.author_email,
+                author_url: &draft.author_url,
+                user_id: None,
+                body: &draft.body,
+                body_html: &draft.body_html,
+                status: status.as_str(),
+                rule: rule.as_str(),
+                author_ip: &draft.author_ip,
+                user_agent: &draft.user_agent,
+                created_at: draft.created_at,
+            },
+        )
+        .await?;
+        outcomes.push(Submitted::Stored { id, status, rule });
+    }
+    if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
+        tx.commit().await?;
+    }
+    // Otherwise dropping the transaction rolls it back: nothing was written.
+    Ok(outcomes)
 }
 
 /// A comment someone wants to reply to.

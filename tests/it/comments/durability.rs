@@ -51,6 +51,33 @@ async fn fifty_concurrent_comments_from_different_clients_are_each_stored_once()
     assert_eq!(stored.len(), 52, "the demo's two and the fifty");
 }
 
+/// Submissions arriving together are committed together, in order: flood control and
+/// the duplicate check still see the ones before them.
+#[tokio::test]
+async fn racing_submissions_from_one_client_pass_flood_control_once() {
+    let app = spawn_with(Spawn::default()).await;
+    let url = app.url(DEMO_FORM);
+
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let text = format!("racing comment {i}");
+                let r = client().post(url).form(&form(&text, "Racer", "racer@example.com")).send().await.unwrap();
+                r.status().as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+
+    assert_eq!(statuses.iter().filter(|s| **s == 303).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 19, "{statuses:?}");
+    assert_eq!(rows(&app).await.iter().filter(|r| r.body.starts_with("racing comment")).count(), 1);
+}
+
 /// Posts comments in a loop until the server stops answering, recording each text
 /// that was acknowledged with 303.
 async fn keep_posting(base: String, worker: usize, acked: Arc<Mutex<Vec<String>>>, count: Arc<AtomicUsize>) {
