@@ -492,7 +492,14 @@ fn brotli(body: &[u8]) -> Option<Bytes> {
     // Quality 11 is the densest and costs about a millisecond per 10 KB: fine when it
     // runs once per page and generation, off the request path.
     let quality = if body.len() > 256 * 1024 { 9 } else { 11 };
-    let params = brotli::enc::BrotliEncoderParams { quality, lgwin: 22, ..Default::default() };
+    // A window no larger than the body: the encoder's tables grow with the window
+    // (32 MiB at the maximum), and a page gains nothing from a larger one.
+    let lgwin = (usize::BITS - body.len().max(1).leading_zeros()).clamp(16, 22);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality,
+        lgwin: i32::try_from(lgwin).unwrap_or(22),
+        ..Default::default()
+    };
     let mut out = Vec::with_capacity(body.len() / 3);
     brotli::BrotliCompress(&mut &body[..], &mut out, &params).ok()?;
     Some(Bytes::from(out))
