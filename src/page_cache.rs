@@ -495,11 +495,8 @@ fn brotli(body: &[u8]) -> Option<Bytes> {
     // A window no larger than the body: the encoder's tables grow with the window
     // (32 MiB at the maximum), and a page gains nothing from a larger one.
     let lgwin = (usize::BITS - body.len().max(1).leading_zeros()).clamp(16, 22);
-    let params = brotli::enc::BrotliEncoderParams {
-        quality,
-        lgwin: i32::try_from(lgwin).unwrap_or(22),
-        ..Default::default()
-    };
+    let params =
+        brotli::enc::BrotliEncoderParams { quality, lgwin: i32::try_from(lgwin).unwrap_or(22), ..Default::default() };
     let mut out = Vec::with_capacity(body.len() / 3);
     brotli::BrotliCompress(&mut &body[..], &mut out, &params).ok()?;
     Some(Bytes::from(out))

@@ -182,10 +182,6 @@ impl WriteTx {
 /// initialisation and inserts the demo content (unless `demo` is false).
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
     sqlx::migrate!("./migrations/sqlite").run(&store.writer.pool).await.context("running database migrations")?;
-    // Fresh planner statistics (sampled, so quick on a large database): SQLite then
-    // starts joins from their most selective side.
-    sqlx::query("pragma analysis_limit = 400").execute(&store.writer.pool).await?;
-    sqlx::query("pragma optimize = 0x10002").execute(&store.writer.pool).await.context("optimizing the database")?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
     secret::ensure(store).await.context("creating the site secret")?;
     Ok(())

@@ -60,6 +60,34 @@ async fn a_tag_page_lists_its_posts_with_a_count_and_pages() {
     assert_eq!(past_end, 404);
 }
 
+/// A tag page follows its posts' status and time whatever changes them: the editor,
+/// an import, or SQL run by hand.
+#[tokio::test]
+async fn tag_pages_follow_posts_drafted_scheduled_and_republished() {
+    use sqlx::Connection;
+    let app = spawn_app().await;
+    for slug in ["one", "two"] {
+        add_post(&app.store, Post { slug, title: slug, tags: &["Coal"], ..Post::default() }).await;
+    }
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
+    let mut sql = async |statement: &str| {
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+        let (_, body) = app.get_text("/tags/coal").await;
+        let doc = html(&body);
+        (texts(&doc, "[data-test=post-summary] .entry-title"), texts(&doc, "[data-test=count]"))
+    };
+
+    let drafted = sql("update posts set status = 'draft' where slug = 'one'").await;
+    let scheduled = sql("update posts set status = 'scheduled', published_at = 4102444800 where slug = 'one'").await;
+    let republished = sql("update posts set status = 'published', published_at = 1500000100 where slug = 'one'").await;
+    let paged = sql("update posts set kind = 'page' where slug = 'two'").await;
+
+    assert_eq!(drafted, (vec!["two".to_owned()], vec!["1 post · Feed".to_owned()]));
+    assert_eq!(scheduled.0, ["two"], "a post scheduled for 2100 waits");
+    assert_eq!(republished, (vec!["one".to_owned(), "two".to_owned()], vec!["2 posts · Feed".to_owned()]));
+    assert_eq!(paged.0, ["one"], "a page is not listed among a tag's posts");
+}
+
 #[tokio::test]
 async fn unknown_or_empty_tags_are_not_found_and_loose_slugs_redirect() {
     let app = spawn_app().await;
