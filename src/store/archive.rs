@@ -32,14 +32,16 @@ fn offset(n: u64) -> i64 {
 
 /// Every tag that at least one visible post carries, by name, with its count.
 pub async fn tags_in_use(store: &Store, now: i64) -> Result<Vec<TagCount>> {
-    let sql = format!(
+    sqlx::query_as::<_, TagCount>(
         "select t.slug, t.name, count(*) as posts \
          from tags t join post_tags pt on pt.tag_id = t.id \
          where pt.visible_at <= $1 \
          group by t.id, t.slug, t.name \
-         order by lower(t.name), t.slug"
-    );
-    sqlx::query_as::<_, TagCount>(&sql).bind(now).fetch_all(store.reader()).await
+         order by lower(t.name), t.slug",
+    )
+    .bind(now)
+    .fetch_all(store.reader())
+    .await
 }
 
 /// A tag by its slug.
