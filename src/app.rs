@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
-use crate::page_cache::PageCache;
+use crate::page_cache::{CachedService, PageCache};
 use crate::routes;
 use crate::store::{self, Store};
 use crate::views::Layout;
@@ -99,7 +99,6 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
                 .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), crate::page_cache::serve_cached))
         .with_state(state)
 }
 
@@ -123,9 +122,9 @@ pub async fn serve_router(
 ) -> anyhow::Result<()> {
     let base_url = config.base_url.clone();
     let state = AppState::new(store.clone(), config);
-    let app = router_with(state, extra);
+    let app = CachedService::new(router_with(state.clone(), extra), state);
     tracing::info!("hewn is listening on {base_url}/");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
         .with_graceful_shutdown(shutdown)
         .await?;
     store.close().await;

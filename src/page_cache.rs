@@ -19,15 +19,18 @@
 //! cookie is never stored.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, header};
-use axum::middleware::Next;
+use tower::ServiceExt;
 
 use crate::app::AppState;
 use crate::domain::now;
@@ -140,6 +143,12 @@ impl Freshness {
     pub fn new(database_url: &str) -> Self {
         let shm = sqlite_path(database_url).and_then(|p| std::fs::File::open(format!("{p}-shm")).ok());
         Self { shm, state: Mutex::new(FreshState::default()) }
+    }
+
+    /// The current generation if nothing moved since it was read: one `pread`, no
+    /// waiting. `None` when it has to be read again ([`Freshness::current`]).
+    pub fn unchanged(&self, store: &Store) -> Option<Snapshot> {
+        self.cached(self.fingerprint(store).as_ref(), now())
     }
 
     /// The current generation. Costs one `pread` when nothing changed; otherwise reads
@@ -340,27 +349,104 @@ impl RequestIds {
     }
 }
 
-/// The outermost layer: answers public `GET`/`HEAD` requests from memory, and fills
-/// the cache from the full stack on a miss.
-pub async fn serve_cached(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+/// The page cache in front of the whole application: answers public `GET`/`HEAD`
+/// requests from memory, and fills itself from the application on a miss. A hit
+/// touches nothing else: no routing, no middleware, no database.
+#[derive(Clone)]
+pub struct CachedService<S> {
+    inner: S,
+    app: AppState,
+}
+
+impl<S> CachedService<S> {
+    pub fn new(inner: S, app: AppState) -> Self {
+        Self { inner, app }
+    }
+}
+
+impl<S> tower::Service<Request> for CachedService<S>
+where
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The application is called through a clone (`oneshot`), which polls it ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Answer {
+        if let Some(response) = answer_from_memory(&self.app, &request) {
+            return Answer::Ready(Some(response));
+        }
+        let inner = self.inner.clone();
+        let app = self.app.clone();
+        Answer::Later(Box::pin(async move { Ok(serve(app, request, inner).await) }))
+    }
+}
+
+/// The future of [`CachedService`]: ready at once for a hit.
+pub enum Answer {
+    Ready(Option<Response<Body>>),
+    Later(Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>),
+}
+
+impl Future for Answer {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Ready(response) => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            Answer::Later(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// A hit answered without awaiting anything, when the data generation is known to be
+/// unchanged (one `pread`); `None` sends the request down the slow path.
+fn answer_from_memory(app: &AppState, request: &Request) -> Option<Response<Body>> {
+    let cache = &app.cache;
+    if !cache.enabled() || !is_cacheable_request(request) {
+        return None;
+    }
+    let snapshot = cache.freshness.unchanged(&app.store)?;
+    let entry = cache.get(request.uri().path_and_query().map_or("/", |p| p.as_str()), snapshot.generation)?;
+    Some(answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT))
+}
+
+/// Everything but a ready hit: a miss (render, store, answer), a request the cache
+/// does not take, or a hit after the generation had to be read from the database.
+async fn serve<S>(app: AppState, request: Request, inner: S) -> Response<Body>
+where
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Send,
+    S::Future: Send,
+{
+    let pass = |request| async move {
+        match inner.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    };
     let cache = &app.cache;
     if !cache.enabled() || !is_cacheable_request(&request) {
-        return next.run(request).await;
+        return pass(request).await;
     }
     let snapshot = match cache.freshness.current(&app.store).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "page cache: cannot read the data version; serving uncached");
-            return next.run(request).await;
+            return pass(request).await;
         }
     };
-    let hit = cache.get(request.uri().path_and_query().map_or("/", |p| p.as_str()), snapshot.generation);
-    if let Some(entry) = hit {
+    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    if let Some(entry) = cache.get(&key, snapshot.generation) {
         return answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT);
     }
-    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
     if request.method() != Method::GET {
-        return next.run(request).await;
+        return pass(request).await;
     }
     let _turn = cache.render_turn(&key).await;
     if let Some(entry) = cache.get(&key, snapshot.generation) {
@@ -372,15 +458,13 @@ pub async fn serve_cached(State(app): State<AppState>, request: Request, next: N
     for name in [header::ACCEPT_ENCODING, header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
         parts.headers.remove(name);
     }
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let response = pass(Request::from_parts(parts, body)).await;
     if response.status() != StatusCode::OK || !is_storable(response.headers()) {
         return response;
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::http_cache::MAX_BUFFERED).await else {
-        let mut failed = Response::new(Body::empty());
-        *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-        return failed;
+        return internal_error();
     };
     let entry = new_entry(snapshot, parts.headers, bytes);
     // Compress now, so this answer is compressed too: gzip always, brotli when it is
@@ -390,9 +474,7 @@ pub async fn serve_cached(State(app): State<AppState>, request: Request, next: N
         Ok(entry) => Arc::new(entry),
         Err(e) => {
             tracing::error!(error = %e, "page cache: compression failed");
-            let mut failed = Response::new(Body::empty());
-            *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return failed;
+            return internal_error();
         }
     };
     cache.put(&key, Arc::clone(&entry));
@@ -400,6 +482,12 @@ pub async fn serve_cached(State(app): State<AppState>, request: Request, next: N
         brotli_later(app.clone(), key, Arc::clone(&entry));
     }
     answer(cache, &entry, &client_headers, false, MISS)
+}
+
+fn internal_error() -> Response<Body> {
+    let mut failed = Response::new(Body::empty());
+    *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    failed
 }
 
 /// A request the cache may answer: `GET`/`HEAD` of a public path, without the
