@@ -80,9 +80,9 @@ def small(db, rng):
     post_ids = []
     for n in range(30):
         t = START + n * 86400 * 30
-        # "seam42x" is in a few posts here and in twenty of the large database's: a
-        # search both databases answer with a similar number of results.
-        extra = ["Seam seam42x was mapped."] if n % 10 == 2 else []
+        # "seam42x" is in twenty posts here as in the large database: a search both
+        # databases answer with the same number of results.
+        extra = ["Seam seam42x was mapped."] if n < 20 else []
         post_ids.append(insert_post(db, rng, "bench-post-{}".format(n), "Bench post {} on coal".format(n), t,
                                     paragraphs(rng, 3, 40) + extra))
     big = insert_post(db, rng, "three-hundred-comments", "Three hundred comments", START + 31 * 86400 * 30,
