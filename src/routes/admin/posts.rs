@@ -325,23 +325,15 @@ async fn save(
         .await;
     }
 
+    // The editor again with the author's input and the messages beside their fields.
+    let reshow = async |form, errors| {
+        let layout = layout(&app, &admin, &title, section(kind)).await?;
+        editor_page(&app, layout, kind, stored.as_ref(), form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+    };
     let previous = stored.as_ref().and_then(|p| p.published_at);
     let valid = match editor::validate(&form, kind, &settings.zone(), now, previous) {
         Ok(v) => v,
-        Err(errors) => {
-            let layout = layout(&app, &admin, &title, section(kind)).await?;
-            return editor_page(
-                &app,
-                layout,
-                kind,
-                stored.as_ref(),
-                form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+        Err(errors) => return reshow(form, errors).await,
     };
     let own_id = stored.as_ref().map(|p| p.id);
     let mut slug = valid.slug.clone();
@@ -350,18 +342,7 @@ async fn save(
         if valid.slug_typed {
             let mut errors = FieldErrors::default();
             errors.add("slug", format!("Another post or page already uses “{slug}”. Choose another slug."));
-            let layout = layout(&app, &admin, &title, section(kind)).await?;
-            return editor_page(
-                &app,
-                layout,
-                kind,
-                stored.as_ref(),
-                form,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return reshow(form, errors).await;
         }
         let taken = posts::slugs_like(&app.store, &slug).await?;
         slug = editor::dedupe_slug(&slug, |s| taken.iter().any(|t| t == s));
