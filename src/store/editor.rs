@@ -4,6 +4,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, tags};
+use crate::wordpress::links::key_of_path;
 
 /// A post or page in the admin list.
 #[derive(Debug, Clone, FromRow)]
@@ -259,6 +260,14 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             .await?
         }
         Some(id) => {
+            let old_slug: Option<String> = sqlx::query_scalar("select slug from posts where id = $1 and kind = $2")
+                .bind(id)
+                .bind(p.kind)
+                .fetch_optional(tx.conn())
+                .await?;
+            if let Some(old) = old_slug.filter(|old| old != p.slug) {
+                remember_old_address(tx.conn(), id, p.kind, &old, p.slug).await?;
+            }
             let n = sqlx::query(
                 "update posts set slug = $1, title = $2, source = $3, body_html = $4, excerpt = $5, status = $6, \
                    comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10 \
@@ -289,6 +298,33 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
     tags::set_for_post_in(tx.conn(), id, &names).await?;
     tx.commit().await?;
     Ok(Saved::Yes(id))
+}
+
+/// Keeps a renamed post's old address answering: a `301` from `/posts/{old}` (or
+/// `/{old}` for a page) to the new one, through the old-links table the WordPress
+/// import also fills. The new address stops redirecting anywhere else.
+async fn remember_old_address(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    kind: &str,
+    old: &str,
+    new: &str,
+) -> Result<()> {
+    let address = |slug: &str| if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") };
+    if let Some(key) = key_of_path(&address(new)) {
+        sqlx::query("delete from legacy_links where key = $1").bind(key).execute(&mut *conn).await?;
+    }
+    if let Some(key) = key_of_path(&address(old)) {
+        sqlx::query(
+            "insert into legacy_links (key, post_id) values ($1, $2) \
+             on conflict (key) do update set post_id = excluded.post_id, tag_id = null, media_id = null",
+        )
+        .bind(key)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Moves a post to the trash; returns false when it was not there to move.

@@ -410,3 +410,43 @@ async fn a_long_post_in_any_script_saves_even_when_it_encodes_past_the_comment_l
     let content = texts(&html(&page), ".entry-content").join(" ");
     assert_eq!(content.matches("шахтёрах").count(), 2_400);
 }
+
+#[tokio::test]
+async fn a_renamed_post_or_page_keeps_its_old_address_as_a_redirect() {
+    let app = admin_app().await;
+    let r = save_post(&app, &[("title", "First name"), ("body", "Words."), ("status", "published")]).await;
+    let id = id_from(&location(&r));
+    let page = post_form(
+        &app,
+        "/admin/pages",
+        &[("title", "Old page"), ("body", "About."), ("status", "published"), ("intent", "save")],
+    )
+    .await;
+    let page_id = id_from(&location(&page));
+
+    for (path, title, slug) in [
+        (format!("/admin/posts/{id}"), "First name", "second-name"),
+        (format!("/admin/posts/{id}"), "First name", "third-name"),
+        (format!("/admin/pages/{page_id}"), "Old page", "new-page"),
+    ] {
+        let saved = post_form(
+            &app,
+            &path,
+            &[("title", title), ("slug", slug), ("body", "Words."), ("status", "published"), ("intent", "save")],
+        )
+        .await;
+        assert_eq!(saved.status(), 303, "{slug}");
+    }
+
+    for (old, new) in [
+        ("/posts/first-name", "/posts/third-name"),
+        ("/posts/second-name", "/posts/third-name"),
+        ("/old-page", "/new-page"),
+    ] {
+        let moved = app.get(old).await;
+        assert_eq!(moved.status(), 301, "{old}");
+        assert_eq!(location(&moved), new, "{old}");
+    }
+    assert_eq!(app.get("/posts/third-name").await.status(), 200);
+    assert_eq!(app.get("/new-page").await.status(), 200);
+}
