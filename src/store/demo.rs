@@ -67,6 +67,8 @@ async fn insert_demo(tx: &mut sqlx::SqliteConnection, demo: &DemoPost, now: i64)
             excerpt: &excerpt,
             status: "published",
             author_name: "",
+            author_id: None,
+            menu_order: 0,
             comments_open: true,
             published_at: Some(demo.published_at),
             now,

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Result, Store, tags};
+use super::{Result, Store, posts, tags};
 use crate::wordpress::links::key_of_path;
 
 /// A post or page in the admin list.
@@ -237,27 +237,23 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
     }
     let id = match id {
         None => {
-            sqlx::query_scalar(
-                "insert into posts (kind, slug, title, source, source_format, body_html, excerpt, status, \
-                   author_id, author_name, comments_open, published_at, menu_order, updated_at, created_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id",
-            )
-            .bind(p.kind)
-            .bind(p.slug)
-            .bind(p.title)
-            .bind(p.source)
-            .bind(p.source_format)
-            .bind(p.body_html)
-            .bind(p.excerpt)
-            .bind(p.status)
-            .bind(p.author_id)
-            .bind(p.author_name)
-            .bind(p.comments_open)
-            .bind(p.published_at)
-            .bind(p.menu_order)
-            .bind(p.now)
-            .fetch_one(tx.conn())
-            .await?
+            let post = posts::NewPost {
+                kind: p.kind,
+                slug: p.slug,
+                title: p.title,
+                source: p.source,
+                source_format: p.source_format,
+                body_html: p.body_html,
+                excerpt: p.excerpt,
+                status: p.status,
+                author_id: Some(p.author_id),
+                author_name: p.author_name,
+                comments_open: p.comments_open,
+                published_at: p.published_at,
+                menu_order: p.menu_order,
+                now: p.now,
+            };
+            posts::insert_in(tx.conn(), &post).await?
         }
         Some(id) => {
             let old_slug: Option<String> = sqlx::query_scalar("select slug from posts where id = $1 and kind = $2")

@@ -45,9 +45,13 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     pub excerpt: &'a str,
     pub status: &'a str,
+    /// The site user who wrote it, if one did (imports have only a name).
+    pub author_id: Option<i64>,
     pub author_name: &'a str,
     pub comments_open: bool,
     pub published_at: Option<i64>,
+    /// Place in the site navigation (pages).
+    pub menu_order: i64,
     pub now: i64,
 }
 
@@ -89,8 +93,8 @@ pub async fn visible_by_slug(store: &Store, now: i64, slug: &str) -> Result<Opti
 pub async fn insert_in(tx: &mut sqlx::SqliteConnection, post: &NewPost<'_>) -> Result<i64> {
     sqlx::query_scalar(
         "insert into posts (kind, slug, title, source, source_format, body_html, excerpt, status, \
-           author_name, comments_open, published_at, updated_at, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) returning id",
+           author_id, author_name, comments_open, published_at, menu_order, updated_at, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id",
     )
     .bind(post.kind)
     .bind(post.slug)
@@ -100,9 +104,11 @@ pub async fn insert_in(tx: &mut sqlx::SqliteConnection, post: &NewPost<'_>) -> R
     .bind(post.body_html)
     .bind(post.excerpt)
     .bind(post.status)
+    .bind(post.author_id)
     .bind(post.author_name)
     .bind(post.comments_open)
     .bind(post.published_at)
+    .bind(post.menu_order)
     .bind(post.now)
     .fetch_one(tx)
     .await

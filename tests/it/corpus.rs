@@ -50,6 +50,8 @@ pub async fn add_post(store: &Store, p: Post<'_>) -> i64 {
             excerpt: &excerpt,
             status: p.status,
             author_name: "",
+            author_id: None,
+            menu_order: 0,
             comments_open: true,
             published_at: Some(p.published_at),
             now: p.published_at,

@@ -57,6 +57,8 @@ fn new_post<'a>(slug: &'a str, title: &'a str, status: &'a str, published_at: i6
         excerpt: "Body",
         status,
         author_name: "",
+        author_id: None,
+        menu_order: 0,
         comments_open: true,
         published_at: Some(published_at),
         now: published_at,

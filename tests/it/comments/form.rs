@@ -25,6 +25,8 @@ fn closed_post(slug: &str, published_at: i64, open: bool) -> posts::NewPost<'_> 
         excerpt: "Body",
         status: "published",
         author_name: "",
+        author_id: None,
+        menu_order: 0,
         comments_open: open,
         published_at: Some(published_at),
         now: published_at,

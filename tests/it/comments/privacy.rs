@@ -87,6 +87,8 @@ async fn no_public_response_ever_carries_a_commenters_email() {
             excerpt: "x",
             status: "published",
             author_name: "",
+            author_id: None,
+            menu_order: 0,
             comments_open: false,
             published_at: Some(1_500_000_000),
             now: 1_500_000_000,

@@ -72,6 +72,8 @@ async fn export_then_import_into_an_empty_database_reproduces_every_post_and_com
             excerpt: "line one\nline two &amp;",
             status: "draft",
             author_name: "Ed  Itor & Co",
+            author_id: None,
+            menu_order: 0,
             comments_open: false,
             published_at: None,
             now,
