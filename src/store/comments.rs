@@ -20,6 +20,9 @@ pub struct PublicComment {
     pub created_at: i64,
     /// Written by a user of the site (shown as the post's author).
     pub by_author: bool,
+    /// Its number on the WordPress site it was imported from (read where pages show it).
+    #[sqlx(default)]
+    pub wp_id: Option<i64>,
 }
 
 impl Threaded for PublicComment {
@@ -54,7 +57,7 @@ pub struct NewComment<'a> {
 pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<PublicComment>> {
     sqlx::query_as::<_, PublicComment>(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author \
+           user_id is not null as by_author, wp_id \
          from comments where post_id = $1 and status = 'approved' order by created_at, id",
     )
     .bind(post_id)

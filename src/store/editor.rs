@@ -77,7 +77,8 @@ pub struct SavePost<'a> {
     pub now: i64,
 }
 
-/// The statuses a listing filter shows; "all" is everything but the trash.
+/// The statuses a listing filter shows; "all" is everything but the trash (and the
+/// posts an import is writing, which are not anyone's yet).
 /// Scheduled posts whose time has come count as published.
 fn status_filter(view: &str) -> &'static str {
     match view {
@@ -85,7 +86,7 @@ fn status_filter(view: &str) -> &'static str {
         "scheduled" => " and p.status = 'scheduled' and p.published_at > $2",
         "draft" => " and p.status = 'draft'",
         "trash" => " and p.status = 'trash'",
-        _ => " and p.status <> 'trash'",
+        _ => " and p.status not in ('trash', 'importing')",
     }
 }
 
@@ -168,7 +169,7 @@ pub async fn recent(store: &Store, limit: u32) -> Result<Vec<PostRow>> {
            p.created_at, p.menu_order, \
            (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
            (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments \
-         from posts p where p.status <> 'trash' order by p.updated_at desc, p.id desc limit $1",
+         from posts p where p.status not in ('trash', 'importing') order by p.updated_at desc, p.id desc limit $1",
     )
     .bind(i64::from(limit))
     .fetch_all(store.reader())

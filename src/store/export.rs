@@ -139,7 +139,7 @@ impl Snapshot {
         sqlx::query_as::<_, ExportPost>(
             "select id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, author_id, \
                author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink \
-             from posts where id > $1 order by id limit $2",
+             from posts where id > $1 and status <> 'importing' order by id limit $2",
         )
         .bind(after)
         .bind(limit)

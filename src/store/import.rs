@@ -1,14 +1,14 @@
-//! The live side of an import: media files copied in ahead of time in small writes,
-//! and the one short write that copies the staged posts, comments, tags, old links
-//! and settings in. Everything was decided in the staging database (see
-//! `store::staging`), so the write is plain `insert ... select` statements.
+//! The live side of an import, all in short writes so that readers and commenters
+//! never wait long: media copied in ahead of time, the plan's numbers reserved, new
+//! posts written hidden (with their comments) a few at a time, then one short write
+//! that shows them all. Everything was decided in the staging database (see
+//! `store::staging`), so the writes are plain `insert ... select` statements.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::staging::{Plan, read_only_uri};
+use super::staging::read_only_uri;
 use super::{Result, Store};
 
 /// Brings the schema up to date and initialises a brand-new database (without the
@@ -25,107 +25,308 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The outcome of [`swap`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Swap {
-    /// Copied in; the write lock was held for `held`.
-    Done { held: Duration },
-    /// The site changed since the plan was made: resolve again.
-    Stale,
+/// The status of a post an import has written but not yet published. No page, feed,
+/// listing or count shows it, so a new post's comments, tags and search entry can be
+/// written in many short writes while readers see none of them; the import's last
+/// write gives each post its own status, and the whole import appears at once.
+pub const IMPORTING: &str = "importing";
+
+/// The numbers an import has reserved: a hidden post and a hidden comment above
+/// every id its plan may give out, so that posts and comments the site takes
+/// meanwhile get numbers above the import's, and none of the plan's can be taken.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reservation {
+    pub post: i64,
+    pub comment: i64,
 }
 
-/// Copies the staged posts, pages, tags, post tags, comments, old links and settings
-/// into the live database in one transaction, if the live data version is still
-/// `expected_version`.
-pub async fn swap(store: &Store, staging: &Path, expected_version: i64) -> Result<Swap> {
-    let started = Instant::now();
-    let mut tx = store.begin_write().await?;
-    let outcome = copy_all(tx.conn(), staging, expected_version).await;
-    let result = match outcome {
-        Ok(true) => {
-            tx.commit().await?;
-            Ok(Swap::Done { held: started.elapsed() })
-        }
-        Ok(false) => {
-            drop(tx);
-            Ok(Swap::Stale)
-        }
-        Err(e) => {
-            drop(tx);
-            Err(e)
-        }
-    };
-    detach(store).await;
-    result
-}
-
-/// [`swap`] for a site that keeps changing: takes the write lock first, then has
-/// `plan` decide everything (reading the live database, which no one else can write
-/// meanwhile), then copies. The lock is held longer, but the import cannot be overtaken.
-pub async fn swap_planning_inside<F>(store: &Store, staging: &Path, plan: F) -> anyhow::Result<(Duration, Plan)>
-where
-    F: AsyncFnOnce() -> anyhow::Result<Plan>,
-{
-    let started = Instant::now();
-    let mut tx = store.begin_write().await?;
-    let planned = plan().await;
-    let result = match planned {
-        Ok(plan) => match copy_all(tx.conn(), staging, plan.version).await {
-            Ok(true) => match tx.commit().await {
-                Ok(()) => Ok((started.elapsed(), plan)),
-                Err(e) => Err(e.into()),
-            },
-            Ok(false) => Err(anyhow::anyhow!("the site changed while the write lock was held")),
-            Err(e) => Err(e.into()),
-        },
-        Err(e) => {
-            drop(tx);
-            Err(e)
-        }
-    };
-    detach(store).await;
-    result
-}
-
-async fn copy_all(conn: &mut sqlx::SqliteConnection, staging: &Path, expected_version: i64) -> Result<bool> {
-    sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
-    let version: i64 = sqlx::query_scalar("select version from site_state where id = 1").fetch_one(&mut *conn).await?;
-    if version != expected_version {
-        return Ok(false);
+impl Reservation {
+    /// The ids a plan must stay under.
+    pub fn below(&self) -> (i64, i64) {
+        (self.post, self.comment)
     }
-    // Room for the indexes the inserts touch, so the lock is held for memory work,
-    // not for rereading pages (set back when the staging database is detached).
-    sqlx::query(&format!("pragma cache_size = -{SWAP_CACHE_KIB}")).execute(&mut *conn).await?;
-    for sql in [
-        "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
-           author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink) \
-         select new_id, kind, final_slug, title, source, source_format, body_html, excerpt, status, sticky, \
-           author_id, author_name, comments_open, published_at, updated_at, created_at, final_wp_id, \
-           nullif(wp_guid, ''), nullif(wp_permalink, '') \
-         from staging.posts where new_id is not null order by new_id",
+}
+
+/// Reserves ids for a file of at most `items` items and `comments` comments whose
+/// highest WordPress comment id is `max_wp_comment` (see [`Reservation`]), in one
+/// short write that changes nothing a reader sees.
+pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i64) -> Result<Reservation> {
+    let mut tx = store.begin_write().await?;
+    let conn = tx.conn();
+    let (post, comment): (i64, i64) = sqlx::query_as(
+        "select (select coalesce(max(id), 0) from posts) + $1 + 1, \
+           max((select coalesce(max(id), 0) from comments), $3) + $2 + 1",
+    )
+    .bind(items)
+    .bind(comments)
+    .bind(max_wp_comment)
+    .fetch_one(&mut *conn)
+    .await?;
+    let now = crate::domain::now();
+    sqlx::query(
+        "insert into posts (id, kind, slug, title, source, body_html, status, updated_at, created_at) \
+         values ($1, 'post', '.import-' || $1, $4, '', '', $2, $3, $3)",
+    )
+    .bind(post)
+    .bind(IMPORTING)
+    .bind(now)
+    .bind(format!("{RESERVED_BY}{}", std::process::id()))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "insert into comments (id, post_id, body, body_html, status, created_at) values ($1, $2, '', '', $3, $4)",
+    )
+    .bind(comment)
+    .bind(post)
+    .bind(IMPORTING)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    tx.commit_unversioned().await?;
+    Ok(Reservation { post, comment })
+}
+
+/// Adds the staged tags the site does not have, returning their ids. No page lists
+/// a tag until a visible post carries it.
+pub async fn add_tags(store: &Store) -> Result<Vec<i64>> {
+    let mut tx = store.begin_write().await?;
+    let tags = sqlx::query_scalar(
         "insert into tags (slug, name) select slug, min(name) from staging.tags where true group by slug \
-         on conflict (slug) do nothing",
-        "insert into post_tags (post_id, tag_id) \
-         select p.new_id, t.id from staging.post_tags pt join staging.posts p on p.seq = pt.post_seq \
-           join tags t on t.slug = pt.tag_slug where p.new_id is not null on conflict do nothing",
-        "insert into comments (id, post_id, parent_id, kind, author_name, author_email, author_url, user_id, body, \
-           body_html, status, status_before_trash, rule, author_ip, user_agent, created_at, wp_id) \
-         select new_id, post_id, parent_id, kind, author_name, author_email, author_url, user_id, body, body_html, \
-           status, status_before_trash, rule, author_ip, user_agent, created_at, wp_id \
-         from staging.comments where new_id is not null order by new_id",
-        "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
-           join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
-         on conflict (key) do nothing",
-        "insert into legacy_links (key, tag_id) select l.key, t.id from staging.links l \
-           join tags t on t.slug = l.tag_slug where true order by l.rowid on conflict (key) do nothing",
-        "insert into legacy_links (key, media_id) select l.key, m.id from staging.links l \
-           join media m on m.path = l.media_path where true order by l.rowid on conflict (key) do nothing",
-        "insert into settings (name, value) select name, value from staging.settings where true \
-         on conflict (name) do nothing",
-    ] {
-        sqlx::query(sql).execute(&mut *conn).await?;
+         on conflict (slug) do nothing returning id",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit_unversioned().await?;
+    Ok(tags)
+}
+
+/// Removes the tags `ids` an import added, if no post carries them.
+pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "delete from tags where id in (select value from json_each($1)) \
+         and not exists (select 1 from post_tags pt where pt.tag_id = tags.id)",
+    )
+    .bind(json_list(ids))
+    .execute(tx.conn())
+    .await?;
+    tx.commit_unversioned().await
+}
+
+/// Writes the new posts `seqs` (staging sequence numbers) hidden, with their tags,
+/// search entries and comments, in one write. Nothing a reader sees changes, so the
+/// data version is left alone.
+pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i64]) -> Result<()> {
+    let seqs = json_list(seqs);
+    let mut tx = store.begin_write().await?;
+    let written = async {
+        let conn = tx.conn();
+        // The reserved post's time shows the import is still at work (see [`reservations`]).
+        sqlx::query("update posts set updated_at = $1 where id = $2")
+            .bind(crate::domain::now())
+            .bind(reservation.post)
+            .execute(&mut *conn)
+            .await?;
+        // A post's tags go in before the post, so its search entry is made once, with
+        // them (foreign keys are checked at commit).
+        sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
+        sqlx::query(
+            "insert into post_tags (post_id, tag_id) \
+             select p.new_id, t.id from staging.post_tags pt join staging.posts p on p.seq = pt.post_seq \
+               join tags t on t.slug = pt.tag_slug \
+             where pt.post_seq in (select value from json_each($1)) and p.new_id is not null on conflict do nothing",
+        )
+        .bind(&seqs)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
+               author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
+               wp_permalink) \
+             select new_id, kind, final_slug, title, source, source_format, body_html, excerpt, $2, sticky, \
+               author_id, author_name, comments_open, published_at, updated_at, created_at, final_wp_id, \
+               nullif(wp_guid, ''), nullif(wp_permalink, '') \
+             from staging.posts where seq in (select value from json_each($1)) and new_id is not null \
+             order by new_id",
+        )
+        .bind(&seqs)
+        .bind(IMPORTING)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(&format!(
+            "{INSERT_COMMENTS} where c.post_seq in (select value from json_each($1)) and c.new_id is not null \
+             order by c.new_id"
+        ))
+        .bind(&seqs)
+        .execute(&mut *conn)
+        .await
     }
-    Ok(true)
+    .await;
+    written?;
+    tx.commit_unversioned().await
+}
+
+/// Staged comments as rows of the live table (followed by a `where` on `c`).
+const INSERT_COMMENTS: &str = "insert into comments (id, post_id, parent_id, kind, author_name, author_email, \
+       author_url, user_id, body, body_html, status, status_before_trash, rule, author_ip, user_agent, created_at, \
+       wp_id) \
+     select c.new_id, c.post_id, c.parent_id, t.kind, t.author_name, t.author_email, t.author_url, c.user_id, \
+       t.body, t.body_html, c.status, t.status_before_trash, t.rule, t.author_ip, t.user_agent, t.created_at, \
+       c.wp_id \
+     from staging.comments c join staging.comment_texts t on t.seq = c.seq";
+
+/// The import's last write: the new comments of posts the site already had, the
+/// hidden posts given their own statuses (`hidden` of them, or the write fails),
+/// old links and settings; the reservation is released. One short write: every
+/// post and comment of the import appears at once.
+pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    let written = async {
+        let conn = tx.conn();
+        sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
+        sqlx::query(&format!(
+            "{INSERT_COMMENTS} join staging.posts p on p.seq = c.post_seq \
+             where p.new_id is null and c.new_id is not null order by c.new_id"
+        ))
+        .execute(&mut *conn)
+        .await?;
+        let shown = sqlx::query(
+            "update posts set status = (select s.status from staging.posts s where s.new_id = posts.id) \
+             where id in (select new_id from staging.posts where new_id is not null) and status = $1",
+        )
+        .bind(IMPORTING)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if shown != hidden {
+            return Err(sqlx::Error::Protocol(format!(
+                "{hidden} imported posts were written hidden but {shown} were found to publish"
+            )));
+        }
+        for sql in [
+            "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
+               join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
+             on conflict (key) do nothing",
+            "insert into legacy_links (key, tag_id) select l.key, t.id from staging.links l \
+               join tags t on t.slug = l.tag_slug where true order by l.rowid on conflict (key) do nothing",
+            "insert into legacy_links (key, media_id) select l.key, m.id from staging.links l \
+               join media m on m.path = l.media_path where true order by l.rowid on conflict (key) do nothing",
+            "insert into settings (name, value) select name, value from staging.settings where true \
+             on conflict (name) do nothing",
+        ] {
+            sqlx::query(sql).execute(&mut *conn).await?;
+        }
+        remove_placeholders(conn, reservation).await
+    }
+    .await;
+    written?;
+    tx.commit().await
+}
+
+async fn remove_placeholders(conn: &mut sqlx::SqliteConnection, reservation: &Reservation) -> Result<()> {
+    sqlx::query("delete from posts where id = $1 and status = $2")
+        .bind(reservation.post)
+        .bind(IMPORTING)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Removes the hidden posts `seqs` (with their comments, tags and search entries)
+/// that an import wrote before it failed, in one write.
+pub async fn withdraw(store: &Store, seqs: &[i64]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    let removed = async {
+        let conn = tx.conn();
+        sqlx::query(
+            "delete from posts where id in (select new_id from staging.posts \
+               where seq in (select value from json_each($1)) and new_id is not null) and status = $2",
+        )
+        .bind(json_list(seqs))
+        .bind(IMPORTING)
+        .execute(&mut *conn)
+        .await
+    }
+    .await;
+    removed?;
+    tx.commit_unversioned().await
+}
+
+/// Gives back a reservation (of an import that failed, or had nothing to write).
+pub async fn release(store: &Store, reservation: &Reservation) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    remove_placeholders(tx.conn(), reservation).await?;
+    tx.commit_unversioned().await
+}
+
+/// The title of a reservation's hidden post, followed by the importing process's id.
+pub const RESERVED_BY: &str = "reserved by hewn import, process ";
+
+/// The reservations of imports that may still be writing: each one's title (see
+/// [`RESERVED_BY`]) and the last time it wrote.
+pub async fn reservations(store: &Store) -> Result<Vec<(String, i64)>> {
+    sqlx::query_as("select title, updated_at from posts where kind = 'post' and status = $1 and slug like '.import-%'")
+        .bind(IMPORTING)
+        .fetch_all(store.reader())
+        .await
+}
+
+/// The hidden posts an import that was killed half-way left behind (none of them
+/// ever shown), by id.
+pub async fn leftovers(store: &Store) -> Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "select id from posts where kind = 'post' and status = $1 \
+         union all select id from posts where kind = 'page' and status = $1 order by id",
+    )
+    .bind(IMPORTING)
+    .fetch_all(store.reader())
+    .await
+}
+
+/// Removes hidden posts (and their comments) by id, in one write.
+pub async fn remove_hidden(store: &Store, ids: &[i64]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    sqlx::query("delete from posts where id in (select value from json_each($1)) and status = $2")
+        .bind(json_list(ids))
+        .bind(IMPORTING)
+        .execute(tx.conn())
+        .await?;
+    tx.commit_unversioned().await
+}
+
+fn json_list(ids: &[i64]) -> String {
+    let mut json = String::from("[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&id.to_string());
+    }
+    json.push(']');
+    json
+}
+
+/// Opens the staging database `staging` on the writer connection, for the writes
+/// that follow (until [`close_staging`]).
+pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
+    let pool = &store.writer.pool;
+    sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(pool).await?;
+    // Room for the indexes the inserts touch, so the lock is held for memory work,
+    // not for rereading pages; and no copying of the write-ahead log into the database
+    // file after each commit (each copy ends in an fsync, which would cost more than
+    // the write): [`close_staging`] does it once.
+    sqlx::query(&format!("pragma cache_size = -{WRITE_CACHE_KIB}")).execute(pool).await?;
+    sqlx::query("pragma wal_autocheckpoint = 0").execute(pool).await?;
+    Ok(())
+}
+
+/// Closes the staging database opened by [`open_staging`], and copies the write-ahead
+/// log into the database file (without waiting for readers).
+pub async fn close_staging(store: &Store) {
+    detach(store).await;
+    let pool = &store.writer.pool;
+    let _ = sqlx::query("pragma wal_autocheckpoint = 1000").execute(pool).await;
+    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(pool).await;
 }
 
 /// The staged media still to copy, in batches of about `batch_bytes`: rowid ranges
@@ -158,11 +359,11 @@ pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> R
 
 /// Copies one batch of staged media (a rowid range) in its own short write,
 /// returning the paths it added.
-pub async fn copy_media(store: &Store, staging: &Path, from: i64, to: i64) -> Result<Vec<String>> {
+/// The staging database must be open (see [`open_staging`]).
+pub async fn copy_media(store: &Store, from: i64, to: i64) -> Result<Vec<String>> {
     let mut tx = store.begin_write().await?;
     let copied = async {
         let conn = tx.conn();
-        sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
         sqlx::query_scalar(
             "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
              select path, content_type, size, sha256, title, alt, created_at, wp_id, bytes from staging.media \
@@ -174,15 +375,10 @@ pub async fn copy_media(store: &Store, staging: &Path, from: i64, to: i64) -> Re
         .await
     }
     .await;
-    let result = match copied {
+    match copied {
         Ok(paths) => tx.commit().await.map(|()| paths),
-        Err(e) => {
-            drop(tx);
-            Err(e)
-        }
-    };
-    detach(store).await;
-    result
+        Err(e) => Err(e),
+    }
 }
 
 /// Removes media rows an import added before it failed.
@@ -204,11 +400,5 @@ async fn detach(store: &Store) {
     let _ = sqlx::query("pragma cache_size = -2000").execute(&store.writer.pool).await;
 }
 
-/// The page cache of the writer connection during the swap.
-const SWAP_CACHE_KIB: u32 = 256 * 1024;
-
-/// Tells SQLite to copy the write-ahead log into the database file now (after a
-/// large import), without waiting for readers.
-pub async fn checkpoint(store: &Store) {
-    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(&store.writer.pool).await;
-}
+/// The page cache of the writer connection during an import's writes.
+const WRITE_CACHE_KIB: u32 = 256 * 1024;

@@ -12,8 +12,11 @@ use super::staging::ROWS_PER_INSERT;
 /// What an import will do, decided against one snapshot of the live database.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// The live data version the plan was made against.
-    pub version: i64,
+    /// The highest post and comment ids the live site had below the reservation when
+    /// the plan was made: the plan's new ids are above them, or were free then, and
+    /// below the reservation (see `store::import::reserve`).
+    pub live_max_post: i64,
+    pub live_max_comment: i64,
     /// New posts and pages, by kind and status.
     pub new_posts: Vec<(String, String, i64)>,
     /// Items already on the site (matched by guid, WordPress id, or slug, title and date).
@@ -75,13 +78,20 @@ const RESERVED_SLUGS: [&str; 16] = [
     "wp-login",
 ];
 
-/// Decides everything against the live database attached as `live`.
-pub(super) async fn resolve_attached(conn: &mut SqliteConnection) -> anyhow::Result<Plan> {
+/// Decides everything against the live database attached as `live`, giving out post
+/// and comment ids below `below` (the reservation), if given.
+pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<(i64, i64)>) -> anyhow::Result<Plan> {
     let mut tx = conn.begin().await?;
-    let mut plan = Plan {
-        version: sqlx::query_scalar("select version from live.site_state where id = 1").fetch_one(&mut *tx).await?,
-        ..Plan::default()
-    };
+    let mut plan = Plan::default();
+    let (post_ceiling, comment_ceiling) = below.unwrap_or((i64::MAX, i64::MAX));
+    (plan.live_max_post, plan.live_max_comment) = sqlx::query_as(
+        "select (select coalesce(max(id), 0) from live.posts where id < $1), \
+           (select coalesce(max(id), 0) from live.comments where id < $2)",
+    )
+    .bind(post_ceiling)
+    .bind(comment_ceiling)
+    .fetch_one(&mut *tx)
+    .await?;
 
     // Posts: match what the site already has, then give the rest ids and slugs.
     for sql in [
@@ -104,9 +114,13 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection) -> anyhow::Res
     .fetch_one(&mut *tx)
     .await?;
     assign_slugs(&mut tx, &mut plan).await?;
-    let post_offset: i64 =
-        sqlx::query_scalar("select coalesce(max(id), 0) from live.posts").fetch_one(&mut *tx).await?;
-    sqlx::query("update posts set new_id = $1 + seq where live_id is null").bind(post_offset).execute(&mut *tx).await?;
+    sqlx::query("update posts set new_id = $1 + seq where live_id is null")
+        .bind(plan.live_max_post)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("create index if not exists posts_new_id on posts (new_id) where new_id is not null")
+        .execute(&mut *tx)
+        .await?;
 
     // Comments: attach to their post, skip the ones already there, then number them
     // (keeping WordPress's numbers where free, so old #comment-N anchors still work).
@@ -119,18 +133,19 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection) -> anyhow::Res
     ] {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
-    let comment_offset: i64 = sqlx::query_scalar(
-        "select max((select coalesce(max(id), 0) from live.comments), \
-           (select coalesce(max(wp_id), 0) from comments where fate = 'new'))",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let comment_offset: i64 =
+        sqlx::query_scalar("select max($1, (select coalesce(max(wp_id), 0) from comments where fate = 'new'))")
+            .bind(plan.live_max_comment)
+            .fetch_one(&mut *tx)
+            .await?;
     sqlx::query(
         "update comments set new_id = case when wp_id > 0 and wp_id_unique \
-           and not exists (select 1 from live.comments c where c.id = comments.wp_id) then wp_id else $1 + seq end \
+           and wp_id < $2 and not exists (select 1 from live.comments c where c.id = comments.wp_id) \
+           then wp_id else $1 + seq end \
            where fate = 'new'",
     )
     .bind(comment_offset)
+    .bind(comment_ceiling)
     .execute(&mut *tx)
     .await?;
     for sql in [
@@ -145,8 +160,7 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection) -> anyhow::Res
         sqlx::query(sql).execute(&mut *tx).await?;
     }
     plan.parent_loops = cut_parent_loops(&mut tx).await?;
-    // The live write copies comments in id order by walking this index, so it
-    // neither sorts nor scatters its inserts.
+    // The live writes check planned numbers against the site through this index.
     sqlx::query("create index if not exists comments_new_id on comments (new_id) where new_id is not null")
         .execute(&mut *tx)
         .await?;

@@ -147,17 +147,22 @@ create table posts (
     live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer
 );
 create index posts_wp_id on posts (wp_id);
+-- A comment's keys, which planning rewrites, apart from its text, which it never
+-- touches: updating small rows is what keeps planning quick.
 create table comments (
     seq integer primary key, post_seq integer not null, line integer not null, wp_id integer,
-    wp_id_unique integer not null, wp_parent integer, kind text not null, author_name text not null,
-    author_email text not null, author_url text not null, user_wp_id integer, body text not null,
-    body_html text not null, status text not null, status_before_trash text, rule text not null,
-    author_ip text not null, user_agent text not null, created_at integer not null,
+    wp_id_unique integer not null, wp_parent integer, user_wp_id integer, status text not null,
     fate text, post_id integer, new_id integer, parent_id integer, user_id integer
+);
+create table comment_texts (
+    seq integer primary key, kind text not null, author_name text not null, author_email text not null,
+    author_url text not null, body text not null, body_html text not null, status_before_trash text,
+    rule text not null, author_ip text not null, user_agent text not null, created_at integer not null
 );
 create index comments_post on comments (post_seq, wp_id);
 create table tags (slug text not null, name text not null);
 create table post_tags (post_seq integer not null, tag_slug text not null);
+create index post_tags_post on post_tags (post_seq);
 create table links (key text not null, post_seq integer, tag_slug text, media_path text);
 create table media (
     path text primary key, content_type text not null, size integer not null, sha256 text not null,
@@ -296,16 +301,40 @@ impl Staging {
         tx.commit().await
     }
 
+    /// The highest item number, comment number and comment WordPress id of the file:
+    /// how many ids a plan may give out (see `store::import::reserve`).
+    pub async fn extent(&mut self) -> Result<(i64, i64, i64)> {
+        sqlx::query_as(
+            "select (select coalesce(max(seq), 0) from posts), (select coalesce(max(seq), 0) from comments), \
+               (select coalesce(max(wp_id), 0) from comments)",
+        )
+        .fetch_one(&mut self.conn)
+        .await
+    }
+
+    /// The new posts in file order, each with the number of new comments it brings:
+    /// what the live writes publish, a few posts at a time.
+    pub async fn new_posts(&mut self) -> Result<Vec<(i64, i64)>> {
+        sqlx::query_as(
+            "select p.seq, (select count(*) from comments c where c.post_seq = p.seq and c.new_id is not null) \
+             from posts p where p.new_id is not null order by p.seq",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
     /// Matches the staged rows against the live database at `live` (read-only, in
     /// one snapshot) and decides every id, slug, parent and user.
-    pub async fn resolve(&mut self, live: &Path) -> anyhow::Result<Plan> {
+    /// `below`: the post and comment ids the plan must stay under (an import's
+    /// reservation, see `store::import::reserve`), if any.
+    pub async fn resolve(&mut self, live: &Path, below: Option<(i64, i64)>) -> anyhow::Result<Plan> {
         use anyhow::Context;
         sqlx::query("attach database $1 as live")
             .bind(read_only_uri(live))
             .execute(&mut self.conn)
             .await
             .context("opening the live database from the staging database")?;
-        let result = super::import_plan::resolve_attached(&mut self.conn).await;
+        let result = super::import_plan::resolve_attached(&mut self.conn, below).await;
         let detached = sqlx::query("detach database live").execute(&mut self.conn).await;
         let plan = result?;
         detached?;
@@ -347,9 +376,7 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
 
 async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> Result<()> {
     let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-        "insert into comments (seq, post_seq, line, wp_id, wp_id_unique, wp_parent, kind, author_name, \
-         author_email, author_url, user_wp_id, body, body_html, status, status_before_trash, rule, author_ip, \
-         user_agent, created_at) ",
+        "insert into comments (seq, post_seq, line, wp_id, wp_id_unique, wp_parent, user_wp_id, status) ",
     );
     q.push_values(rows, |mut b, c| {
         b.push_bind(c.seq)
@@ -358,14 +385,22 @@ async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> R
             .push_bind(c.wp_id)
             .push_bind(c.wp_id_unique)
             .push_bind(c.wp_parent)
+            .push_bind(c.user_wp_id)
+            .push_bind(&c.status);
+    });
+    q.build().execute(&mut *tx).await?;
+    let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
+        "insert into comment_texts (seq, kind, author_name, author_email, author_url, body, body_html, \
+         status_before_trash, rule, author_ip, user_agent, created_at) ",
+    );
+    q.push_values(rows, |mut b, c| {
+        b.push_bind(c.seq)
             .push_bind(&c.kind)
             .push_bind(&c.author_name)
             .push_bind(&c.author_email)
             .push_bind(&c.author_url)
-            .push_bind(c.user_wp_id)
             .push_bind(&c.body)
             .push_bind(&c.body_html)
-            .push_bind(&c.status)
             .push_bind(&c.status_before_trash)
             .push_bind(&c.rule)
             .push_bind(&c.author_ip)

@@ -96,13 +96,14 @@ pub enum Submitted {
 }
 
 /// The facts the moderation rules need, in one statement, each from its own index:
-/// - the client's last comment (`$5` its address; `comments_client`);
+/// - the client's last comment written here (`$5` its address; `comments_client`,
+///   which leaves imported comments out);
 /// - a duplicate: same post, same text, same author by email or name, not in the
 ///   trash; the `substr` term matches `comments_duplicate`, so only the post's
 ///   comments that begin alike are read;
 /// - an approved comment by the same author (`comments_known_author`).
 const FACTS: &str = "select \
-    (select max(created_at) from comments where author_ip = $5), \
+    (select max(created_at) from comments where author_ip = $5 and wp_id is null), \
     (select exists (select 1 from comments \
        where post_id = $1 and substr(body, 1, 64) = substr($2, 1, 64) and body = $2 \
          and status <> 'trash' and (lower(author_email) = $3 or author_name = $4))), \
@@ -246,7 +247,7 @@ pub async fn own_held(store: &Store, post_id: i64, ids: &[i64]) -> Result<Vec<Pu
     let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author \
+           user_id is not null as by_author, wp_id \
          from comments where post_id = $1 and status in ('pending', 'spam') and id in ({}) \
          order by created_at, id",
         placeholders.join(", ")

@@ -107,6 +107,9 @@ pub struct CommentView {
     pub awaiting: bool,
     /// `?replytocom=ID#respond` on the post, when replies are open.
     pub reply_url: Option<String>,
+    /// The number it had on WordPress, when the import had to renumber it (another
+    /// comment here had it): old `#comment-N` links still land on it.
+    pub old_anchor: Option<i64>,
 }
 
 impl CommentView {
@@ -132,6 +135,7 @@ impl CommentView {
             body_html: c.body_html.clone(),
             awaiting: false,
             reply_url: None,
+            old_anchor: None,
         }
     }
 }
@@ -156,6 +160,7 @@ impl PostPage {
         let mut shown: Vec<PublicComment> = comments.iter().chain(own).cloned().collect();
         shown.sort_by_key(|c| (c.created_at, c.id));
         let held: Vec<i64> = own.iter().map(|c| c.id).collect();
+        let ids: std::collections::HashSet<i64> = shown.iter().map(|c| c.id).collect();
         // A depth of 1 turns threading off, and with it the Reply links.
         let replies_open = respond.shown && respond.open && depth > 1;
         let thread = thread::build(&shown, depth)
@@ -163,6 +168,8 @@ impl PostPage {
             .map(|item| {
                 let mut comment = CommentView::new(item.comment, settings, &zone);
                 comment.awaiting = held.contains(&comment.id);
+                // An anchor no comment of the page has as its own.
+                comment.old_anchor = item.comment.wp_id.filter(|old| *old != comment.id && !ids.contains(old));
                 if replies_open && !comment.awaiting && item.comment.kind == "comment" {
                     comment.reply_url = Some(format!("{}?replytocom={}#respond", post_url(&post.slug), comment.id));
                 }

@@ -1,7 +1,10 @@
 //! `hewn import wordpress FILE`: reads the export into a staging database (streaming,
 //! on a thread of its own), matches it against the live site, copies media in small
-//! writes, then copies everything else in one short write. A file that cannot be
-//! read changes nothing; importing the same file again changes nothing.
+//! writes, writes the new posts and their comments hidden a few at a time, then shows
+//! them all in one short write. No write holds the lock for long, and between writes
+//! the import steps aside, so commenters on the live site wait a moment at most. A
+//! file that cannot be read changes nothing; importing the same file again changes
+//! nothing; an import that fails or is stopped half-way takes back what it wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,18 +23,28 @@ use super::wxr::{self, ReadError};
 use crate::config::transfer::{ImportArgs, ImportFormat};
 use crate::config::{Cli, DatabaseConfig};
 use crate::store::Store;
-use crate::store::import::{self as live, Swap};
+use crate::store::import::{self as live, Reservation};
 use crate::store::staging::{self, Plan, Staged, Staging};
 
 /// Batches of rows waiting between the reading, rendering and writing threads.
 const RENDER_QUEUE: usize = 8;
 /// Most threads that render comments.
 const MAX_RENDER_THREADS: usize = 4;
-/// Media copied per write before the swap (so no single write holds the lock long).
+/// Media copied per write (so no single write holds the lock long).
 const MEDIA_BATCH_BYTES: i64 = 16 * 1024 * 1024;
-/// Times the swap is retried when the site changed since the plan was made, before
-/// planning again while holding the write lock.
-const OPTIMISTIC_ATTEMPTS: u32 = 4;
+/// Times the import plans again when the site took something the plan gave out
+/// (a number, a slug) or removed something it refers to, while it was writing.
+const ATTEMPTS: u32 = 4;
+/// How long one hidden write aims to hold the write lock.
+const WRITE_TARGET: Duration = Duration::from_millis(100);
+/// The pause after each hidden write. A writer kept waiting by the import (a
+/// commenter) retries at intervals that stay under this while it has waited less
+/// than a few times [`WRITE_TARGET`], so it gets its turn in the next pause.
+const PAUSE: Duration = Duration::from_millis(50);
+/// The first hidden write's size, in comments (a post counts as [`POST_WEIGHT`]);
+/// later writes are sized from how long the earlier ones took.
+const FIRST_WRITE: u64 = 2_000;
+const POST_WEIGHT: u64 = 8;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +52,8 @@ pub struct Options {
     pub uploads: Option<PathBuf>,
     pub dry_run: bool,
     pub progress: bool,
+    /// Asks the import to stop (Ctrl-C, SIGTERM).
+    pub stop: Stop,
 }
 
 /// What an import did.
@@ -46,8 +61,8 @@ pub struct Options {
 pub struct Outcome {
     pub report: Report,
     pub plan: Plan,
-    /// How long the final write held the database's write lock (`None` if nothing was written).
-    pub lock_held: Option<Duration>,
+    /// How the import was written (`None` if nothing was).
+    pub writes: Option<Writes>,
     pub media_copied: usize,
     pub elapsed: Duration,
     /// Time spent reading the file into the staging database.
@@ -55,50 +70,80 @@ pub struct Outcome {
     pub dry_run: bool,
 }
 
+/// The writes of an import.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Writes {
+    /// Writes made (reservation, hidden posts, the last one).
+    pub count: u32,
+    /// The longest any of them held the write lock.
+    pub longest: Duration,
+    /// From the first write to the last.
+    pub took: Duration,
+}
+
 /// `hewn import ...`.
 pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
     let ImportFormat::Wordpress(args) = &args.format;
     let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
-    let options = Options { uploads: args.uploads.clone(), dry_run: args.dry_run, progress: !args.quiet };
-    // Ctrl-C or SIGTERM stops the import; the live write is one transaction, so the
-    // database then has all of the import or none of it. The handlers are installed
-    // before anything is written, so no signal can kill the process half-way.
-    let mut stop = Interruption::listen()?;
-    let outcome = tokio::select! {
-        outcome = import_file(&database, &args.file, &options) => outcome?,
-        () = stop.wait() => bail!("interrupted: the import was stopped (the database has all of it or none of it)"),
-    };
+    // Ctrl-C or SIGTERM stops the import; whatever it wrote is taken back first, so
+    // the database then has all of the import or none of it. The handlers are
+    // installed before anything is written, so no signal can kill it half-way.
+    let stop = Stop::on_signals()?;
+    let options = Options { uploads: args.uploads.clone(), dry_run: args.dry_run, progress: !args.quiet, stop };
+    let outcome = import_file(&database, &args.file, &options).await?;
     print!("{}", summary(&outcome));
     Ok(())
 }
 
-/// Ctrl-C and SIGTERM, caught.
-struct Interruption {
-    #[cfg(unix)]
-    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
-}
+/// What an import says when it was stopped.
+const INTERRUPTED: &str = "interrupted: the import was stopped (the database has all of it or none of it)";
 
-impl Interruption {
-    fn listen() -> anyhow::Result<Self> {
+/// A request to stop an import, which it honours where it can without leaving
+/// anything half-written.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl Stop {
+    /// Stops on Ctrl-C or SIGTERM.
+    pub fn on_signals() -> anyhow::Result<Self> {
+        let (sender, receiver) = tokio::sync::watch::channel(false);
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
-            let terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-            Ok(Self { signals: (interrupt, terminate) })
+            let mut interrupt = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+            let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = interrupt.recv() => {},
+                    _ = terminate.recv() => {},
+                }
+                let _ = sender.send(true);
+            });
         }
         #[cfg(not(unix))]
-        Ok(Self {})
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = sender.send(true);
+            }
+        });
+        Ok(Self(Some(receiver)))
     }
 
-    async fn wait(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.signals.0.recv() => {},
-            _ = self.signals.1.recv() => {},
+    /// True once a stop was asked for.
+    pub fn requested(&self) -> bool {
+        self.0.as_ref().is_some_and(|r| *r.borrow())
+    }
+
+    /// Waits until a stop is asked for (forever, if none can be).
+    async fn wait(&self) {
+        match self.0.clone() {
+            Some(mut receiver) => {
+                if receiver.wait_for(|stop| *stop).await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            None => std::future::pending().await,
         }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -131,7 +176,11 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
     let _cleanup = RemoveOnDrop(staging_path.clone());
     let mut staging = Staging::create(&staging_path).await?;
     let result = async {
-        let report = read_into(&mut staging, file, meta.len(), uploads, options.progress).await?;
+        // Reading writes only the staging file, so it can stop anywhere.
+        let report = tokio::select! {
+            report = read_into(&mut staging, file, meta.len(), uploads, options.progress) => report?,
+            () = options.stop.wait() => bail!(INTERRUPTED),
+        };
         let reading = started.elapsed();
         // A dry run against a database that does not exist yet plans against an empty
         // one, made beside the staging file and removed after, and creates nothing.
@@ -144,16 +193,16 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
             None => (database.clone(), live_path.clone()),
         };
         let store = Store::open(&database).await?;
-        let result = apply(&store, &mut staging, &live_path, options.dry_run).await;
+        let result = apply(&store, &mut staging, &live_path, options).await;
         store.close().await;
         if let Some(path) = &scratch {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        let (plan, lock_held, media_copied) = result?;
+        let (plan, writes, media_copied) = result?;
         let elapsed = started.elapsed();
-        Ok(Outcome { report, plan, lock_held, media_copied, elapsed, reading, dry_run: options.dry_run })
+        Ok(Outcome { report, plan, writes, media_copied, elapsed, reading, dry_run: options.dry_run })
     }
     .await;
     staging.discard().await;
@@ -256,77 +305,241 @@ async fn apply(
     store: &Store,
     staging: &mut Staging,
     live_path: &Path,
-    dry_run: bool,
-) -> anyhow::Result<(Plan, Option<Duration>, usize)> {
+    options: &Options,
+) -> anyhow::Result<(Plan, Option<Writes>, usize)> {
     live::prepare(store).await?;
-    let planning = Instant::now();
-    let plan = staging.resolve(live_path).await?;
-    tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
-    if dry_run || plan.is_empty() {
+    if options.dry_run {
+        let plan = staging.resolve(live_path, None).await?;
         return Ok((plan, None, 0));
     }
-    let mut added = Vec::new();
-    let copied = copy_media(store, staging.path(), &mut added).await;
-    // Copying media changed the site, so the plan is made again; otherwise it still holds
-    // (the swap checks that nothing changed meanwhile).
-    let first = added.is_empty().then(|| plan.clone());
-    let swapped = match copied {
-        Ok(()) => swap(store, staging, live_path, first).await,
-        Err(e) => Err(e),
-    };
-    match swapped {
-        Ok((mut final_plan, held)) => {
-            // The final plan finds the media already copied; report the first plan's view.
-            final_plan.new_media = plan.new_media;
-            final_plan.existing_media = plan.existing_media;
-            final_plan.media_bytes = plan.media_bytes;
-            let plan = final_plan;
-            live::checkpoint(store).await;
-            Ok((plan, Some(held), added.len()))
+    remove_leftovers(store).await?;
+    let (items, comments, max_wp_comment) = staging.extent().await?;
+    let mut writes = Writes::default();
+    let started = Instant::now();
+    let reservation = timed(&mut writes, live::reserve(store, items, comments, max_wp_comment)).await?;
+    let result = write_reserved(store, staging, live_path, options, reservation, &mut writes).await;
+    match &result {
+        Ok((_, Some(_), _)) => {}
+        // Nothing to write, or a failure: the reservation is given back.
+        _ => {
+            if let Err(e) = live::release(store, &reservation).await {
+                tracing::error!("giving back an import's reservation: {e}");
+            }
         }
-        Err(e) => {
+    }
+    let (plan, written, media) = result?;
+    Ok((plan, written.map(|()| Writes { took: started.elapsed(), ..writes }), media))
+}
+
+/// Plans below the reservation, then copies media and publishes, planning again
+/// when the site took something the plan relies on meanwhile. `None` for the writes
+/// when there was nothing to write.
+async fn write_reserved(
+    store: &Store,
+    staging: &mut Staging,
+    live_path: &Path,
+    options: &Options,
+    reservation: Reservation,
+    writes: &mut Writes,
+) -> anyhow::Result<(Plan, Option<()>, usize)> {
+    let planning = Instant::now();
+    let mut plan = staging.resolve(live_path, Some(reservation.below())).await?;
+    tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
+    if plan.is_empty() {
+        return Ok((plan, None, 0));
+    }
+    let first = plan.clone();
+    let mut added = Vec::new();
+    let batches = live::media_batches(store, staging.path(), MEDIA_BATCH_BYTES).await?;
+    live::open_staging(store, staging.path()).await?;
+    let copied = copy_media(store, &batches, &mut added, &options.stop).await;
+    let mut written = copied.map(|()| false);
+    for attempt in 1..=ATTEMPTS {
+        if !matches!(written, Ok(false)) {
+            break;
+        }
+        written = publish(store, staging, &reservation, &options.stop, writes).await;
+        if let Ok(false) = written {
+            tracing::info!(attempt, "the site changed what the import planned to use; planning again");
+            tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+            match staging.resolve(live_path, Some(reservation.below())).await {
+                Ok(again) => plan = again,
+                Err(e) => written = Err(e),
+            }
+        }
+    }
+    live::close_staging(store).await;
+    match written {
+        Ok(true) => {
+            // The media copied first were new when the import planned; report that view.
+            plan.new_media = first.new_media;
+            plan.existing_media = first.existing_media;
+            plan.media_bytes = first.media_bytes;
+            Ok((plan, Some(()), added.len()))
+        }
+        failed => {
             if let Err(cleanup) = live::remove_media(store, &added).await {
                 tracing::error!("removing the media this failed import added: {cleanup}");
             }
-            Err(e)
+            match failed {
+                Err(e) => Err(e),
+                _ => bail!("the site kept changing what the import planned to use; nothing was imported, try again"),
+            }
         }
     }
 }
 
-async fn copy_media(store: &Store, staging: &Path, added: &mut Vec<String>) -> anyhow::Result<()> {
-    for (from, to) in live::media_batches(store, staging, MEDIA_BATCH_BYTES).await? {
-        added.extend(live::copy_media(store, staging, from, to).await.context("copying media into the database")?);
+/// Removes what an import killed half-way left behind: posts written hidden, never
+/// shown, and the reservation.
+async fn remove_leftovers(store: &Store) -> anyhow::Result<()> {
+    let now = crate::domain::now();
+    if live::reservations(store).await?.iter().any(|(title, touched)| at_work(title, *touched, now)) {
+        bail!("another import is writing into this database; nothing was imported, try again when it has finished");
+    }
+    let ids = live::leftovers(store).await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    tracing::warn!(posts = ids.len(), "removing the hidden posts an interrupted import left behind");
+    for chunk in ids.chunks(16) {
+        live::remove_hidden(store, chunk).await.context("removing what an interrupted import left behind")?;
+        tokio::time::sleep(PAUSE).await;
     }
     Ok(())
 }
 
-/// Plans and swaps, retrying while the site keeps changing; the last attempt plans
-/// while holding the write lock, so it cannot be overtaken.
-async fn swap(
+/// How long an import may go without writing before another takes it for dead.
+const ABANDONED_AFTER: i64 = 60;
+
+/// Whether the import that holds a reservation (its title and last write) may still
+/// be writing: it wrote in the last minute, and (where `/proc` tells) its process
+/// still exists.
+fn at_work(title: &str, touched: i64, now: i64) -> bool {
+    if now - touched > ABANDONED_AFTER {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    match title.strip_prefix(live::RESERVED_BY).and_then(|pid| pid.parse::<u32>().ok()) {
+        Some(pid) if proc.join("self").exists() => proc.join(pid.to_string()).exists(),
+        _ => true,
+    }
+}
+
+async fn copy_media(store: &Store, batches: &[(i64, i64)], added: &mut Vec<String>, stop: &Stop) -> anyhow::Result<()> {
+    for &(from, to) in batches {
+        if stop.requested() {
+            bail!(INTERRUPTED);
+        }
+        added.extend(live::copy_media(store, from, to).await.context("copying media into the database")?);
+        tokio::time::sleep(PAUSE).await;
+    }
+    Ok(())
+}
+
+/// Writes the plan: the new tags, the new posts hidden in short writes sized to
+/// [`WRITE_TARGET`], then one write that shows them all. `Ok(false)` when the site
+/// changed something the plan relies on meanwhile (a slug taken, a post or comment
+/// it refers to deleted): everything written was taken back, and the caller plans
+/// again. Any other failure (or a stop) also takes everything back, then returns
+/// the error. The staging database is open on the writer connection.
+async fn publish(
     store: &Store,
     staging: &mut Staging,
-    live_path: &Path,
-    mut plan: Option<Plan>,
-) -> anyhow::Result<(Plan, Duration)> {
-    for attempt in 0..OPTIMISTIC_ATTEMPTS {
-        let plan = match plan.take() {
-            Some(p) => p,
-            None => {
-                let planning = Instant::now();
-                let p = staging.resolve(live_path).await?;
-                tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "planned the write again");
-                p
-            }
-        };
-        match live::swap(store, staging.path(), plan.version).await.context("copying the import into the database")? {
-            Swap::Done { held } => return Ok((plan, held)),
-            Swap::Stale => {
-                tracing::info!(attempt, "the site changed while the import was planned; planning again");
-                tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
-            }
-        }
+    reservation: &Reservation,
+    stop: &Stop,
+    writes: &mut Writes,
+) -> anyhow::Result<bool> {
+    let posts = &staging.new_posts().await?;
+    let tags = timed(writes, live::add_tags(store)).await?;
+    let mut done = Vec::new();
+    let written = write_hidden(store, reservation, posts, stop, writes, &mut done).await;
+    let hidden = posts.len() as u64;
+    let finished = match written {
+        Ok(()) => timed(writes, live::finish(store, reservation, hidden)).await.map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
+    let Err(e) = finished else { return Ok(true) };
+    take_back(store, &done, &tags).await;
+    if e.downcast_ref::<sqlx::Error>().is_some_and(changed_meanwhile) {
+        tracing::debug!("an import write failed: {e}");
+        return Ok(false);
     }
-    let path = staging.path().to_owned();
-    let (held, plan) = live::swap_planning_inside(store, &path, async || staging.resolve(live_path).await).await?;
-    Ok((plan, held))
+    Err(e.context("writing the import into the database (nothing of it was kept)"))
+}
+
+/// The hidden writes, each of a few posts, sized so each holds the lock about
+/// [`WRITE_TARGET`]; `done` collects the posts of each write made.
+async fn write_hidden(
+    store: &Store,
+    reservation: &Reservation,
+    posts: &[(i64, i64)],
+    stop: &Stop,
+    writes: &mut Writes,
+    done: &mut Vec<Vec<i64>>,
+) -> anyhow::Result<()> {
+    let mut budget = FIRST_WRITE;
+    let mut rest = posts;
+    while !rest.is_empty() {
+        if stop.requested() {
+            bail!(INTERRUPTED);
+        }
+        let mut weight = 0;
+        let mut n = 0;
+        while n < rest.len() && (n == 0 || weight + weigh(rest[n]) <= budget) {
+            weight += weigh(rest[n]);
+            n += 1;
+        }
+        let seqs: Vec<i64> = rest[..n].iter().map(|(seq, _)| *seq).collect();
+        rest = &rest[n..];
+        let started = Instant::now();
+        let written = timed(writes, live::publish_hidden(store, reservation, &seqs)).await;
+        let held = started.elapsed();
+        done.push(seqs);
+        written?;
+        // Size the next write from this one's pace, changing by at most half or double.
+        let pace = held.as_secs_f64() / weight.max(1) as f64;
+        let fits = (WRITE_TARGET.as_secs_f64() / pace.max(1e-9)) as u64;
+        budget = fits.clamp(budget / 2, budget * 2).max(POST_WEIGHT);
+        tokio::time::sleep(PAUSE).await;
+    }
+    Ok(())
+}
+
+fn weigh((_, comments): (i64, i64)) -> u64 {
+    POST_WEIGHT + u64::try_from(comments).unwrap_or(0)
+}
+
+/// Runs one write, counting it and how long it took.
+async fn timed<T>(
+    writes: &mut Writes,
+    write: impl Future<Output = crate::store::Result<T>>,
+) -> crate::store::Result<T> {
+    let started = Instant::now();
+    let result = write.await;
+    writes.count += 1;
+    writes.longest = writes.longest.max(started.elapsed());
+    result
+}
+
+/// Takes back the hidden writes `done` and the tags added, in as many short writes.
+async fn take_back(store: &Store, done: &[Vec<i64>], tags: &[i64]) {
+    for seqs in done.iter().rev() {
+        if let Err(e) = live::withdraw(store, seqs).await {
+            tracing::error!("taking back the posts a failed import wrote hidden: {e}");
+        }
+        tokio::time::sleep(PAUSE).await;
+    }
+    if let Err(e) = live::remove_tags(store, tags).await {
+        tracing::error!("removing the tags a failed import added: {e}");
+    }
+}
+
+/// True for the failures a change made by the site meanwhile explains: a slug or
+/// number taken, or a post, comment or user the plan refers to removed.
+fn changed_meanwhile(e: &sqlx::Error) -> bool {
+    use sqlx::error::ErrorKind;
+    match e {
+        sqlx::Error::Database(db) => matches!(db.kind(), ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation),
+        _ => false,
+    }
 }

@@ -105,7 +105,7 @@ pub fn summary(o: &Outcome) -> String {
     }
     if p.renumbered_comments > 0 {
         notes.push((
-            "comments whose WordPress number was taken here, renumbered (their old #comment-N anchors will not match)"
+            "comments whose WordPress number was taken here, renumbered (their pages still answer old #comment-N links)"
                 .to_owned(),
             Tally { count: count(p.renumbered_comments), lines: Vec::new() },
         ));
@@ -134,12 +134,15 @@ pub fn summary(o: &Outcome) -> String {
     }
     write_tallies(&mut s, "Skipped:", o.report.skipped.iter().map(|(k, v)| (k.as_str(), v)));
     write_tallies(&mut s, "Notes:", notes.iter().map(|(k, v)| (k.as_str(), v)));
-    match o.lock_held {
-        Some(held) => {
+    match o.writes {
+        Some(w) => {
             let _ = writeln!(
                 s,
-                "The final write held the database's write lock for {:.3} s (readers never wait for it).",
-                held.as_secs_f64()
+                "Written in {} short writes over {:.1} s; none held the database's write lock longer than {} ms \
+                 (readers never wait for it; commenters at most that long).",
+                w.count,
+                w.took.as_secs_f64(),
+                w.longest.as_millis()
             );
         }
         None if o.dry_run => {

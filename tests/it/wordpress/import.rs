@@ -1,6 +1,7 @@
 //! `hewn import wordpress`: what a WordPress export becomes, and what a bad one does not do.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hewn::store::{comments, posts, tags};
@@ -368,6 +369,13 @@ async fn comment_numbers_already_taken_here_are_renumbered_and_reported() {
     assert!(run.stdout.contains("2 comments whose WordPress number was taken here, renumbered"), "{}", run.stdout);
     let (_, body) = app.get_text("/posts/hello-world").await;
     assert_eq!(texts(&html(&body), "[data-test=comment-author]"), ["Mr WordPress", "A Blog"]);
+    // Old #comment-1 and #comment-2 links still land on them, on this page.
+    let first = body.find(r#"id="comment-1""#).expect("an anchor for WordPress's comment 1");
+    let second = body.find(r#"id="comment-2""#).expect("an anchor for WordPress's comment 2");
+    assert!(body[first..second].contains("Mr WordPress") && !body[first..second].contains("A Blog"));
+    assert!(body[second..].contains("A Blog"));
+    let (_, demo) = app.get_text(POST).await;
+    assert!(!demo.contains(r#"<span id="comment-1">"#), "the demo post's own comment 1 keeps its anchor alone");
 }
 
 /// A WXR file with `posts` posts of `per_post` comments each.
@@ -404,8 +412,20 @@ fn generated_export(posts: usize, per_post: usize) -> String {
     xml
 }
 
+/// The number after `before` in `text` (digits and thousands commas).
+fn number_after(text: &str, before: &str) -> u64 {
+    let at = text.find(before).unwrap_or_else(|| panic!("{before:?} not in {text}")) + before.len();
+    text[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn importing_into_a_live_site_never_stalls_readers_and_loses_no_comment() {
+async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_readers_or_commenters() {
     let app = spawn_with(Spawn::default()).await;
     let post_id =
         posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id;
@@ -414,10 +434,12 @@ async fn importing_into_a_live_site_never_stalls_readers_and_loses_no_comment() 
     let db = app.db_path.clone();
     let importer = tokio::task::spawn_blocking(move || hewn(&db, &["import", "wordpress", file.to_str().unwrap()]));
 
-    // Commenters and readers carry on while the import runs.
+    // Commenters and readers carry on while the import runs; readers see none of the
+    // imported posts or all of them.
     let mut written = 0;
     let mut slowest_write = Duration::ZERO;
     let mut slowest_read = Duration::ZERO;
+    let mut seen = std::collections::BTreeSet::new();
     while !importer.is_finished() {
         let started = Instant::now();
         let c = comments::NewComment {
@@ -440,23 +462,118 @@ async fn importing_into_a_live_site_never_stalls_readers_and_loses_no_comment() 
         written += 1;
         slowest_write = slowest_write.max(started.elapsed());
         let started = Instant::now();
-        assert_eq!(app.get("/").await.status(), 200);
+        let sitemap = app.get("/sitemap.xml").await;
+        assert_eq!(sitemap.status(), 200);
+        let imported = sitemap.text().await.unwrap().matches("/posts/busy-").count();
         slowest_read = slowest_read.max(started.elapsed());
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(imported == 0 || imported == 40, "readers saw {imported} of the 40 imported posts");
+        seen.insert(imported);
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let run = importer.await.unwrap();
 
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("comments:  6,000 new"), "{}", run.stdout);
+    let writes = number_after(&run.stdout, "Written in ");
+    let longest = number_after(&run.stdout, "longer than ");
+    assert!(writes >= 4, "the import was written in {writes} writes: {}", run.stdout);
+    assert!(longest < 1_000, "one write held the lock {longest} ms");
+    assert!(seen.contains(&0), "the test never saw the site before the import showed");
     assert!(written > 0);
-    assert!(slowest_write < Duration::from_secs(5), "a commenter waited {slowest_write:?}");
-    assert!(slowest_read < Duration::from_secs(2), "a reader waited {slowest_read:?}");
+    assert!(slowest_write < Duration::from_secs(1), "a commenter waited {slowest_write:?}");
+    assert!(slowest_read < Duration::from_secs(1), "a reader waited {slowest_read:?}");
     let live: Vec<_> = comments::approved_for_post(&app.store, post_id).await.unwrap();
     assert_eq!(
         live.iter().filter(|c| c.author_name == "Live").count(),
         written,
         "every comment written during the import is kept"
     );
+    let busy = posts::visible_by_slug(&app.store, hewn::domain::now(), "busy-39").await.unwrap().unwrap();
+    assert_eq!(comments::approved_for_post(&app.store, busy.id).await.unwrap().len(), 150);
+    let mut conn = open(&app.db_path).await;
+    let hidden: i64 =
+        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(hidden, 0, "nothing is left hidden");
+}
+
+/// Starts `hewn import wordpress` on a generated export of `posts` posts and waits
+/// until it is writing hidden posts into `db`.
+#[expect(clippy::zombie_processes, reason = "the child is returned, and its callers wait for it")]
+async fn import_caught_writing(db: &Path, file: &Path, posts: usize) -> std::process::Child {
+    std::fs::write(file, generated_export(posts, 150)).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db.to_str().unwrap()])
+        .env("HEWN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waiting = Instant::now();
+    loop {
+        if waiting.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the import never started writing");
+        }
+        let mut conn = open(db).await;
+        let hidden: i64 = sqlx::query_scalar("select count(*) from posts where status = 'importing'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        if hidden > 1 {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_import_stopped_while_it_writes_takes_back_everything_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let db = db_of(&dir);
+    let before = snapshot(&db).await;
+
+    let child = import_caught_writing(&db, &dir.path().join("big.xml"), 400).await;
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+
+    assert!(!output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: the import was stopped"));
+    assert_eq!(snapshot(&db).await, before);
+}
+
+#[tokio::test]
+async fn an_import_killed_while_it_writes_shows_nothing_and_the_next_import_clears_it_away() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let db = db_of(&dir);
+    let file = dir.path().join("big.xml");
+    let visible = "select count(*) from posts p where p.kind = 'post' and p.status = 'published'";
+    let mut conn = open(&db).await;
+    let shown_before: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+
+    let mut child = import_caught_writing(&db, &file, 400).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    assert_eq!(shown, shown_before, "a killed import shows none of its posts");
+
+    let run = hewn(&db, &["import", "wordpress", file.to_str().unwrap()]);
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("posts:     400 new"), "{}", run.stdout);
+    assert!(run.stdout.contains("comments:  60,000 new"), "{}", run.stdout);
+    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    assert_eq!(shown, shown_before + 400);
+    let hidden: i64 =
+        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(hidden, 0);
+    drop(conn);
+    let app = serve(dir).await;
+    let sitemap = app.get("/sitemap.xml").await.text().await.unwrap();
+    assert_eq!(sitemap.matches("/posts/busy-").count(), 400);
 }
 
 #[tokio::test]
