@@ -26,6 +26,16 @@ pub async fn bytes_by_id(store: &Store, id: i64) -> Result<Option<Vec<u8>>> {
     sqlx::query_scalar("select bytes from media where id = $1").bind(id).fetch_optional(store.reader()).await
 }
 
+/// `length` bytes of a file from byte `first` (from 0), read without the rest.
+pub async fn slice_by_id(store: &Store, id: i64, first: u64, length: u64) -> Result<Option<Vec<u8>>> {
+    sqlx::query_scalar("select substr(bytes, $2, $3) from media where id = $1")
+        .bind(id)
+        .bind(i64::try_from(first).unwrap_or(i64::MAX).saturating_add(1))
+        .bind(i64::try_from(length).unwrap_or(i64::MAX))
+        .fetch_optional(store.reader())
+        .await
+}
+
 /// True when a file is stored at `path`.
 pub async fn exists(store: &Store, path: &str) -> Result<bool> {
     sqlx::query_scalar("select exists (select 1 from media where path = $1)").bind(path).fetch_one(store.reader()).await

@@ -323,6 +323,54 @@ async fn uploads_are_copied_into_the_database_and_served_with_long_caching() {
 }
 
 #[tokio::test]
+async fn media_answer_byte_ranges_so_audio_and_video_can_seek() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = import(&dir, "site-1.2.xml", &["--uploads", fixture("uploads").to_str().unwrap()]);
+    assert!(run.success, "{}", run.stderr);
+    let app = serve(dir).await;
+    let file = std::fs::read(fixture("uploads/2013/10/photo.png")).unwrap();
+    let size = file.len();
+    let url = app.url("/media/2013/10/photo.png");
+    let ranged = |range: &str| app.client.get(&url).header("range", range).send();
+
+    let whole = app.get("/media/2013/10/photo.png").await;
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let etag = whole.headers()["etag"].to_str().unwrap().to_owned();
+
+    for (range, first, last) in [("bytes=0-9", 0, 9), ("bytes=-5", size - 5, size - 1), ("bytes=10-", 10, size - 1)] {
+        let part = ranged(range).await.unwrap();
+        assert_eq!(part.status(), 206, "{range}");
+        assert_eq!(part.headers()["content-range"], format!("bytes {first}-{last}/{size}").as_str(), "{range}");
+        assert_eq!(part.headers()["etag"], etag.as_str());
+        assert_eq!(part.bytes().await.unwrap().as_ref(), &file[first..=last], "{range}");
+    }
+    let past = ranged(&format!("bytes={size}-")).await.unwrap();
+    assert_eq!(past.status(), 416);
+    assert_eq!(past.headers()["content-range"], format!("bytes */{size}").as_str());
+    // Several ranges, or a range of a file that changed since (If-Range), get the whole file.
+    let several = ranged("bytes=0-1,4-5").await.unwrap();
+    assert_eq!(several.status(), 200);
+    assert_eq!(several.bytes().await.unwrap().len(), size);
+    let changed =
+        app.client.get(&url).header("range", "bytes=0-9").header("if-range", "\"other\"").send().await.unwrap();
+    assert_eq!(changed.status(), 200);
+    let same = app.client.get(&url).header("range", "bytes=0-9").header("if-range", &etag).send().await.unwrap();
+    assert_eq!(same.status(), 206);
+    // A compressible file's range is its own bytes, not a slice of a compressed body.
+    let notes = app
+        .client
+        .get(app.url("/media/2013/10/notes%20file.txt"))
+        .header("range", "bytes=6-10")
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notes.status(), 206);
+    assert!(notes.headers().get("content-encoding").is_none());
+    assert_eq!(notes.text().await.unwrap(), "notes");
+}
+
+#[tokio::test]
 async fn without_an_uploads_folder_images_keep_their_old_addresses() {
     let dir = tempfile::tempdir().unwrap();
     let run = import(&dir, "site-1.2.xml", &[]);
