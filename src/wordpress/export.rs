@@ -182,6 +182,15 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
         None if !taken.contains(&id) && offset == 0 => id,
         None => above * (offset + 1) + id,
     };
+    // WordPress's importer skips an item whose id it has already seen, so an id two
+    // imports gave a post and a file (say) is written once, the second item getting
+    // one above every id in use.
+    let mut written: HashSet<i64> = HashSet::new();
+    let mut unique_id =
+        |id: i64, own: i64, offset: i64| if written.insert(id) { id } else { above * (offset + 3) + own };
+    // It also skips an attachment whose title and date another one has ("photo" is a
+    // common title): such a file is dated a second later.
+    let mut file_dates: HashSet<(String, i64)> = HashSet::new();
 
     let ctx = Site { base, zone: &zone };
     let mut after = 0;
@@ -196,7 +205,7 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
             };
             let display = display_of_login.get(&login).cloned().unwrap_or_default();
             let tags = snap.tags_of(post.id).await?;
-            let id = export_id(post.wp_id, post.id, 0);
+            let id = unique_id(export_id(post.wp_id, post.id, 0), post.id, 0);
             write_post_head(out, &ctx, &post, id, &login, &display, &tags)?;
             let mut after_comment = 0;
             loop {
@@ -223,23 +232,27 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
         let Some(last) = media.last() else { break };
         after = last.id;
         for m in media {
-            let id = export_id(m.wp_id, m.id, 1);
+            let id = unique_id(export_id(m.wp_id, m.id, 1), m.id, 1);
             let url = format!("{base}{}", media_url(&m.path));
             let name = m.path.rsplit('/').next().unwrap_or(&m.path);
             let title =
                 if m.title.is_empty() { name.rsplit_once('.').map_or(name, |(s, _)| s) } else { m.title.as_str() };
+            let mut date = m.created_at;
+            while !file_dates.insert((title.to_owned(), date)) {
+                date += 1;
+            }
             writeln!(out, "\t<item>")?;
             writeln!(out, "\t\t<title>{}</title>", cdata(&escape(title)))?;
             writeln!(out, "\t\t<link>{}</link>", text(&url))?;
-            writeln!(out, "\t\t<pubDate>{}</pubDate>", rfc2822(m.created_at))?;
+            writeln!(out, "\t\t<pubDate>{}</pubDate>", rfc2822(date))?;
             writeln!(out, "\t\t<dc:creator>{}</dc:creator>", cdata(""))?;
             writeln!(out, "\t\t<guid isPermaLink=\"false\">{}</guid>", text(&url))?;
             writeln!(out, "\t\t<description></description>")?;
             writeln!(out, "\t\t<content:encoded>{}</content:encoded>", cdata(""))?;
             writeln!(out, "\t\t<excerpt:encoded>{}</excerpt:encoded>", cdata(""))?;
             writeln!(out, "\t\t<wp:post_id>{id}</wp:post_id>")?;
-            writeln!(out, "\t\t<wp:post_date>{}</wp:post_date>", cdata(&local_date(m.created_at, &zone)))?;
-            writeln!(out, "\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>", cdata(&gmt_date(m.created_at)))?;
+            writeln!(out, "\t\t<wp:post_date>{}</wp:post_date>", cdata(&local_date(date, &zone)))?;
+            writeln!(out, "\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>", cdata(&gmt_date(date)))?;
             writeln!(out, "\t\t<wp:comment_status>{}</wp:comment_status>", cdata("closed"))?;
             writeln!(out, "\t\t<wp:ping_status>{}</wp:ping_status>", cdata("closed"))?;
             writeln!(out, "\t\t<wp:post_name>{}</wp:post_name>", cdata(&slugify(title)))?;
@@ -389,7 +402,10 @@ fn write_comment(out: &mut impl Write, ctx: &Site<'_>, c: &ExportComment) -> std
     writeln!(out, "\t\t\t<wp:comment_author_IP>{}</wp:comment_author_IP>", cdata(&c.author_ip))?;
     writeln!(out, "\t\t\t<wp:comment_date>{}</wp:comment_date>", cdata(&local_date(c.created_at, ctx.zone)))?;
     writeln!(out, "\t\t\t<wp:comment_date_gmt>{}</wp:comment_date_gmt>", cdata(&gmt_date(c.created_at)))?;
-    writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&c.body))?;
+    // WordPress keeps comment HTML as it finds it (an importing admin's text is not
+    // filtered), so it gets the sanitised HTML hewn shows, never the text as written;
+    // the text goes apart, for hewn.
+    writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&c.body_html))?;
     writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", cdata(approved))?;
     writeln!(out, "\t\t\t<wp:comment_type>{}</wp:comment_type>", cdata(&c.kind))?;
     writeln!(out, "\t\t\t<wp:comment_parent>{}</wp:comment_parent>", c.parent_id.unwrap_or(0))?;
@@ -401,6 +417,9 @@ fn write_comment(out: &mut impl Write, ctx: &Site<'_>, c: &ExportComment) -> std
             _ => "0",
         };
         write_meta(out, "commentmeta", "_wp_trash_meta_status", value)?;
+    }
+    if c.body != c.body_html {
+        writeln!(out, "\t\t\t<hewn:body>{}</hewn:body>", cdata(&c.body))?;
     }
     if content::comment_html(&c.body).as_str() != c.body_html {
         if comment_text::render(&c.body).as_str() == c.body_html {

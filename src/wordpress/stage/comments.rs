@@ -61,6 +61,8 @@ impl Stager {
         }
         self.comment_seq += 1;
         let rule = c.hewn("rule").unwrap_or("import").to_owned();
+        // hewn's own export: the comment's text, when the content is the HTML shown.
+        let text = c.hewn("body").map(str::to_owned);
         let user_agent = c.hewn("user_agent").unwrap_or_default().to_owned();
         let comment = StagedComment {
             seq: self.comment_seq,
@@ -75,7 +77,7 @@ impl Stager {
             author_url,
             user_wp_id: c.user_id.trim().parse::<i64>().ok().filter(|id| *id > 0),
             body_html: String::new(),
-            body: c.content,
+            body: text.unwrap_or(c.content),
             status: status.to_owned(),
             status_before_trash,
             rule,

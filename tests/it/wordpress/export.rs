@@ -83,9 +83,10 @@ async fn export_then_import_into_an_empty_database_reproduces_every_post_and_com
     .unwrap();
     tags::set_for_post(&app.store, id, &["Écrits", "News"]).await.unwrap();
     let demo = posts::visible_by_slug(&app.store, now, "year-of-the-stakhanovite").await.unwrap().unwrap().id;
-    for (status, text) in
-        [("pending", "*Held* by the first-comment rule ]]> see https://example.com"), ("spam", "Cheap <b>pills</b>")]
-    {
+    for (status, text) in [
+        ("pending", "*Held* by the first-comment rule ]]> see https://example.com"),
+        ("spam", "Cheap <script>pills</script>"),
+    ] {
         let body_html = comment_text::render(text);
         comments::insert(
             &app.store,
@@ -114,6 +115,17 @@ async fn export_then_import_into_an_empty_database_reproduces_every_post_and_com
 
     let exported = hewn(&db, &["export", "wordpress", "--base-url", "https://blog.example"]);
     assert!(exported.success, "{}", exported.stderr);
+    // WordPress stores comment HTML as the importing admin hands it over: it gets the
+    // sanitised HTML hewn shows, never a commenter's raw text.
+    let contents_of_comments: Vec<&str> = exported
+        .stdout
+        .split("<wp:comment_content>")
+        .skip(1)
+        .filter_map(|rest| rest.split("</wp:comment_content>").next())
+        .collect();
+    assert!(contents_of_comments.iter().any(|c| c.contains("&lt;script&gt;pills")), "{contents_of_comments:?}");
+    assert!(contents_of_comments.iter().any(|c| c.contains("<em>Held</em>")), "{contents_of_comments:?}");
+    assert!(!contents_of_comments.iter().any(|c| c.contains("<script>")), "{contents_of_comments:?}");
     let copy = tempfile::tempdir().unwrap();
     let file = copy.path().join("export.xml");
     std::fs::write(&file, &exported.stdout).unwrap();
@@ -192,4 +204,44 @@ async fn the_export_is_well_formed_wxr_on_standard_output_with_every_status_and_
         |s: &str| s.lines().filter(|l| !l.contains("<pubDate>") || l.contains("\t\t")).collect::<Vec<_>>().join("\n");
     assert_eq!(strip_date(&written), strip_date(&run.stdout));
     assert!(!dir.path().join("site.xml.partial").exists());
+}
+
+#[tokio::test]
+async fn no_two_exported_items_share_an_id_nor_two_files_a_title_and_date() {
+    // WordPress's importer skips an item whose id it has seen, and an attachment
+    // whose title and date another has.
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
+    let db = db_of(&dir);
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    // A second site's file with a post's WordPress id, named like a file already here.
+    sqlx::query(
+        "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
+         select '2014/01/photo.png', content_type, size, sha256, title, alt, created_at, \
+           (select min(wp_id) from posts), bytes from media where path = '2013/10/photo.png'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+
+    let run = hewn(&db, &["export", "wordpress", "--base-url", "https://blog.example"]);
+
+    assert!(run.success, "{}", run.stderr);
+    let items: Vec<&str> = run.stdout.split("<item>").skip(1).collect();
+    let field = |item: &str, name: &str| {
+        let open = format!("<{name}>");
+        item.split(&open).nth(1).and_then(|rest| rest.split(&format!("</{name}>")).next()).unwrap_or("").to_owned()
+    };
+    let ids: Vec<String> = items.iter().map(|i| field(i, "wp:post_id")).collect();
+    let unique: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    let files: Vec<(String, String)> = items
+        .iter()
+        .filter(|i| i.contains("<wp:post_type><![CDATA[attachment]]></wp:post_type>"))
+        .map(|i| (field(i, "title"), field(i, "wp:post_date")))
+        .collect();
+    let unique: std::collections::HashSet<&(String, String)> = files.iter().collect();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert_eq!(unique.len(), files.len(), "{files:?}");
 }

@@ -739,3 +739,54 @@ async fn an_import_stopped_half_way_leaves_the_database_and_the_folder_as_they_w
     assert!(!staging(), "the staging files are removed");
     assert_eq!(snapshot(&db_of(&dir)).await, before);
 }
+
+#[tokio::test]
+async fn posts_an_import_is_still_writing_show_nowhere() {
+    let app = crate::admin::support::admin_app().await;
+    let now = hewn::domain::now();
+    let year = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
+    for sql in [
+        format!(
+            "insert into posts (id, kind, slug, title, source, source_format, body_html, status, author_name, \
+               published_at, updated_at, created_at) \
+             values (9000, 'post', 'hidden-quagga', 'Quagga stripes', '<p>Striped</p>', 'html', '<p>Striped</p>', \
+               'importing', 'Importer', {t}, {now}, {now})",
+            t = now - 60
+        ),
+        "insert into tags (slug, name) values ('quagga', 'Quagga')".to_owned(),
+        "insert into post_tags (post_id, tag_id) select 9000, id from tags where slug = 'quagga'".to_owned(),
+        format!(
+            "insert into comments (id, post_id, author_name, body, body_html, status, created_at) \
+             values (9000, 9000, 'Quagga fan', 'Stripes!', '<p>Stripes!</p>', 'approved', {now})"
+        ),
+    ] {
+        crate::admin::support::run_sql(&app, &sql).await;
+    }
+
+    for path in ["/posts/hidden-quagga", "/hidden-quagga"] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    let pages = [
+        "/".to_owned(),
+        "/sitemap.xml".to_owned(),
+        "/feed.xml".to_owned(),
+        "/rss.xml".to_owned(),
+        "/comments/feed.xml".to_owned(),
+        "/tags".to_owned(),
+        "/tags/quagga".to_owned(),
+        "/tags/quagga/feed.xml".to_owned(),
+        "/search?q=stripes".to_owned(),
+        "/archive".to_owned(),
+        format!("/archive/{year}"),
+        // (The panel's comment screens do list the comments meanwhile.)
+        "/admin/posts".to_owned(),
+        "/admin/posts?view=published".to_owned(),
+    ];
+    for path in &pages {
+        let (status, body) = app.get_text(path).await;
+        assert!(status == 200 || status == 404, "{path}: {status}");
+        for hidden in ["Quagga stripes", "hidden-quagga", "Quagga fan", "Stripes!"] {
+            assert!(!body.contains(hidden), "{path} shows {hidden:?}:\n{body}");
+        }
+    }
+}
