@@ -320,6 +320,14 @@ pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Copies what the write-ahead log holds into the database file, without waiting for
+/// readers and without taking the write lock: done in the pauses between an
+/// import's writes, it keeps the log small (and the copy out of the commits of
+/// anyone writing meanwhile).
+pub async fn checkpoint(store: &Store) {
+    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(&store.writer.pool).await;
+}
+
 /// Closes the staging database opened by [`open_staging`], and copies the write-ahead
 /// log into the database file (without waiting for readers).
 pub async fn close_staging(store: &Store) {

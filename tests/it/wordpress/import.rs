@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hewn::store::{comments, posts, tags};
+use sqlx::Connection;
 
 use super::{db_of, fixture, hewn, import, open, serve, snapshot, uploads};
 use crate::helpers::{Spawn, html, spawn_with, texts};
@@ -789,4 +790,52 @@ async fn posts_an_import_is_still_writing_show_nowhere() {
             assert!(!body.contains(hidden), "{path} shows {hidden:?}:\n{body}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_again() {
+    let dir = tempfile::tempdir().unwrap();
+    import(&dir, "wxr-1.0.xml", &[]);
+    let db = db_of(&dir);
+    let child = import_caught_writing(&db, &dir.path().join("big.xml"), 400).await;
+
+    // The editor saves a post under the slug the import gave its last post.
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let now = hewn::domain::now();
+    sqlx::query(
+        "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
+         values ('post', 'busy-399', 'Written meanwhile', 'Mine', '<p>Mine</p>', 'published', $1, $1, $1)",
+    )
+    .bind(now)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("posts:     400 new"), "{stdout}");
+    assert!(stdout.contains("because theirs was taken"), "the summary reports the new slug: {stdout}");
+    let mut conn = open(&db).await;
+    let slugs: Vec<(String, String)> =
+        sqlx::query_as("select slug, title from posts where slug like 'busy-399%' order by slug")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        slugs,
+        [("busy-399".to_owned(), "Written meanwhile".to_owned()), ("busy-399-2".to_owned(), "Post 399".to_owned())]
+    );
+    let hidden: i64 =
+        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(hidden, 0);
+    let comments: i64 = sqlx::query_scalar(
+        "select count(*) from comments c join posts p on p.id = c.post_id \
+         where p.slug like 'busy-%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(comments, 60_000);
 }
