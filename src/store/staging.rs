@@ -83,6 +83,20 @@ pub struct StagedMedia {
     pub bytes: Vec<u8>,
 }
 
+/// An attachment as a `[gallery]` shows it.
+#[derive(Debug, Clone, Default)]
+pub struct StagedAttachment {
+    pub wp_id: i64,
+    /// The item it is attached to (its WordPress id).
+    pub parent: Option<i64>,
+    pub menu_order: i64,
+    /// Where hewn serves it (`/media/...`), or its old address.
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+    pub image: bool,
+}
+
 /// What an old address will redirect to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkTarget {
@@ -120,6 +134,12 @@ pub enum Staged {
         wp_id: Option<i64>,
         title: String,
         alt: String,
+    },
+    /// An attachment of the old site, for the galleries of posts.
+    Attachment(Box<StagedAttachment>),
+    /// A post whose WordPress content has a `[gallery]` to show.
+    Gallery {
+        post_seq: i64,
     },
     /// A user of the old site: their login and WordPress user id.
     Author {
@@ -170,6 +190,11 @@ create table media (
     existed integer not null default 0, bytes blob not null
 );
 create table authors (login text not null, wp_id integer not null);
+create table galleries (post_seq integer primary key);
+create table attachments (
+    wp_id integer primary key, parent integer, menu_order integer not null, url text not null,
+    alt text not null, caption text not null, image integer not null
+);
 create table settings (name text primary key, value text not null);
 ";
 
@@ -276,6 +301,27 @@ impl Staging {
                     .execute(&mut *tx)
                     .await?;
                 }
+                Staged::Attachment(a) => {
+                    sqlx::query(
+                        "insert into attachments (wp_id, parent, menu_order, url, alt, caption, image) \
+                         values ($1, $2, $3, $4, $5, $6, $7) on conflict (wp_id) do nothing",
+                    )
+                    .bind(a.wp_id)
+                    .bind(a.parent)
+                    .bind(a.menu_order)
+                    .bind(&a.url)
+                    .bind(&a.alt)
+                    .bind(&a.caption)
+                    .bind(a.image)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Staged::Gallery { post_seq } => {
+                    sqlx::query("insert into galleries (post_seq) values ($1) on conflict do nothing")
+                        .bind(post_seq)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 Staged::Author { login, wp_id } => {
                     sqlx::query("insert into authors (login, wp_id) values ($1, $2)")
                         .bind(login)
@@ -299,6 +345,35 @@ impl Staging {
             insert_comments(&mut tx, chunk).await?;
         }
         tx.commit().await
+    }
+
+    /// The posts whose WordPress content has a `[gallery]`: sequence number,
+    /// WordPress id and HTML source.
+    pub async fn posts_with_galleries(&mut self) -> Result<Vec<(i64, Option<i64>, String)>> {
+        sqlx::query_as("select p.seq, p.wp_id, p.source from galleries g join posts p on p.seq = g.post_seq")
+            .fetch_all(&mut self.conn)
+            .await
+    }
+
+    /// The images of the file, for galleries: WordPress id, parent, url, alt text and
+    /// caption, in the order WordPress shows a post's attached images.
+    pub async fn gallery_images(&mut self) -> Result<Vec<(i64, Option<i64>, String, String, String)>> {
+        sqlx::query_as(
+            "select wp_id, parent, url, alt, caption from attachments where image order by menu_order, wp_id",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    /// Replaces a staged post's source and HTML.
+    pub async fn set_post_html(&mut self, seq: i64, source: &str, body_html: &str) -> Result<()> {
+        sqlx::query("update posts set source = $1, body_html = $2 where seq = $3")
+            .bind(source)
+            .bind(body_html)
+            .bind(seq)
+            .execute(&mut self.conn)
+            .await?;
+        Ok(())
     }
 
     /// The highest item number, comment number and comment WordPress id of the file:

@@ -6,7 +6,7 @@
 //! file that cannot be read changes nothing; importing the same file again changes
 //! nothing; an import that fails or is stopped half-way takes back what it wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use anyhow::{Context, bail};
 use super::input::{self, Decoded};
 use super::progress::Progress;
 use super::report::{Report, Tally};
+use super::shortcodes::{self, Gallery, GalleryImage};
 use super::stage::{Counters, Row, Stager, render};
 use super::summary::summary;
 use super::uploads::Uploads;
@@ -181,6 +182,7 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
             report = read_into(&mut staging, file, meta.len(), uploads, options.progress) => report?,
             () = options.stop.wait() => bail!(INTERRUPTED),
         };
+        show_galleries(&mut staging).await.context("showing the galleries of posts")?;
         let reading = started.elapsed();
         // A dry run against a database that does not exist yet plans against an empty
         // one, made beside the staging file and removed after, and creates nothing.
@@ -207,6 +209,42 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
     .await;
     staging.discard().await;
     result
+}
+
+/// Replaces the `[gallery]` shortcodes of the staged posts with their images, now
+/// that every attachment of the file is known (an attachment may come after the
+/// post that shows it).
+async fn show_galleries(staging: &mut Staging) -> anyhow::Result<()> {
+    let posts = staging.posts_with_galleries().await?;
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let mut by_id: HashMap<i64, GalleryImage> = HashMap::new();
+    let mut by_parent: HashMap<i64, Vec<(i64, GalleryImage)>> = HashMap::new();
+    for (wp_id, parent, url, alt, caption) in staging.gallery_images().await? {
+        let image = GalleryImage { url, alt, caption };
+        if let Some(parent) = parent {
+            by_parent.entry(parent).or_default().push((wp_id, image.clone()));
+        }
+        by_id.insert(wp_id, image);
+    }
+    for (seq, wp_id, source) in posts {
+        let html = shortcodes::expand_galleries(&source, |gallery| match gallery {
+            Gallery::Ids(ids) => ids.iter().filter_map(|id| by_id.get(id).cloned()).collect(),
+            Gallery::Attached { exclude } => wp_id
+                .and_then(|post| by_parent.get(&post))
+                .into_iter()
+                .flatten()
+                .filter(|(id, _)| !exclude.contains(id))
+                .map(|(_, image)| image.clone())
+                .collect(),
+        });
+        if html != source {
+            let body = crate::domain::markdown::sanitize_post_html(&html);
+            staging.set_post_html(seq, &html, body.as_str()).await?;
+        }
+    }
+    Ok(())
 }
 
 /// `hewn.db` → `hewn.db.import-PID` beside it (same disk, same permissions).

@@ -1,6 +1,8 @@
 //! The WordPress shortcodes hewn can show without WordPress: `[caption]` becomes a
 //! `<figure>` with a `<figcaption>`, `[embed]` a link, `[audio]` and `[video]` the
-//! matching elements. Every other shortcode is left in the text as it is, readable.
+//! matching elements, and `[gallery]` (once the file's attachments are known, see
+//! [`expand_galleries`]) a grid of figures. Every other shortcode is left in the
+//! text as it is, readable.
 
 use super::html::escape;
 
@@ -15,7 +17,7 @@ pub fn convert(content: &str) -> String {
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         let at = &rest[open..];
-        match parse_at(at) {
+        match parse_at(at, &KNOWN) {
             Some(sc) => {
                 match render(&sc) {
                     Some(html) => out.push_str(&html),
@@ -44,7 +46,7 @@ pub fn strip(content: &str) -> String {
     while let Some(open) = rest.find('[') {
         out.push_str(&rest[..open]);
         let at = &rest[open..];
-        match parse_at(at).filter(|sc| !sc.escaped) {
+        match parse_at(at, &KNOWN).filter(|sc| !sc.escaped) {
             Some(sc) => rest = &at[sc.len..],
             None => {
                 let gallery = at.strip_prefix("[gallery").filter(|r| r.starts_with([' ', ']']));
@@ -80,11 +82,11 @@ impl Shortcode<'_> {
     }
 }
 
-fn parse_at(at: &str) -> Option<Shortcode<'_>> {
+fn parse_at<'a>(at: &'a str, known: &[&str]) -> Option<Shortcode<'a>> {
     if let Some(inner) = at.strip_prefix("[[") {
         let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
         let name = &inner[..name_len];
-        if KNOWN.contains(&name) {
+        if known.contains(&name) {
             let end = at.find("]]")?;
             return Some(Shortcode { name, attrs: Vec::new(), content: None, len: end + 2, escaped: true });
         }
@@ -93,7 +95,7 @@ fn parse_at(at: &str) -> Option<Shortcode<'_>> {
     let inner = &at[1..];
     let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
     let name = &inner[..name_len];
-    if !KNOWN.contains(&name) {
+    if !known.contains(&name) {
         return None;
     }
     let after_name = &inner[name_len..];
@@ -153,6 +155,88 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
         }
     }
     attrs
+}
+
+/// The images a `[gallery]` shows, as WordPress chooses them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gallery {
+    /// `ids` (or `include`): these attachments, in this order.
+    Ids(Vec<i64>),
+    /// No ids: the images attached to the post, but those in `exclude`.
+    Attached { exclude: Vec<i64> },
+}
+
+/// An image a gallery shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GalleryImage {
+    pub url: String,
+    pub alt: String,
+    pub caption: String,
+}
+
+/// Replaces each `[gallery]` in `html` (a post's HTML source, paragraphs made) with
+/// a grid of figures, the images of each from `images`; a gallery with no image
+/// left is removed. `[[gallery]]` stays as the text `[gallery]`.
+pub fn expand_galleries(html: &str, images: impl Fn(&Gallery) -> Vec<GalleryImage>) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(open) = rest.find('[') {
+        out.push_str(&rest[..open]);
+        let at = &rest[open..];
+        let Some(sc) = parse_at(at, &["gallery"]) else {
+            out.push('[');
+            rest = &at[1..];
+            continue;
+        };
+        rest = &at[sc.len..];
+        if sc.escaped {
+            out.push_str("[gallery]");
+            continue;
+        }
+        let ids = |key: &str| -> Vec<i64> {
+            sc.attr(key).unwrap_or_default().split(',').filter_map(|id| id.trim().parse().ok()).collect()
+        };
+        let wanted = match sc.attr("ids").or_else(|| sc.attr("include")) {
+            Some(_) => Gallery::Ids([ids("ids"), ids("include")].concat()),
+            None => Gallery::Attached { exclude: ids("exclude") },
+        };
+        let shown = images(&wanted);
+        // A gallery alone in its paragraph replaces the paragraph.
+        let alone = out.ends_with("<p>") && rest.starts_with("</p>");
+        if alone {
+            out.truncate(out.len() - "<p>".len());
+            rest = &rest["</p>".len()..];
+        }
+        if !shown.is_empty() {
+            out.push_str(&gallery(&sc, &shown));
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The figures of a gallery: `columns` (1 to 9, 3 by default) per row, each image
+/// linked to its file unless `link="none"`.
+fn gallery(sc: &Shortcode<'_>, images: &[GalleryImage]) -> String {
+    let columns = sc.attr("columns").and_then(|c| c.trim().parse::<u8>().ok()).unwrap_or(3).clamp(1, 9);
+    let linked = sc.attr("link") != Some("none");
+    let mut html = format!("<figure class=\"gallery gallery-columns-{columns}\">");
+    for image in images {
+        let url = escape(&image.url);
+        let img = format!("<img src=\"{url}\" alt=\"{}\" loading=\"lazy\">", escape(&image.alt));
+        html.push_str("<figure class=\"gallery-item\">");
+        if linked {
+            html.push_str(&format!("<a href=\"{url}\">{img}</a>"));
+        } else {
+            html.push_str(&img);
+        }
+        if !image.caption.trim().is_empty() {
+            html.push_str(&format!("<figcaption>{}</figcaption>", escape(image.caption.trim())));
+        }
+        html.push_str("</figure>");
+    }
+    html.push_str("</figure>");
+    html
 }
 
 fn render(sc: &Shortcode<'_>) -> Option<String> {
@@ -276,6 +360,37 @@ mod tests {
                 .starts_with(r#"<audio controls src="https://e.com/a.mp3">"#)
         );
         assert!(convert(r#"[video width="640" src="https://e.com/v.mp4"]"#).contains(r#"width="640""#));
+    }
+
+    #[test]
+    fn galleries_become_grids_of_the_images_wordpress_would_choose() {
+        let image =
+            |n: i64| GalleryImage { url: format!("/media/{n}.png"), alt: format!("alt {n}"), caption: String::new() };
+        let images = |g: &Gallery| match g {
+            Gallery::Ids(ids) => ids.iter().filter(|id| **id != 9).map(|id| image(*id)).collect(),
+            Gallery::Attached { exclude } => [1, 2].into_iter().filter(|id| !exclude.contains(id)).map(image).collect(),
+        };
+
+        let html =
+            expand_galleries("<p>Before</p>\n<p>[gallery ids=\"2,1,9\" columns=\"2\"]</p>\n<p>After</p>", images);
+        assert_eq!(
+            html,
+            "<p>Before</p>\n<figure class=\"gallery gallery-columns-2\">\
+             <figure class=\"gallery-item\"><a href=\"/media/2.png\"><img src=\"/media/2.png\" alt=\"alt 2\" loading=\"lazy\"></a></figure>\
+             <figure class=\"gallery-item\"><a href=\"/media/1.png\"><img src=\"/media/1.png\" alt=\"alt 1\" loading=\"lazy\"></a></figure>\
+             </figure>\n<p>After</p>"
+        );
+        let attached = expand_galleries("[gallery exclude=\"1\" link=\"none\"]", images);
+        assert_eq!(
+            attached,
+            "<figure class=\"gallery gallery-columns-3\"><figure class=\"gallery-item\">\
+             <img src=\"/media/2.png\" alt=\"alt 2\" loading=\"lazy\"></figure></figure>"
+        );
+        assert_eq!(expand_galleries("<p>[gallery ids=\"9\"]</p>", images), "");
+        assert_eq!(
+            expand_galleries("a [[gallery]] b [gallery-x] [galleryx]", images),
+            "a [gallery] b [gallery-x] [galleryx]"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::wxr::{Author, Comment, Item, Sink, Site, Term};
 use crate::domain::comment_text;
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
-use crate::store::staging::{LinkTarget, Staged, StagedComment, StagedMedia, StagedPost};
+use crate::store::staging::{LinkTarget, Staged, StagedAttachment, StagedComment, StagedMedia, StagedPost};
 
 /// Rows per message to the staging database.
 const BATCH: usize = 512;

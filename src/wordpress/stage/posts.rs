@@ -1,14 +1,14 @@
 //! Staging posts, pages and attachments: statuses, slugs, dates, content, excerpts,
 //! tags and old addresses.
 
-use super::{LinkTarget, Staged, StagedPost, Stager};
+use super::{LinkTarget, Staged, StagedAttachment, StagedPost, Stager};
 use crate::domain::markdown;
 use crate::domain::slug::{is_valid as is_valid_slug, slugify};
 use crate::wordpress::content;
-use crate::wordpress::convert::parse_date;
+use crate::wordpress::convert::{content_type, parse_date};
 use crate::wordpress::html::text_of;
 use crate::wordpress::links::{key_of_path, key_of_url};
-use crate::wordpress::uploads::percent_decode;
+use crate::wordpress::uploads::{media_url, percent_decode};
 use crate::wordpress::wxr::Item;
 
 impl Stager {
@@ -89,6 +89,10 @@ impl Stager {
             _ => {
                 let mut used = Vec::new();
                 let source = content::post_source(&item.content, self.uploads.as_ref(), &mut used);
+                if source.contains("[gallery") {
+                    // Shown once every attachment of the file is known (see `import::show_galleries`).
+                    self.push(Staged::Gallery { post_seq: i64::try_from(seq).unwrap_or(i64::MAX) })?;
+                }
                 for path in used {
                     self.media(&path, line, None, "", "")?;
                 }
@@ -154,9 +158,34 @@ impl Stager {
 
     pub(super) fn attachment(&mut self, item: &Item) -> anyhow::Result<()> {
         self.report.attachments += 1;
+        let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+        let served = self.attachment_file(item, wp_id)?;
+        // Galleries show it from hewn when its file was copied, else from its old address.
+        let old = item.attachment_url.trim();
+        let url =
+            served.or_else(|| (old.starts_with("https://") || old.starts_with("http://")).then(|| old.to_owned()));
+        if let (Some(wp_id), Some(url)) = (wp_id, url) {
+            let file = item.meta("_wp_attached_file").unwrap_or(old);
+            let attachment = StagedAttachment {
+                wp_id,
+                parent: item.post_parent.trim().parse::<i64>().ok().filter(|id| *id > 0),
+                menu_order: item.menu_order.trim().parse().unwrap_or(0),
+                url,
+                alt: item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default(),
+                caption: text_of(&item.excerpt),
+                image: content_type(file.split(['?', '#']).next().unwrap_or(file)).starts_with("image/"),
+            };
+            self.push(Staged::Attachment(Box::new(attachment)))?;
+        }
+        Ok(())
+    }
+
+    /// Copies an attachment's file from the uploads folder, returning the address
+    /// hewn serves it at.
+    fn attachment_file(&mut self, item: &Item, wp_id: Option<i64>) -> anyhow::Result<Option<String>> {
         let Some(uploads) = &self.uploads else {
             self.report.note(item.line, "attachments left at their old address (no --uploads folder given)");
-            return Ok(());
+            return Ok(None);
         };
         let path = item
             .meta("_wp_attached_file")
@@ -164,17 +193,17 @@ impl Stager {
             .or_else(|| uploads.path_of_url(&item.attachment_url));
         let Some(path) = path else {
             self.report.skip(item.line, "attachments whose file is not in the uploads folder");
-            return Ok(());
+            return Ok(None);
         };
-        let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
         let alt = item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default();
-        if self.media(&path, item.line, wp_id, &text_of(&item.title), &alt)? {
-            let base = self.base_path.clone();
-            self.link(key_of_url(&item.link, &base), LinkTarget::Media(path.clone()))?;
-            if let Some(id) = wp_id {
-                self.link(Some(format!("?attachment_id={id}")), LinkTarget::Media(path))?;
-            }
+        if !self.media(&path, item.line, wp_id, &text_of(&item.title), &alt)? {
+            return Ok(None);
         }
-        Ok(())
+        let base = self.base_path.clone();
+        self.link(key_of_url(&item.link, &base), LinkTarget::Media(path.clone()))?;
+        if let Some(id) = wp_id {
+            self.link(Some(format!("?attachment_id={id}")), LinkTarget::Media(path.clone()))?;
+        }
+        Ok(Some(media_url(&path)))
     }
 }

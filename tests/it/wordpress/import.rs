@@ -65,7 +65,15 @@ async fn an_imported_post_shows_its_approved_comments_threaded_whatever_their_or
     let content = texts(&doc, ".entry-content").join(" ");
     assert!(content.contains("“The Year of the Stakhanovite”"), "{content}");
     assert!(content.contains("102 tons of coal — fourteen times the norm"), "{content}");
-    assert!(content.contains("[gallery ids=\"40,41\"]"), "other shortcodes stay readable: {content}");
+    // [gallery ids="40,41"]: 40 is an image (its caption is the attachment's), 41 a text file.
+    let gallery = "figure.gallery.gallery-columns-3 > figure.gallery-item";
+    assert_eq!(texts(&doc, &format!("{gallery} figcaption")), ["A poster of the movement"]);
+    let images: Vec<String> = doc
+        .select(&scraper::Selector::parse(&format!("{gallery} a > img")).unwrap())
+        .filter_map(|img| img.value().attr("src").map(str::to_owned))
+        .collect();
+    assert_eq!(images, ["/media/2013/10/photo.png"]);
+    assert!(!content.contains("[gallery"), "{content}");
     assert_eq!(texts(&doc, ".entry-content figure.wp-caption figcaption"), ["A poster of the movement"]);
     assert!(body.contains(r#"src="/media/2013/10/photo-300x200.png""#), "{body}");
     assert_eq!(texts(&doc, "li#comment-101 > article .comment-content p").len(), 1, "one paragraph with a line break");
@@ -385,6 +393,10 @@ async fn without_an_uploads_folder_images_keep_their_old_addresses() {
     let (_, body) = app.get_text(POST).await;
 
     assert!(body.contains(r#"src="https://old.example.com/wp-content/uploads/2013/10/photo-300x200.png""#), "{body}");
+    assert!(
+        body.contains(r#"<figure class="gallery-item"><a href="https://old.example.com/wp-content/uploads/2013/10/photo.png" rel="noopener"><img src="https://old.example.com/wp-content/uploads/2013/10/photo.png""#),
+        "the gallery shows the image from its old address: {body}"
+    );
     assert_eq!(app.get("/media/2013/10/photo.png").await.status(), 404);
 }
 
