@@ -70,7 +70,7 @@ pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i
     .bind(post)
     .bind(IMPORTING)
     .bind(now)
-    .bind(format!("{RESERVED_BY}{}", std::process::id()))
+    .bind(reserver())
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -259,8 +259,21 @@ pub async fn release(store: &Store, reservation: &Reservation) -> Result<()> {
     tx.commit_unversioned().await
 }
 
-/// The title of a reservation's hidden post, followed by the importing process's id.
+/// The title of a reservation's hidden post, followed by the importing process's id
+/// and its process namespace (see [`reserver`]).
 pub const RESERVED_BY: &str = "reserved by hewn import, process ";
+
+/// The title of this process's reservations: its id, and (on Linux) the process
+/// namespace that id belongs to, so that an import in another container, whose id
+/// means nothing here, is not taken for a dead one.
+pub fn reserver() -> String {
+    format!("{RESERVED_BY}{} in {}", std::process::id(), process_namespace())
+}
+
+/// This process's PID namespace (`pid:[4026531836]`), or empty where `/proc` does not tell.
+pub fn process_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid").map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+}
 
 /// The reservations of imports that may still be writing: each one's title (see
 /// [`RESERVED_BY`]) and the last time it wrote.

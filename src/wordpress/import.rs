@@ -450,15 +450,18 @@ async fn remove_leftovers(store: &Store) -> anyhow::Result<()> {
 const ABANDONED_AFTER: i64 = 60;
 
 /// Whether the import that holds a reservation (its title and last write) may still
-/// be writing: it wrote in the last minute, and (where `/proc` tells) its process
-/// still exists.
+/// be writing: it wrote in the last minute, and, when it ran in this process
+/// namespace, its process still exists.
 fn at_work(title: &str, touched: i64, now: i64) -> bool {
     if now - touched > ABANDONED_AFTER {
         return false;
     }
-    let proc = Path::new("/proc");
-    match title.strip_prefix(live::RESERVED_BY).and_then(|pid| pid.parse::<u32>().ok()) {
-        Some(pid) if proc.join("self").exists() => proc.join(pid.to_string()).exists(),
+    let here = live::process_namespace();
+    let reserver = title.strip_prefix(live::RESERVED_BY).and_then(|rest| rest.split_once(" in "));
+    match reserver.and_then(|(pid, namespace)| pid.parse::<u32>().ok().map(|pid| (pid, namespace))) {
+        Some((pid, namespace)) if !here.is_empty() && namespace == here => {
+            Path::new("/proc").join(pid.to_string()).exists()
+        }
         _ => true,
     }
 }
@@ -582,5 +585,25 @@ fn changed_meanwhile(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => matches!(db.kind(), ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reservation_is_abandoned_when_old_or_when_its_process_is_gone() {
+        let now = crate::domain::now();
+        let mine = live::reserver();
+        assert!(at_work(&mine, now, now), "{mine}");
+        assert!(!at_work(&mine, now - ABANDONED_AFTER - 1, now));
+        if !live::process_namespace().is_empty() {
+            let gone = format!("{}{} in {}", live::RESERVED_BY, u32::MAX - 1, live::process_namespace());
+            assert!(!at_work(&gone, now, now), "no such process here");
+        }
+        // Another namespace's process id means nothing here: only its last write tells.
+        let elsewhere = format!("{}{} in pid:[1]", live::RESERVED_BY, u32::MAX - 1);
+        assert!(at_work(&elsewhere, now, now));
     }
 }
