@@ -72,6 +72,11 @@ const SELECT: &str = "select c.id, c.post_id, p.title as post_title, p.slug as p
        c.rule, c.created_at \
      from comments c join posts p on p.id = c.post_id left join comments pc on pc.id = c.parent_id";
 
+/// Leaves out the comments of posts an import is still writing (see
+/// `store::import::IMPORTING`): they are no one's to moderate until it shows them.
+const NOT_IMPORTING: &str =
+    "post_id not in (select p.id from posts p where p.kind in ('post', 'page') and p.status = 'importing')";
+
 /// `$first, $first+1, ...` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -86,7 +91,7 @@ fn contains_pattern(term: &str) -> String {
 /// The filter shared by [`list`] and [`count`]: statuses from `$1`, the search term
 /// (if any) after them.
 fn filter(statuses: &[&str], search: &str) -> String {
-    let mut sql = format!(" where c.status in ({})", placeholders(1, statuses.len()));
+    let mut sql = format!(" where c.status in ({}) and c.{NOT_IMPORTING}", placeholders(1, statuses.len()));
     if !search.is_empty() {
         let s = statuses.len() + 1;
         sql.push_str(&format!(
@@ -101,7 +106,9 @@ fn filter(statuses: &[&str], search: &str) -> String {
 /// Comments per status.
 pub async fn counts(store: &Store) -> Result<Counts> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("select status, count(*) from comments group by status").fetch_all(store.reader()).await?;
+        sqlx::query_as(&format!("select status, count(*) from comments where {NOT_IMPORTING} group by status"))
+            .fetch_all(store.reader())
+            .await?;
     let mut counts = Counts::default();
     for (status, n) in rows {
         match status.as_str() {
@@ -222,8 +229,10 @@ pub async fn empty(store: &Store, status: &str) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = store.begin_write().await?;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("select id from comments where status = $1").bind(status).fetch_all(tx.conn()).await?;
+    let ids: Vec<i64> = sqlx::query_scalar(&format!("select id from comments where status = $1 and {NOT_IMPORTING}"))
+        .bind(status)
+        .fetch_all(tx.conn())
+        .await?;
     for id in &ids {
         delete_keeping_replies(tx.conn(), *id).await?;
     }

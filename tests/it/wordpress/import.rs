@@ -791,7 +791,9 @@ async fn posts_an_import_is_still_writing_show_nowhere() {
         "/search?q=stripes".to_owned(),
         "/archive".to_owned(),
         format!("/archive/{year}"),
-        // (The panel's comment screens do list the comments meanwhile.)
+        "/admin".to_owned(),
+        "/admin/comments?status=all".to_owned(),
+        "/admin/comments?status=approved".to_owned(),
         "/admin/posts".to_owned(),
         "/admin/posts?view=published".to_owned(),
     ];
@@ -802,6 +804,8 @@ async fn posts_an_import_is_still_writing_show_nowhere() {
             assert!(!body.contains(hidden), "{path} shows {hidden:?}:\n{body}");
         }
     }
+    let counts = hewn::store::moderation::counts(&app.store).await.unwrap();
+    assert_eq!(counts.approved, 2, "the demo post's two comments, not the hidden post's");
 }
 
 #[tokio::test]
