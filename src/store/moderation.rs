@@ -74,8 +74,22 @@ const SELECT: &str = "select c.id, c.post_id, p.title as post_title, p.slug as p
 
 /// Leaves out the comments of posts an import is still writing (see
 /// `store::import::IMPORTING`): they are no one's to moderate until it shows them.
+/// It costs a look at each comment's post, so it is added only while an import is
+/// at work ([`importing`]).
 const NOT_IMPORTING: &str =
     "post_id not in (select p.id from posts p where p.kind in ('post', 'page') and p.status = 'importing')";
+
+/// True while an import is writing hidden posts (one indexed lookup).
+async fn importing(conn: impl sqlx::SqliteExecutor<'_>) -> Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from posts where kind in ('post', 'page') and status = 'importing')")
+        .fetch_one(conn)
+        .await
+}
+
+/// ` and NOT_IMPORTING` (its column qualified by `table`) while an import is at work, else nothing.
+fn unless_importing(importing: bool, table: &str) -> String {
+    if importing { format!(" and {table}{NOT_IMPORTING}") } else { String::new() }
+}
 
 /// `$first, $first+1, ...` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
@@ -90,8 +104,9 @@ fn contains_pattern(term: &str) -> String {
 
 /// The filter shared by [`list`] and [`count`]: statuses from `$1`, the search term
 /// (if any) after them.
-fn filter(statuses: &[&str], search: &str) -> String {
-    let mut sql = format!(" where c.status in ({}) and c.{NOT_IMPORTING}", placeholders(1, statuses.len()));
+fn filter(statuses: &[&str], search: &str, importing: bool) -> String {
+    let mut sql =
+        format!(" where c.status in ({}){}", placeholders(1, statuses.len()), unless_importing(importing, "c."));
     if !search.is_empty() {
         let s = statuses.len() + 1;
         sql.push_str(&format!(
@@ -105,10 +120,12 @@ fn filter(statuses: &[&str], search: &str) -> String {
 
 /// Comments per status.
 pub async fn counts(store: &Store) -> Result<Counts> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as(&format!("select status, count(*) from comments where {NOT_IMPORTING} group by status"))
-            .fetch_all(store.reader())
-            .await?;
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "select status, count(*) from comments where true{} group by status",
+        unless_importing(importing(store.reader()).await?, "")
+    ))
+    .fetch_all(store.reader())
+    .await?;
     let mut counts = Counts::default();
     for (status, n) in rows {
         match status.as_str() {
@@ -134,7 +151,7 @@ pub async fn list(
     let n = statuses.len() + usize::from(!search.is_empty());
     let sql = format!(
         "{SELECT}{} order by c.created_at desc, c.id desc limit ${} offset ${}",
-        filter(statuses, search),
+        filter(statuses, search, importing(store.reader()).await?),
         n + 1,
         n + 2
     );
@@ -150,7 +167,7 @@ pub async fn list(
 
 /// How many comments [`list`] pages through.
 pub async fn count(store: &Store, statuses: &[&str], search: &str) -> Result<i64> {
-    let sql = format!("select count(*) from comments c{}", filter(statuses, search));
+    let sql = format!("select count(*) from comments c{}", filter(statuses, search, importing(store.reader()).await?));
     let mut q = sqlx::query_scalar::<_, i64>(&sql);
     for s in statuses {
         q = q.bind(*s);
@@ -229,7 +246,8 @@ pub async fn empty(store: &Store, status: &str) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = store.begin_write().await?;
-    let ids: Vec<i64> = sqlx::query_scalar(&format!("select id from comments where status = $1 and {NOT_IMPORTING}"))
+    let hidden = unless_importing(importing(tx.conn()).await?, "");
+    let ids: Vec<i64> = sqlx::query_scalar(&format!("select id from comments where status = $1{hidden}"))
         .bind(status)
         .fetch_all(tx.conn())
         .await?;
