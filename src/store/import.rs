@@ -114,56 +114,53 @@ pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
 }
 
 /// Writes the new posts `seqs` (staging sequence numbers) hidden, with their tags,
-/// search entries and comments, in one write. Nothing a reader sees changes, so the
-/// data version is left alone.
-pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i64]) -> Result<()> {
+/// search entries and comments, in one write, returning their ids. Nothing a reader
+/// sees changes, so the data version is left alone.
+pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i64]) -> Result<Vec<i64>> {
     let seqs = json_list(seqs);
     let mut tx = store.begin_write().await?;
-    let written = async {
-        let conn = tx.conn();
-        // The reserved post's time shows the import is still at work (see [`reservations`]).
-        sqlx::query("update posts set updated_at = $1 where id = $2")
-            .bind(crate::domain::now())
-            .bind(reservation.post)
-            .execute(&mut *conn)
-            .await?;
-        // A post's tags go in before the post, so its search entry is made once, with
-        // them (foreign keys are checked at commit).
-        sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
-        sqlx::query(
-            "insert into post_tags (post_id, tag_id) \
-             select p.new_id, t.id from staging.post_tags pt join staging.posts p on p.seq = pt.post_seq \
-               join tags t on t.slug = pt.tag_slug \
-             where pt.post_seq in (select value from json_each($1)) and p.new_id is not null on conflict do nothing",
-        )
-        .bind(&seqs)
+    let conn = tx.conn();
+    // The reserved post's time shows the import is still at work (see [`reservations`]).
+    sqlx::query("update posts set updated_at = $1 where id = $2")
+        .bind(crate::domain::now())
+        .bind(reservation.post)
         .execute(&mut *conn)
         .await?;
-        sqlx::query(
-            "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
-               author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
-               wp_permalink) \
-             select new_id, kind, final_slug, title, source, source_format, body_html, excerpt, $2, sticky, \
-               author_id, author_name, comments_open, published_at, updated_at, created_at, final_wp_id, \
-               nullif(wp_guid, ''), nullif(wp_permalink, '') \
-             from staging.posts where seq in (select value from json_each($1)) and new_id is not null \
-             order by new_id",
-        )
-        .bind(&seqs)
-        .bind(IMPORTING)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(&format!(
-            "{INSERT_COMMENTS} where c.post_seq in (select value from json_each($1)) and c.new_id is not null \
-             order by c.new_id"
-        ))
-        .bind(&seqs)
-        .execute(&mut *conn)
-        .await
-    }
-    .await;
-    written?;
-    tx.commit_unversioned().await
+    // A post's tags go in before the post, so its search entry is made once, with
+    // them (foreign keys are checked at commit).
+    sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
+    sqlx::query(
+        "insert into post_tags (post_id, tag_id) \
+         select p.new_id, t.id from staging.post_tags pt join staging.posts p on p.seq = pt.post_seq \
+           join tags t on t.slug = pt.tag_slug \
+         where pt.post_seq in (select value from json_each($1)) and p.new_id is not null on conflict do nothing",
+    )
+    .bind(&seqs)
+    .execute(&mut *conn)
+    .await?;
+    let ids = sqlx::query_scalar(
+        "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
+           author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
+           wp_permalink) \
+         select new_id, kind, final_slug, title, source, source_format, body_html, excerpt, $2, sticky, \
+           author_id, author_name, comments_open, published_at, updated_at, created_at, final_wp_id, \
+           nullif(wp_guid, ''), nullif(wp_permalink, '') \
+         from staging.posts where seq in (select value from json_each($1)) and new_id is not null \
+         order by new_id returning id",
+    )
+    .bind(&seqs)
+    .bind(IMPORTING)
+    .fetch_all(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "{INSERT_COMMENTS} where c.post_seq in (select value from json_each($1)) and c.new_id is not null \
+         order by c.new_id"
+    ))
+    .bind(&seqs)
+    .execute(&mut *conn)
+    .await?;
+    tx.commit_unversioned().await?;
+    Ok(ids)
 }
 
 /// Staged comments as rows of the live table (followed by a `where` on `c`).
@@ -181,45 +178,41 @@ const INSERT_COMMENTS: &str = "insert into comments (id, post_id, parent_id, kin
 /// post and comment of the import appears at once.
 pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    let written = async {
-        let conn = tx.conn();
-        sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
-        sqlx::query(&format!(
-            "{INSERT_COMMENTS} join staging.posts p on p.seq = c.post_seq \
-             where p.new_id is null and c.new_id is not null order by c.new_id"
-        ))
-        .execute(&mut *conn)
-        .await?;
-        let shown = sqlx::query(
-            "update posts set status = (select s.status from staging.posts s where s.new_id = posts.id) \
-             where id in (select new_id from staging.posts where new_id is not null) and status = $1",
-        )
-        .bind(IMPORTING)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-        if shown != hidden {
-            return Err(sqlx::Error::Protocol(format!(
-                "{hidden} imported posts were written hidden but {shown} were found to publish"
-            )));
-        }
-        for sql in [
-            "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
-               join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
-             on conflict (key) do nothing",
-            "insert into legacy_links (key, tag_id) select l.key, t.id from staging.links l \
-               join tags t on t.slug = l.tag_slug where true order by l.rowid on conflict (key) do nothing",
-            "insert into legacy_links (key, media_id) select l.key, m.id from staging.links l \
-               join media m on m.path = l.media_path where true order by l.rowid on conflict (key) do nothing",
-            "insert into settings (name, value) select name, value from staging.settings where true \
-             on conflict (name) do nothing",
-        ] {
-            sqlx::query(sql).execute(&mut *conn).await?;
-        }
-        remove_placeholders(conn, reservation).await
+    let conn = tx.conn();
+    sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
+    sqlx::query(&format!(
+        "{INSERT_COMMENTS} join staging.posts p on p.seq = c.post_seq \
+         where p.new_id is null and c.new_id is not null order by c.new_id"
+    ))
+    .execute(&mut *conn)
+    .await?;
+    let shown = sqlx::query(
+        "update posts set status = (select s.status from staging.posts s where s.new_id = posts.id) \
+         where id in (select new_id from staging.posts where new_id is not null) and status = $1",
+    )
+    .bind(IMPORTING)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if shown != hidden {
+        return Err(sqlx::Error::Protocol(format!(
+            "{hidden} imported posts were written hidden but {shown} were found to publish"
+        )));
     }
-    .await;
-    written?;
+    for sql in [
+        "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
+           join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
+         on conflict (key) do nothing",
+        "insert into legacy_links (key, tag_id) select l.key, t.id from staging.links l \
+           join tags t on t.slug = l.tag_slug where true order by l.rowid on conflict (key) do nothing",
+        "insert into legacy_links (key, media_id) select l.key, m.id from staging.links l \
+           join media m on m.path = l.media_path where true order by l.rowid on conflict (key) do nothing",
+        "insert into settings (name, value) select name, value from staging.settings where true \
+         on conflict (name) do nothing",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
+    remove_placeholders(conn, reservation).await?;
     tx.commit().await
 }
 
@@ -230,26 +223,6 @@ async fn remove_placeholders(conn: &mut sqlx::SqliteConnection, reservation: &Re
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// Removes the hidden posts `seqs` (with their comments, tags and search entries)
-/// that an import wrote before it failed, in one write.
-pub async fn withdraw(store: &Store, seqs: &[i64]) -> Result<()> {
-    let mut tx = store.begin_write().await?;
-    let removed = async {
-        let conn = tx.conn();
-        sqlx::query(
-            "delete from posts where id in (select new_id from staging.posts \
-               where seq in (select value from json_each($1)) and new_id is not null) and status = $2",
-        )
-        .bind(json_list(seqs))
-        .bind(IMPORTING)
-        .execute(&mut *conn)
-        .await
-    }
-    .await;
-    removed?;
-    tx.commit_unversioned().await
 }
 
 /// Gives back a reservation (of an import that failed, or had nothing to write).
@@ -287,16 +260,14 @@ pub async fn reservations(store: &Store) -> Result<Vec<(String, i64)>> {
 /// The hidden posts an import that was killed half-way left behind (none of them
 /// ever shown), by id.
 pub async fn leftovers(store: &Store) -> Result<Vec<i64>> {
-    sqlx::query_scalar(
-        "select id from posts where kind = 'post' and status = $1 \
-         union all select id from posts where kind = 'page' and status = $1 order by id",
-    )
-    .bind(IMPORTING)
-    .fetch_all(store.reader())
-    .await
+    sqlx::query_scalar("select id from posts where kind in ('post', 'page') and status = $1 order by id")
+        .bind(IMPORTING)
+        .fetch_all(store.reader())
+        .await
 }
 
-/// Removes hidden posts (and their comments) by id, in one write.
+/// Removes hidden posts (with their comments, tags and search entries) by id, in
+/// one write: what a failed import wrote, or a killed one left behind.
 pub async fn remove_hidden(store: &Store, ids: &[i64]) -> Result<()> {
     let mut tx = store.begin_write().await?;
     sqlx::query("delete from posts where id in (select value from json_each($1)) and status = $2")
@@ -326,8 +297,8 @@ pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
     sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(pool).await?;
     // Room for the indexes the inserts touch, so the lock is held for memory work,
     // not for rereading pages; and no copying of the write-ahead log into the database
-    // file after each commit (each copy ends in an fsync, which would cost more than
-    // the write): [`close_staging`] does it once.
+    // file inside each commit, holding the lock: the import does it between its
+    // writes ([`checkpoint`]).
     sqlx::query(&format!("pragma cache_size = -{WRITE_CACHE_KIB}")).execute(pool).await?;
     sqlx::query("pragma wal_autocheckpoint = 0").execute(pool).await?;
     Ok(())
@@ -345,9 +316,8 @@ pub async fn checkpoint(store: &Store) {
 /// log into the database file (without waiting for readers).
 pub async fn close_staging(store: &Store) {
     detach(store).await;
-    let pool = &store.writer.pool;
-    let _ = sqlx::query("pragma wal_autocheckpoint = 1000").execute(pool).await;
-    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(pool).await;
+    let _ = sqlx::query("pragma wal_autocheckpoint = 1000").execute(&store.writer.pool).await;
+    checkpoint(store).await;
 }
 
 /// The staged media still to copy, in batches of about `batch_bytes`: rowid ranges
@@ -379,27 +349,21 @@ pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> R
 }
 
 /// Copies one batch of staged media (a rowid range) in its own short write,
-/// returning the paths it added.
-/// The staging database must be open (see [`open_staging`]).
+/// returning the paths it added. The staging database must be open (see
+/// [`open_staging`]).
 pub async fn copy_media(store: &Store, from: i64, to: i64) -> Result<Vec<String>> {
     let mut tx = store.begin_write().await?;
-    let copied = async {
-        let conn = tx.conn();
-        sqlx::query_scalar(
-            "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
-             select path, content_type, size, sha256, title, alt, created_at, wp_id, bytes from staging.media \
-             where rowid between $1 and $2 and true on conflict (path) do nothing returning path",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&mut *conn)
-        .await
-    }
-    .await;
-    match copied {
-        Ok(paths) => tx.commit().await.map(|()| paths),
-        Err(e) => Err(e),
-    }
+    let paths = sqlx::query_scalar(
+        "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
+         select path, content_type, size, sha256, title, alt, created_at, wp_id, bytes from staging.media \
+         where rowid between $1 and $2 and true on conflict (path) do nothing returning path",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(paths)
 }
 
 /// Removes media rows an import added before it failed.

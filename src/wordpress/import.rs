@@ -356,21 +356,18 @@ async fn apply(
     let started = Instant::now();
     let reservation = timed(&mut writes, live::reserve(store, items, comments, max_wp_comment)).await?;
     let result = write_reserved(store, staging, live_path, options, reservation, &mut writes).await;
-    match &result {
-        Ok((_, Some(_), _)) => {}
-        // Nothing to write, or a failure: the reservation is given back.
-        _ => {
-            if let Err(e) = live::release(store, &reservation).await {
-                tracing::error!("giving back an import's reservation: {e}");
-            }
-        }
+    // Nothing to write, or a failure: the reservation is given back.
+    if !matches!(result, Ok((_, true, _)))
+        && let Err(e) = live::release(store, &reservation).await
+    {
+        tracing::error!("giving back an import's reservation: {e}");
     }
     let (plan, written, media) = result?;
-    Ok((plan, written.map(|()| Writes { took: started.elapsed(), ..writes }), media))
+    Ok((plan, written.then(|| Writes { took: started.elapsed(), ..writes }), media))
 }
 
 /// Plans below the reservation, then copies media and publishes, planning again
-/// when the site took something the plan relies on meanwhile. `None` for the writes
+/// when the site took something the plan relies on meanwhile. False (with the plan)
 /// when there was nothing to write.
 async fn write_reserved(
     store: &Store,
@@ -379,12 +376,12 @@ async fn write_reserved(
     options: &Options,
     reservation: Reservation,
     writes: &mut Writes,
-) -> anyhow::Result<(Plan, Option<()>, usize)> {
+) -> anyhow::Result<(Plan, bool, usize)> {
     let planning = Instant::now();
     let mut plan = staging.resolve(live_path, Some(reservation.below())).await?;
     tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
     if plan.is_empty() {
-        return Ok((plan, None, 0));
+        return Ok((plan, false, 0));
     }
     let first = plan.clone();
     let mut added = Vec::new();
@@ -413,7 +410,7 @@ async fn write_reserved(
             plan.new_media = first.new_media;
             plan.existing_media = first.existing_media;
             plan.media_bytes = first.media_bytes;
-            Ok((plan, Some(()), added.len()))
+            Ok((plan, true, added.len()))
         }
         failed => {
             if let Err(cleanup) = live::remove_media(store, &added).await {
@@ -509,7 +506,7 @@ async fn publish(
 }
 
 /// The hidden writes, each of a few posts, sized so each holds the lock about
-/// [`WRITE_TARGET`]; `done` collects the posts of each write made.
+/// [`WRITE_TARGET`]; `done` collects the ids of the posts of each write made.
 async fn write_hidden(
     store: &Store,
     reservation: &Reservation,
@@ -533,10 +530,8 @@ async fn write_hidden(
         let seqs: Vec<i64> = rest[..n].iter().map(|(seq, _)| *seq).collect();
         rest = &rest[n..];
         let started = Instant::now();
-        let written = timed(writes, live::publish_hidden(store, reservation, &seqs)).await;
+        done.push(timed(writes, live::publish_hidden(store, reservation, &seqs)).await?);
         let held = started.elapsed();
-        done.push(seqs);
-        written?;
         // Size the next write from this one's pace, changing by at most half or double.
         let pace = held.as_secs_f64() / weight.max(1) as f64;
         let fits = (WRITE_TARGET.as_secs_f64() / pace.max(1e-9)) as u64;
@@ -567,8 +562,8 @@ async fn timed<T>(
 
 /// Takes back the hidden writes `done` and the tags added, in as many short writes.
 async fn take_back(store: &Store, done: &[Vec<i64>], tags: &[i64]) {
-    for seqs in done.iter().rev() {
-        if let Err(e) = live::withdraw(store, seqs).await {
+    for ids in done.iter().rev() {
+        if let Err(e) = live::remove_hidden(store, ids).await {
             tracing::error!("taking back the posts a failed import wrote hidden: {e}");
         }
         tokio::time::sleep(PAUSE).await;
