@@ -12,11 +12,6 @@ use super::staging::ROWS_PER_INSERT;
 /// What an import will do, decided against one snapshot of the live database.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// The highest post and comment ids the live site had below the reservation when
-    /// the plan was made: the plan's new ids are above them, or were free then, and
-    /// below the reservation (see `store::import::reserve`).
-    pub live_max_post: i64,
-    pub live_max_comment: i64,
     /// New posts and pages, by kind and status.
     pub new_posts: Vec<(String, String, i64)>,
     /// Items already on the site (matched by guid, WordPress id, or slug, title and date).
@@ -83,8 +78,10 @@ const RESERVED_SLUGS: [&str; 16] = [
 pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<(i64, i64)>) -> anyhow::Result<Plan> {
     let mut tx = conn.begin().await?;
     let mut plan = Plan::default();
+    // New ids go above the highest the site has below the reservation (or were free),
+    // and stay below the reservation (see `store::import::reserve`).
     let (post_ceiling, comment_ceiling) = below.unwrap_or((i64::MAX, i64::MAX));
-    (plan.live_max_post, plan.live_max_comment) = sqlx::query_as(
+    let (live_max_post, live_max_comment): (i64, i64) = sqlx::query_as(
         "select (select coalesce(max(id), 0) from live.posts where id < $1), \
            (select coalesce(max(id), 0) from live.comments where id < $2)",
     )
@@ -115,7 +112,7 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
     .await?;
     assign_slugs(&mut tx, &mut plan).await?;
     sqlx::query("update posts set new_id = $1 + seq where live_id is null")
-        .bind(plan.live_max_post)
+        .bind(live_max_post)
         .execute(&mut *tx)
         .await?;
     sqlx::query("create index if not exists posts_new_id on posts (new_id) where new_id is not null")
@@ -135,7 +132,7 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
     }
     let comment_offset: i64 =
         sqlx::query_scalar("select max($1, (select coalesce(max(wp_id), 0) from comments where fate = 'new'))")
-            .bind(plan.live_max_comment)
+            .bind(live_max_comment)
             .fetch_one(&mut *tx)
             .await?;
     sqlx::query(
@@ -160,7 +157,7 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
         sqlx::query(sql).execute(&mut *tx).await?;
     }
     plan.parent_loops = cut_parent_loops(&mut tx).await?;
-    // The live writes check planned numbers against the site through this index.
+    // The live writes insert comments in id order.
     sqlx::query("create index if not exists comments_new_id on comments (new_id) where new_id is not null")
         .execute(&mut *tx)
         .await?;

@@ -159,7 +159,8 @@ impl Stager {
     pub(super) fn attachment(&mut self, item: &Item) -> anyhow::Result<()> {
         self.report.attachments += 1;
         let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
-        let served = self.attachment_file(item, wp_id)?;
+        let alt = item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default();
+        let served = self.attachment_file(item, wp_id, &alt)?;
         // Galleries show it from hewn when its file was copied, else from its old address.
         let old = item.attachment_url.trim();
         let url =
@@ -171,7 +172,7 @@ impl Stager {
                 parent: item.post_parent.trim().parse::<i64>().ok().filter(|id| *id > 0),
                 menu_order: item.menu_order.trim().parse().unwrap_or(0),
                 url,
-                alt: item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default(),
+                alt,
                 caption: text_of(&item.excerpt),
                 image: content_type(file.split(['?', '#']).next().unwrap_or(file)).starts_with("image/"),
             };
@@ -182,7 +183,7 @@ impl Stager {
 
     /// Copies an attachment's file from the uploads folder, returning the address
     /// hewn serves it at.
-    fn attachment_file(&mut self, item: &Item, wp_id: Option<i64>) -> anyhow::Result<Option<String>> {
+    fn attachment_file(&mut self, item: &Item, wp_id: Option<i64>, alt: &str) -> anyhow::Result<Option<String>> {
         let Some(uploads) = &self.uploads else {
             self.report.note(item.line, "attachments left at their old address (no --uploads folder given)");
             return Ok(None);
@@ -195,8 +196,7 @@ impl Stager {
             self.report.skip(item.line, "attachments whose file is not in the uploads folder");
             return Ok(None);
         };
-        let alt = item.meta("_wp_attachment_image_alt").map(text_of).unwrap_or_default();
-        if !self.media(&path, item.line, wp_id, &text_of(&item.title), &alt)? {
+        if !self.media(&path, item.line, wp_id, &text_of(&item.title), alt)? {
             return Ok(None);
         }
         let base = self.base_path.clone();
