@@ -4,15 +4,19 @@
 //!
 //! **Exact invalidation.** Each entry belongs to a *generation* of the site's data
 //! ([`Freshness`]). A new generation starts when
-//! - any write commits, in this process or another one sharing the database: SQLite
-//!   bumps a change counter in the WAL index (the `-shm` file) on every commit, and
-//!   hewn reads that 96-byte header with one `pread` per request; when it moved,
-//!   hewn re-reads `site_state.version`, which every hewn write bumps;
+//! - something a reader can see changed, in this process or another one sharing the
+//!   database: triggers on the public tables bump `site_state.version` in the
+//!   transaction of the write (see `store::site`), so a failed login, a session
+//!   touched or a held comment leave the generation alone, and an operator's
+//!   `sqlite3` edit to a post does not. To know when to look, SQLite bumps a change
+//!   counter in the WAL index (the `-shm` file) on every commit, and hewn reads that
+//!   96-byte header with one `pread` per request; only when it moved does hewn read
+//!   the version, and only when the version moved does the generation end;
 //! - the clock passes the next moment public pages change on their own: a scheduled
 //!   post coming due, or a post's comments closing by age.
 //!
-//! So a write, a scheduled post going live and comments closing all show on the very
-//! next request, on every instance.
+//! So a visible write, a scheduled post going live and comments closing all show on
+//! the very next request, on every instance.
 //!
 //! **Personal pages are never shared.** A request carrying a commenter's cookies
 //! goes around the cache, and a response marked `private`/`no-store` or setting a
@@ -151,29 +155,28 @@ impl Freshness {
         self.cached(self.fingerprint(store).as_ref(), now())
     }
 
-    /// The current generation. Costs one `pread` when nothing changed; otherwise reads
-    /// the data version and the next time-based change from the store.
+    /// The current generation. Costs one `pread` when nothing committed; one query
+    /// for the data version when something did; and when that moved (or the clock
+    /// passed the next timed change), also reads the next and last public change.
     pub async fn current(&self, store: &Store) -> store::Result<Snapshot> {
         let now = now();
+        // The fingerprint is taken before the version is read: a commit in between
+        // moves the fingerprint again, so it is never paired with an older version.
         let fingerprint = self.fingerprint(store);
         if let Some(snapshot) = self.cached(fingerprint.as_ref(), now) {
             return Ok(snapshot);
         }
         let state = site::state(store).await?;
+        if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
+            return Ok(snapshot);
+        }
         let settings = store::settings::load_values(store).await?;
         let close_after = settings.discussion.close_after_days;
         let next = store::freshness::next_public_change(store, now, close_after).await?;
         let last_modified = store::freshness::last_public_change(store, now, close_after).await?;
         let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let expired = fresh.valid_until.is_some_and(|t| now >= t);
-        // Any commit moves the WAL index, including writes made outside hewn (an
-        // operator's SQL); without it, hewn's own version counter tells.
-        let changed = match (&fingerprint, &fresh.fingerprint) {
-            (Some(new), Some(old)) => new != old,
-            (Some(_), None) => true,
-            (None, _) => fresh.version != Some(state.version),
-        };
-        if changed || expired || fresh.last_modified != last_modified {
+        if fresh.version != Some(state.version) || expired || fresh.last_modified != last_modified {
             fresh.generation += 1;
         }
         fresh.version = Some(state.version);
@@ -181,6 +184,19 @@ impl Freshness {
         fresh.valid_until = next;
         fresh.fingerprint = fingerprint;
         Ok(Snapshot { generation: fresh.generation, last_modified })
+    }
+
+    /// The generation still current after a commit that left the data version at
+    /// `version` (one no reader can see): the new fingerprint is remembered, so the
+    /// next requests are answered from memory again.
+    fn same_version(&self, fingerprint: Option<([u8; 96], u64)>, version: i64, now: i64) -> Option<Snapshot> {
+        let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let in_time = fresh.valid_until.is_none_or(|t| now < t);
+        if fresh.version != Some(version) || !in_time {
+            return None;
+        }
+        fresh.fingerprint = fingerprint;
+        Some(Snapshot { generation: fresh.generation, last_modified: fresh.last_modified })
     }
 
     /// The generation still current, if nothing moved since it was read.
@@ -194,7 +210,7 @@ impl Freshness {
 
     /// The WAL index header (both copies: while a writer updates them they differ,
     /// and the read counts as a change) and this process's write count. `None` when
-    /// the header cannot be read, which makes every request re-read the version.
+    /// the header cannot be read, which makes every request read the version.
     fn fingerprint(&self, store: &Store) -> Option<([u8; 96], u64)> {
         let shm = self.shm.as_ref()?;
         let mut header = [0u8; 96];

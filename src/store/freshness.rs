@@ -1,8 +1,8 @@
 //! When public content last changed, for `Last-Modified`, and when it will next
 //! change with no write at all, for the page cache.
 //!
-//! Every write bumps `site_state.changed_at`, but two things change public pages on
-//! their own when their time comes: a scheduled post appears, and (with
+//! Every visible write bumps `site_state.changed_at` (see `site`), but two things
+//! change public pages on their own when their time comes: a scheduled post appears, and (with
 //! `close_after_days`) a post's comment form closes.
 
 use super::{Result, Store, site};

@@ -82,7 +82,7 @@ pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(Reservation { post, comment })
 }
 
@@ -96,7 +96,7 @@ pub async fn add_tags(store: &Store) -> Result<Vec<i64>> {
     )
     .fetch_all(tx.conn())
     .await?;
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(tags)
 }
 
@@ -110,7 +110,7 @@ pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
     .bind(json_list(ids))
     .execute(tx.conn())
     .await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 /// Writes the new posts `seqs` (staging sequence numbers) hidden, with their tags,
@@ -159,7 +159,7 @@ pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i6
     .bind(&seqs)
     .execute(&mut *conn)
     .await?;
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(ids)
 }
 
@@ -229,7 +229,7 @@ async fn remove_placeholders(conn: &mut sqlx::SqliteConnection, reservation: &Re
 pub async fn release(store: &Store, reservation: &Reservation) -> Result<()> {
     let mut tx = store.begin_write().await?;
     remove_placeholders(tx.conn(), reservation).await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 /// The title of a reservation's hidden post, followed by the importing process's id
@@ -275,7 +275,7 @@ pub async fn remove_hidden(store: &Store, ids: &[i64]) -> Result<()> {
         .bind(IMPORTING)
         .execute(tx.conn())
         .await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 fn json_list(ids: &[i64]) -> String {

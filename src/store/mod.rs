@@ -136,8 +136,8 @@ impl Store {
         &self.read
     }
 
-    /// Starts a write transaction. Every write goes through one, so that its commit
-    /// also bumps the site's data version (see [`WriteTx::commit`]).
+    /// Starts a write transaction on the single writer connection (see
+    /// [`WriteTx::commit`]).
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         self.writer.begin().await
     }
@@ -159,19 +159,11 @@ impl WriteTx {
         &mut self.tx
     }
 
-    /// Bumps the data version and commits. Returns once SQLite has the commit in
-    /// its write-ahead log: from then on a killed process cannot lose it.
-    pub async fn commit(mut self) -> Result<()> {
-        site::touch(&mut self.tx, crate::domain::now()).await?;
-        self.tx.commit().await?;
-        self.writes.fetch_add(1, Ordering::AcqRel);
-        Ok(())
-    }
-
-    /// Commits without bumping the data version: for writes that no page shows
-    /// (sessions, login throttling, setup links), so that they leave caches and
-    /// HTTP validators alone.
-    pub async fn commit_unversioned(self) -> Result<()> {
+    /// Commits. Returns once SQLite has the commit in its write-ahead log: from then
+    /// on a killed process cannot lose it. The site's data version moves with the
+    /// commit if, and only if, it changed something a reader can see: triggers on
+    /// the public tables bump it (migration 0009), whoever writes.
+    pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         self.writes.fetch_add(1, Ordering::AcqRel);
         Ok(())

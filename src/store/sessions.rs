@@ -66,7 +66,7 @@ pub async fn create(store: &Store, user_id: i64, now: i64) -> Result<NewSession>
     .bind(now)
     .execute(tx.conn())
     .await?;
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(NewSession { cookie_value, csrf_token })
 }
 
@@ -93,14 +93,14 @@ pub async fn touch(store: &Store, id_hash: &str, now: i64) -> Result<()> {
         .bind(id_hash)
         .execute(tx.conn())
         .await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 /// Ends a session.
 pub async fn delete(store: &Store, id_hash: &str) -> Result<()> {
     let mut tx = store.begin_write().await?;
     sqlx::query("delete from sessions where id_hash = $1").bind(id_hash).execute(tx.conn()).await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 /// Ends every session of a user but `keep` (e.g. after a password change).
@@ -112,7 +112,7 @@ pub async fn delete_others(store: &Store, user_id: i64, keep: &str) -> Result<u6
         .execute(tx.conn())
         .await?
         .rows_affected();
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(n)
 }
 
@@ -166,7 +166,7 @@ pub async fn record_failure(store: &Store, client: &str, username: &str, now: i6
         .bind(now)
         .execute(tx.conn())
         .await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }
 
 /// Forgets a client's failures for a name after it logged in as that name.
@@ -177,5 +177,5 @@ pub async fn clear_failures(store: &Store, client: &str, username: &str) -> Resu
         .bind(username)
         .execute(tx.conn())
         .await?;
-    tx.commit_unversioned().await
+    tx.commit().await
 }

@@ -144,7 +144,7 @@ pub async fn set_password(store: &Store, id: i64, password_hash: &str, sign_out:
     if sign_out {
         sqlx::query("delete from sessions where user_id = $1").bind(id).execute(tx.conn()).await?;
     }
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(changed)
 }
 
@@ -174,7 +174,7 @@ pub async fn issue_setup_token(store: &Store, now: i64) -> Result<Option<String>
         .bind(now)
         .execute(tx.conn())
         .await?;
-    tx.commit_unversioned().await?;
+    tx.commit().await?;
     Ok(Some(token))
 }
 

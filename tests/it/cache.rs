@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use hewn::store::settings;
 
-use crate::comments::{approve, form, no_flood, post_form};
+use sqlx::Connection;
+
+use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
+use crate::comments::{approve, form, no_flood, post_form, row_with_body};
 use crate::corpus::{DEMO, Post, add_post};
 use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, texts};
 
@@ -127,6 +130,139 @@ async fn an_edited_post_and_a_changed_setting_show_on_the_very_next_request() {
 
     assert_eq!(texts(&html(&index), "#site-title"), ["The Coal Face"]);
     assert_eq!(texts(&html(&post), "h1.entry-title"), ["Year of the Record"], "a write made outside hewn shows too");
+}
+
+/// A connection of its own to the app's database, as `sqlite3` by hand would open.
+async fn outside_connection(app: &TestApp) -> sqlx::SqliteConnection {
+    sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap()
+}
+
+/// Asserts that a reader who warmed `path` gets the next answer from memory.
+async fn assert_still_a_hit(app: &TestApp, reader: &reqwest::Client, path: &str, after: &str) {
+    let (outcome, _) = cache_outcome(app, reader, path).await;
+    assert_eq!(outcome, "hit", "after {after}, {path} should still come from memory");
+}
+
+/// Asserts that a reader who warmed `path` gets a fresh render that contains `shows`.
+async fn assert_miss_showing(app: &TestApp, reader: &reqwest::Client, path: &str, after: &str, shows: &str) {
+    let (outcome, body) = cache_outcome(app, reader, path).await;
+    assert_eq!(outcome, "miss", "after {after}, {path} should be rendered again");
+    assert!(body.contains(shows), "after {after}, {path} should show {shows:?}");
+}
+
+#[tokio::test]
+async fn writes_no_reader_can_see_leave_cached_pages_warm() {
+    let app = admin_app().await;
+    no_flood(&app).await;
+    let reader = client();
+    for path in [DEMO, "/", "/feed.xml"] {
+        let _ = cache_outcome(&app, &reader, path).await;
+    }
+    let warm = |after: &'static str| {
+        let (app, reader) = (&app, &reader);
+        async move {
+            for path in [DEMO, "/", "/feed.xml"] {
+                assert_still_a_hit(app, reader, path, after).await;
+            }
+        }
+    };
+    warm("warming").await;
+
+    let failed = login_with(&app, &client(), ADMIN, "not the password").await;
+    assert_eq!(failed.status(), 422);
+    warm("a failed login").await;
+
+    let r = post_form(&app, &client(), &form("Held for a first look.", "New Reader", "new.reader@example.com")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(row_with_body(&app, "Held for a first look.").await.unwrap().status, "pending");
+    warm("a held comment").await;
+
+    let mut spam = form("Cheap pills for all.", "Bot", "bot@example.com");
+    spam.push(("subject", "Buy now"));
+    assert_eq!(post_form(&app, &client(), &spam).await.status(), 303);
+    assert_eq!(row_with_body(&app, "Cheap pills for all.").await.unwrap().status, "spam");
+    warm("a spam comment").await;
+
+    let mut conn = outside_connection(&app).await;
+    let (id_hash, seen): (String, i64) =
+        sqlx::query_as("select id_hash, last_seen_at from sessions").fetch_one(&mut conn).await.unwrap();
+    hewn::store::sessions::touch(&app.store, &id_hash, seen + 120).await.unwrap();
+    warm("a session touch").await;
+
+    // An import's hidden rows, in the order an import writes them (tags first).
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("pragma defer_foreign_keys = on").execute(&mut *tx).await.unwrap();
+    sqlx::query("insert into post_tags (post_id, tag_id) select 9000, id from tags").execute(&mut *tx).await.unwrap();
+    sqlx::query(
+        "insert into posts (id, kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
+         values (9000, 'post', 'hidden-import', 'Hidden import', 'x', '<p>x</p>', 'importing', 1, 1, 1)",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into comments (post_id, body, body_html, status, created_at) \
+         values (9000, 'Imported words', '<p>Imported words</p>', 'approved', 1)",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    warm("an import's hidden rows").await;
+
+    let index = app.get_text("/").await.1;
+    assert!(!index.contains("Hidden import"));
+}
+
+#[tokio::test]
+async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
+    let app = admin_app().await;
+    no_flood(&app).await;
+    let reader = client();
+    let warm = |path: &'static str| {
+        let (app, reader) = (&app, &reader);
+        async move {
+            let _ = cache_outcome(app, reader, path).await;
+            assert_still_a_hit(app, reader, path, "warming").await;
+        }
+    };
+    let r = post_form(&app, &client(), &form("Worth the wait.", "Patient Reader", "patient@example.com")).await;
+    assert_eq!(r.status(), 303);
+    let held = row_with_body(&app, "Worth the wait.").await.unwrap();
+
+    warm(DEMO).await;
+    let approved = admin::post_form(&app, &format!("/admin/comments/{}/approve", held.id), &[]).await;
+    assert_eq!(approved.status(), 303);
+    assert_miss_showing(&app, &reader, DEMO, "approving a comment", "Worth the wait.").await;
+
+    warm(DEMO).await;
+    let id = demo_post_id(&app).await;
+    let edited = admin::post_form(
+        &app,
+        &format!("/admin/posts/{id}"),
+        &[
+            ("title", "Year of the Record"),
+            ("slug", "year-of-the-stakhanovite"),
+            ("body", "Rewritten in the editor."),
+            ("status", "published"),
+            ("intent", "save"),
+        ],
+    )
+    .await;
+    assert_eq!(edited.status(), 303);
+    assert_miss_showing(&app, &reader, DEMO, "editing the post", "Rewritten in the editor.").await;
+
+    warm("/").await;
+    settings::put(&app.store, "site_title", "The Coal Face").await.unwrap();
+    assert_miss_showing(&app, &reader, "/", "changing a setting", "The Coal Face").await;
+
+    warm(DEMO).await;
+    let mut conn = outside_connection(&app).await;
+    sqlx::query("update posts set title = 'Edited by hand' where slug = 'year-of-the-stakhanovite'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_miss_showing(&app, &reader, DEMO, "an update made outside hewn", "Edited by hand").await;
 }
 
 #[tokio::test]
