@@ -17,7 +17,7 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 
 /// hewn: a self-hosted blog server with moderated comments.
 #[derive(Debug, Parser)]
-#[command(name = "hewn", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "hewn", version, about)]
 pub struct Cli {
     /// Database to use: `sqlite://PATH` (created if missing) or a plain file path.
     #[arg(long, global = true, env = "HEWN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -41,6 +41,45 @@ pub struct Cli {
     /// `hewn` with no subcommand serves, taking `serve`'s flags.
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+impl Cli {
+    /// Parses the process's arguments, exiting with clap's message on an error.
+    ///
+    /// The global flags (`--database-url`, `--log`, `--no-demo`,
+    /// `--sqlite-synchronous`) go before or after the subcommand name. `serve`'s
+    /// own flags are taken before any subcommand only when there is none (`hewn
+    /// --bind ...` serves); with a subcommand they are refused rather than ignored.
+    pub fn parse_args() -> Self {
+        Self::parse_from_iter(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// [`Cli::parse_args`] over the given arguments (the first is the program name).
+    pub fn parse_from_iter<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some((name, _)) = matches.subcommand() {
+            let serve_flags = ServeArgs::augment_args(clap::Command::new("serve"));
+            let given = serve_flags
+                .get_arguments()
+                .find(|a| matches.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine));
+            if let Some(flag) = given {
+                let flag = flag.get_long().unwrap_or_else(|| flag.get_id().as_str());
+                let message = if name == "serve" {
+                    format!("--{flag} is a flag of `hewn serve`: put it after `serve`")
+                } else {
+                    format!("--{flag} is a flag of `hewn serve`; `hewn {name}` does not take it")
+                };
+                return Err(command.error(clap::error::ErrorKind::ArgumentConflict, message));
+            }
+        }
+        Self::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    }
 }
 
 /// The subcommands.
@@ -247,6 +286,38 @@ mod tests {
         let cli = Cli::try_parse_from(["hewn", "migrate", "--database-url", "y.db"])?;
         assert!(matches!(cli.command, Some(Command::Migrate)));
         assert_eq!(cli.database_url, "y.db");
+        Ok(())
+    }
+
+    #[test]
+    fn global_flags_go_before_or_after_the_subcommand() -> anyhow::Result<()> {
+        let globals = ["--database-url", "g.db", "--log", "warn", "--no-demo", "--sqlite-synchronous", "full"];
+        let command = ["import", "wordpress", "site.xml"];
+        let before: Vec<&str> = ["hewn"].iter().chain(&globals).chain(&command).copied().collect();
+        let after: Vec<&str> = ["hewn"].iter().chain(&command).chain(&globals).copied().collect();
+        let between: Vec<&str> =
+            ["hewn", "import"].iter().chain(&globals).chain(&["wordpress", "site.xml"]).copied().collect();
+        for args in [before, after, between] {
+            let cli = Cli::parse_from_iter(&args)?;
+            assert!(matches!(cli.command, Some(Command::Import(_))), "{args:?}");
+            assert_eq!(
+                (cli.database_url.as_str(), cli.log.as_deref(), cli.no_demo, cli.sqlite_synchronous),
+                ("g.db", Some("warn"), true, Synchronous::Full),
+                "{args:?}"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn serve_flags_before_another_subcommand_are_refused() -> anyhow::Result<()> {
+        let err = Cli::parse_from_iter(["hewn", "--bind", "127.0.0.1:4000", "migrate"]).err();
+        let err = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("--bind is a flag of `hewn serve`"), "{err}");
+        assert!(Cli::parse_from_iter(["hewn", "--bind", "127.0.0.1:4000", "serve"]).is_err());
+        let cli = Cli::parse_from_iter(["hewn", "--database-url", "x.db", "serve", "--bind", "127.0.0.1:4000"])?;
+        let Some(Command::Serve(args)) = cli.command else { anyhow::bail!("expected serve") };
+        assert_eq!((cli.database_url.as_str(), args.bind.port()), ("x.db", 4000));
         Ok(())
     }
 

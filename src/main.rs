@@ -2,10 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = hewn::config::Cli::parse();
+    let cli = hewn::config::Cli::parse_args();
     hewn::telemetry::init(cli.log.as_deref());
     match hewn::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

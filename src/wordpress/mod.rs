@@ -4,6 +4,7 @@ pub mod autop;
 pub mod content;
 pub mod convert;
 pub mod export;
+pub mod filetype;
 pub mod html;
 pub mod import;
 pub mod input;

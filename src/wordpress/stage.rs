@@ -18,7 +18,7 @@ use super::convert::{content_type, parse_date};
 use super::html::text_of;
 use super::links::{base_path, key_of_path};
 use super::report::Report;
-use super::uploads::{Uploads, percent_decode};
+use super::uploads::{Refusal, Uploads, percent_decode};
 use super::wxr::{Author, Comment, Item, Sink, Site, Term};
 use crate::domain::comment_text;
 use crate::domain::settings::Settings;
@@ -29,6 +29,11 @@ use crate::store::staging::{LinkTarget, Staged, StagedAttachment, StagedComment,
 const BATCH: usize = 512;
 /// Largest file copied into the database.
 pub const MAX_MEDIA_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How a refused uploads file is named in the report.
+const REFUSED_FILE: &str = "uploads file";
+/// Refused uploads files named one by one; further ones are counted by reason.
+const MAX_NAMED_REFUSALS: usize = 100;
 
 /// Post types that are WordPress's own machinery, not content.
 const INTERNAL_TYPES: [&str; 14] = [
@@ -231,6 +236,20 @@ impl Stager {
         parts.join("/")
     }
 
+    /// Names in the report the uploads files refused while staging the item at `line`.
+    fn report_refused_files(&mut self, line: u64) {
+        let Some(uploads) = &self.uploads else { return };
+        for (path, why) in uploads.take_refused() {
+            let named = self.report.skipped.keys().filter(|k| k.starts_with(REFUSED_FILE)).count();
+            let what = if named < MAX_NAMED_REFUSALS {
+                format!("{REFUSED_FILE} {path}: {why}")
+            } else {
+                format!("{REFUSED_FILE}s not named here: {why}")
+            };
+            self.report.skip(line, what);
+        }
+    }
+
     /// Stages a file of the uploads folder (once), or updates what an attachment says about it.
     fn media(&mut self, path: &str, line: u64, wp_id: Option<i64>, title: &str, alt: &str) -> anyhow::Result<bool> {
         let Some(uploads) = &self.uploads else { return Ok(false) };
@@ -246,24 +265,20 @@ impl Stager {
             }
             return Ok(true);
         }
-        let file = uploads.file(path);
-        let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_MEDIA_BYTES {
-            self.report.skip(line, format!("files over {} MB, left out of the database", MAX_MEDIA_BYTES >> 20));
-            return Ok(false);
-        }
-        let bytes = match std::fs::read(&file) {
-            Ok(b) => b,
-            Err(e) => {
-                self.report.skip(line, format!("files that could not be read ({})", e.kind()));
+        let (bytes, modified) = match uploads.read(path, MAX_MEDIA_BYTES) {
+            Ok(file) => file,
+            Err(Refusal::TooLarge(_)) => {
+                self.report.skip(line, format!("files over {} MB, left out of the database", MAX_MEDIA_BYTES >> 20));
+                return Ok(false);
+            }
+            Err(why) => {
+                uploads.refuse(path, why);
                 return Ok(false);
             }
         };
         self.staged_media.insert(path.to_owned());
         let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let created_at = std::fs::metadata(&file)
-            .and_then(|m| m.modified())
-            .ok()
+        let created_at = modified
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .and_then(|d| i64::try_from(d.as_secs()).ok())
             .unwrap_or(self.now);
@@ -338,7 +353,8 @@ impl Sink for Stager {
 
     fn item(&mut self, item_seq: u64, item: Item) -> anyhow::Result<()> {
         self.report.items += 1;
-        match item.post_type.trim() {
+        let line = item.line;
+        let staged = match item.post_type.trim() {
             "post" | "page" | "" => self.post(item_seq, item),
             "attachment" => self.attachment(&item),
             t if INTERNAL_TYPES.contains(&t) => {
@@ -349,6 +365,8 @@ impl Sink for Stager {
                 self.report.skip(item.line, format!("{t} items (hewn has posts and pages only)"));
                 Ok(())
             }
-        }
+        };
+        self.report_refused_files(line);
+        staged
     }
 }

@@ -19,9 +19,12 @@ pub const HEWN_NS: &str = "urn:hewn:wxr:1";
 /// The WXR versions hewn reads.
 pub const VERSIONS: [&str; 3] = ["1.0", "1.1", "1.2"];
 
-const WP_NS_PREFIX: &str = "http://wordpress.org/export/";
-const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
-const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
+/// WordPress's export namespace without its scheme, version and slashes:
+/// `http://wordpress.org/export/1.2/` and `https://wordpress.org/export/1.2` are both
+/// WXR 1.2 (WordPress has written both, and hand-edited files drop the slash).
+const WP_NS: &str = "wordpress.org/export/";
+const CONTENT_NS: &str = "purl.org/rss/1.0/modules/content";
+const DC_NS: &str = "purl.org/dc/elements/1.1";
 
 pub use super::records::{Author, Comment, Item, ItemTerm, KEPT_COMMENT_META, KEPT_POST_META, Sink, Site, Term};
 
@@ -84,7 +87,13 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
         let (ns, event) = match xml.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => {
                 let ns = match &event {
-                    Event::Start(e) | Event::Empty(e) => Some(namespace(&resolved, e)),
+                    Event::Start(e) | Event::Empty(e) => {
+                        let ns = namespace(&resolved, e);
+                        if let (Ok(Ns::Other), ResolveResult::Bound(uri)) = (&ns, &resolved) {
+                            state.note_foreign(e, uri.0);
+                        }
+                        Some(ns)
+                    }
                     _ => None,
                 };
                 (ns, event)
@@ -152,35 +161,47 @@ fn not_wxr(why: &str) -> String {
     format!("this is not a WordPress export (WXR) file: {why}")
 }
 
+/// A namespace URI as compared: no `http://` or `https://`, no `www.`, no trailing slash.
+fn bare_uri(uri: &str) -> &str {
+    let uri = uri.trim();
+    let uri = uri.strip_prefix("https://").or_else(|| uri.strip_prefix("http://")).unwrap_or(uri);
+    let uri = uri.strip_prefix("www.").unwrap_or(uri);
+    uri.trim_end_matches('/')
+}
+
 /// The namespace of an element, or an error for a WXR version hewn does not know.
 fn namespace(resolved: &ResolveResult<'_>, e: &BytesStart<'_>) -> Result<Ns, String> {
     Ok(match resolved {
         ResolveResult::Unbound => Ns::None,
-        ResolveResult::Bound(ns) => match ns.0 {
-            CONTENT_NS => Ns::Content,
-            DC_NS => Ns::Dc,
-            HEWN_NS => Ns::Hewn,
-            uri if uri.starts_with(WP_NS_PREFIX) => {
-                let rest = &uri[WP_NS_PREFIX.len()..];
-                let (version, excerpt) = match rest.split_once('/') {
-                    Some((v, "excerpt/")) => (v, true),
-                    Some((v, "")) => (v, false),
-                    _ => (rest.trim_end_matches('/'), false),
-                };
-                if !VERSIONS.contains(&version) {
-                    return Err(unsupported_version(version));
-                }
-                if excerpt { Ns::Excerpt } else { Ns::Wp }
+        ResolveResult::Bound(ns) => {
+            let uri = ns.0;
+            match bare_uri(uri) {
+                CONTENT_NS => Ns::Content,
+                DC_NS => Ns::Dc,
+                _ if uri == HEWN_NS => Ns::Hewn,
+                bare => match bare.strip_prefix(WP_NS) {
+                    Some(rest) => {
+                        let (version, excerpt) = match rest.split_once('/') {
+                            Some((v, "excerpt")) => (v, true),
+                            Some((v, _)) => (v, false),
+                            None => (rest, false),
+                        };
+                        if !VERSIONS.contains(&version) {
+                            return Err(unsupported_version(version));
+                        }
+                        if excerpt { Ns::Excerpt } else { Ns::Wp }
+                    }
+                    None => Ns::Other,
+                },
             }
-            _ => Ns::Other,
-        },
+        }
         ResolveResult::Unknown(prefix) => match prefix.as_str() {
             "wp" => Ns::Wp,
             "content" => Ns::Content,
             "excerpt" => Ns::Excerpt,
             "dc" => Ns::Dc,
             "hewn" => Ns::Hewn,
-            _ => {
+            prefix => {
                 let name = e.name();
                 return Err(format!("the element <{}> uses the undeclared namespace prefix {prefix:?}", name.0));
             }
@@ -209,6 +230,9 @@ struct State {
     text: String,
     seen_root: bool,
     seen_wp: bool,
+    /// The first `wp:` or `excerpt:` element in a namespace that is not WordPress's:
+    /// its prefix and namespace, for the message refusing the file.
+    foreign_wp: Option<(String, String)>,
     site: Site,
     site_sent: bool,
     author: Author,
@@ -222,6 +246,16 @@ struct State {
 }
 
 impl State {
+    fn note_foreign(&mut self, e: &BytesStart<'_>, uri: &str) {
+        let name = e.name();
+        let prefix = name.prefix().map(|p| p.as_ref().to_owned());
+        if self.foreign_wp.is_none()
+            && let Some(prefix) = prefix.filter(|p| matches!(p.as_str(), "wp" | "excerpt"))
+        {
+            self.foreign_wp = Some((prefix, uri.to_owned()));
+        }
+    }
+
     fn start(&mut self, ns: Ns, e: &BytesStart<'_>, line: u64, sink: &mut impl Sink) -> Result<(), ReadError> {
         let local = e.local_name();
         let local = local.as_ref();
@@ -242,9 +276,15 @@ impl State {
         match (self.depth, ns, local) {
             (1, Ns::None, "rss") => self.seen_root = true,
             (1, _, other) => {
+                let what = match other {
+                    "disqus" => "; it is a Disqus comments export: import it with `hewn import disqus FILE`",
+                    "html" => ": it is a web page, not an export",
+                    "feed" => ": it is an Atom feed, not an export",
+                    _ => "",
+                };
                 return Err(ReadError::Invalid {
                     line,
-                    message: not_wxr(&format!("its root element is <{other}>, not <rss>")),
+                    message: not_wxr(&format!("its root element is <{other}> where <rss> was expected{what}")),
                 });
             }
             (3, Ns::None, "item") => {
@@ -354,10 +394,16 @@ impl State {
         }
         if self.site.wxr_version.is_empty() {
             if !self.seen_wp {
-                return Err(ReadError::Invalid {
-                    line,
-                    message: not_wxr("its channel has no <wp:wxr_version> and no WordPress elements"),
-                });
+                let why = match &self.foreign_wp {
+                    Some((prefix, uri)) => format!(
+                        "its {prefix}: elements are in the namespace \"{uri}\", where WordPress's export \
+                         namespace (http://wordpress.org/export/1.2/ or an https:// form) was expected"
+                    ),
+                    None => "it is an RSS feed without WordPress's export namespace (expected \
+                             <wp:wxr_version> in http://wordpress.org/export/1.2/ or an https:// form)"
+                        .to_owned(),
+                };
+                return Err(ReadError::Invalid { line, message: not_wxr(&why) });
             }
             "1.0".clone_into(&mut self.site.wxr_version);
         }
@@ -578,13 +624,69 @@ mod tests {
     fn other_documents_are_not_wxr() {
         for (doc, why) in [
             ("<html><body/></html>", "root element is <html>"),
-            ("<rss><channel><title>x</title><item/></channel></rss>", "no <wp:wxr_version>"),
+            ("<rss><channel><title>x</title><item/></channel></rss>", "RSS feed without"),
+            ("<disqus xmlns=\"http://disqus.com\"/>", "hewn import disqus"),
             ("", "empty"),
             ("just text", "text outside"),
         ] {
             let err = error_of(doc);
             assert!(err.contains("not a WordPress export") && err.contains(why), "{doc}: {err}");
         }
+    }
+
+    #[test]
+    fn every_namespace_form_wordpress_wrote_is_read() -> Result<(), ReadError> {
+        for (wp, excerpt, content, dc) in [
+            (
+                "http://wordpress.org/export/1.2/",
+                "http://wordpress.org/export/1.2/excerpt/",
+                "http://purl.org/rss/1.0/modules/content/",
+                "http://purl.org/dc/elements/1.1/",
+            ),
+            (
+                "https://wordpress.org/export/1.2/",
+                "https://wordpress.org/export/1.2/excerpt/",
+                "https://purl.org/rss/1.0/modules/content/",
+                "https://purl.org/dc/elements/1.1/",
+            ),
+            (
+                "https://wordpress.org/export/1.1",
+                "http://wordpress.org/export/1.1/excerpt",
+                "http://purl.org/rss/1.0/modules/content",
+                "https://purl.org/dc/elements/1.1",
+            ),
+            (
+                "http://wordpress.org/export/1.0/",
+                "http://wordpress.org/export/1.0/excerpt/",
+                "http://purl.org/rss/1.0/modules/content/",
+                "http://purl.org/dc/elements/1.1/",
+            ),
+        ] {
+            let version = wp.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let xml = format!(
+                "<rss xmlns:wp=\"{wp}\" xmlns:excerpt=\"{excerpt}\" xmlns:content=\"{content}\" xmlns:dc=\"{dc}\" \
+                 xmlns:wfw=\"http://wellformedweb.org/CommentAPI/\"><channel><wp:wxr_version>{version}</wp:wxr_version>\
+                 <item><dc:creator>jo</dc:creator><content:encoded>body</content:encoded>\
+                 <excerpt:encoded>short</excerpt:encoded><wp:post_id>9</wp:post_id></item></channel></rss>"
+            );
+            let got = parse(&xml)?;
+            let (_, item) = &got.items[0];
+            assert_eq!(
+                (item.creator.as_str(), item.content.as_str(), item.excerpt.as_str(), item.post_id.as_str()),
+                ("jo", "body", "short", "9"),
+                "{wp}"
+            );
+            assert_eq!(got.site.map(|s| s.wxr_version), Some(version.to_owned()));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_refused_file_names_the_namespace_it_uses() {
+        let xml = "<rss xmlns:wp=\"http://example.com/export/\"><channel><wp:wxr_version>1.2</wp:wxr_version>\
+                   </channel></rss>";
+        let err = error_of(xml);
+        assert!(err.contains("\"http://example.com/export/\"") && err.contains("wordpress.org/export/1.2/"), "{err}");
     }
 
     #[test]

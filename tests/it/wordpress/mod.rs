@@ -3,6 +3,7 @@
 //! round trips.
 
 mod export;
+mod hostile;
 mod import;
 mod links;
 

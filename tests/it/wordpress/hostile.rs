@@ -1,0 +1,103 @@
+//! Hostile imports: an uploads folder that links out of itself, content in every
+//! script that once made the reader panic, and huge or deeply nested HTML.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use tempfile::TempDir;
+
+use super::{db_of, hewn, serve};
+
+/// A WXR export of published posts `(slug, content)`.
+pub fn export_of(posts: &[(&str, &str)]) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Hostile</title><link>https://old.example</link><wp:wxr_version>1.2</wp:wxr_version>
+"#,
+    );
+    for (n, (slug, content)) in posts.iter().enumerate() {
+        let _ = writeln!(
+            xml,
+            "<item><title>Post {slug}</title><guid>https://old.example/?p={id}</guid>\
+             <content:encoded><![CDATA[{content}]]></content:encoded><excerpt:encoded><![CDATA[]]></excerpt:encoded>\
+             <wp:post_id>{id}</wp:post_id><wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt><wp:post_name>{slug}</wp:post_name>\
+             <wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>",
+            id = n + 1
+        );
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+/// Imports `xml` (written into `dir`) with `extra` arguments.
+fn import_xml(dir: &TempDir, xml: &str, extra: &[&str]) -> super::Run {
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, xml).unwrap();
+    let mut args = vec!["import", "wordpress", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    hewn(&db_of(dir), &args)
+}
+
+fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) {
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+#[tokio::test]
+async fn an_uploads_folder_that_links_out_of_itself_publishes_nothing_from_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "a secret outside the uploads folder\n").unwrap();
+    let uploads = dir.path().join("uploads");
+    let jan = uploads.join("2020/01");
+    std::fs::create_dir_all(&jan).unwrap();
+    std::fs::write(jan.join("real.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(jan.join("notes.txt"), "notes inside\n").unwrap();
+    std::fs::write(jan.join("page.jpg"), "<html><script>alert(1)</script></html>").unwrap();
+    symlink("/etc/passwd", jan.join("shadow.jpg"));
+    symlink("/etc/passwd", jan.join("passwd.txt"));
+    symlink(outside.path(), uploads.join("2020/02"));
+    symlink("real.png", jan.join("alias.png"));
+    let fifo = std::process::Command::new("mkfifo").arg(jan.join("pipe.mp3")).status().unwrap();
+    assert!(fifo.success());
+    let _socket = std::os::unix::net::UnixListener::bind(jan.join("socket.txt")).unwrap();
+    let old = "https://old.example/wp-content/uploads";
+    let content = format!(
+        r#"<img src="{old}/2020/01/shadow.jpg"> <a href="{old}/2020/01/passwd.txt">p</a> <a href="{old}/2020/02/secret.txt">s</a>
+<audio src="{old}/2020/01/pipe.mp3"></audio> <a href="{old}/2020/01/socket.txt">k</a> <img src="{old}/2020/01/page.jpg">
+<img src="{old}/2020/01/real.png"> <img src="{old}/2020/01/alias.png"> <a href="{old}/2020/01/notes.txt">n</a>"#
+    );
+    let xml = export_of(&[("shown", &content)]);
+
+    let run = import_xml(&dir, &xml, &["--uploads", uploads.to_str().unwrap()]);
+
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    for (file, why) in [
+        ("2020/01/shadow.jpg", "a symbolic link that leads out of the uploads folder"),
+        ("2020/01/passwd.txt", "a symbolic link that leads out of the uploads folder"),
+        ("2020/02/secret.txt", "a symbolic link that leads out of the uploads folder"),
+        ("2020/01/pipe.mp3", "a FIFO, not a file"),
+        ("2020/01/socket.txt", "a socket, not a file"),
+        ("2020/01/page.jpg", "its bytes are not a JPEG image, as its name claims"),
+    ] {
+        assert!(out.contains(&format!("uploads file {file}: {why}")), "{file} not reported: {out}");
+    }
+    assert!(out.contains("media:     3 files"), "{out}");
+    let app = serve(dir).await;
+    for refused in ["shadow.jpg", "passwd.txt", "pipe.mp3", "socket.txt", "page.jpg"] {
+        assert_eq!(app.get(&format!("/media/2020/01/{refused}")).await.status(), 404, "{refused}");
+    }
+    assert_eq!(app.get("/media/2020/02/secret.txt").await.status(), 404);
+    assert_eq!(app.get("/media/2020/01/real.png").await.status(), 200);
+    assert_eq!(app.get("/media/2020/01/alias.png").await.status(), 200, "a link that stays inside is followed");
+    assert_eq!(app.get_text("/media/2020/01/notes.txt").await.1, "notes inside\n");
+    let (status, page) = app.get_text("/posts/shown").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(r#"src="{old}/2020/01/shadow.jpg""#)),
+        "a refused file keeps its old address: {page}"
+    );
+    assert!(page.contains(r#"src="/media/2020/01/real.png""#), "{page}");
+    assert!(!page.contains("root:"), "{page}");
+}
