@@ -1,6 +1,5 @@
 //! The application: shared state, the router with its layers, and the server loop.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,7 +8,7 @@ use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode, header};
 use axum::middleware::{self, Next};
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder};
 use tower_http::CompressionLevel;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -22,10 +21,10 @@ use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
 use crate::page_cache::{CachedService, PageCache};
-use crate::routes;
 use crate::store::{self, Store};
 use crate::views::Layout;
 use crate::views::errors::{ErrorView, fallback_html};
+use crate::{request_limits, routes};
 
 /// Longest a request may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -95,6 +94,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), crate::http_cache::conditional_get))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
+                .layer(middleware::from_fn_with_state(state.clone(), request_limits::time_out_slow_bodies))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
                 .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
@@ -121,12 +121,12 @@ pub async fn serve_router(
     extra: Router<AppState>,
 ) -> anyhow::Result<()> {
     let base_url = config.base_url.clone();
+    let (limits, trusted_proxies) = (config.limits, config.trusted_proxies.clone());
     let state = AppState::new(store.clone(), config);
-    let app = CachedService::new(router_with(state.clone(), extra), state);
+    let app = CachedService::new(router_with(state.clone(), extra), state.clone());
+    let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);
     tracing::info!("hewn is listening on {base_url}/");
-    axum::serve(listener, axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    crate::server::run(listener, app, limits, trusted_proxies, shutdown).await;
     store.close().await;
     tracing::info!("hewn stopped");
     Ok(())
@@ -226,6 +226,18 @@ async fn render_error_pages(State(app): State<AppState>, request: Request, next:
         parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Response::from_parts(parts, Body::from(html))
+}
+
+/// The site's error page for `status` with `message`, with the headers every
+/// response carries, for answers given outside the router.
+pub async fn error_response(app: &AppState, status: StatusCode, message: String) -> Response<Body> {
+    let html = error_html(app, status, message).await;
+    let mut response = Response::new(Body::from(html));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    security_headers(response).await
 }
 
 async fn error_html(app: &AppState, status: StatusCode, message: String) -> String {

@@ -25,7 +25,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(cli: &Cli, args: &crate::config::ServeArgs) -> anyhow::Result<()> {
-    let config = Config::from_cli(cli, args)?;
+    let mut config = Config::from_cli(cli, args)?;
+    config.limits = crate::server::fit_to_file_limit(config.limits, crate::server::raise_file_limit());
     let explicit_base_url = args.base_url.is_some();
     let listener =
         tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;

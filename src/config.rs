@@ -3,6 +3,7 @@
 pub mod transfer;
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -124,6 +125,78 @@ pub struct ServeArgs {
     /// Memory for rendered pages kept ready to serve, in MiB (0 turns the page cache off).
     #[arg(long, env = "HEWN_PAGE_CACHE_MIB", default_value_t = crate::page_cache::DEFAULT_BUDGET_MIB)]
     pub page_cache_mib: usize,
+
+    /// Time a client has to send a request's headers, e.g. `10s` or `500ms`; the
+    /// connection is closed when they are not complete by then.
+    #[arg(long, env = "HEWN_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A connection with no request in progress and no bytes moving for this long is closed.
+    #[arg(long, env = "HEWN_IDLE_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// A request whose body stops arriving for this long gets 408 Request Timeout.
+    #[arg(long, env = "HEWN_BODY_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Open connections in total; further ones are answered 503 at once (lowered to fit
+    /// the process's file limit).
+    #[arg(long, env = "HEWN_MAX_CONNECTIONS", default_value_t = ServerLimits::DEFAULT.max_connections)]
+    pub max_connections: usize,
+
+    /// Open connections from one client address (an IPv4 address or an IPv6 /64);
+    /// further ones are answered 429 at once. Trusted proxies count only in the total.
+    #[arg(long, env = "HEWN_MAX_CONNECTIONS_PER_CLIENT", default_value_t = ServerLimits::DEFAULT.max_connections_per_client)]
+    pub max_connections_per_client: usize,
+}
+
+/// A duration as `10s`, `500ms` or a bare number of seconds.
+fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (number, unit_ms) = if let Some(n) = raw.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = raw.strip_suffix('s') {
+        (n, 1000)
+    } else {
+        (raw, 1000)
+    };
+    let n: u64 = number.trim().parse().map_err(|_| format!("{raw:?} is not a duration like 10s or 500ms"))?;
+    if n == 0 {
+        return Err("a timeout of zero would close every connection".to_owned());
+    }
+    Ok(Duration::from_millis(n.saturating_mul(unit_ms)))
+}
+
+/// How long the server waits for slow clients and how many connections it holds open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Time to receive a request's complete header block.
+    pub header_timeout: Duration,
+    /// Time a connection may sit with nothing in progress and nothing moving.
+    pub idle_timeout: Duration,
+    /// Longest pause while a request body arrives (answered 408).
+    pub body_timeout: Duration,
+    /// Open connections in total.
+    pub max_connections: usize,
+    /// Open connections per client address (IPv4 address, IPv6 /64); trusted proxies are exempt.
+    pub max_connections_per_client: usize,
+}
+
+impl ServerLimits {
+    /// The defaults of the flags.
+    pub const DEFAULT: Self = Self {
+        header_timeout: Duration::from_secs(10),
+        idle_timeout: Duration::from_secs(5),
+        body_timeout: Duration::from_secs(10),
+        max_connections: 1024,
+        max_connections_per_client: 64,
+    };
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// A secret as given; its length is checked in [`Config::from_cli`], whose error
@@ -163,6 +236,8 @@ pub struct Config {
     pub secret: Option<Secret>,
     /// Page cache budget in MiB; 0 turns it off.
     pub page_cache_mib: usize,
+    /// Timeouts and connection caps of the HTTP server.
+    pub limits: ServerLimits,
 }
 
 /// Where the data lives and how it is written.
@@ -214,6 +289,13 @@ impl Config {
             trusted_proxies: serve.trusted_proxies.clone(),
             secret: serve.secret.clone(),
             page_cache_mib: serve.page_cache_mib,
+            limits: ServerLimits {
+                header_timeout: serve.header_timeout,
+                idle_timeout: serve.idle_timeout,
+                body_timeout: serve.body_timeout,
+                max_connections: serve.max_connections.max(1),
+                max_connections_per_client: serve.max_connections_per_client.max(1),
+            },
         })
     }
 
@@ -328,6 +410,27 @@ mod tests {
         assert_eq!(args.trusted_proxies.len(), 3);
         assert!(args.trusted_proxies[0].contains(&"10.1.2.3".parse::<IpAddr>()?));
         assert!(Cli::try_parse_from(["hewn", "--trusted-proxies", "nope"]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn server_limits_take_durations_and_default_sanely() -> anyhow::Result<()> {
+        let cli = Cli::try_parse_from([
+            "hewn",
+            "--header-timeout",
+            "500ms",
+            "--idle-timeout",
+            "3",
+            "--max-connections",
+            "0",
+        ])?;
+        let config = Config::from_cli(&cli, &cli.serve)?;
+        assert_eq!(config.limits.header_timeout, Duration::from_millis(500));
+        assert_eq!(config.limits.idle_timeout, Duration::from_secs(3));
+        assert_eq!(config.limits.body_timeout, ServerLimits::DEFAULT.body_timeout);
+        assert_eq!(config.limits.max_connections, 1, "at least one connection");
+        assert!(Cli::try_parse_from(["hewn", "--idle-timeout", "0s"]).is_err());
+        assert!(Cli::try_parse_from(["hewn", "--body-timeout", "soon"]).is_err());
         Ok(())
     }
 }

@@ -64,9 +64,19 @@ pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || hash(&password)).await.context("password hashing task")?
 }
 
+/// True when `password` is longer than any password hewn accepts, so that it cannot
+/// match and is not worth hashing.
+pub fn is_longer_than_any(password: &str) -> bool {
+    password.len() > MAX_PASSWORD_CHARS && password.chars().count() > MAX_PASSWORD_CHARS
+}
+
 /// [`verify`] on the blocking pool; `None` as the stored hash verifies against a
-/// dummy so that the time taken does not reveal whether the account exists.
+/// dummy so that the time taken does not reveal whether the account exists. A
+/// password longer than any hewn accepts is refused without hashing.
 pub async fn verify_blocking(password: String, stored: Option<String>) -> anyhow::Result<Verified> {
+    if is_longer_than_any(&password) {
+        return Ok(Verified::No);
+    }
     let _permit = PERMITS.acquire().await.context("password hashing is shut down")?;
     tokio::task::spawn_blocking(move || match stored {
         Some(s) => verify(&password, &s),
@@ -124,5 +134,12 @@ mod tests {
     fn new_passwords_need_eight_characters() {
         assert!(check_new("short").is_err());
         assert!(check_new("long enough").is_ok());
+    }
+
+    #[test]
+    fn passwords_longer_than_any_accepted_are_counted_in_characters() {
+        assert!(!is_longer_than_any(&"é".repeat(MAX_PASSWORD_CHARS)));
+        assert!(is_longer_than_any(&"a".repeat(MAX_PASSWORD_CHARS + 1)));
+        assert!(check_new(&"a".repeat(MAX_PASSWORD_CHARS + 1)).is_err(), "what is refused is never stored");
     }
 }

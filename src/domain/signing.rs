@@ -1,5 +1,7 @@
 //! The site secret and what it signs: passes that let a commenter see their own
-//! comment while it awaits moderation. HMAC-SHA256, checked in constant time.
+//! comment while it awaits moderation, and device cookies that let a browser that
+//! has logged in before past the per-account login limit. HMAC-SHA256, checked in
+//! constant time.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -50,6 +52,12 @@ impl Secret {
     }
 
     fn mac(&self, purpose: &str, id: i64, expires: i64) -> HmacSha256 {
+        self.mac_fields(purpose, &[id.to_string().as_bytes(), expires.to_string().as_bytes()])
+    }
+
+    /// The MAC of `purpose` and `fields`, each after a NUL byte. Only the last field
+    /// may contain a NUL, so that no two lists of fields read the same.
+    fn mac_fields(&self, purpose: &str, fields: &[&[u8]]) -> HmacSha256 {
         // HMAC accepts keys of any length, so this cannot fail; an empty key is
         // still a key (hewn never makes one).
         let mut mac = match HmacSha256::new_from_slice(&self.0) {
@@ -57,10 +65,10 @@ impl Secret {
             Err(_) => HmacSha256::new(&Default::default()),
         };
         mac.update(purpose.as_bytes());
-        mac.update(b"\0");
-        mac.update(id.to_string().as_bytes());
-        mac.update(b"\0");
-        mac.update(expires.to_string().as_bytes());
+        for field in fields {
+            mac.update(b"\0");
+            mac.update(field);
+        }
         mac
     }
 }
@@ -122,6 +130,56 @@ impl PendingPass {
     }
 }
 
+const DEVICE_PURPOSE: &str = "hewn login device v1";
+/// How long a device cookie lets its browser past the per-account login limit.
+pub const DEVICE_COOKIE_SECONDS: i64 = 180 * 24 * 60 * 60;
+
+/// A browser's signed proof that it logged in as one user before (OWASP's "device
+/// cookie"). The cookie holds `EXPIRES.NONCE.MAC`; the user name is signed, not
+/// carried. Its failures are counted under its nonce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePass {
+    pub nonce: String,
+    pub expires: i64,
+    mac: String,
+}
+
+impl DevicePass {
+    /// Signs a pass for `username` (as logins look it up) with a fresh `nonce`.
+    pub fn sign(secret: &Secret, username: &str, nonce: String, expires: i64) -> Self {
+        let tag = Self::tag(secret, username, &nonce, expires).finalize().into_bytes();
+        Self { nonce, expires, mac: hex(tag.get(..MAC_BYTES).unwrap_or_default()) }
+    }
+
+    fn tag(secret: &Secret, username: &str, nonce: &str, expires: i64) -> HmacSha256 {
+        secret.mac_fields(DEVICE_PURPOSE, &[expires.to_string().as_bytes(), nonce.as_bytes(), username.as_bytes()])
+    }
+
+    /// The cookie value.
+    pub fn cookie_value(&self) -> String {
+        format!("{}.{}.{}", self.expires, self.nonce, self.mac)
+    }
+
+    /// Reads a cookie value; `None` when malformed.
+    pub fn from_cookie_value(value: &str) -> Option<Self> {
+        let mut parts = value.split('.');
+        let (expires, nonce, mac) = (parts.next()?, parts.next()?, parts.next()?);
+        let is_hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let ok = parts.next().is_none() && is_hex(nonce, 32) && is_hex(mac, MAC_BYTES * 2);
+        let expires = expires.parse().ok()?;
+        ok.then(|| Self { nonce: nonce.to_ascii_lowercase(), expires, mac: mac.to_ascii_lowercase() })
+    }
+
+    /// True when the pass is unexpired at `now` and was signed for `username` with `secret`.
+    pub fn verify(&self, secret: &Secret, username: &str, now: i64) -> bool {
+        if self.expires <= now {
+            return false;
+        }
+        let Some(tag) = unhex(&self.mac) else { return false };
+        Self::tag(secret, username, &self.nonce, self.expires).verify_truncated_left(&tag).is_ok()
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
@@ -167,6 +225,25 @@ mod tests {
         assert!(!pass.verify(&other_key, 10));
         for junk in ["", "1000", "1000.zz", "x.00112233445566778899aabbccddeeff", "1000.0011"] {
             assert!(PendingPass::from_token(7, junk).is_none_or(|p| !p.verify(&secret(), 10)), "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_device_pass_verifies_only_for_its_user_until_it_expires() {
+        let nonce = "0123456789abcdef0123456789abcdef".to_owned();
+        let pass = DevicePass::sign(&secret(), "admin", nonce, 1_000);
+        let read = DevicePass::from_cookie_value(&pass.cookie_value());
+        assert_eq!(read.as_ref(), Some(&pass));
+        assert!(pass.verify(&secret(), "admin", 999));
+        assert!(!pass.verify(&secret(), "admin", 1_000), "expired at its expiry");
+        assert!(!pass.verify(&secret(), "editor", 10), "signed for another user");
+        let other_key = Secret::new(b"another key, just as long as the first".to_vec());
+        assert!(!pass.verify(&other_key, "admin", 10));
+        let later = DevicePass::from_cookie_value(&pass.cookie_value().replacen("1000", "9000", 1));
+        assert!(later.is_some_and(|p| !p.verify(&secret(), "admin", 10)));
+        for junk in ["", "1000", "1000.abc.def", "x.0123456789abcdef0123456789abcdef.00112233445566778899aabbccddeeff"]
+        {
+            assert!(DevicePass::from_cookie_value(junk).is_none(), "{junk}");
         }
     }
 

@@ -25,6 +25,11 @@ pub const THROTTLE_WINDOW: i64 = 15 * 60;
 pub const MAX_FAILURES_PER_NAME: i64 = 5;
 /// Failed logins for any names from one client that lock that client out.
 pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+/// Failed logins for one name, from all clients without a device cookie for it, that
+/// make the name refuse such clients (browsers with a device cookie still get in).
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
+/// Failed logins for one name with one device cookie that make the cookie count for nothing.
+pub const MAX_FAILURES_PER_DEVICE: i64 = 5;
 
 /// A live session and its user.
 #[derive(Debug, Clone, FromRow)]
@@ -149,20 +154,56 @@ pub async fn lockout(store: &Store, client: &str, username: &str, now: i64) -> R
     .bind(MAX_FAILURES_PER_CLIENT - 1)
     .fetch_optional(store.reader())
     .await?;
-    let until = per_name.into_iter().chain(per_client).map(|t| t + THROTTLE_WINDOW).max();
-    Ok(until.map(|u| (u - now).max(1)))
+    Ok(retry_after([per_name, per_client], now))
 }
 
-/// Records a failed login, and forgets failures older than the window.
-pub async fn record_failure(store: &Store, client: &str, username: &str, now: i64) -> Result<()> {
+/// The seconds until the window has passed over the latest of `completing` failures.
+fn retry_after(completing: impl IntoIterator<Item = Option<i64>>, now: i64) -> Option<i64> {
+    let until = completing.into_iter().flatten().map(|t| t + THROTTLE_WINDOW).max();
+    until.map(|u| (u - now).max(1))
+}
+
+/// When `username` refuses clients without a device cookie for it (too many failures
+/// for the name from all of them), the seconds until it takes them again.
+pub async fn account_lockout(store: &Store, username: &str, now: i64) -> Result<Option<i64>> {
+    let completing: Option<i64> = sqlx::query_scalar(
+        "select failed_at from login_failures where username = $1 and device is null and failed_at > $2 \
+         order by failed_at desc limit 1 offset $3",
+    )
+    .bind(username)
+    .bind(now - THROTTLE_WINDOW)
+    .bind(MAX_FAILURES_PER_ACCOUNT - 1)
+    .fetch_optional(store.reader())
+    .await?;
+    Ok(retry_after([completing], now))
+}
+
+/// True when the device cookie `device` has failed too often for `username` to let
+/// its browser past [`account_lockout`].
+pub async fn device_locked(store: &Store, username: &str, device: &str, now: i64) -> Result<bool> {
+    let failures: i64 = sqlx::query_scalar(
+        "select count(*) from login_failures where username = $1 and device = $2 and failed_at > $3",
+    )
+    .bind(username)
+    .bind(device)
+    .bind(now - THROTTLE_WINDOW)
+    .fetch_one(store.reader())
+    .await?;
+    Ok(failures >= MAX_FAILURES_PER_DEVICE)
+}
+
+/// Records a failed login (`device`: the nonce of the valid device cookie it came
+/// with, if any), and forgets failures older than the window.
+pub async fn record_failure(store: &Store, client: &str, username: &str, device: Option<&str>, now: i64) -> Result<()> {
     let mut tx = store.begin_write().await?;
     sqlx::query("delete from login_failures where failed_at <= $1")
         .bind(now - THROTTLE_WINDOW)
         .execute(tx.conn())
         .await?;
-    sqlx::query("insert into login_failures (client, username, failed_at) values ($1, $2, $3)")
+    sqlx::query("insert into login_failures (client, username, device, failed_at) values ($1, $2, $3, $4)")
         .bind(client)
         .bind(username)
+        .bind(device)
         .bind(now)
         .execute(tx.conn())
         .await?;

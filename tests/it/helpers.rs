@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use hewn::app::AppState;
-use hewn::config::{Config, DatabaseConfig, Synchronous};
+use hewn::config::{Config, DatabaseConfig, ServerLimits, Synchronous};
 use hewn::store::{self, Store};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -41,6 +41,8 @@ pub struct Spawn {
     /// Serve this database file (another app may be serving it too) instead of one in
     /// the app's own directory.
     pub database: Option<PathBuf>,
+    /// Timeouts and connection caps (default: the server's defaults).
+    pub limits: Option<ServerLimits>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -71,6 +73,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         trusted_proxies: opts.trusted_proxies,
         secret: None,
         page_cache_mib: opts.page_cache_mib.unwrap_or(hewn::page_cache::DEFAULT_BUDGET_MIB),
+        limits: opts.limits.unwrap_or_default(),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

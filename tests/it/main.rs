@@ -16,5 +16,6 @@ mod feeds;
 mod helpers;
 mod reading;
 mod search;
+mod server;
 mod validity;
 mod wordpress;

@@ -2,18 +2,22 @@
 
 use std::net::IpAddr;
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    CurrentAdmin, Form, append_cookie, clear_cookie, cookie, layout, login_cookie_name, read_cookie, safe_next,
-    session_cookie_name, with_notice, with_status,
+    CurrentAdmin, Form, append_cookie, clear_cookie, cookie, device_cookie_name, layout, login_cookie_name,
+    read_cookie, safe_next, session_cookie_name, with_notice, with_status,
 };
 use crate::app::AppState;
 use crate::domain::editor::FieldErrors;
+use crate::domain::form_body::{self, BodyError};
 use crate::domain::password::{self, Verified};
+use crate::domain::signing::{DEVICE_COOKIE_SECONDS, DevicePass, Secret};
 use crate::domain::{accounts, now, random_token, secret};
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Query};
@@ -29,6 +33,8 @@ pub const BAD_LOGIN: &str = "The user name or password is incorrect.";
 
 /// Bytes of randomness in the login form's token.
 const LOGIN_TOKEN_BYTES: usize = 16;
+/// Bytes of randomness in a device cookie's nonce.
+const DEVICE_NONCE_BYTES: usize = 16;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -37,8 +43,7 @@ pub struct LoginQuery {
     notice: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub struct LoginForm {
     username: String,
     password: String,
@@ -108,14 +113,24 @@ pub fn throttle_client(ip: IpAddr) -> String {
     }
 }
 
-/// `POST /admin/login`: throttled per client, one message for every bad login, a new
-/// session id on success.
+/// Largest login form accepted: a password of [`password::MAX_PASSWORD_CHARS`]
+/// characters of four bytes each, percent-encoded, with the other fields.
+pub const LOGIN_BODY_LIMIT: usize = 32 * 1024;
+
+/// The fields of the login form.
+const LOGIN_FIELDS: &[&str] = &["username", "password", "next", "form_token"];
+
+/// `POST /admin/login`: throttled per client and per account (a browser with a device
+/// cookie for the account gets past the latter), one message for every bad login, a
+/// new session id on success. A form that is not valid UTF-8, or a password longer
+/// than any hewn accepts, is refused without hashing anything.
 pub async fn login(
     State(app): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
+    let form = read_login_form(&headers, body)?;
     let next = safe_next(&form.next).to_owned();
     let expected = read_cookie(&headers, login_cookie_name(&app.config)).unwrap_or_default();
     if expected.is_empty() || !secret::constant_time_eq(&expected, &form.form_token) {
@@ -123,19 +138,32 @@ pub async fn login(
         let view = LoginView { username: form.username, next, error, notice: None };
         return login_page(&app, &headers, StatusCode::FORBIDDEN, view).await;
     }
+    if password::is_longer_than_any(&form.password) {
+        return Err(AppError::BadRequest(format!(
+            "That password is longer than any password this site accepts ({} characters at most).",
+            password::MAX_PASSWORD_CHARS
+        )));
+    }
     let client = throttle_client(ip);
     let name: String = form.username.trim().to_lowercase().chars().take(accounts::MAX_USERNAME_CHARS).collect();
     let now = now();
     if let Some(retry_after) = sessions::lockout(&app.store, &client, &name, now).await? {
-        let minutes = (retry_after + 59) / 60;
+        let error = format!("Too many failed logins from your network. Try again in {}.", minutes(retry_after));
+        return too_many(&app, &headers, LoginView { username: form.username, next, error, notice: None }, retry_after)
+            .await;
+    }
+    let secret = app.secret().await?;
+    let device = trusted_device(&app, &headers, &secret, &name, now).await?;
+    if device.is_none()
+        && let Some(retry_after) = sessions::account_lockout(&app.store, &name, now).await?
+    {
         let error = format!(
-            "Too many failed logins from your network. Try again in {minutes} minute{}.",
-            if minutes == 1 { "" } else { "s" }
+            "Too many failed logins for this account. For the next {}, it can be logged in to only from a \
+             browser that has logged in to it before.",
+            minutes(retry_after)
         );
-        let view = LoginView { username: form.username, next, error, notice: None };
-        let mut response = login_page(&app, &headers, StatusCode::TOO_MANY_REQUESTS, view).await?;
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        return Ok(response);
+        return too_many(&app, &headers, LoginView { username: form.username, next, error, notice: None }, retry_after)
+            .await;
     }
     let credentials = users::credentials(&app.store, &name).await?;
     let stored = credentials.as_ref().map(|c| c.password_hash.clone());
@@ -143,8 +171,8 @@ pub async fn login(
     let user_id = match (verified, credentials) {
         (Verified::Yes | Verified::YesRehash, Some(c)) => c.id,
         _ => {
-            sessions::record_failure(&app.store, &client, &name, now).await?;
-            tracing::info!(client = %client, "failed login");
+            sessions::record_failure(&app.store, &client, &name, device.as_deref(), now).await?;
+            tracing::info!(client = %client, known_device = device.is_some(), "failed login");
             let view = LoginView { username: form.username, next, error: BAD_LOGIN.to_owned(), notice: None };
             return login_page(&app, &headers, StatusCode::UNPROCESSABLE_ENTITY, view).await;
         }
@@ -158,11 +186,73 @@ pub async fn login(
     if let Some(old) = read_cookie(&headers, session_cookie_name(&app.config)) {
         sessions::delete(&app.store, &secret::hash_token(&old)).await?;
     }
-    start_session(&app, user_id, &next).await
+    start_session(&app, user_id, &name, &next).await
 }
 
-/// Starts a session and answers with a redirect carrying its cookie.
-async fn start_session(app: &AppState, user_id: i64, to: &str) -> Result<Response, AppError> {
+/// Reads the login form strictly: UTF-8, each field once, within [`LOGIN_BODY_LIMIT`].
+fn read_login_form(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<LoginForm, AppError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest("The form could not be read.".to_owned())
+        }
+    })?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let fields = form_body::parse(content_type, &body, LOGIN_FIELDS).map_err(|e| match e {
+        BodyError::UnsupportedMediaType => AppError::UnsupportedMediaType(e.to_string()),
+        other => AppError::BadRequest(other.to_string()),
+    })?;
+    Ok(LoginForm {
+        username: fields.text("username").to_owned(),
+        password: fields.text("password").to_owned(),
+        next: fields.text("next").to_owned(),
+        form_token: fields.text("form_token").to_owned(),
+    })
+}
+
+/// The nonce of the request's device cookie when it is valid for `name` and has not
+/// failed too often; `None` otherwise.
+async fn trusted_device(
+    app: &AppState,
+    headers: &HeaderMap,
+    secret: &Secret,
+    name: &str,
+    now: i64,
+) -> Result<Option<String>, AppError> {
+    let Some(pass) = read_cookie(headers, device_cookie_name(&app.config))
+        .and_then(|v| DevicePass::from_cookie_value(&v))
+        .filter(|p| p.verify(secret, name, now))
+    else {
+        return Ok(None);
+    };
+    if sessions::device_locked(&app.store, name, &pass.nonce, now).await? {
+        return Ok(None);
+    }
+    Ok(Some(pass.nonce))
+}
+
+/// `N minutes` for a wait in seconds, rounded up.
+fn minutes(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+}
+
+/// The login form again with 429 and `Retry-After`.
+async fn too_many(
+    app: &AppState,
+    headers: &HeaderMap,
+    view: LoginView,
+    retry_after: i64,
+) -> Result<Response, AppError> {
+    let mut response = login_page(app, headers, StatusCode::TOO_MANY_REQUESTS, view).await?;
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    Ok(response)
+}
+
+/// Starts a session and answers with a redirect carrying its cookie, and a new
+/// device cookie for `username` (see [`DevicePass`]).
+async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -> Result<Response, AppError> {
     let session = sessions::create(&app.store, user_id, now()).await?;
     let mut response = see_other(to);
     let max_age = Some(sessions::ABSOLUTE_LIFETIME);
@@ -171,6 +261,12 @@ async fn start_session(app: &AppState, user_id: i64, to: &str) -> Result<Respons
         &cookie(session_cookie_name(&app.config), &session.cookie_value, max_age, &app.config),
     );
     append_cookie(&mut response, &clear_cookie(login_cookie_name(&app.config), &app.config));
+    let secret = app.secret().await?;
+    let device = DevicePass::sign(&secret, username, random_token(DEVICE_NONCE_BYTES), now() + DEVICE_COOKIE_SECONDS);
+    append_cookie(
+        &mut response,
+        &cookie(device_cookie_name(&app.config), &device.cookie_value(), Some(DEVICE_COOKIE_SECONDS), &app.config),
+    );
     tracing::info!(user_id, "logged in");
     Ok(response)
 }
@@ -250,7 +346,7 @@ pub async fn setup(State(app): State<AppState>, Form(form): Form<SetupForm>) -> 
     match users::create_first(&app.store, &form.token, &new).await? {
         users::Created::Yes(id) => {
             tracing::info!(user_id = id, "created the first admin through the setup link");
-            start_session(&app, id, "/admin?notice=welcome").await
+            start_session(&app, id, &username, "/admin?notice=welcome").await
         }
         users::Created::NameTaken | users::Created::SetupClosed => Err(AppError::NotFound),
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -57,7 +57,12 @@ pub fn routes() -> Vec<AdminRoute> {
     let (g, p) = (Method::GET, Method::POST);
     vec![
         route(g.clone(), "/admin/login", Anyone, get(auth::show_login)),
-        route(p.clone(), "/admin/login", Anyone, post(auth::login)),
+        route(
+            p.clone(),
+            "/admin/login",
+            Anyone,
+            post(auth::login).layer(DefaultBodyLimit::max(auth::LOGIN_BODY_LIMIT)),
+        ),
         route(g.clone(), "/admin/setup", Anyone, get(auth::show_setup)),
         route(p.clone(), "/admin/setup", Anyone, post(auth::setup)),
         route(p.clone(), "/admin/logout", Admin, post(auth::logout)),
@@ -232,6 +237,12 @@ pub fn session_cookie_name(config: &Config) -> &'static str {
 /// The login form's token cookie (double-submitted with a hidden field).
 pub fn login_cookie_name(config: &Config) -> &'static str {
     if config.is_https() { "__Host-hewn_login" } else { "hewn_login" }
+}
+
+/// The device cookie's name: proof that this browser logged in before (see
+/// [`crate::domain::signing::DevicePass`]).
+pub fn device_cookie_name(config: &Config) -> &'static str {
+    if config.is_https() { "__Host-hewn_device" } else { "hewn_device" }
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure over https.

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod browser;
+mod login_limits;
 mod moderation;
 mod posts;
 mod routes;
