@@ -3,7 +3,8 @@
 
 use jiff::tz::TimeZone;
 
-use super::slug::{MAX_SLUG_LEN, slugify};
+pub use super::slug::RESERVED_PAGE_SLUGS;
+use super::slug::{self, MAX_SLUG_LEN, slugify};
 use super::{datefmt, markdown};
 
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -13,47 +14,6 @@ pub const MAX_EXCERPT_CHARS: usize = 2_000;
 pub const MAX_SOURCE_BYTES: usize = 200 * 1024;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 100;
-
-/// Paths hewn's own routes use at the top level: a page cannot take them as slugs.
-pub const RESERVED_PAGE_SLUGS: &[&str] = &[
-    "admin",
-    "api",
-    "archive",
-    "archives",
-    "assets",
-    "author",
-    "category",
-    "comments",
-    "custom-css",
-    "custom.css",
-    "favicon.ico",
-    "feed",
-    "feed.xml",
-    "feeds",
-    "healthz",
-    "login",
-    "logout",
-    "media",
-    "page",
-    "posts",
-    "robots.txt",
-    "rss",
-    "rss.xml",
-    "atom.xml",
-    "search",
-    "setup",
-    "sitemap.xml",
-    "static",
-    "tag",
-    "tags",
-    "uploads",
-    "wp-admin",
-    "wp-content",
-    "wp-includes",
-    "wp-json",
-    "wp-login.php",
-    "xmlrpc.php",
-];
 
 /// Whether an entry is a dated blog post or a standalone page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,9 +170,9 @@ pub fn validate(
     })
 }
 
-/// True when a page may not use `slug`.
+/// True when a page may not use `slug` (see [`slug::RESERVED_PAGE_SLUGS`]).
 pub fn is_reserved(slug: &str) -> bool {
-    RESERVED_PAGE_SLUGS.contains(&slug)
+    slug::is_reserved_page_slug(slug)
 }
 
 /// Decides the stored status and publish time from the requested status and time:

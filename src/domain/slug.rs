@@ -4,6 +4,55 @@
 /// Longest slug hewn makes (WordPress allows 200).
 pub const MAX_SLUG_LEN: usize = 200;
 
+/// Paths hewn's own routes use at the top level, and WordPress paths the old-link
+/// redirects answer: a page (served at `/{slug}`) cannot take them as slugs. The
+/// editor refuses them; an import gives such a page another slug.
+pub const RESERVED_PAGE_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "archive",
+    "archives",
+    "assets",
+    "author",
+    "category",
+    "comments",
+    "custom-css",
+    "custom.css",
+    "favicon.ico",
+    "feed",
+    "feed.xml",
+    "feeds",
+    "healthz",
+    "login",
+    "logout",
+    "media",
+    "page",
+    "posts",
+    "robots.txt",
+    "rss",
+    "rss.xml",
+    "atom.xml",
+    "search",
+    "setup",
+    "sitemap.xml",
+    "static",
+    "tag",
+    "tags",
+    "uploads",
+    "wp-admin",
+    "wp-content",
+    "wp-includes",
+    "wp-json",
+    "wp-login",
+    "wp-login.php",
+    "xmlrpc.php",
+];
+
+/// True when a page may not use `slug`.
+pub fn is_reserved_page_slug(slug: &str) -> bool {
+    RESERVED_PAGE_SLUGS.contains(&slug)
+}
+
 /// Makes a slug from a title: transliterated to ASCII, lowercase letters and digits
 /// joined by single hyphens. May be empty when the title has no letters or digits.
 pub fn slugify(title: &str) -> String {

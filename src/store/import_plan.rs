@@ -53,26 +53,6 @@ impl Plan {
     }
 }
 
-/// Slugs hewn's own routes use, which a page (served at `/{slug}`) cannot take.
-const RESERVED_SLUGS: [&str; 16] = [
-    "admin",
-    "posts",
-    "tags",
-    "media",
-    "static",
-    "feed",
-    "feeds",
-    "comments",
-    "search",
-    "login",
-    "logout",
-    "healthz",
-    "archives",
-    "wp-admin",
-    "wp-content",
-    "wp-login",
-];
-
 /// Decides everything against the live database attached as `live`, giving out post
 /// and comment ids below `below` (the reservation), if given.
 pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<(i64, i64)>) -> anyhow::Result<Plan> {
@@ -189,7 +169,7 @@ async fn assign_slugs(tx: &mut SqliteConnection, plan: &mut Plan) -> Result<()> 
         let mut n = 1u32;
         let mut candidate = wanted.clone();
         loop {
-            let reserved = kind == "page" && RESERVED_SLUGS.contains(&candidate.as_str());
+            let reserved = kind == "page" && crate::domain::slug::is_reserved_page_slug(&candidate);
             let live: bool = if reserved || taken.contains(&candidate) {
                 true
             } else {

@@ -3,6 +3,7 @@
 //! round trips.
 
 mod export;
+mod formats;
 mod hostile;
 mod import;
 mod links;
@@ -57,6 +58,15 @@ pub fn import(dir: &TempDir, name: &str, extra: &[&str]) -> Run {
     args.extend_from_slice(extra);
     let run = hewn(&db_of(dir), &args);
     assert!(run.success, "import of {name} failed:\n{}\n{}", run.stdout, run.stderr);
+    run
+}
+
+/// Imports the file `file` into the directory's database, asserting success.
+pub fn import_file(dir: &TempDir, file: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["import", "wordpress", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let run = hewn(&db_of(dir), &args);
+    assert!(run.success, "import of {} failed:\n{}\n{}", file.display(), run.stdout, run.stderr);
     run
 }
 
