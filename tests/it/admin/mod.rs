@@ -5,5 +5,6 @@ mod browser;
 mod moderation;
 mod posts;
 mod routes;
+mod scripts;
 mod settings;
 pub mod support;
