@@ -161,7 +161,7 @@ fn namespace(resolved: &ResolveResult<'_>, e: &BytesStart<'_>) -> Result<Ns, Str
             DC_NS => Ns::Dc,
             HEWN_NS => Ns::Hewn,
             uri if uri.starts_with(WP_NS_PREFIX) => {
-                let rest = &uri[WP_NS_PREFIX.len()..];
+                let rest = uri.get(WP_NS_PREFIX.len()..).unwrap_or_default();
                 let (version, excerpt) = match rest.split_once('/') {
                     Some((v, "excerpt/")) => (v, true),
                     Some((v, "")) => (v, false),
