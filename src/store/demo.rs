@@ -159,6 +159,7 @@ fn local_time(s: &str) -> anyhow::Result<i64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 
