@@ -9,7 +9,7 @@
 //! a third of them replies (some to comments later in the file), in every status,
 //! with the mix of plain text, quotes, links and markup real comments have.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
 
 use std::io::{BufWriter, Write};
 

@@ -340,6 +340,7 @@ pub fn normalise_base_url(raw: &str) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

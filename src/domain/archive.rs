@@ -104,6 +104,7 @@ pub fn count_by_month(times: &[i64], tz: &TimeZone) -> Vec<YearCount> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -95,7 +95,7 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
         };
         found = true;
         if link.start() > last {
-            events.push(Event::Text(CowStr::from(text[last..link.start()].to_owned())));
+            events.push(Event::Text(CowStr::from(text.get(last..link.start()).unwrap_or_default().to_owned())));
         }
         events.push(Event::Start(Tag::Link {
             link_type: LinkType::Autolink,
@@ -110,7 +110,7 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
     if !found {
         events.push(Event::Text(text));
     } else if last < text.len() {
-        events.push(Event::Text(CowStr::from(text[last..].to_owned())));
+        events.push(Event::Text(CowStr::from(text.get(last..).unwrap_or_default().to_owned())));
     }
 }
 
@@ -121,8 +121,8 @@ fn neutralise_block_syntax(text: &str) -> String {
     let mut in_fence = false;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
-        let indent = body.len() - body.trim_start_matches(' ').len();
-        let trimmed = &body[indent..];
+        let trimmed = body.trim_start_matches(' ');
+        let indent = body.len() - trimmed.len();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             in_fence = !in_fence;
             out.push_str(line);
@@ -132,15 +132,15 @@ fn neutralise_block_syntax(text: &str) -> String {
             out.push_str(line);
             continue;
         }
-        out.push_str(&body[..indent]);
-        if let Some(pos) = block_marker_position(trimmed) {
-            out.push_str(&trimmed[..pos]);
+        out.push_str(body.get(..indent).unwrap_or_default());
+        if let Some((before, marker)) = block_marker_position(trimmed).and_then(|pos| trimmed.split_at_checked(pos)) {
+            out.push_str(before);
             out.push('\\');
-            out.push_str(&trimmed[pos..]);
+            out.push_str(marker);
         } else {
             out.push_str(trimmed);
         }
-        out.push_str(&line[body.len()..]);
+        out.push_str(line.get(body.len()..).unwrap_or_default());
     }
     out
 }
@@ -157,10 +157,11 @@ fn block_marker_position(line: &str) -> Option<usize> {
             if is_rule || (is_marker && first != '=' && first != '_') { Some(0) } else { None }
         }
         '0'..='9' => {
-            let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            let after = &line[digits..];
-            (after.starts_with(['.', ')']) && (after.len() == 1 || after[1..].starts_with([' ', '\t'])))
-                .then_some(digits)
+            let after = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            let digits = line.len() - after.len();
+            (after.starts_with(['.', ')'])
+                && (after.len() == 1 || after.get(1..).is_some_and(|a| a.starts_with([' ', '\t']))))
+            .then_some(digits)
         }
         _ => None,
     }

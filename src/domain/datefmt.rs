@@ -79,7 +79,7 @@ fn push_letter(out: &mut String, z: &ZonedDateTime, zone: &Zone<'_>, c: char) {
     let offset_seconds = zone.offset_seconds;
     let _ = match c {
         'd' => write!(out, "{:02}", z.day()),
-        'D' => write!(out, "{}", &weekday_name(z.weekday())[..3]),
+        'D' => write!(out, "{}", weekday_name(z.weekday()).get(..3).unwrap_or_default()),
         'j' => write!(out, "{}", z.day()),
         'l' => write!(out, "{}", weekday_name(z.weekday())),
         'N' => write!(out, "{}", z.weekday().to_monday_one_offset()),
@@ -87,9 +87,9 @@ fn push_letter(out: &mut String, z: &ZonedDateTime, zone: &Zone<'_>, c: char) {
         'w' => write!(out, "{}", z.weekday().to_sunday_zero_offset()),
         'z' => write!(out, "{}", z.day_of_year() - 1),
         'W' => write!(out, "{:02}", z.date().iso_week_date().week()),
-        'F' => write!(out, "{}", MONTHS[month - 1]),
+        'F' => write!(out, "{}", MONTHS.get(month - 1).copied().unwrap_or_default()),
         'm' => write!(out, "{:02}", z.month()),
-        'M' => write!(out, "{}", &MONTHS[month - 1][..3]),
+        'M' => write!(out, "{}", MONTHS.get(month - 1).and_then(|m| m.get(..3)).unwrap_or_default()),
         'n' => write!(out, "{}", z.month()),
         't' => write!(out, "{}", z.days_in_month()),
         'L' => write!(out, "{}", u8::from(z.in_leap_year())),

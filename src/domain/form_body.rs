@@ -61,7 +61,7 @@ pub fn parse(content_type: Option<&str>, body: &[u8], known: &[&'static str]) ->
     let mut values = HashMap::new();
     for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         let (raw_name, raw_value) = match pair.iter().position(|&b| b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
+            Some(i) => (pair.get(..i).unwrap_or_default(), pair.get(i + 1..).unwrap_or_default()),
             None => (pair, &[][..]),
         };
         let name = decode(raw_name)?;

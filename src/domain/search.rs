@@ -222,6 +222,7 @@ pub fn push_escaped(out: &mut String, text: &str) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

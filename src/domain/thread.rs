@@ -23,6 +23,9 @@ pub struct ThreadItem<'a, T> {
 /// Orders `comments` (oldest first) into a depth-first thread. A comment whose parent
 /// is not in the list shows at the top level; replies deeper than `max_depth` show at
 /// the deepest allowed level, after their parent.
+// Every index below comes from `0..comments.len()` (or `index`, built from it), and
+// every vector indexed has that length.
+#[allow(clippy::indexing_slicing)]
 pub fn build<T: Threaded>(comments: &[T], max_depth: usize) -> Vec<ThreadItem<'_, T>> {
     let max_depth = max_depth.max(1);
     let index: HashMap<i64, usize> = comments.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();
@@ -70,6 +73,8 @@ pub fn build<T: Threaded>(comments: &[T], max_depth: usize) -> Vec<ThreadItem<'_
 
 /// Resolves the display depth of comment `i`, walking up without recursion (threads
 /// from imports can be deep, and a corrupt parent chain may even loop).
+// As in `build`: indices from `0..comments.len()`, vectors of that length.
+#[allow(clippy::indexing_slicing)]
 fn depth_of<T: Threaded>(
     i: usize,
     comments: &[T],

@@ -167,9 +167,8 @@ pub async fn resolve_path(store: &Store, path: &str, query: Option<&str>) -> sto
     }
     // Feeds: /feed/, /feed/atom/, /comments/feed/, /a/post/feed/, and the old files.
     let mut feed = false;
-    if segments.len() >= 2
-        && segments[segments.len() - 2] == "feed"
-        && FEED_TYPES.contains(&segments[segments.len() - 1])
+    if let [.., "feed", kind] = segments.as_slice()
+        && FEED_TYPES.contains(kind)
     {
         segments.truncate(segments.len() - 2);
         feed = true;
@@ -187,11 +186,10 @@ pub async fn resolve_path(store: &Store, path: &str, query: Option<&str>) -> sto
         _ => {}
     }
     // Pages of listings: /page/2/ and /category/x/page/2/.
-    if segments.len() >= 2
-        && segments[segments.len() - 2] == "page"
-        && segments[segments.len() - 1].parse::<u64>().is_ok()
+    if let [.., "page", n] = segments.as_slice()
+        && n.parse::<u64>().is_ok()
     {
-        let n = segments[segments.len() - 1].to_owned();
+        let n = (*n).to_owned();
         segments.truncate(segments.len() - 2);
         if segments.is_empty() {
             return Ok(Some(format!("/?page={n}")));

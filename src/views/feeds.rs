@@ -264,7 +264,7 @@ pub fn absolutize(html: &str, base_url: &str, page_url: &str) -> String {
             b'"' if in_tag => {
                 if !in_quotes {
                     let (before, value) = html.split_at(i);
-                    let value = &value[1..];
+                    let value = value.get(1..).unwrap_or_default();
                     let prefix = if !is_link_attribute(before) {
                         None
                     } else if value.starts_with('/') && !value.starts_with("//") {
@@ -275,7 +275,7 @@ pub fn absolutize(html: &str, base_url: &str, page_url: &str) -> String {
                         None
                     };
                     if let Some(prefix) = prefix {
-                        out.push_str(&html[copied..=i]);
+                        out.push_str(html.get(copied..=i).unwrap_or_default());
                         out.push_str(prefix);
                         copied = i + 1;
                     }
@@ -285,7 +285,7 @@ pub fn absolutize(html: &str, base_url: &str, page_url: &str) -> String {
             _ => {}
         }
     }
-    out.push_str(&html[copied..]);
+    out.push_str(html.get(copied..).unwrap_or_default());
     out
 }
 

@@ -193,8 +193,8 @@ pub fn entry_url(kind: &str, slug: &str) -> String {
 /// The first image of a rendered body, as an absolute URL, for link previews.
 pub fn first_image(body_html: &str, base_url: &str) -> Option<String> {
     let start = body_html.find("<img ")?;
-    let tag = &body_html[start..];
-    let tag = &tag[..tag.find('>')?];
+    let tag = body_html.get(start..)?;
+    let tag = tag.get(..tag.find('>')?)?;
     let src = tag.split(" src=\"").nth(1)?.split('"').next()?;
     let src = src.replace("&amp;", "&");
     if src.starts_with("https://") || src.starts_with("http://") {

@@ -142,28 +142,27 @@ pub fn autop(html: &str) -> String {
 }
 
 fn is_br(raw: &str) -> bool {
-    let name = raw.trim_start_matches('<');
-    name.len() >= 2
-        && name[..2].eq_ignore_ascii_case("br")
-        && !name[2..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    let name = raw.trim_start_matches('<').as_bytes();
+    name.get(..2).is_some_and(|n| n.eq_ignore_ascii_case(b"br")) && !name.get(2).is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// Splits text at blank lines (a newline, optional white space, a newline).
 fn split_blank_lines<'a>(text: &'a str, run: &mut Vec<Piece<'a>>) {
     let mut start = 0;
     let bytes = text.as_bytes();
+    let at = |j: usize| bytes.get(j).copied();
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\n' {
+    while let Some(b) = at(i) {
+        if b == b'\n' {
             let mut j = i + 1;
-            while j < bytes.len() && matches!(bytes[j], b' ' | b'\t') {
+            while matches!(at(j), Some(b' ' | b'\t')) {
                 j += 1;
             }
-            if j < bytes.len() && bytes[j] == b'\n' {
-                run.push(Piece::Text(&text[start..i]));
+            if at(j) == Some(b'\n') {
+                run.push(Piece::Text(text.get(start..i).unwrap_or_default()));
                 run.push(Piece::Break);
                 // Swallow every further blank line.
-                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                while at(j).is_some_and(|b| b.is_ascii_whitespace()) {
                     j += 1;
                 }
                 start = j;
@@ -173,8 +172,8 @@ fn split_blank_lines<'a>(text: &'a str, run: &mut Vec<Piece<'a>>) {
         }
         i += 1;
     }
-    if start < text.len() {
-        run.push(Piece::Text(&text[start..]));
+    if let Some(rest) = text.get(start..).filter(|r| !r.is_empty()) {
+        run.push(Piece::Text(rest));
     }
 }
 
@@ -237,7 +236,7 @@ fn with_line_breaks(p: &str) -> String {
             while out.ends_with([' ', '\t']) {
                 out.pop();
             }
-            let after_br = out.rfind('<').is_some_and(|i| is_br(&out[i..]) && out.ends_with('>'));
+            let after_br = out.ends_with('>') && out.rsplit_once('<').is_some_and(|(_, tag)| is_br(tag));
             out.push_str(if after_br { "\n" } else { "<br />\n" });
         } else {
             out.push(c);

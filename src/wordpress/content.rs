@@ -57,20 +57,21 @@ fn remove_scripts(html: &str) -> String {
 
 /// The part of a post before `<!--more-->`, when it has one.
 pub fn teaser(raw: &str) -> Option<&str> {
-    raw.find("<!--more").map(|i| &raw[..i])
+    raw.split_once("<!--more").map(|(teaser, _)| teaser)
 }
 
 /// `<!--more-->` and `<!--nextpage-->` separate paragraphs; hewn shows whole posts.
 fn remove_page_markers(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some(i) =
-        rest.find("<!--").filter(|&i| rest[i..].starts_with("<!--more") || rest[i..].starts_with("<!--nextpage"))
+    while let Some((before, at)) = rest
+        .find("<!--")
+        .and_then(|i| rest.split_at_checked(i))
+        .filter(|(_, at)| at.starts_with("<!--more") || at.starts_with("<!--nextpage"))
     {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find("-->").map_or(rest.len(), |e| i + e + 3);
+        out.push_str(before);
         out.push_str("\n\n");
-        rest = &rest[end..];
+        rest = at.split_once("-->").map_or("", |(_, after)| after);
     }
     out.push_str(rest);
     out
@@ -164,7 +165,7 @@ fn plain_comment_html(raw: &str) -> Option<String> {
                         if !plain {
                             return None;
                         }
-                        push_text(&mut out, &text[last..link.start()]);
+                        push_text(&mut out, text.get(last..link.start()).unwrap_or_default());
                         out.push_str("<a href=\"");
                         out.push_str(url);
                         out.push_str("\" rel=\"");
@@ -175,7 +176,7 @@ fn plain_comment_html(raw: &str) -> Option<String> {
                         last = link.end();
                     }
                 }
-                push_text(&mut out, &text[last..]);
+                push_text(&mut out, text.get(last..).unwrap_or_default());
             }
             Token::Tag { raw: "<br />", .. } => out.push_str("<br>"),
             Token::Tag { raw: raw @ ("<p>" | "</p>"), .. } => out.push_str(raw),
@@ -260,12 +261,12 @@ fn make_clickable(html: &str) -> String {
             Token::Text(text) if in_link == 0 && in_code == 0 => {
                 let mut last = 0;
                 for link in LINK_FINDER.links(text) {
-                    out.push_str(&text[last..link.start()]);
+                    out.push_str(text.get(last..link.start()).unwrap_or_default());
                     let url = link.as_str().replace('"', "&quot;");
                     out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
                     last = link.end();
                 }
-                out.push_str(&text[last..]);
+                out.push_str(text.get(last..).unwrap_or_default());
             }
             Token::Tag { raw, name, closing } => {
                 let counter = if name.eq_ignore_ascii_case("a") {

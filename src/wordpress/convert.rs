@@ -14,7 +14,14 @@ pub fn web_url(url: &str) -> String {
 /// date WordPress writes for unset times, and for anything unreadable.
 pub fn parse_date(s: &str) -> Option<i64> {
     let b = s.trim().as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    if b.len() < 19
+        || at(4) != b'-'
+        || at(7) != b'-'
+        || !matches!(at(10), b' ' | b'T')
+        || at(13) != b':'
+        || at(16) != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {

@@ -458,13 +458,14 @@ fn absolute_media(html: &str, base: &str) -> String {
     let mut out = String::with_capacity(html.len() + 64);
     let mut rest = html;
     while let Some(i) = rest.find(MEDIA_PREFIX) {
-        let before = rest[..i].chars().next_back();
-        out.push_str(&rest[..i]);
+        let (head, tail) = rest.split_at_checked(i).unwrap_or((rest, ""));
+        let before = head.chars().next_back();
+        out.push_str(head);
         if matches!(before, Some('"' | '\'' | '(' | ' ' | ',' | '\n' | '=')) {
             out.push_str(base);
         }
         out.push_str(MEDIA_PREFIX);
-        rest = &rest[i + MEDIA_PREFIX.len()..];
+        rest = tail.get(MEDIA_PREFIX.len()..).unwrap_or_default();
     }
     out.push_str(rest);
     out

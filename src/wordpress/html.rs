@@ -46,78 +46,111 @@ pub fn tokenize(html: &str) -> Vec<Token<'_>> {
     let bytes = html.as_bytes();
     let mut text_start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        let Some((end, token)) = markup_at(html, i) else {
+    let mut scan = Scan::new(html);
+    while let Some(offset) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'<')) {
+        i += offset;
+        let Some((end, token)) = markup_at(html, i, &mut scan) else {
             i += 1;
             continue;
         };
-        if text_start < i {
-            tokens.push(Token::Text(&html[text_start..i]));
+        if let Some(text) = html.get(text_start..i).filter(|t| !t.is_empty()) {
+            tokens.push(Token::Text(text));
         }
         tokens.push(token);
         i = end;
         text_start = end;
     }
-    if text_start < html.len() {
-        tokens.push(Token::Text(&html[text_start..]));
+    if let Some(text) = html.get(text_start..).filter(|t| !t.is_empty()) {
+        tokens.push(Token::Text(text));
     }
     tokens
 }
 
 /// The markup starting at byte `at` (a `<`): its end and token, or `None` if the `<`
 /// starts no markup.
-fn markup_at(html: &str, at: usize) -> Option<(usize, Token<'_>)> {
-    let rest = &html[at..];
+fn markup_at<'a>(html: &'a str, at: usize, scan: &mut Scan) -> Option<(usize, Token<'a>)> {
+    let rest = html.get(at..)?;
     if let Some(body) = rest.strip_prefix("<!--") {
         let end = body.find("-->").map_or(html.len(), |p| at + 4 + p + 3);
-        return Some((end, Token::Other(&html[at..end])));
+        return Some((end, Token::Other(html.get(at..end)?)));
     }
     let next = *rest.as_bytes().get(1)?;
     if next == b'!' || next == b'?' {
-        let end = at + rest.find('>')? + 1;
-        return Some((end, Token::Other(&html[at..end])));
+        let end = scan.next_gt(html, at)? + 1;
+        return Some((end, Token::Other(html.get(at..end)?)));
     }
     let closing = next == b'/';
     let name_start = at + if closing { 2 } else { 1 };
-    let name_len =
-        html[name_start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b':').count();
-    if name_len == 0 || !html.as_bytes()[name_start].is_ascii_alphabetic() {
+    let after = html.get(name_start..)?;
+    let name_len = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b':').count();
+    if !after.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    let name = &html[name_start..name_start + name_len];
-    let end = tag_end(html, name_start + name_len)?;
-    let raw = &html[at..end];
+    let name = after.get(..name_len)?;
+    let end = tag_end(html, name_start + name_len, scan)?;
+    let raw = html.get(at..end)?;
     if !closing && let Some(raw_name) = RAW_ELEMENTS.iter().find(|r| r.eq_ignore_ascii_case(name)) {
         let close = format!("</{raw_name}");
-        let content_end = find_ascii_ci(&html[end..], &close).map(|p| end + p);
-        let element_end = content_end.and_then(|p| tag_end(html, p + close.len())).unwrap_or(html.len());
-        return Some((element_end, Token::Raw { raw: &html[at..element_end], name }));
+        let content_end = find_ascii_ci(html.get(end..)?, &close).map(|p| end + p);
+        let element_end = content_end.and_then(|p| tag_end(html, p + close.len(), scan)).unwrap_or(html.len());
+        return Some((element_end, Token::Raw { raw: html.get(at..element_end)?, name }));
     }
     Some((end, Token::Tag { raw, name, closing }))
 }
 
+/// What tokenizing has learnt about the input, so that no byte is scanned over and
+/// over (which made hostile input take quadratic time).
+struct Scan {
+    /// The first `>` at or after `from`, or `None` when there is none.
+    gt: Option<(usize, Option<usize>)>,
+    last_double: Option<usize>,
+    last_single: Option<usize>,
+}
+
+impl Scan {
+    fn new(html: &str) -> Self {
+        Self { gt: None, last_double: html.rfind('"'), last_single: html.rfind('\'') }
+    }
+
+    /// The first `>` after `at`.
+    fn next_gt(&mut self, html: &str, at: usize) -> Option<usize> {
+        match self.gt {
+            Some((from, found)) if from <= at && found.is_none_or(|g| g > at) => found,
+            _ => {
+                let found = html.get(at..)?.find('>').map(|p| at + p);
+                self.gt = Some((at, found));
+                found
+            }
+        }
+    }
+
+    /// True when a quote `q` at `at` is closed by a later one.
+    fn closes(&self, q: u8, at: usize) -> bool {
+        let last = if q == b'"' { self.last_double } else { self.last_single };
+        last.is_some_and(|l| l > at)
+    }
+}
+
 /// The index just past the `>` that ends a tag whose attributes start at `from`,
 /// skipping quoted attribute values.
-fn tag_end(html: &str, from: usize) -> Option<usize> {
-    let bytes = html.as_bytes();
+fn tag_end(html: &str, from: usize, scan: &Scan) -> Option<usize> {
     let mut quote = None;
-    let mut i = from;
-    while i < bytes.len() {
-        let b = bytes[i];
+    // The last byte that was not white space, outside quotes.
+    let mut last = 0;
+    for (i, &b) in html.as_bytes().iter().enumerate().skip(from) {
         match quote {
             Some(q) if b == q => quote = None,
             Some(_) => {}
             // Only a quote right after `=` opens a value; elsewhere it is junk.
-            None if (b == b'"' || b == b'\'') && html[from..i].trim_end().ends_with('=') => quote = Some(b),
+            // A quote that no later one closes would run to the end: it is junk too.
+            None if (b == b'"' || b == b'\'') && last == b'=' && scan.closes(b, i) => quote = Some(b),
             None if b == b'>' => return Some(i + 1),
             None if b == b'<' => return None,
             None => {}
         }
-        i += 1;
+        if !b.is_ascii_whitespace() {
+            last = b;
+        }
     }
     None
 }
@@ -128,29 +161,33 @@ pub fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     if n == 0 {
         return Some(0);
     }
-    hay.as_bytes().windows(n).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let (first, needle) = needle.as_bytes().split_first()?;
+    let hay = hay.as_bytes();
+    let mut from = 0;
+    while let Some(p) = hay.get(from..)?.iter().position(|b| b.eq_ignore_ascii_case(first)) {
+        let at = from + p;
+        if hay.get(at + 1..at + 1 + needle.len()).is_some_and(|w| w.eq_ignore_ascii_case(needle)) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The value of attribute `name` in a tag's source, if present (entities not decoded).
 pub fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let bytes = tag.as_bytes();
     let mut i = 0;
-    while let Some(p) = find_ascii_ci(&tag[i..], name) {
+    while let Some(p) = find_ascii_ci(tag.get(i..)?, name) {
         let start = i + p;
-        let before_ok = start > 0 && bytes[start - 1].is_ascii_whitespace();
-        let after = tag[start + name.len()..].trim_start();
+        let before_ok = start.checked_sub(1).and_then(|b| bytes.get(b)).is_some_and(u8::is_ascii_whitespace);
+        let after = tag.get(start + name.len()..)?.trim_start();
         if before_ok && let Some(value) = after.strip_prefix('=') {
             let value = value.trim_start();
-            return Some(match value.as_bytes().first() {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let body = &value[1..];
-                    &body[..body.find(char::from(q)).unwrap_or(body.len())]
-                }
-                _ => {
-                    let end = value.find(|c: char| c.is_ascii_whitespace() || c == '>').unwrap_or(value.len());
-                    value[..end].trim_end_matches('/')
-                }
-            });
+            return match value.chars().next() {
+                Some(q @ ('"' | '\'')) => value.get(1..)?.split(q).next(),
+                _ => value.split(|c: char| c.is_ascii_whitespace() || c == '>').next().map(|v| v.trim_end_matches('/')),
+            };
         }
         i = start + name.len();
     }
@@ -254,14 +291,14 @@ pub fn decode_entities(s: &str) -> String {
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let end = after.find(';').filter(|&e| e > 0 && e <= 10);
-        match end.and_then(|e| entity(&after[..e]).map(|c| (e, c))) {
-            Some((e, c)) => {
+    while let Some((before, after)) = rest.split_once('&') {
+        out.push_str(before);
+        // A reference is at most 10 bytes long: look no further for its `;`.
+        let end = after.bytes().take(11).position(|b| b == b';').filter(|&e| e > 0);
+        match end.and_then(|e| after.split_at_checked(e)).and_then(|(name, tail)| Some((entity(name)?, tail))) {
+            Some((c, tail)) => {
                 out.push(c);
-                rest = &after[e + 1..];
+                rest = tail.get(1..).unwrap_or_default();
             }
             None => {
                 out.push('&');
@@ -291,6 +328,7 @@ pub fn text_of(html: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

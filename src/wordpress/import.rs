@@ -523,12 +523,15 @@ async fn write_hidden(
         }
         let mut weight = 0;
         let mut n = 0;
-        while n < rest.len() && (n == 0 || weight + weigh(rest[n]) <= budget) {
-            weight += weigh(rest[n]);
+        while let Some(&next) = rest.get(n)
+            && (n == 0 || weight + weigh(next) <= budget)
+        {
+            weight += weigh(next);
             n += 1;
         }
-        let seqs: Vec<i64> = rest[..n].iter().map(|(seq, _)| *seq).collect();
-        rest = &rest[n..];
+        let (batch, later) = rest.split_at(n.min(rest.len()));
+        let seqs: Vec<i64> = batch.iter().map(|(seq, _)| *seq).collect();
+        rest = later;
         let started = Instant::now();
         done.push(timed(writes, live::publish_hidden(store, reservation, &seqs)).await?);
         let held = started.elapsed();

@@ -79,7 +79,7 @@ impl<R: Read> Decoded<R> {
             let mut raw = std::mem::take(&mut self.carry);
             let start = raw.len();
             raw.resize(start + CHUNK, 0);
-            let n = read_full(&mut self.inner, &mut raw[start..])?;
+            let n = read_full(&mut self.inner, raw.get_mut(start..).unwrap_or_default())?;
             raw.truncate(start + n);
             self.raw_read.fetch_add(n as u64, Ordering::Relaxed);
             if n == 0 {
@@ -143,7 +143,7 @@ impl<R: Read> Read for Decoded<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
+        buf.iter_mut().zip(available).for_each(|(to, from)| *to = *from);
         self.consume(n);
         Ok(n)
     }
@@ -169,7 +169,7 @@ impl<R: Read> BufRead for Decoded<R> {
 fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
+        match r.read(buf.get_mut(filled..).unwrap_or_default()) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -181,9 +181,9 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// The encoding named in an XML declaration at the start of `head`.
 fn sniff(head: &[u8]) -> Encoding {
-    let head = &head[..head.len().min(512)];
+    let head = head.get(..512).unwrap_or(head);
     let Some(end) = head.windows(2).position(|w| w == b"?>") else { return Encoding::Utf8 };
-    let decl = String::from_utf8_lossy(&head[..end]).to_ascii_lowercase();
+    let decl = String::from_utf8_lossy(head.get(..end).unwrap_or_default()).to_ascii_lowercase();
     if !decl.trim_start().starts_with("<?xml") {
         return Encoding::Utf8;
     }
@@ -214,7 +214,7 @@ fn push_1252(out: &mut Vec<u8>, raw: &[u8]) {
             out.push(b);
         } else {
             let c = match b {
-                0x80..=0x9F => CP1252_HIGH[usize::from(b - 0x80)],
+                0x80..=0x9F => CP1252_HIGH.get(usize::from(b - 0x80)).copied().unwrap_or('\u{fffd}'),
                 _ => char::from(b),
             };
             out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());

@@ -7,10 +7,10 @@ use super::uploads::percent_decode;
 /// The path of a URL (`https://host/a/b/?q` → `/a/b/`), or the input when it is a path.
 pub fn path_of_url(url: &str) -> &str {
     let url = url.trim();
-    let without_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path = if url.contains("://") || url.starts_with("//") {
         let host_and_path = without_scheme.trim_start_matches('/');
-        host_and_path.find('/').map_or("/", |i| &host_and_path[i..])
+        host_and_path.find('/').and_then(|i| host_and_path.get(i..)).unwrap_or("/")
     } else {
         url
     };

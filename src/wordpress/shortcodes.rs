@@ -12,22 +12,22 @@ pub fn convert(content: &str) -> String {
     if !content.contains('[') {
         return content.to_owned();
     }
+    let closed = closed(content, &KNOWN);
     let mut out = String::with_capacity(content.len() + 64);
     let mut rest = content;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let at = &rest[open..];
-        match parse_at(at, &KNOWN) {
+    while let Some((before, at)) = rest.find('[').and_then(|open| rest.split_at_checked(open)) {
+        out.push_str(before);
+        match parse_at(at, &KNOWN, &closed) {
             Some(sc) => {
                 match render(&sc) {
                     Some(html) => out.push_str(&html),
-                    None => out.push_str(&at[..sc.len]),
+                    None => out.push_str(at.get(..sc.len).unwrap_or_default()),
                 }
-                rest = &at[sc.len..];
+                rest = at.get(sc.len..).unwrap_or_default();
             }
             None => {
                 out.push('[');
-                rest = &at[1..];
+                rest = at.get(1..).unwrap_or_default();
             }
         }
     }
@@ -41,20 +41,20 @@ pub fn strip(content: &str) -> String {
     if !content.contains('[') {
         return content.to_owned();
     }
+    let closed = closed(content, &KNOWN);
     let mut out = String::with_capacity(content.len());
     let mut rest = content;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let at = &rest[open..];
-        match parse_at(at, &KNOWN).filter(|sc| !sc.escaped) {
-            Some(sc) => rest = &at[sc.len..],
+    while let Some((before, at)) = rest.find('[').and_then(|open| rest.split_at_checked(open)) {
+        out.push_str(before);
+        match parse_at(at, &KNOWN, &closed).filter(|sc| !sc.escaped) {
+            Some(sc) => rest = at.get(sc.len..).unwrap_or_default(),
             None => {
                 let gallery = at.strip_prefix("[gallery").filter(|r| r.starts_with([' ', ']']));
                 match gallery.and_then(|r| r.find(']')) {
-                    Some(end) => rest = &at["[gallery".len() + end + 1..],
+                    Some(end) => rest = at.get("[gallery".len() + end + 1..).unwrap_or_default(),
                     None => {
                         out.push('[');
-                        rest = &at[1..];
+                        rest = at.get(1..).unwrap_or_default();
                     }
                 }
             }
@@ -62,6 +62,11 @@ pub fn strip(content: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The shortcodes of `names` whose end tag occurs in `text`.
+fn closed<'n>(text: &str, names: &[&'n str]) -> Vec<&'n str> {
+    names.iter().copied().filter(|n| text.contains(&format!("[/{n}]"))).collect()
 }
 
 const KNOWN: [&str; 5] = ["caption", "wp_caption", "embed", "audio", "video"];
@@ -82,39 +87,44 @@ impl Shortcode<'_> {
     }
 }
 
-fn parse_at<'a>(at: &'a str, known: &[&str]) -> Option<Shortcode<'a>> {
+/// Parses the shortcode at the start of `at` if it is one of `known`; only those in
+/// `closed` (whose end tag occurs in the text) are searched for their end, so that
+/// many unclosed shortcodes do not each scan the rest of the text.
+fn parse_at<'a>(at: &'a str, known: &[&str], closed: &[&str]) -> Option<Shortcode<'a>> {
+    let name_of = |s: &'a str| {
+        let len = s.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+        s.split_at_checked(len)
+    };
     if let Some(inner) = at.strip_prefix("[[") {
-        let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
-        let name = &inner[..name_len];
+        let (name, _) = name_of(inner)?;
         if known.contains(&name) {
             let end = at.find("]]")?;
             return Some(Shortcode { name, attrs: Vec::new(), content: None, len: end + 2, escaped: true });
         }
         return None;
     }
-    let inner = &at[1..];
-    let name_len = inner.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
-    let name = &inner[..name_len];
+    let (name, after_name) = name_of(at.get(1..)?)?;
     if !known.contains(&name) {
         return None;
     }
-    let after_name = &inner[name_len..];
     if !after_name.starts_with([' ', ']', '/', '\t', '\n']) {
         return None;
     }
-    let close = after_name.find(']')?;
-    let attr_text = &after_name[..close];
+    let (attr_text, _) = after_name.split_once(']')?;
     let self_closing = attr_text.trim_end().ends_with('/');
-    let open_len = 1 + name_len + close + 1;
+    let open_len = 1 + name.len() + attr_text.len() + 1;
     let attrs = parse_attrs(attr_text.trim_end().trim_end_matches('/'));
     let end_tag = format!("[/{name}]");
-    if !self_closing && let Some(end) = at[open_len..].find(&end_tag) {
-        let content = &at[open_len..open_len + end];
+    let body = at.get(open_len..)?;
+    if !self_closing
+        && closed.contains(&name)
+        && let Some((content, _)) = body.split_once(&end_tag)
+    {
         return Some(Shortcode {
             name,
             attrs,
             content: Some(content),
-            len: open_len + end + end_tag.len(),
+            len: open_len + content.len() + end_tag.len(),
             escaped: false,
         });
     }
@@ -134,15 +144,15 @@ fn parse_attrs(s: &str) -> Vec<(String, String)> {
             let value_part = value_part.trim_start();
             let (value, remaining) = match value_part.chars().next() {
                 Some(q @ ('"' | '\'' | '“' | '”' | '″')) => {
-                    let body = &value_part[q.len_utf8()..];
+                    let body = value_part.get(q.len_utf8()..).unwrap_or_default();
                     let end = body.find(['"', '\'', '“', '”', '″']).unwrap_or(body.len());
-                    let tail = body.get(end..).unwrap_or_default();
+                    let (value, tail) = body.split_at_checked(end).unwrap_or((body, ""));
                     let skip = tail.chars().next().map_or(0, char::len_utf8);
-                    (&body[..end], &tail[skip..])
+                    (value, tail.get(skip..).unwrap_or_default())
                 }
                 _ => {
                     let end = value_part.find(char::is_whitespace).unwrap_or(value_part.len());
-                    (&value_part[..end], &value_part[end..])
+                    value_part.split_at_checked(end).unwrap_or((value_part, ""))
                 }
             };
             attrs.push((key.to_ascii_lowercase(), value.to_owned()));
@@ -178,17 +188,17 @@ pub struct GalleryImage {
 /// a grid of figures, the images of each from `images`; a gallery with no image
 /// left is removed. `[[gallery]]` stays as the text `[gallery]`.
 pub fn expand_galleries(html: &str, images: impl Fn(&Gallery) -> Vec<GalleryImage>) -> String {
+    let closed = closed(html, &["gallery"]);
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let at = &rest[open..];
-        let Some(sc) = parse_at(at, &["gallery"]) else {
+    while let Some((before, at)) = rest.find('[').and_then(|open| rest.split_at_checked(open)) {
+        out.push_str(before);
+        let Some(sc) = parse_at(at, &["gallery"], &closed) else {
             out.push('[');
-            rest = &at[1..];
+            rest = at.get(1..).unwrap_or_default();
             continue;
         };
-        rest = &at[sc.len..];
+        rest = at.get(sc.len..).unwrap_or_default();
         if sc.escaped {
             out.push_str("[gallery]");
             continue;
@@ -205,7 +215,7 @@ pub fn expand_galleries(html: &str, images: impl Fn(&Gallery) -> Vec<GalleryImag
         let alone = out.ends_with("<p>") && rest.starts_with("</p>");
         if alone {
             out.truncate(out.len() - "<p>".len());
-            rest = &rest["</p>".len()..];
+            rest = rest.get("</p>".len()..).unwrap_or_default();
         }
         if !shown.is_empty() {
             out.push_str(&gallery(&sc, &shown));
@@ -313,19 +323,23 @@ fn caption(sc: &Shortcode<'_>) -> String {
 
 /// Splits caption content into the leading image (optionally in a link) and the text.
 fn split_caption(content: &str) -> (String, String) {
+    // ASCII lowercasing keeps every byte where it was, so positions in `lower` are
+    // positions in `content`.
     let lower = content.to_ascii_lowercase();
+    let from = |i: usize| lower.get(i..).unwrap_or_default();
     let Some(img) = lower.find("<img") else { return (String::new(), content.to_owned()) };
-    let Some(img_end) = lower[img..].find('>').map(|p| img + p + 1) else { return (content.to_owned(), String::new()) };
+    let Some(img_end) = from(img).find('>').map(|p| img + p + 1) else { return (content.to_owned(), String::new()) };
     let mut end = img_end;
-    let before = lower[..img].trim();
+    let before = lower.get(..img).unwrap_or_default().trim();
     if before.starts_with("<a")
         && before.ends_with('>')
-        && let Some(close) = lower[img_end..].find("</a>")
-        && lower[img_end..img_end + close].trim().is_empty()
+        && let Some((between, _)) = from(img_end).split_once("</a>")
+        && between.trim().is_empty()
     {
-        end = img_end + close + 4;
+        end = img_end + between.len() + 4;
     }
-    (content[..end].trim().to_owned(), content[end..].trim().to_owned())
+    let (media, text) = content.split_at_checked(end).unwrap_or((content, ""));
+    (media.trim().to_owned(), text.trim().to_owned())
 }
 
 #[cfg(test)]

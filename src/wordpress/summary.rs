@@ -110,13 +110,10 @@ pub fn summary(o: &Outcome) -> String {
             Tally { count: count(p.renumbered_comments), lines: Vec::new() },
         ));
     }
-    if !p.renamed_slugs.is_empty() {
+    if let Some((_, from, to)) = p.renamed_slugs.first() {
         let list: Vec<i64> = p.renamed_slugs.iter().map(|(l, _, _)| *l).collect();
         notes.push((
-            format!(
-                "posts given another slug because theirs was taken (e.g. {} → {})",
-                p.renamed_slugs[0].1, p.renamed_slugs[0].2
-            ),
+            format!("posts given another slug because theirs was taken (e.g. {from} → {to})"),
             Tally { count: p.renamed_slugs.len() as u64, lines: lines(&list) },
         ));
     }

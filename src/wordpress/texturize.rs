@@ -61,16 +61,20 @@ fn texturize_text(text: &str, q: &mut Quotes, out: &mut String) {
     let chars: Vec<char> = text.chars().collect();
     let at = |i: usize| chars.get(i).copied();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(c) = at(i) {
         let next = at(i + 1);
         // Shortcodes keep their attribute quotes.
         if c == '['
             && next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/')
-            && let Some(len) =
-                chars[i..].iter().take(400).position(|&x| x == ']' || x == '\n').filter(|&p| chars[i + p] == ']')
+            && let Some(len) = chars
+                .get(i..)
+                .unwrap_or_default()
+                .iter()
+                .take(400)
+                .position(|&x| x == ']' || x == '\n')
+                .filter(|&p| at(i + p) == Some(']'))
         {
-            out.extend(&chars[i..=i + len]);
+            out.extend(chars.get(i..=i + len).unwrap_or_default());
             q.prev = Some(']');
             i += len + 1;
             continue;
@@ -141,11 +145,12 @@ fn is_multiplication(chars: &[char], i: usize) -> bool {
         return false;
     }
     let mut start = i - 1;
-    while start > 0 && (digit(start - 1) || chars[start - 1] == '.' || chars[start - 1] == ',') {
+    let char_before = |j: usize| j.checked_sub(1).and_then(|b| chars.get(b)).copied();
+    while start > 0 && (digit(start - 1) || matches!(char_before(start), Some('.' | ','))) {
         start -= 1;
     }
-    let before_ok = start == 0 || !chars[start - 1].is_alphanumeric();
-    let lone_zero = start == i - 1 && chars[start] == '0';
+    let before_ok = !char_before(start).is_some_and(char::is_alphanumeric);
+    let lone_zero = start == i - 1 && chars.get(start) == Some(&'0');
     let mut end = i + 1;
     while digit(end) || chars.get(end).is_some_and(|c| *c == '.' || *c == ',') && digit(end + 1) {
         end += 1;

@@ -187,34 +187,36 @@ impl Uploads {
         loop {
             let next = UPLOADS_MARKERS.iter().filter_map(|m| rest.find(m).map(|i| (i, *m))).min_by_key(|(i, _)| *i);
             let Some((at, marker)) = next else { break };
-            let start = rest[..at]
-                .rfind(|c: char| !is_url_char(c))
-                .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+            // Every index below is a char boundary of `rest` (found by `find` or past
+            // an ASCII marker); `part` keeps that from becoming a panic if it were not.
+            let part = |from: usize, to: usize| rest.get(from..to).unwrap_or_default();
+            let start =
+                part(0, at).char_indices().rev().find(|(_, c)| !is_url_char(*c)).map_or(0, |(i, c)| i + c.len_utf8());
             let path_start = at + marker.len();
-            let path_end = rest[path_start..]
+            let path_end = part(path_start, rest.len())
                 .find(|c: char| !is_url_char(c) || c == '?' || c == '#')
                 .map_or(rest.len(), |i| path_start + i);
             let path_end = trim_trailing_comma(rest, path_start, path_end);
-            let end = if rest[path_end..].starts_with(['?', '#']) {
-                rest[path_end..]
-                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+            let tail = part(path_end, rest.len());
+            let end = if tail.starts_with(['?', '#']) {
+                tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
                     .map_or(rest.len(), |i| path_end + i)
             } else {
                 path_end
             };
-            let prefix = &rest[start..at];
+            let prefix = part(start, at);
             let plausible =
                 marker.starts_with('.') || prefix.is_empty() || prefix.starts_with('/') || prefix.starts_with("http");
-            match self.existing(&rest[path_start..path_end]).filter(|_| plausible) {
+            match self.existing(part(path_start, path_end)).filter(|_| plausible) {
                 Some(media) => {
-                    out.push_str(&rest[..start]);
+                    out.push_str(part(0, start));
                     out.push_str(&media_url(&media));
                     used.push(media);
-                    rest = &rest[end..];
+                    rest = part(end, rest.len());
                 }
                 None => {
-                    out.push_str(&rest[..path_start]);
-                    rest = &rest[path_start..];
+                    out.push_str(part(0, path_start));
+                    rest = part(path_start, rest.len());
                 }
             }
         }
@@ -229,7 +231,7 @@ fn is_url_char(c: char) -> bool {
 
 /// A comma that ends a `srcset` entry is not part of the URL.
 fn trim_trailing_comma(s: &str, start: usize, mut end: usize) -> usize {
-    while end > start && s[..end].ends_with(',') {
+    while end > start && s.get(..end).is_some_and(|s| s.ends_with(',')) {
         end -= 1;
     }
     end

@@ -1,7 +1,7 @@
 //! hewn's integration tests: the real app on an ephemeral loopback port, a fresh
 //! SQLite file per test, and HTTP (or headless Chromium) against it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::string_slice)]
 
 pub mod admin;
 mod archive;

@@ -269,6 +269,7 @@ pub fn zone_names() -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
 

@@ -6,5 +6,6 @@ mod login_limits;
 mod moderation;
 mod posts;
 mod routes;
+mod scripts;
 mod settings;
 pub mod support;

@@ -101,3 +101,23 @@ async fn an_uploads_folder_that_links_out_of_itself_publishes_nothing_from_outsi
     assert!(page.contains(r#"src="/media/2020/01/real.png""#), "{page}");
     assert!(!page.contains("root:"), "{page}");
 }
+
+#[tokio::test]
+async fn a_definition_list_with_curly_apostrophes_before_nested_lists_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = "<dl><dt>Definition</dt><dd>I’ll let Bill O’Reilly explain.</dd></dl>\n\n\
+                   <ul><li>One<ul><li>Nested “two”</li><li>Три</li></ul></li></ol>\n\n*Привет* мир";
+    let xml = export_of(&[("defined", content), ("greeting", "<em>Привет</em> мир")]);
+
+    let run = import_xml(&dir, &xml, &[]);
+
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("posts:     2 new"), "{}", run.stdout);
+    let app = serve(dir).await;
+    let (status, page) = app.get_text("/posts/defined").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("I’ll let Bill O’Reilly explain."), "{page}");
+    let (status, index) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(index.contains("Привет мир"), "the excerpt is shown: {index}");
+}
