@@ -284,7 +284,7 @@ impl Connection {
                 response
             }
         });
-        let connection = self.builder.serve_connection_with_upgrades(io, hyper_service);
+        let connection = self.builder.serve_connection(io, hyper_service);
         let mut connection = std::pin::pin!(connection);
         let idle = self.limits.idle_timeout;
         let mut stopping = *self.stop.borrow();

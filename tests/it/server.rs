@@ -241,3 +241,27 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
     assert!(big_page.contains("Clearing this site"), "{big_page}");
     assert_eq!(huge.0, 431, "hyper refuses what it will not read");
 }
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish_and_closes_idle_connections() {
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        "finished"
+    }
+    let extra = axum::Router::new().route("/slow", axum::routing::get(slow));
+    let app = spawn_with(Spawn { extra: Some(extra), ..Spawn::default() }).await;
+    let idle = connect_from(&app, GREEDY).await;
+    let url = app.url("/slow");
+    let in_flight = tokio::spawn(async move { client_from(READER).get(url).send().await.unwrap().text().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    let _dir = app.stop().await;
+    let stopped_after = started.elapsed();
+    let answer = in_flight.await.unwrap().unwrap();
+    let idle_closed = lifetime(idle, false, Duration::from_secs(1)).await;
+
+    assert_eq!(answer, "finished");
+    assert!(stopped_after < Duration::from_secs(5), "shutdown took {stopped_after:?}");
+    assert!(idle_closed.is_some(), "an idle connection does not hold up shutdown");
+}
