@@ -24,7 +24,11 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// The size of a request's header block as it came over the wire (near enough:
 /// HTTP/2 compresses it, but its decoded size is what the server holds).
 pub fn header_bytes(request: &Request) -> usize {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + " HTTP/1.1\r\n".len() + 1;
+    let uri = request.uri();
+    let target = uri.scheme_str().map_or(0, |s| s.len() + "://".len())
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(1, |p| p.as_str().len());
+    let line = request.method().as_str().len() + " ".len() + target + " HTTP/1.1\r\n".len();
     request.headers().iter().fold(line, |n, (name, value)| n + name.as_str().len() + value.len() + ": \r\n".len())
 }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -284,9 +284,12 @@ impl Connection {
                 response
             }
         });
-        let connection = self.builder.serve_connection_with_upgrades(io, hyper_service);
+        let connection = self.builder.serve_connection(io, hyper_service);
         let mut connection = std::pin::pin!(connection);
         let idle = self.limits.idle_timeout;
+        // hyper times the headers of HTTP/1 requests once it knows the protocol; this
+        // also bounds the bytes before that, and an HTTP/2 connection's first request.
+        let first_request_by = activity.start + self.limits.header_timeout;
         let mut stopping = *self.stop.borrow();
         if stopping {
             connection.as_mut().graceful_shutdown();
@@ -302,6 +305,12 @@ impl Connection {
                 () = tokio::time::sleep_until(activity.next_check(idle)) => {
                     if activity.idle_for(idle) {
                         tracing::debug!("closing an idle connection");
+                        return;
+                    }
+                }
+                () = tokio::time::sleep_until(first_request_by), if !activity.has_served() => {
+                    if !activity.has_served() {
+                        tracing::debug!("closing a connection that sent no request in time");
                         return;
                     }
                 }
@@ -322,11 +331,22 @@ struct Activity {
     start: Instant,
     last_ms: AtomicU64,
     in_progress: AtomicUsize,
+    served: AtomicBool,
 }
 
 impl Activity {
     fn new() -> Self {
-        Self { start: Instant::now(), last_ms: AtomicU64::new(0), in_progress: AtomicUsize::new(0) }
+        Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_progress: AtomicUsize::new(0),
+            served: AtomicBool::new(false),
+        }
+    }
+
+    /// True once a request has reached the application.
+    fn has_served(&self) -> bool {
+        self.served.load(Ordering::Relaxed)
     }
 
     fn touch(&self) {
@@ -358,6 +378,7 @@ struct Busy(Arc<Activity>);
 impl Busy {
     fn start(activity: &Arc<Activity>) -> Self {
         activity.in_progress.fetch_add(1, Ordering::Relaxed);
+        activity.served.store(true, Ordering::Relaxed);
         Self(activity.clone())
     }
 }

@@ -69,13 +69,19 @@ fn client_from(from: &str) -> reqwest::Client {
         .unwrap()
 }
 
-/// How long a connection lived until the server closed it (`None` if it outlived `limit`).
-async fn lifetime(mut stream: TcpStream, trickle: bool, limit: Duration) -> Option<Duration> {
+/// An HTTP/1.1 request whose headers never end.
+const ENDLESS_HEADERS: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+/// The HTTP/2 connection preface.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// How long a connection lived until the server closed it (`None` if it outlived
+/// `limit`), sending nothing, or `trickle` (then `a` forever) a byte every 200 ms.
+async fn lifetime(mut stream: TcpStream, trickle: Option<&'static [u8]>, limit: Duration) -> Option<Duration> {
     let started = Instant::now();
     let mut buf = [0u8; 1024];
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
-    let header = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".iter().chain(std::iter::repeat(&b'a'));
-    let mut bytes = header.copied();
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut bytes = trickle.unwrap_or_default().iter().chain(std::iter::repeat(&b'a')).copied();
+    let trickle = trickle.is_some();
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         tokio::select! {
@@ -108,10 +114,10 @@ async fn idle_and_trickling_sockets_are_closed_after_their_timeouts_while_reader
     for i in 0..300 {
         let stream = connect_from(&app, GREEDY).await;
         let bound = Duration::from_secs(8);
-        if i % 2 == 0 {
-            idle.push(tokio::spawn(lifetime(stream, false, bound)));
-        } else {
-            trickling.push(tokio::spawn(lifetime(stream, true, bound)));
+        match i % 3 {
+            0 => idle.push(tokio::spawn(lifetime(stream, None, bound))),
+            1 => trickling.push(tokio::spawn(lifetime(stream, Some(ENDLESS_HEADERS), bound))),
+            _ => trickling.push(tokio::spawn(lifetime(stream, Some(H2_PREFACE), bound))),
         }
     }
     let started = Instant::now();
@@ -140,7 +146,7 @@ async fn idle_and_trickling_sockets_are_closed_after_their_timeouts_while_reader
     );
     let bad_trickle: Vec<_> = trickle_lives
         .iter()
-        .filter(|l| !l.is_some_and(|d| d >= Duration::from_millis(1900) && d < Duration::from_secs(6)))
+        .filter(|l| !l.is_some_and(|d| d >= Duration::from_millis(1900) && d < Duration::from_millis(3500)))
         .collect();
     assert!(bad_trickle.is_empty(), "trickling sockets must close at the header timeout: {bad_trickle:?}");
 }
@@ -240,4 +246,28 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
     assert_eq!(big_status, 431);
     assert!(big_page.contains("Clearing this site"), "{big_page}");
     assert_eq!(huge.0, 431, "hyper refuses what it will not read");
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish_and_closes_idle_connections() {
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        "finished"
+    }
+    let extra = axum::Router::new().route("/slow", axum::routing::get(slow));
+    let app = spawn_with(Spawn { extra: Some(extra), ..Spawn::default() }).await;
+    let idle = connect_from(&app, GREEDY).await;
+    let url = app.url("/slow");
+    let in_flight = tokio::spawn(async move { client_from(READER).get(url).send().await.unwrap().text().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let started = Instant::now();
+    let _dir = app.stop().await;
+    let stopped_after = started.elapsed();
+    let answer = in_flight.await.unwrap().unwrap();
+    let idle_closed = lifetime(idle, None, Duration::from_secs(1)).await;
+
+    assert_eq!(answer, "finished");
+    assert!(stopped_after < Duration::from_secs(5), "shutdown took {stopped_after:?}");
+    assert!(idle_closed.is_some(), "an idle connection does not hold up shutdown");
 }
