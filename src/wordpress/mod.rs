@@ -3,6 +3,7 @@
 pub mod autop;
 pub mod content;
 pub mod convert;
+pub mod disqus;
 pub mod export;
 pub mod html;
 pub mod import;
