@@ -2,6 +2,7 @@
 //! then the public pages, the stored rows and the redirects over HTTP; export and
 //! round trips.
 
+mod disqus;
 mod export;
 mod formats;
 mod import;
