@@ -9,7 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::wxr::{Lines, ReadError};
+use super::wxr::{self, Lines, ReadError};
 
 /// The namespace of a Disqus export's elements.
 const DISQUS_NS: &str = "disqus.com";
@@ -77,6 +77,7 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl DisqusSink) -> Result<
     let mut post = Post::default();
     let mut seen_root = false;
     loop {
+        let line_before = xml.get_ref().line();
         let (event, refused) = match xml.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => {
                 let refused = match &event {
@@ -121,7 +122,9 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl DisqusSink) -> Result<
             Event::End(_) => end(&mut path, &mut record, &mut thread, &mut post, &mut text, sink)?,
             Event::Text(t) => {
                 if path.is_empty() && !t.trim().is_empty() {
-                    return Err(ReadError::Invalid { line, message: not_disqus("it has text outside any element") });
+                    let text = t.xml10_content();
+                    let line = line_before + wxr::leading_lines(&text);
+                    return Err(ReadError::Invalid { line, message: not_disqus(&wxr::not_xml(&text)) });
                 }
                 text.push_str(&t.xml10_content());
             }
@@ -150,7 +153,9 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl DisqusSink) -> Result<
     if let Some(open) = path.last() {
         return Err(ReadError::Invalid {
             line,
-            message: format!("the file ends inside <{open}>: it is truncated or incomplete"),
+            message: format!(
+                "the file ends inside <{open}> where the rest of it was expected: it is truncated or incomplete"
+            ),
         });
     }
     if !seen_root {

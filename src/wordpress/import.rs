@@ -360,7 +360,8 @@ async fn read_into(
         Ok(_) => {}
         Err(ReadError::Xml { offset, message }) => {
             let line = input::line_of(file, offset).unwrap_or(0);
-            bail!("{}: line {line}: {message}; nothing was imported", file.display());
+            let truncated = if message.contains("end of input") { " (the file is truncated)" } else { "" };
+            bail!("{}: line {line}: {message}{truncated}; nothing was imported", file.display());
         }
         Err(ReadError::Invalid { line, message }) => {
             bail!("{}: line {line}: {message}; nothing was imported", file.display())

@@ -25,6 +25,7 @@ pub fn fixture(name: &str) -> PathBuf {
 /// What a run of the `hewn` binary printed.
 pub struct Run {
     pub success: bool,
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -41,6 +42,7 @@ pub fn hewn(db: &Path, args: &[&str]) -> Run {
         .unwrap();
     Run {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
