@@ -92,7 +92,7 @@ pub enum Command {
     Migrate,
     /// Manage admin accounts: add one, reset a password, list them.
     User(crate::accounts::UserArgs),
-    /// Import posts, pages, tags and comments from a WordPress export.
+    /// Import posts, pages, tags and comments from a WordPress export, or comments from a Disqus export.
     Import(transfer::ImportArgs),
     /// Export every post, page, tag and comment as a WordPress export, to standard output.
     Export(transfer::ExportArgs),

@@ -16,6 +16,23 @@ pub struct ImportArgs {
 pub enum ImportFormat {
     /// A WordPress export (WXR 1.0 to 1.2, from Tools → Export in WordPress 3 to 6).
     Wordpress(WordpressImportArgs),
+    /// A Disqus comments export: its comments land on the posts their threads link to.
+    Disqus(DisqusImportArgs),
+}
+
+/// Flags of `hewn import disqus`.
+#[derive(Debug, Args)]
+pub struct DisqusImportArgs {
+    /// The export file (`.xml`, from Disqus's Admin → Moderation → Export).
+    pub file: PathBuf,
+
+    /// Read and check the whole file and report what would change, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Flags of `hewn import wordpress`.
@@ -109,6 +126,11 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Backup(BackupArgs { check: true, force: false, .. }))));
         assert!(Cli::try_parse_from(["hewn", "backup", "--check", "--force", "b.db"]).is_err());
         assert!(Cli::try_parse_from(["hewn", "import", "joomla", "x.xml"]).is_err());
+        let cli = Cli::try_parse_from(["hewn", "import", "disqus", "comments.xml", "--dry-run", "-q"])?;
+        let Some(Command::Import(ImportArgs { format: ImportFormat::Disqus(args) })) = cli.command else {
+            anyhow::bail!("expected import disqus")
+        };
+        assert!(args.dry_run && args.quiet && args.file.to_str() == Some("comments.xml"));
         Ok(())
     }
 }

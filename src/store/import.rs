@@ -166,13 +166,14 @@ pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i6
 /// Staged comments as rows of the live table (followed by a `where` on `c`).
 const INSERT_COMMENTS: &str = "insert into comments (id, post_id, parent_id, kind, author_name, author_email, \
        author_url, user_id, body, body_html, status, status_before_trash, rule, author_ip, user_agent, created_at, \
-       wp_id) \
+       wp_id, disqus_id) \
      select c.new_id, c.post_id, c.parent_id, t.kind, t.author_name, t.author_email, t.author_url, c.user_id, \
        t.body, t.body_html, c.status, t.status_before_trash, t.rule, t.author_ip, t.user_agent, t.created_at, \
-       c.wp_id \
+       c.wp_id, c.disqus_id \
      from staging.comments c join staging.comment_texts t on t.seq = c.seq";
 
-/// The import's last write: the new comments of posts the site already had, the
+/// The import's last write: the new comments of posts the site already had (a
+/// Disqus export's are all such), the
 /// hidden posts given their own statuses (`hidden` of them, or the write fails),
 /// old links and settings; the reservation is released. One short write: every
 /// post and comment of the import appears at once.
@@ -181,7 +182,7 @@ pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Re
     let conn = tx.conn();
     sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
     sqlx::query(&format!(
-        "{INSERT_COMMENTS} join staging.posts p on p.seq = c.post_seq \
+        "{INSERT_COMMENTS} left join staging.posts p on p.seq = c.post_seq \
          where p.new_id is null and c.new_id is not null order by c.new_id"
     ))
     .execute(&mut *conn)

@@ -20,8 +20,13 @@ pub struct Plan {
     pub new_comments: Vec<(String, i64)>,
     /// Comments already on the site.
     pub existing_comments: i64,
-    /// Comments of items that are not imported (attachments, skipped items).
+    /// Comments of items that are not imported (attachments, skipped items), or of
+    /// Disqus threads the file does not have.
     pub orphan_comments: i64,
+    /// Disqus threads that match no post here: line, link and comments left out.
+    pub unmatched_threads: Vec<(i64, String, i64)>,
+    /// Disqus threads matched to a post here.
+    pub matched_threads: i64,
     /// Replies whose parent is not in the file (shown at the top level).
     pub missing_parents: Vec<i64>,
     /// Replies in a loop of parents (the loop is cut).
@@ -99,14 +104,20 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
         .execute(&mut *tx)
         .await?;
 
+    match_threads(&mut tx).await?;
+
     // Comments: attach to their post, skip the ones already there, then number them
     // (keeping WordPress's numbers where free, so old #comment-N anchors still work).
     for sql in [
         "update comments set fate = 'orphan', new_id = null, parent_id = null, user_id = null, \
            post_id = (select coalesce(p.new_id, p.live_id) from posts p where p.seq = comments.post_seq)",
+        "update comments set post_id = (select t.live_id from threads t where t.dsq_id = comments.disqus_thread) \
+           where disqus_thread is not null",
         "update comments set fate = 'new' where post_id is not null",
         "update comments set fate = 'exists' where fate = 'new' and wp_id is not null \
            and exists (select 1 from live.comments c where c.post_id = comments.post_id and c.wp_id = comments.wp_id)",
+        "update comments set fate = 'exists' where fate = 'new' and disqus_id is not null \
+           and exists (select 1 from live.comments c where c.disqus_id = comments.disqus_id)",
     ] {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
@@ -131,6 +142,12 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
               and c2.fate = 'new'), \
            (select lc.id from live.comments lc where lc.post_id = comments.post_id and lc.wp_id = comments.wp_parent)) \
            where fate = 'new' and wp_parent > 0",
+        "update comments set parent_id = coalesce(\
+           (select c2.new_id from comments c2 where c2.disqus_id = comments.disqus_parent and c2.fate = 'new' \
+              and c2.post_id = comments.post_id), \
+           (select lc.id from live.comments lc where lc.disqus_id = comments.disqus_parent \
+              and lc.post_id = comments.post_id)) \
+           where fate = 'new' and disqus_parent is not null",
         "update comments set user_id = (select u.id from live.users u join authors a on a.login = u.username \
            where a.wp_id = comments.user_wp_id limit 1) where fate = 'new' and user_wp_id > 0",
     ] {
@@ -142,7 +159,8 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
         .execute(&mut *tx)
         .await?;
     plan.missing_parents = sqlx::query_scalar(
-        "select line from comments where fate = 'new' and wp_parent > 0 and parent_id is null order by seq",
+        "select line from comments where fate = 'new' and (wp_parent > 0 or disqus_parent is not null) \
+           and parent_id is null order by seq",
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -155,6 +173,36 @@ pub(super) async fn resolve_attached(conn: &mut SqliteConnection, below: Option<
     count(&mut tx, &mut plan).await?;
     tx.commit().await?;
     Ok(plan)
+}
+
+/// Matches each Disqus thread to a post of the site: by its link among the old
+/// addresses an import recorded (relative to the old blog's path, as they are kept),
+/// then by the WordPress id its identifier or link names, then by the last segment of
+/// its link as a slug.
+async fn match_threads(tx: &mut SqliteConnection) -> Result<()> {
+    let visible = format!("p.kind in ('post', 'page') and p.status <> '{}'", super::import::IMPORTING);
+    for sql in [
+        "update threads set live_id = null".to_owned(),
+        format!(
+            "update threads set live_id = (select l.post_id from live.legacy_links l join live.posts p \
+               on p.id = l.post_id where {visible} and l.key in (threads.link_key, \
+               (select substr(threads.link_key, length(s.value) + 1) from live.settings s \
+                 where s.name = 'wp_base_path' and s.value <> '' and threads.link_key like s.value || '/%'))) \
+             where link_key <> ''"
+        ),
+        format!(
+            "update threads set live_id = (select p.id from live.posts p where p.wp_id = threads.wp_id and {visible}) \
+             where live_id is null and wp_id is not null"
+        ),
+        format!(
+            "update threads set live_id = (select p.id from live.posts p where p.slug = threads.slug and {visible} \
+               order by p.kind = 'post' desc limit 1) \
+             where live_id is null and slug <> ''"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Gives each new post a slug no live post and no other new post has.
@@ -259,8 +307,20 @@ async fn count(tx: &mut SqliteConnection, plan: &mut Plan) -> Result<()> {
             .await?;
     plan.existing_comments =
         sqlx::query_scalar("select count(*) from comments where fate = 'exists'").fetch_one(&mut *tx).await?;
-    plan.orphan_comments =
-        sqlx::query_scalar("select count(*) from comments where fate = 'orphan'").fetch_one(&mut *tx).await?;
+    plan.orphan_comments = sqlx::query_scalar(
+        "select count(*) from comments where fate = 'orphan' \
+           and not exists (select 1 from threads t where t.dsq_id = comments.disqus_thread)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    plan.unmatched_threads = sqlx::query_as(
+        "select t.line, t.link, count(*) from threads t join comments c on c.disqus_thread = t.dsq_id \
+         where t.live_id is null group by t.dsq_id order by t.line",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    plan.matched_threads =
+        sqlx::query_scalar("select count(*) from threads where live_id is not null").fetch_one(&mut *tx).await?;
     plan.renumbered_comments = sqlx::query_scalar(
         "select count(*) from comments where fate = 'new' and wp_id is not null and new_id <> wp_id",
     )

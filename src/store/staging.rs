@@ -68,6 +68,25 @@ pub struct StagedComment {
     pub author_ip: String,
     pub user_agent: String,
     pub created_at: i64,
+    /// A Disqus comment's id, its parent's and its thread's (a Disqus comment has
+    /// no post in the file: its thread is matched to a post of the site).
+    pub disqus_id: Option<i64>,
+    pub disqus_parent: Option<i64>,
+    pub disqus_thread: Option<i64>,
+}
+
+/// A Disqus thread: a page of the old site, to be matched to a post here.
+#[derive(Debug, Clone, Default)]
+pub struct StagedThread {
+    pub dsq_id: i64,
+    pub line: i64,
+    pub link: String,
+    /// The key of the link's path (as old links are kept), if it has one.
+    pub link_key: String,
+    /// The last segment of the link's path.
+    pub slug: String,
+    /// A WordPress post id named by the thread's identifier or link (`?p=123`).
+    pub wp_id: Option<i64>,
 }
 
 /// A file for the media table.
@@ -146,6 +165,8 @@ pub enum Staged {
         login: String,
         wp_id: i64,
     },
+    /// A Disqus thread.
+    Thread(Box<StagedThread>),
     /// A site setting to set when the live site has none.
     Setting {
         name: String,
@@ -172,7 +193,13 @@ create index posts_wp_id on posts (wp_id);
 create table comments (
     seq integer primary key, post_seq integer not null, line integer not null, wp_id integer,
     wp_id_unique integer not null, wp_parent integer, user_wp_id integer, status text not null,
+    disqus_id integer, disqus_parent integer, disqus_thread integer,
     fate text, post_id integer, new_id integer, parent_id integer, user_id integer
+);
+create index comments_disqus on comments (disqus_id) where disqus_id is not null;
+create table threads (
+    dsq_id integer primary key, line integer not null, link text not null, link_key text not null,
+    slug text not null, wp_id integer, live_id integer
 );
 create table comment_texts (
     seq integer primary key, kind text not null, author_name text not null, author_email text not null,
@@ -329,6 +356,20 @@ impl Staging {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Staged::Thread(t) => {
+                    sqlx::query(
+                        "insert into threads (dsq_id, line, link, link_key, slug, wp_id) \
+                         values ($1, $2, $3, $4, $5, $6) on conflict (dsq_id) do nothing",
+                    )
+                    .bind(t.dsq_id)
+                    .bind(t.line)
+                    .bind(&t.link)
+                    .bind(&t.link_key)
+                    .bind(&t.slug)
+                    .bind(t.wp_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 Staged::Setting { name, value } => {
                     sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
                         .bind(name)
@@ -451,7 +492,8 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
 
 async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> Result<()> {
     let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-        "insert into comments (seq, post_seq, line, wp_id, wp_id_unique, wp_parent, user_wp_id, status) ",
+        "insert into comments (seq, post_seq, line, wp_id, wp_id_unique, wp_parent, user_wp_id, status, disqus_id, \
+         disqus_parent, disqus_thread) ",
     );
     q.push_values(rows, |mut b, c| {
         b.push_bind(c.seq)
@@ -461,7 +503,10 @@ async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> R
             .push_bind(c.wp_id_unique)
             .push_bind(c.wp_parent)
             .push_bind(c.user_wp_id)
-            .push_bind(&c.status);
+            .push_bind(&c.status)
+            .push_bind(c.disqus_id)
+            .push_bind(c.disqus_parent)
+            .push_bind(c.disqus_thread);
     });
     q.build().execute(&mut *tx).await?;
     let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use super::disqus;
 use super::input::{self, Decoded};
 use super::progress::Progress;
 use super::report::{Report, Tally};
@@ -55,6 +56,17 @@ pub struct Options {
     pub progress: bool,
     /// Asks the import to stop (Ctrl-C, SIGTERM).
     pub stop: Stop,
+    pub format: Format,
+}
+
+/// What kind of export a file is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// A WordPress export (WXR): posts, pages, tags and comments.
+    #[default]
+    Wordpress,
+    /// A Disqus export: comments on the site's posts.
+    Disqus,
 }
 
 /// What an import did.
@@ -84,14 +96,34 @@ pub struct Writes {
 
 /// `hewn import ...`.
 pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
-    let ImportFormat::Wordpress(args) = &args.format;
     let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
     // Ctrl-C or SIGTERM stops the import; whatever it wrote is taken back first, so
     // the database then has all of the import or none of it. The handlers are
     // installed before anything is written, so no signal can kill it half-way.
     let stop = Stop::on_signals()?;
-    let options = Options { uploads: args.uploads.clone(), dry_run: args.dry_run, progress: !args.quiet, stop };
-    let outcome = import_file(&database, &args.file, &options).await?;
+    let (file, options) = match &args.format {
+        ImportFormat::Wordpress(args) => (
+            &args.file,
+            Options {
+                uploads: args.uploads.clone(),
+                dry_run: args.dry_run,
+                progress: !args.quiet,
+                stop,
+                ..Options::default()
+            },
+        ),
+        ImportFormat::Disqus(args) => (
+            &args.file,
+            Options {
+                dry_run: args.dry_run,
+                progress: !args.quiet,
+                stop,
+                format: Format::Disqus,
+                ..Options::default()
+            },
+        ),
+    };
+    let outcome = import_file(&database, file, &options).await?;
     print!("{}", summary(&outcome));
     Ok(())
 }
@@ -179,7 +211,7 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
     let result = async {
         // Reading writes only the staging file, so it can stop anywhere.
         let report = tokio::select! {
-            report = read_into(&mut staging, file, meta.len(), uploads, options.progress) => report?,
+            report = read_into(&mut staging, file, meta.len(), uploads, options) => report?,
             () = options.stop.wait() => bail!(INTERRUPTED),
         };
         show_galleries(&mut staging).await.context("showing the galleries of posts")?;
@@ -259,8 +291,9 @@ async fn read_into(
     file: &Path,
     size: u64,
     uploads: Option<Uploads>,
-    progress: bool,
+    options: &Options,
 ) -> anyhow::Result<Report> {
+    let (progress, format) = (options.progress, options.format);
     let opened = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let mut decoded = Decoded::new(opened);
     let counters = Arc::new(Counters::default());
@@ -291,7 +324,13 @@ async fn read_into(
     let reader_counters = Arc::clone(&counters);
     let reader = tokio::task::spawn_blocking(move || {
         let mut stager = Stager::new(raw_tx, uploads, reader_counters);
-        let result = wxr::read(&mut decoded, &mut stager);
+        let result = match format {
+            Format::Wordpress => wxr::read(&mut decoded, &mut stager).map(|_| ()),
+            Format::Disqus => {
+                stager.report.disqus = true;
+                disqus::read(&mut decoded, &mut stager)
+            }
+        };
         let flushed = stager.flush();
         (result, flushed, stager.report, decoded.replaced())
     });
@@ -321,7 +360,8 @@ async fn read_into(
         Ok(_) => {}
         Err(ReadError::Xml { offset, message }) => {
             let line = input::line_of(file, offset).unwrap_or(0);
-            bail!("{}: line {line}: {message}; nothing was imported", file.display());
+            let truncated = if message.contains("end of input") { " (the file is truncated)" } else { "" };
+            bail!("{}: line {line}: {message}{truncated}; nothing was imported", file.display());
         }
         Err(ReadError::Invalid { line, message }) => {
             bail!("{}: line {line}: {message}; nothing was imported", file.display())

@@ -3,6 +3,7 @@
 pub mod autop;
 pub mod content;
 pub mod convert;
+pub mod disqus;
 pub mod export;
 pub mod filetype;
 pub mod html;

@@ -19,6 +19,8 @@ pub struct Tally {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub site: Site,
+    /// The file was a Disqus export (threads and comments, no site).
+    pub disqus: bool,
     pub items: u64,
     pub comments: u64,
     pub attachments: u64,

@@ -4,6 +4,7 @@
 //! in batches over a channel.
 
 mod comments;
+mod disqus;
 mod posts;
 
 use std::collections::{HashMap, HashSet};

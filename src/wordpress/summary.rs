@@ -7,6 +7,9 @@ use super::import::Outcome;
 use super::progress::thousands;
 use super::report::Tally;
 
+/// How many unmatched Disqus threads a summary lists.
+const UNMATCHED_SHOWN: usize = 20;
+
 /// The summary printed after an import.
 pub fn summary(o: &Outcome) -> String {
     let mut s = String::new();
@@ -14,18 +17,24 @@ pub fn summary(o: &Outcome) -> String {
     let verb = if o.dry_run { "Would import" } else { "Imported" };
     let from =
         if site.title.is_empty() { String::new() } else { format!(" “{}”", super::html::text_of(&site.title)) };
+    let source = if o.report.disqus {
+        format!(" a Disqus export ({} threads)", thousands(o.report.items))
+    } else {
+        format!("{from} (WXR {}, {})", site.wxr_version, site.link)
+    };
     let _ = writeln!(
         s,
-        "{verb} from{from} (WXR {}, {}) in {:.1} s ({:.1} s reading {} comments: {} a second)",
-        site.wxr_version,
-        site.link,
+        "{verb} from{source} in {:.1} s ({:.1} s reading {} comments: {} a second)",
         o.elapsed.as_secs_f64(),
         o.reading.as_secs_f64(),
         thousands(o.report.comments),
         thousands((o.report.comments as f64 / o.reading.as_secs_f64().max(0.001)) as u64)
     );
     let p = &o.plan;
-    for kind in ["post", "page"] {
+    if o.report.disqus {
+        let _ = writeln!(s, "  {:<10} {} matched to posts here", "threads:", thousands(count(p.matched_threads)));
+    }
+    for kind in ["post", "page"].into_iter().filter(|_| !o.report.disqus) {
         let rows: Vec<&(String, String, i64)> = p.new_posts.iter().filter(|(k, _, _)| k == kind).collect();
         let total: i64 = rows.iter().map(|(_, _, n)| n).sum();
         let detail = rows
@@ -66,21 +75,23 @@ pub fn summary(o: &Outcome) -> String {
     if p.existing_comments > 0 {
         let _ = writeln!(s, "  {:<10} {} already here", "", thousands(count(p.existing_comments)));
     }
-    let _ = writeln!(s, "  {:<10} {} new (categories and tags)", "tags:", thousands(count(p.new_tags)));
-    let _ = writeln!(s, "  {:<10} {} new old addresses that redirect", "redirects:", thousands(count(p.new_links)));
-    let media = if o.dry_run { count(p.new_media) } else { o.media_copied as u64 };
-    let _ = writeln!(
-        s,
-        "  {:<10} {} files ({:.1} MB) copied into the database{}",
-        "media:",
-        thousands(media),
-        p.media_bytes as f64 / 1e6,
-        if p.existing_media > 0 {
-            format!(", {} already here", thousands(count(p.existing_media)))
-        } else {
-            String::new()
-        }
-    );
+    if !o.report.disqus {
+        let _ = writeln!(s, "  {:<10} {} new (categories and tags)", "tags:", thousands(count(p.new_tags)));
+        let _ = writeln!(s, "  {:<10} {} new old addresses that redirect", "redirects:", thousands(count(p.new_links)));
+        let media = if o.dry_run { count(p.new_media) } else { o.media_copied as u64 };
+        let _ = writeln!(
+            s,
+            "  {:<10} {} files ({:.1} MB) copied into the database{}",
+            "media:",
+            thousands(media),
+            p.media_bytes as f64 / 1e6,
+            if p.existing_media > 0 {
+                format!(", {} already here", thousands(count(p.existing_media)))
+            } else {
+                String::new()
+            }
+        );
+    }
     if o.report.attachments > 0 {
         let _ = writeln!(s, "  {:<10} {} in the file", "attachments:", thousands(o.report.attachments));
     }
@@ -125,11 +136,30 @@ pub fn summary(o: &Outcome) -> String {
     }
     if p.orphan_comments > 0 {
         notes.push((
-            "comments on items that were not imported (attachments, skipped items), left out".to_owned(),
+            if o.report.disqus {
+                "comments of threads the file does not have, left out".to_owned()
+            } else {
+                "comments on items that were not imported (attachments, skipped items), left out".to_owned()
+            },
             Tally { count: count(p.orphan_comments), lines: Vec::new() },
         ));
     }
     write_tallies(&mut s, "Skipped:", o.report.skipped.iter().map(|(k, v)| (k.as_str(), v)));
+    if !p.unmatched_threads.is_empty() {
+        let comments: i64 = p.unmatched_threads.iter().map(|(_, _, n)| n).sum();
+        let _ = writeln!(
+            s,
+            "Threads that match no post here, skipped with their {} comments (import the WordPress export first):",
+            thousands(count(comments))
+        );
+        for (line, link, n) in p.unmatched_threads.iter().take(UNMATCHED_SHOWN) {
+            let link = if link.is_empty() { "(no link)" } else { link.as_str() };
+            let _ = writeln!(s, "  line {line}: {link} ({} comments)", thousands(count(*n)));
+        }
+        if let Some(more) = p.unmatched_threads.len().checked_sub(UNMATCHED_SHOWN).filter(|n| *n > 0) {
+            let _ = writeln!(s, "  and {more} more");
+        }
+    }
     write_tallies(&mut s, "Notes:", notes.iter().map(|(k, v)| (k.as_str(), v)));
     match o.writes {
         Some(w) => {

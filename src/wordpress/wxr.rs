@@ -84,6 +84,7 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
     let mut state = State::default();
     let mut buf = Vec::with_capacity(64 * 1024);
     loop {
+        let line_before = xml.get_ref().line();
         let (ns, event) = match xml.read_resolved_event_into(&mut buf) {
             Ok((resolved, event)) => {
                 let ns = match &event {
@@ -115,7 +116,9 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
             Event::End(_) => state.end(line, sink)?,
             Event::Text(t) => {
                 if state.depth == 0 && !t.trim().is_empty() {
-                    return Err(ReadError::Invalid { line, message: not_wxr("it has text outside any element") });
+                    let text = t.xml10_content();
+                    let line = line_before + leading_lines(&text);
+                    return Err(ReadError::Invalid { line, message: not_wxr(&not_xml(&text)) });
                 }
                 state.text.push_str(&t.xml10_content());
             }
@@ -145,7 +148,10 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
     if let Some(open) = state.depth.checked_sub(1).and_then(|i| state.stack.get(i)) {
         return Err(ReadError::Invalid {
             line,
-            message: format!("the file ends inside <{}>: it is truncated or incomplete", open.name),
+            message: format!(
+                "the file ends inside <{}> where the rest of it was expected: it is truncated or incomplete",
+                open.name
+            ),
         });
     }
     if !state.seen_root {
@@ -155,6 +161,17 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
         return Err(ReadError::Invalid { line, message: not_wxr("it has no <channel>") });
     }
     Ok(state.site)
+}
+
+/// The newlines before the first character that is not white space.
+pub(super) fn leading_lines(text: &str) -> u64 {
+    text.chars().take_while(|c| c.is_whitespace()).filter(|c| *c == '\n').count() as u64
+}
+
+/// Why text outside any element means the file is not XML, quoting how it starts.
+pub(super) fn not_xml(text: &str) -> String {
+    let start: String = text.trim_start().chars().take(24).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    format!("it is not XML: it starts with the text \"{}\" where an XML document was expected", start.trim_end())
 }
 
 fn not_wxr(why: &str) -> String {
@@ -628,7 +645,7 @@ mod tests {
             ("<rss><channel><title>x</title><item/></channel></rss>", "RSS feed without"),
             ("<disqus xmlns=\"http://disqus.com\"/>", "hewn import disqus"),
             ("", "empty"),
-            ("just text", "text outside"),
+            ("just text", "it is not XML: it starts with the text \"just text\""),
         ] {
             let err = error_of(doc);
             assert!(err.contains("not a WordPress export") && err.contains(why), "{doc}: {err}");

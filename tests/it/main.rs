@@ -13,6 +13,7 @@ mod conditional;
 mod corpus;
 mod crawlers;
 mod feeds;
+mod global_flags;
 mod helpers;
 mod reading;
 mod search;

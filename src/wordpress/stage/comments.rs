@@ -84,6 +84,7 @@ impl Stager {
             author_ip: c.author_ip.trim().chars().take(64).collect(),
             user_agent,
             created_at,
+            ..StagedComment::default()
         };
         self.push_row(Row::Comment(Box::new(comment), render))
     }

@@ -80,3 +80,67 @@ async fn a_page_with_a_slug_hewn_uses_gets_another_and_is_reached_there_and_its_
     assert_eq!(status, 200);
     assert!(!body.contains("The page once at /archive."));
 }
+
+#[tokio::test]
+async fn a_file_that_is_not_an_export_fails_in_one_sentence_naming_file_line_and_expectation() {
+    let dir = tempfile::tempdir().unwrap();
+    super::import(&dir, "site-1.2.xml", &[]);
+    let db = db_of(&dir);
+    let before = snapshot(&db).await;
+    let files = tempfile::tempdir().unwrap();
+    let whole = std::fs::read_to_string(super::fixture("site-1.2.xml")).unwrap();
+    let half: String = whole.chars().take(whole.chars().count() / 2).collect();
+    let rss = "<?xml version=\"1.0\"?>\n<rss version=\"2.0\">\n<channel><title>News</title>\n\
+               <item><title>Hello</title></item></channel></rss>\n";
+    let page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Blog</title></head>\n\
+                <body><p>Hi<br></p></body></html>\n";
+    let cases: [(&str, &[u8], &str, &str); 7] = [
+        (
+            "export.json",
+            b"{\"posts\": []}\n",
+            "wordpress",
+            "line 1: this is not a WordPress export (WXR) file: it is not XML: it starts with the text \"{\"posts\": []}\" where an XML document was expected",
+        ),
+        (
+            "image.xml",
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+            "wordpress",
+            "line 1: this is not a WordPress export (WXR) file: it is not XML",
+        ),
+        ("empty.xml", b"", "wordpress", "line 1: this is not a WordPress export (WXR) file: it is empty"),
+        ("half.xml", half.as_bytes(), "wordpress", "where the rest of it was expected: it is truncated or incomplete"),
+        (
+            "feed.xml",
+            rss.as_bytes(),
+            "wordpress",
+            "line 4: this is not a WordPress export (WXR) file: it is an RSS feed without WordPress's export namespace (expected <wp:wxr_version>",
+        ),
+        (
+            "page.xml",
+            page.as_bytes(),
+            "wordpress",
+            "line 2: this is not a WordPress export (WXR) file: its root element is <html> where <rss> was expected: it is a web page",
+        ),
+        (
+            "page.xml",
+            page.as_bytes(),
+            "disqus",
+            "line 2: this is not a Disqus comments export: its root element is <html> where <disqus> was expected: it is a web page",
+        ),
+    ];
+    for (name, bytes, format, expected) in cases {
+        let path = files.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+
+        let run = hewn(&db, &["import", format, path.to_str().unwrap()]);
+
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stderr);
+        let said: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("hewn: ")).collect();
+        assert_eq!(said.len(), 1, "{name}: {}", run.stderr);
+        let prefix = format!("hewn: {}: line ", path.display());
+        assert!(said[0].starts_with(&prefix), "{name}: {}", said[0]);
+        assert!(said[0].contains(expected), "{name}: {}", said[0]);
+        assert!(said[0].ends_with("; nothing was imported"), "{name}: {}", said[0]);
+        assert_eq!(snapshot(&db).await, before, "{name} changed the database");
+    }
+}

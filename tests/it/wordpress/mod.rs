@@ -2,6 +2,7 @@
 //! then the public pages, the stored rows and the redirects over HTTP; export and
 //! round trips.
 
+mod disqus;
 mod export;
 mod formats;
 mod hostile;
@@ -25,6 +26,7 @@ pub fn fixture(name: &str) -> PathBuf {
 /// What a run of the `hewn` binary printed.
 pub struct Run {
     pub success: bool,
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -41,6 +43,7 @@ pub fn hewn(db: &Path, args: &[&str]) -> Run {
         .unwrap();
     Run {
         success: output.status.success(),
+        code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
