@@ -33,11 +33,13 @@ LOGIN_TOKEN = "0123456789abcdef0123456789abcdef"
 
 class Writer(threading.Thread):
     """Sends `rate` requests a second on one connection, on a fixed schedule (a late
-    request is sent at once, not skipped), counting the answers by status."""
+    request is sent at once, not skipped), counting the answers by status. Worker
+    `index` of `workers` numbers its requests index, index + workers, ..."""
 
-    def __init__(self, port, rate, kind):
+    def __init__(self, port, rate, kind, index=0, workers=1):
         super().__init__(daemon=True)
         self.port, self.rate, self.kind = port, rate, kind
+        self.index, self.workers = index, workers
         self.statuses = {}
         self.sent = 0
         self.seconds = 0.0
@@ -76,12 +78,47 @@ class Writer(threading.Thread):
                 break
             self.sent += 1
             try:
-                status = self.request(conn, self.sent)
+                status = self.request(conn, self.index + self.sent * self.workers)
             except (OSError, http.client.HTTPException) as e:
                 status = type(e).__name__
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
             self.statuses[str(status)] = self.statuses.get(str(status), 0) + 1
         self.seconds = time.monotonic() - began
+
+
+class Writers:
+    """`workers` writers sharing `rate` requests a second of one kind: a failed login
+    waits for its password check (Argon2, tens of milliseconds), so one connection
+    could not keep the pace."""
+
+    def __init__(self, port, rate, kind, workers):
+        self.all = [Writer(port, rate / workers, kind, i, workers) for i in range(workers)]
+
+    def start(self):
+        for w in self.all:
+            w.start()
+
+    def stop(self):
+        for w in self.all:
+            w.stop.set()
+        for w in self.all:
+            w.join()
+
+    @property
+    def sent(self):
+        return sum(w.sent for w in self.all)
+
+    @property
+    def seconds(self):
+        return max(w.seconds for w in self.all)
+
+    @property
+    def statuses(self):
+        total = {}
+        for w in self.all:
+            for k, v in w.statuses.items():
+                total[k] = total.get(k, 0) + v
+        return total
 
 
 def row(label, r):
@@ -98,6 +135,7 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--comments", type=float, default=50, help="held comments a second")
     ap.add_argument("--logins", type=float, default=20, help="failed logins a second")
+    ap.add_argument("--workers", type=int, default=4, help="connections per kind of write")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="hewn-cache-bench-")
@@ -118,16 +156,17 @@ def main():
         print("page cache under invisible writes: {} cores; wrk -t2 -c{}, {} s a run; {}/s held comments, "
               "{}/s failed logins".format(os.cpu_count(), args.connections, args.duration, args.comments,
                                           args.logins), flush=True)
+        load = [os.getloadavg()[0]]
         quiet = wrk(hewn.port, DEMO, args.connections, args.duration, script="cache.lua")
-        writers = [Writer(hewn.port, args.comments, "comment"), Writer(hewn.port, args.logins, "login")]
+        writers = [Writers(hewn.port, args.comments, "comment", args.workers),
+                   Writers(hewn.port, args.logins, "login", args.workers)]
         for w in writers:
             w.start()
         time.sleep(1)
+        load.append(os.getloadavg()[0])
         busy = wrk(hewn.port, DEMO, args.connections, args.duration, script="cache.lua")
         for w in writers:
-            w.stop.set()
-        for w in writers:
-            w.join()
+            w.stop()
     finally:
         hewn.stop()
 
@@ -145,7 +184,9 @@ def main():
     print(row("quiet site", quiet))
     print(row("with held comments, failed logins", busy))
     print()
-    print("readers' rps with the writes: {:.0%} of the quiet run's".format(busy["rps"] / quiet["rps"]))
+    print("readers' rps with the writes: {:.0%} of the quiet run's (1-minute load average before each run: "
+          "{:.1f}, {:.1f}; other processes on the machine move these figures)".format(
+              busy["rps"] / quiet["rps"], *load))
     for name, w in (("held comments", comments), ("failed logins", logins)):
         print("{}: {} sent in {:.1f} s ({:.1f}/s), answers {}".format(name, w.sent, w.seconds,
                                                                       w.sent / max(w.seconds, 0.001), w.statuses))
@@ -156,7 +197,7 @@ def main():
     os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
     out = os.path.join(ROOT, "bench", "results", time.strftime("cache-%Y%m%d-%H%M%S.json"))
     with open(out, "w") as f:
-        json.dump({"connections": args.connections, "duration_s": args.duration, "quiet": quiet, "busy": busy,
+        json.dump({"connections": args.connections, "load_average": load, "duration_s": args.duration, "quiet": quiet, "busy": busy,
                    "comments": {"sent": comments.sent, "seconds": comments.seconds, "statuses": comments.statuses},
                    "logins": {"sent": logins.sent, "seconds": logins.seconds, "statuses": logins.statuses},
                    "stored_comments": held, "stored_failures": failures}, f, indent=2)

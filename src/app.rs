@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
-use crate::page_cache::{CachedService, PageCache};
+use crate::page_cache::{PageCache, PageCacheLayer};
+use crate::routes;
 use crate::store::{self, Store};
 use crate::views::Layout;
 use crate::views::errors::{ErrorView, fallback_html};
@@ -53,7 +54,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
-        let cache = Arc::new(PageCache::new(&config.database.url, config.page_cache_mib));
+        let cache = Arc::new(PageCache::new(config.page_cache_mib));
         Self { store, config: Arc::new(config), cache, secret: Arc::default() }
     }
 
@@ -91,7 +92,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(make_span))
                 .layer(PropagateRequestIdLayer::new(x_request_id))
                 .layer(middleware::map_response(security_headers))
-                .layer(middleware::from_fn_with_state(state.clone(), crate::http_cache::conditional_get))
+                .layer(middleware::from_fn_with_state(state.clone(), crate::http_cache::caching))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
                 .layer(middleware::from_fn_with_state(state.clone(), request_limits::time_out_slow_bodies))
@@ -99,6 +100,8 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
                 .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
         )
+        // Outermost: an answer from memory goes through none of the layers above.
+        .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
 }
 
@@ -123,7 +126,7 @@ pub async fn serve_router(
     let base_url = config.base_url.clone();
     let (limits, trusted_proxies) = (config.limits, config.trusted_proxies.clone());
     let state = AppState::new(store.clone(), config);
-    let app = CachedService::new(router_with(state.clone(), extra), state.clone());
+    let app = router_with(state.clone(), extra);
     let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);
     tracing::info!("hewn is listening on {base_url}/");
     crate::server::run(listener, app, limits, trusted_proxies, shutdown).await;
@@ -222,9 +225,6 @@ async fn render_error_pages(State(app): State<AppState>, request: Request, next:
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     parts.headers.remove(header::CONTENT_LENGTH);
-    if !parts.headers.contains_key(header::CACHE_CONTROL) {
-        parts.headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
     Response::from_parts(parts, Body::from(html))
 }
 

@@ -4,10 +4,11 @@
 use std::sync::LazyLock;
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
+use crate::http_cache::{CachePolicy, EntityTag, SHORT_MAX_AGE};
 
 /// A file from `static/`.
 pub struct Asset {
@@ -20,9 +21,6 @@ pub struct Asset {
     /// Quoted strong validator derived from the content.
     pub etag: String,
 }
-
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-const REVALIDATE: &str = "public, max-age=300, must-revalidate";
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     [
@@ -58,31 +56,24 @@ pub fn url(name: &str) -> String {
 }
 
 /// `GET /static/{file}`.
-pub async fn serve_static(Path(file): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn serve_static(Path(file): Path<String>) -> Result<Response, AppError> {
     if let Some(asset) = ASSETS.iter().find(|a| a.fingerprinted == file) {
-        return Ok(respond(asset, IMMUTABLE, &headers));
+        return Ok(respond(asset, CachePolicy::Immutable));
     }
     let asset = ASSETS.iter().find(|a| a.name == file).ok_or(AppError::NotFound)?;
-    Ok(respond(asset, REVALIDATE, &headers))
+    Ok(respond(asset, CachePolicy::RevalidateAfter(SHORT_MAX_AGE)))
 }
 
 /// `GET /favicon.ico`, which browsers ask for on their own.
-pub async fn favicon(headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn favicon() -> Result<Response, AppError> {
     let asset = ASSETS.iter().find(|a| a.name == "favicon.ico").ok_or(AppError::NotFound)?;
-    Ok(respond(asset, REVALIDATE, &headers))
+    Ok(respond(asset, CachePolicy::RevalidateAfter(SHORT_MAX_AGE)))
 }
 
-fn respond(asset: &Asset, cache_control: &'static str, request: &HeaderMap) -> Response {
-    let etag = HeaderValue::from_str(&asset.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-    let matches = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag || t.trim() == "*"));
-    let headers = [(header::CACHE_CONTROL, HeaderValue::from_static(cache_control)), (header::ETAG, etag)];
-    if matches {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    (headers, [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type))], asset.bytes).into_response()
+/// The file, with its policy and validator (`http_cache` answers `304` from them).
+fn respond(asset: &Asset, policy: CachePolicy) -> Response {
+    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type))];
+    (policy, EntityTag(asset.etag.clone()), content_type, asset.bytes).into_response()
 }
 
 #[cfg(test)]

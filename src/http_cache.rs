@@ -1,16 +1,18 @@
-//! HTTP validators for every public page and feed: a strong `ETag` hashed from the
-//! body as sent, `Last-Modified` from the store, and `304 Not Modified` to a
-//! matching `If-None-Match` or `If-Modified-Since`.
+//! Caching headers for every response, from one place: handlers declare a
+//! [`CachePolicy`] (and, for files, the validator they already know), and one
+//! middleware, [`caching`], writes `Cache-Control`, `ETag` and `Last-Modified` and
+//! answers `304 Not Modified` to a matching `If-None-Match` (weak tags compare
+//! equal, RFC 9110 section 13.1.2) or `If-Modified-Since`.
 //!
-//! One middleware does it for every `GET`/`HEAD` answered `200`, so no handler can
-//! forget it. Because the ETag is a hash of the exact bytes, it changes the moment
-//! the content does (a newly approved comment, a scheduled post coming due), and a
-//! 304 only ever tells a client that the copy it holds is byte-for-byte what it would
-//! get now. Responses marked `no-store` or `private`, or that set a cookie, carry a
-//! visitor's own data and are left alone, and so are downloads (any other content
-//! type, or `Content-Disposition`), which are never buffered. The pure functions
-//! here (`etag_for`, `http_date`, [`Conditions`]) are what an in-memory page cache
-//! would reuse.
+//! A public page or feed (a `200` document, declared or by default) gets a strong
+//! `ETag` hashed from the body as sent and `Last-Modified` from the store. Because
+//! the ETag is a hash of the exact bytes, it changes the moment the content does (a
+//! newly approved comment, a scheduled post coming due), and a 304 only ever tells a
+//! client that the copy it holds is byte-for-byte what it would get now. A reader's
+//! own page, the admin panel, errors and responses setting a cookie get no shared
+//! validators; downloads (other content types, `Content-Disposition`) are never
+//! buffered. The pure functions here (`etag_for`, `http_date`, [`Conditions`]) are
+//! what the page cache reuses for the answers it gives from memory.
 
 use std::hash::{Hash, Hasher};
 
@@ -18,6 +20,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use axum::middleware::Next;
+use axum::response::{IntoResponseParts, ResponseParts};
 use jiff::Timestamp;
 use jiff::fmt::rfc2822::{DateTimeParser, DateTimePrinter};
 
@@ -27,9 +30,83 @@ use crate::app::AppState;
 /// a larger body is an error answered as such.
 pub const MAX_BUFFERED: usize = 32 * 1024 * 1024;
 
-/// `Cache-Control` for validated responses that did not set one: caches may store
-/// them but must revalidate before each use, which the validators make cheap.
-pub const REVALIDATE: &str = "no-cache";
+/// How long a public file under a plain name (`/static/style.css`, `/custom.css`)
+/// may be used before it is revalidated.
+pub const SHORT_MAX_AGE: u32 = 300;
+
+/// How a response may be kept by browsers and shared caches. Handlers declare it
+/// (it is a response part: `(CachePolicy::Private, Html(page))`); [`caching`]
+/// writes the header. A response that declares none is [`CachePolicy::Revalidate`]
+/// when it is a `200` document hewn renders, [`CachePolicy::Private`] when it is an
+/// error, and left without `Cache-Control` otherwise (redirects).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Public, but revalidated before each use (`no-cache`), which the validators
+    /// make cheap: pages, feeds, the sitemap.
+    Revalidate,
+    /// Public, used for `max-age` seconds, then revalidated: files under a plain name.
+    RevalidateAfter(u32),
+    /// Public and never changing: fingerprinted files, media (a path names one file).
+    Immutable,
+    /// A reader's own page, an error, a health check: never stored anywhere.
+    Private,
+    /// The admin panel: never stored.
+    Admin,
+}
+
+impl CachePolicy {
+    /// The `Cache-Control` value.
+    pub fn header_value(self) -> HeaderValue {
+        match self {
+            Self::Revalidate => HeaderValue::from_static("no-cache"),
+            Self::RevalidateAfter(seconds) => {
+                HeaderValue::from_str(&format!("public, max-age={seconds}, must-revalidate"))
+                    .unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
+            }
+            Self::Immutable => HeaderValue::from_static("public, max-age=31536000, immutable"),
+            Self::Private => HeaderValue::from_static("private, no-store"),
+            Self::Admin => HeaderValue::from_static("no-store"),
+        }
+    }
+
+    /// True when every reader gets the same answer, so validators may be shared.
+    fn is_shared(self) -> bool {
+        matches!(self, Self::Revalidate | Self::RevalidateAfter(_) | Self::Immutable)
+    }
+}
+
+impl IntoResponseParts for CachePolicy {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        res.extensions_mut().insert(self);
+        Ok(res)
+    }
+}
+
+/// The strong validator of a body its handler already knows (a file's content
+/// hash), quoted: declared beside the policy, written and compared by [`caching`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityTag(pub String);
+
+impl IntoResponseParts for EntityTag {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        res.extensions_mut().insert(self);
+        Ok(res)
+    }
+}
+
+/// A `304` for a handler that found, with [`Conditions::not_modified`], that the
+/// client's copy of its file is current, and so need not read the body at all.
+pub fn not_modified_file(policy: CachePolicy, etag: EntityTag) -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::NOT_MODIFIED;
+    response.extensions_mut().insert(policy);
+    response.extensions_mut().insert(etag);
+    response
+}
 
 /// Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
 const KEPT_ON_304: [header::HeaderName; 6] = [
@@ -43,15 +120,39 @@ const KEPT_ON_304: [header::HeaderName; 6] = [
 
 static HTTP_DATE_PARSER: DateTimeParser = DateTimeParser::new().relaxed_weekday(true);
 
-/// The middleware: validators on cacheable `200`s, and `304` when the client's
-/// copy is current.
-pub async fn conditional_get(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
-    if request.method() != Method::GET && request.method() != Method::HEAD {
-        return next.run(request).await;
-    }
+/// The middleware: `Cache-Control` from the declared policy on every response, and
+/// validators and `304` for `GET`/`HEAD` of what every reader may share.
+pub async fn caching(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+    let conditional = request.method() == Method::GET || request.method() == Method::HEAD;
     let conditions = Conditions::from_headers(request.headers());
-    let response = next.run(request).await;
-    if response.status() != StatusCode::OK || !is_shared_cacheable(response.headers()) {
+    let mut response = next.run(request).await;
+    debug_assert!(
+        !response.headers().contains_key(header::CACHE_CONTROL),
+        "a handler wrote Cache-Control itself; it should declare an http_cache::CachePolicy"
+    );
+    let status = response.status();
+    let declared = response.extensions().get::<CachePolicy>().copied();
+    let policy = match declared {
+        Some(policy) => policy,
+        None if status.is_client_error() || status.is_server_error() => CachePolicy::Private,
+        None if status == StatusCode::OK && is_document(response.headers()) => CachePolicy::Revalidate,
+        None => return response,
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, policy.header_value());
+    if let Some(EntityTag(etag)) = response.extensions().get::<EntityTag>().cloned() {
+        // A file with its own validator: nothing to buffer.
+        if let Ok(value) = HeaderValue::from_str(&etag) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        if conditional && status == StatusCode::OK && policy.is_shared() && conditions.not_modified(&etag, None) {
+            return not_modified(response.headers());
+        }
+        return response;
+    }
+    if !conditional || status != StatusCode::OK || policy != CachePolicy::Revalidate {
+        return response;
+    }
+    if !is_shared_cacheable(response.headers()) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -61,11 +162,12 @@ pub async fn conditional_get(State(app): State<AppState>, request: Request, next
             tracing::error!(error = %e, "could not buffer a response to validate it");
             let mut failed = Response::new(Body::empty());
             *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            failed.headers_mut().insert(header::CACHE_CONTROL, CachePolicy::Private.header_value());
             return failed;
         }
     };
     let etag = etag_for(&bytes);
-    let last_modified = match app.cache.freshness.current(&app.store).await {
+    let last_modified = match app.store.snapshot().await {
         Ok(snapshot) => Some(snapshot.last_modified),
         Err(e) => {
             tracing::warn!(error = %e, "no Last-Modified: the store did not answer");
@@ -79,9 +181,6 @@ pub async fn conditional_get(State(app): State<AppState>, request: Request, next
     if let Some(v) = last_modified.and_then(|t| HeaderValue::from_str(&http_date(t)).ok()) {
         headers.insert(header::LAST_MODIFIED, v);
     }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
-    }
     if conditions.not_modified(&etag, last_modified) {
         return not_modified(headers);
     }
@@ -89,7 +188,7 @@ pub async fn conditional_get(State(app): State<AppState>, request: Request, next
 }
 
 /// A `304` carrying the validators and caching headers of the `200` it replaces.
-fn not_modified(from: &HeaderMap) -> Response<Body> {
+pub fn not_modified(from: &HeaderMap) -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NOT_MODIFIED;
     for name in KEPT_ON_304 {
@@ -106,18 +205,21 @@ fn not_modified(from: &HeaderMap) -> Response<Body> {
 const VALIDATED_TYPES: [&str; 5] =
     ["text/html", "application/atom+xml", "application/rss+xml", "application/xml", "text/plain"];
 
-/// True when a response may get shared validators: a document hewn renders (not a
-/// download), not marked as a visitor's own (`no-store`, `private`), setting no
-/// cookie and without a validator of its own.
-pub fn is_shared_cacheable(headers: &HeaderMap) -> bool {
+/// True for a document hewn renders (a page, a feed, the sitemap, robots.txt), not a
+/// download.
+fn is_document(headers: &HeaderMap) -> bool {
     let rendered = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|t| VALIDATED_TYPES.iter().any(|v| t.trim().eq_ignore_ascii_case(v)));
-    if !rendered || headers.contains_key(header::CONTENT_DISPOSITION) {
-        return false;
-    }
+    rendered && !headers.contains_key(header::CONTENT_DISPOSITION)
+}
+
+/// True when a response may get shared validators: a document hewn renders (not a
+/// download), not marked as a visitor's own (`no-store`, `private`), setting no
+/// cookie and without a validator of its own.
+pub fn is_shared_cacheable(headers: &HeaderMap) -> bool {
     let personal = headers.get_all(header::CACHE_CONTROL).iter().any(|v| {
         v.to_str().map_or(true, |v| {
             v.split(',').any(|d| {
@@ -127,7 +229,10 @@ pub fn is_shared_cacheable(headers: &HeaderMap) -> bool {
             })
         })
     });
-    !personal && !headers.contains_key(header::SET_COOKIE) && !headers.contains_key(header::ETAG)
+    is_document(headers)
+        && !personal
+        && !headers.contains_key(header::SET_COOKIE)
+        && !headers.contains_key(header::ETAG)
 }
 
 /// A strong entity tag for exactly these bytes (quoted, as the header wants it).

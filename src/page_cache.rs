@@ -2,21 +2,11 @@
 //! (gzip and brotli, at their best settings), and served from memory until the data
 //! it shows changes.
 //!
-//! **Exact invalidation.** Each entry belongs to a *generation* of the site's data
-//! ([`Freshness`]). A new generation starts when
-//! - something a reader can see changed, in this process or another one sharing the
-//!   database: triggers on the public tables bump `site_state.version` in the
-//!   transaction of the write (see `store::site`), so a failed login, a session
-//!   touched or a held comment leave the generation alone, and an operator's
-//!   `sqlite3` edit to a post does not. To know when to look, SQLite bumps a change
-//!   counter in the WAL index (the `-shm` file) on every commit, and hewn reads that
-//!   96-byte header with one `pread` per request; only when it moved does hewn read
-//!   the version, and only when the version moved does the generation end;
-//! - the clock passes the next moment public pages change on their own: a scheduled
-//!   post coming due, or a post's comments closing by age.
-//!
-//! So a visible write, a scheduled post going live and comments closing all show on
-//! the very next request, on every instance.
+//! **Exact invalidation.** Each entry belongs to a *generation* of the site's data,
+//! which the store tracks (`store::freshness`): a write a reader can see, or the
+//! clock passing a scheduled post's time, starts a new one, on every instance
+//! sharing the database; other writes (sessions, failed logins, held comments) do
+//! not. A hit costs one `pread` of SQLite's WAL index and no query.
 //!
 //! **Personal pages are never shared.** A request carrying a commenter's cookies
 //! goes around the cache, and a response marked `private`/`no-store` or setting a
@@ -25,7 +15,6 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -37,9 +26,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCod
 use tower::ServiceExt;
 
 use crate::app::AppState;
-use crate::domain::now;
 use crate::http_cache::{Conditions, etag_for, http_date, is_shared_cacheable};
-use crate::store::{self, Store, site};
+use crate::store::freshness::Snapshot;
 
 /// Default memory budget for cached bodies (all encodings together).
 pub const DEFAULT_BUDGET_MIB: usize = 16;
@@ -114,127 +102,11 @@ impl Entry {
     }
 }
 
-/// The site's data generation as a request sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Snapshot {
-    /// Changes whenever any public page may have changed.
-    pub generation: u64,
-    /// When public content last changed (for `Last-Modified`).
-    pub last_modified: i64,
-}
-
-/// Tracks the data generation cheaply (see the module documentation).
-#[derive(Debug)]
-pub struct Freshness {
-    /// The database's WAL index, when there is one to read.
-    shm: Option<std::fs::File>,
-    state: Mutex<FreshState>,
-}
-
-#[derive(Debug, Default)]
-struct FreshState {
-    /// The WAL index header and this process's write count when last checked.
-    fingerprint: Option<([u8; 96], u64)>,
-    version: Option<i64>,
-    generation: u64,
-    last_modified: i64,
-    /// The generation ends at this unix time (a scheduled post, comments closing).
-    valid_until: Option<i64>,
-}
-
-impl Freshness {
-    /// Watches the database at `database_url` (a `sqlite://` URL).
-    pub fn new(database_url: &str) -> Self {
-        let shm = sqlite_path(database_url).and_then(|p| std::fs::File::open(format!("{p}-shm")).ok());
-        Self { shm, state: Mutex::new(FreshState::default()) }
-    }
-
-    /// The current generation if nothing moved since it was read: one `pread`, no
-    /// waiting. `None` when it has to be read again ([`Freshness::current`]).
-    pub fn unchanged(&self, store: &Store) -> Option<Snapshot> {
-        self.cached(self.fingerprint(store).as_ref(), now())
-    }
-
-    /// The current generation. Costs one `pread` when nothing committed; one query
-    /// for the data version when something did; and when that moved (or the clock
-    /// passed the next timed change), also reads the next and last public change.
-    pub async fn current(&self, store: &Store) -> store::Result<Snapshot> {
-        let now = now();
-        // The fingerprint is taken before the version is read: a commit in between
-        // moves the fingerprint again, so it is never paired with an older version.
-        let fingerprint = self.fingerprint(store);
-        if let Some(snapshot) = self.cached(fingerprint.as_ref(), now) {
-            return Ok(snapshot);
-        }
-        let state = site::state(store).await?;
-        if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
-            return Ok(snapshot);
-        }
-        let settings = store::settings::load_values(store).await?;
-        let close_after = settings.discussion.close_after_days;
-        let next = store::freshness::next_public_change(store, now, close_after).await?;
-        let last_modified = store::freshness::last_public_change(store, now, close_after).await?;
-        let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let expired = fresh.valid_until.is_some_and(|t| now >= t);
-        if fresh.version != Some(state.version) || expired || fresh.last_modified != last_modified {
-            fresh.generation += 1;
-        }
-        fresh.version = Some(state.version);
-        fresh.last_modified = last_modified;
-        fresh.valid_until = next;
-        fresh.fingerprint = fingerprint;
-        Ok(Snapshot { generation: fresh.generation, last_modified })
-    }
-
-    /// The generation still current after a commit that left the data version at
-    /// `version` (one no reader can see): the new fingerprint is remembered, so the
-    /// next requests are answered from memory again.
-    fn same_version(&self, fingerprint: Option<([u8; 96], u64)>, version: i64, now: i64) -> Option<Snapshot> {
-        let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let in_time = fresh.valid_until.is_none_or(|t| now < t);
-        if fresh.version != Some(version) || !in_time {
-            return None;
-        }
-        fresh.fingerprint = fingerprint;
-        Some(Snapshot { generation: fresh.generation, last_modified: fresh.last_modified })
-    }
-
-    /// The generation still current, if nothing moved since it was read.
-    fn cached(&self, fingerprint: Option<&([u8; 96], u64)>, now: i64) -> Option<Snapshot> {
-        let fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let unchanged = fingerprint.is_some() && fresh.fingerprint.as_ref() == fingerprint;
-        let in_time = fresh.valid_until.is_none_or(|t| now < t);
-        (unchanged && in_time && fresh.version.is_some())
-            .then_some(Snapshot { generation: fresh.generation, last_modified: fresh.last_modified })
-    }
-
-    /// The WAL index header (both copies: while a writer updates them they differ,
-    /// and the read counts as a change) and this process's write count. `None` when
-    /// the header cannot be read, which makes every request read the version.
-    fn fingerprint(&self, store: &Store) -> Option<([u8; 96], u64)> {
-        let shm = self.shm.as_ref()?;
-        let mut header = [0u8; 96];
-        shm.read_exact_at(&mut header, 0).ok()?;
-        if header[..48] != header[48..] {
-            return None;
-        }
-        Some((header, store.local_writes()))
-    }
-}
-
-/// The file path in a `sqlite://PATH?options` URL.
-fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next()?;
-    (!path.is_empty() && path != ":memory:").then_some(path)
-}
-
 /// Rendered public pages, by path and query.
 #[derive(Debug)]
 pub struct PageCache {
     budget: usize,
     entries: RwLock<Entries>,
-    pub freshness: Freshness,
     request_ids: RequestIds,
     /// One render at a time per key: after a write, the first request renders and the
     /// others wait for its entry instead of all rendering the same page.
@@ -248,13 +120,11 @@ struct Entries {
 }
 
 impl PageCache {
-    /// A cache of at most `budget_mib` MiB of bodies (0 turns caching off; the
-    /// generation is still tracked for `Last-Modified`).
-    pub fn new(database_url: &str, budget_mib: usize) -> Self {
+    /// A cache of at most `budget_mib` MiB of bodies (0 turns caching off).
+    pub fn new(budget_mib: usize) -> Self {
         Self {
             budget: budget_mib.saturating_mul(1024 * 1024),
             entries: RwLock::new(Entries::default()),
-            freshness: Freshness::new(database_url),
             request_ids: RequestIds::new(),
             renders: Mutex::new(HashMap::new()),
         }
@@ -365,19 +235,33 @@ impl RequestIds {
     }
 }
 
-/// The page cache in front of the whole application: answers public `GET`/`HEAD`
-/// requests from memory, and fills itself from the application on a miss. A hit
-/// touches nothing else: no routing, no middleware, no database.
+/// The page cache as a layer: the outermost of `app::router`'s stack, so that a hit
+/// touches nothing else (no other middleware, no handler, no database).
+#[derive(Clone)]
+pub struct PageCacheLayer {
+    app: AppState,
+}
+
+impl PageCacheLayer {
+    pub fn new(app: AppState) -> Self {
+        Self { app }
+    }
+}
+
+impl<S> tower::Layer<S> for PageCacheLayer {
+    type Service = CachedService<S>;
+
+    fn layer(&self, inner: S) -> CachedService<S> {
+        CachedService { inner, app: self.app.clone() }
+    }
+}
+
+/// The page cache in front of the application: answers public `GET`/`HEAD`
+/// requests from memory, and fills itself from the application on a miss.
 #[derive(Clone)]
 pub struct CachedService<S> {
     inner: S,
     app: AppState,
-}
-
-impl<S> CachedService<S> {
-    pub fn new(inner: S, app: AppState) -> Self {
-        Self { inner, app }
-    }
 }
 
 impl<S> tower::Service<Request> for CachedService<S>
@@ -428,7 +312,7 @@ fn answer_from_memory(app: &AppState, request: &Request) -> Option<Response<Body
     if !cache.enabled() || !is_cacheable_request(request) {
         return None;
     }
-    let snapshot = cache.freshness.unchanged(&app.store)?;
+    let snapshot = app.store.unchanged_snapshot()?;
     let entry = cache.get(request.uri().path_and_query().map_or("/", |p| p.as_str()), snapshot.generation)?;
     Some(answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT))
 }
@@ -450,7 +334,7 @@ where
     if !cache.enabled() || !is_cacheable_request(&request) {
         return pass(request).await;
     }
-    let snapshot = match cache.freshness.current(&app.store).await {
+    let snapshot = match app.store.snapshot().await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "page cache: cannot read the data version; serving uncached");
@@ -695,14 +579,6 @@ mod tests {
         assert_eq!(accepts(&headers(&[("accept-encoding", "*")])), (true, true));
         assert_eq!(accepts(&headers(&[("accept-encoding", "identity")])), (false, false));
         assert_eq!(accepts(&HeaderMap::new()), (false, false));
-    }
-
-    #[test]
-    fn database_paths_come_out_of_sqlite_urls() {
-        assert_eq!(sqlite_path("sqlite://hewn.db"), Some("hewn.db"));
-        assert_eq!(sqlite_path("sqlite:///var/lib/hewn/db.sqlite?mode=rwc"), Some("/var/lib/hewn/db.sqlite"));
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_path("postgres://x"), None);
     }
 
     #[test]

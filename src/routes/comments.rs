@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
@@ -26,6 +26,7 @@ use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
 use crate::domain::{comment_text, now};
 use crate::error::AppError;
+use crate::http_cache::CachePolicy;
 use crate::store;
 use crate::store::comments::PublicComment;
 use crate::store::posts::PublicPost;
@@ -40,7 +41,6 @@ pub const COMMENTS_CLOSED: &str = "Comments are closed.";
 pub const DUPLICATE_COMMENT: &str = "Duplicate comment detected; it looks as though you've already said that!";
 /// Longest user agent stored with a comment (WordPress keeps 254 characters).
 const MAX_USER_AGENT_CHARS: usize = 254;
-const PRIVATE: HeaderValue = HeaderValue::from_static("private, no-store");
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/posts/{slug}/comments", post(create_comment))
@@ -224,7 +224,7 @@ async fn create_comment(
     } else {
         commenter::forget(&mut response, https);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
+    response.extensions_mut().insert(CachePolicy::Private);
     Ok(response)
 }
 
@@ -286,7 +286,7 @@ async fn render_post(
     let Html(html) = views::render(&page)?;
     let mut response = (status, Html(html)).into_response();
     if personal {
-        response.headers_mut().insert(header::CACHE_CONTROL, PRIVATE);
+        response.extensions_mut().insert(CachePolicy::Private);
     }
     Ok(response)
 }

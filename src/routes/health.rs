@@ -7,16 +7,17 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::app::AppState;
+use crate::http_cache::CachePolicy;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
 }
 
 async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
-    let headers = [(header::CACHE_CONTROL, "no-store"), (header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    let headers = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
     if app.store.is_healthy().await {
-        (StatusCode::OK, headers, "ok\n")
+        (StatusCode::OK, CachePolicy::Private, headers, "ok\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, headers, "database unavailable\n")
+        (StatusCode::SERVICE_UNAVAILABLE, CachePolicy::Private, headers, "database unavailable\n")
     }
 }

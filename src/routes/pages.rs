@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -11,6 +11,7 @@ use super::extract::Path;
 use crate::app::AppState;
 use crate::domain::now;
 use crate::error::AppError;
+use crate::http_cache::{CachePolicy, EntityTag, SHORT_MAX_AGE};
 use crate::store;
 use crate::views::pages::{PageView, css_version};
 use crate::views::{Layout, render};
@@ -29,28 +30,10 @@ async fn show_page(State(app): State<AppState>, Path(slug): Path<String>) -> Res
 
 /// The custom CSS, with an ETag of its content. Pages link it with `?v=` of that
 /// same hash, so it can be cached for long; a bare request revalidates.
-async fn custom_css(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn custom_css(State(app): State<AppState>) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let css = settings.custom_css;
-    let etag = format!("\"{}\"", css_version(&css));
-    let etag_value = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(e.into()))?;
-    let cache = HeaderValue::from_static("public, max-age=300, must-revalidate");
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if fresh {
-        return Ok(
-            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)]).into_response()
-        );
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::ETAG, etag_value),
-            (header::CACHE_CONTROL, cache),
-        ],
-        css,
-    )
-        .into_response())
+    let etag = EntityTag(format!("\"{}\"", css_version(&css)));
+    let content_type = [(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"))];
+    Ok((CachePolicy::RevalidateAfter(SHORT_MAX_AGE), etag, content_type, css).into_response())
 }

@@ -1,11 +1,157 @@
-//! When public content last changed, for `Last-Modified`, and when it will next
-//! change with no write at all, for the page cache.
+//! Whether public content changed, and when: the data generation the page cache and
+//! the HTTP validators key on, when public content last changed (`Last-Modified`),
+//! and when it will next change with no write at all.
 //!
-//! Every visible write bumps `site_state.changed_at` (see `site`), but two things
-//! change public pages on their own when their time comes: a scheduled post appears, and (with
-//! `close_after_days`) a post's comment form closes.
+//! **Exact and cheap.** A new generation starts when
+//! - something a reader can see changed, in this process or another one sharing the
+//!   database: triggers on the public tables bump `site_state.version` in the
+//!   transaction of the write (see `site`), so a failed login, a session touched or
+//!   a held comment leave the generation alone, and an operator's `sqlite3` edit to
+//!   a post does not. To know when to look, SQLite bumps a change counter in the WAL
+//!   index (the `-shm` file) on every commit, and [`Freshness`] reads that 96-byte
+//!   header with one `pread` per request; only when it moved does it read the
+//!   version, and only when the version moved does the generation end;
+//! - the clock passes the next moment public pages change on their own: a scheduled
+//!   post coming due, or (with `close_after_days`) a post's comment form closing.
+//!
+//! So a visible write, a scheduled post going live and comments closing all show on
+//! the very next request, on every instance.
+
+use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
 
 use super::{Result, Store, site};
+use crate::domain::now;
+
+/// The site's data generation as a request sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Changes whenever any public page may have changed.
+    pub generation: u64,
+    /// When public content last changed (for `Last-Modified`).
+    pub last_modified: i64,
+}
+
+/// Tracks the data generation cheaply (see the module documentation); one per
+/// [`Store`], shared by its clones.
+#[derive(Debug)]
+pub struct Freshness {
+    /// The database's WAL index, when there is one to read.
+    shm: Option<std::fs::File>,
+    state: Mutex<FreshState>,
+}
+
+#[derive(Debug, Default)]
+struct FreshState {
+    /// The WAL index header and this process's write count when last checked.
+    fingerprint: Option<([u8; 96], u64)>,
+    version: Option<i64>,
+    generation: u64,
+    last_modified: i64,
+    /// The generation ends at this unix time (a scheduled post, comments closing).
+    valid_until: Option<i64>,
+}
+
+impl Freshness {
+    /// Watches the database at `database_url` (a `sqlite://` URL).
+    pub(super) fn new(database_url: &str) -> Self {
+        let shm = sqlite_path(database_url).and_then(|p| std::fs::File::open(format!("{p}-shm")).ok());
+        Self { shm, state: Mutex::new(FreshState::default()) }
+    }
+
+    /// The current generation if nothing moved since it was read: one `pread`, no
+    /// waiting. `None` when it has to be read again ([`Freshness::current`]).
+    fn unchanged(&self, store: &Store) -> Option<Snapshot> {
+        self.cached(self.fingerprint(store).as_ref(), now())
+    }
+
+    /// The current generation. Costs one `pread` when nothing committed; one query
+    /// for the data version when something did; and when that moved (or the clock
+    /// passed the next timed change), also reads the next and last public change.
+    async fn current(&self, store: &Store) -> Result<Snapshot> {
+        let now = now();
+        // The fingerprint is taken before the version is read: a commit in between
+        // moves the fingerprint again, so it is never paired with an older version.
+        let fingerprint = self.fingerprint(store);
+        if let Some(snapshot) = self.cached(fingerprint.as_ref(), now) {
+            return Ok(snapshot);
+        }
+        let state = site::state(store).await?;
+        if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
+            return Ok(snapshot);
+        }
+        let settings = super::settings::load_values(store).await?;
+        let close_after = settings.discussion.close_after_days;
+        let next = next_public_change(store, now, close_after).await?;
+        let last_modified = last_public_change(store, now, close_after).await?;
+        let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let expired = fresh.valid_until.is_some_and(|t| now >= t);
+        if fresh.version != Some(state.version) || expired || fresh.last_modified != last_modified {
+            fresh.generation += 1;
+        }
+        fresh.version = Some(state.version);
+        fresh.last_modified = last_modified;
+        fresh.valid_until = next;
+        fresh.fingerprint = fingerprint;
+        Ok(Snapshot { generation: fresh.generation, last_modified })
+    }
+
+    /// The generation still current after a commit that left the data version at
+    /// `version` (one no reader can see): the new fingerprint is remembered, so the
+    /// next requests are answered from memory again.
+    fn same_version(&self, fingerprint: Option<([u8; 96], u64)>, version: i64, now: i64) -> Option<Snapshot> {
+        let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let in_time = fresh.valid_until.is_none_or(|t| now < t);
+        if fresh.version != Some(version) || !in_time {
+            return None;
+        }
+        fresh.fingerprint = fingerprint;
+        Some(Snapshot { generation: fresh.generation, last_modified: fresh.last_modified })
+    }
+
+    /// The generation still current, if nothing moved since it was read.
+    fn cached(&self, fingerprint: Option<&([u8; 96], u64)>, now: i64) -> Option<Snapshot> {
+        let fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let unchanged = fingerprint.is_some() && fresh.fingerprint.as_ref() == fingerprint;
+        let in_time = fresh.valid_until.is_none_or(|t| now < t);
+        (unchanged && in_time && fresh.version.is_some())
+            .then_some(Snapshot { generation: fresh.generation, last_modified: fresh.last_modified })
+    }
+
+    /// The WAL index header (both copies: while a writer updates them they differ,
+    /// and the read counts as a change) and this process's write count. `None` when
+    /// the header cannot be read, which makes every request read the version.
+    fn fingerprint(&self, store: &Store) -> Option<([u8; 96], u64)> {
+        let shm = self.shm.as_ref()?;
+        let mut header = [0u8; 96];
+        shm.read_exact_at(&mut header, 0).ok()?;
+        if header[..48] != header[48..] {
+            return None;
+        }
+        Some((header, store.local_writes()))
+    }
+}
+
+/// The file path in a `sqlite://PATH?options` URL.
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+impl Store {
+    /// The data generation if nothing committed since it was last read: one `pread`,
+    /// no waiting (the page cache's hit path). `None` when it has to be read
+    /// ([`Store::snapshot`]).
+    pub fn unchanged_snapshot(&self) -> Option<Snapshot> {
+        self.freshness.unchanged(self)
+    }
+
+    /// The current data generation and the time public content last changed.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        self.freshness.current(self).await
+    }
+}
 
 /// Seconds in a day, for `close_after_days`.
 const DAY: i64 = 24 * 60 * 60;
@@ -64,4 +210,17 @@ pub async fn next_public_change(store: &Store, now: i64, close_after_days: u32) 
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_paths_come_out_of_sqlite_urls() {
+        assert_eq!(sqlite_path("sqlite://hewn.db"), Some("hewn.db"));
+        assert_eq!(sqlite_path("sqlite:///var/lib/hewn/db.sqlite?mode=rwc"), Some("/var/lib/hewn/db.sqlite"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x"), None);
+    }
 }

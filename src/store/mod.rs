@@ -52,6 +52,8 @@ pub struct Store {
     writer: Writer,
     /// Comment submissions waiting to be committed together (see `submissions`).
     pub(crate) submissions: submissions::Queue,
+    /// The data generation, read cheaply (see `freshness`).
+    freshness: Arc<freshness::Freshness>,
 }
 
 /// The single writer connection, and the count of what it committed.
@@ -113,7 +115,8 @@ impl Store {
             .await
             .with_context(|| format!("opening database {} for reading", config.url))?;
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
-        Ok(Self { read, writer, submissions: submissions::Queue::default() })
+        let freshness = Arc::new(freshness::Freshness::new(&config.url));
+        Ok(Self { read, writer, submissions: submissions::Queue::default(), freshness })
     }
 
     /// Closes both pools, waiting for connections to be returned.

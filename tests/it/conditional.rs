@@ -140,7 +140,7 @@ async fn compressed_and_plain_answers_have_different_tags() {
 #[tokio::test]
 async fn responses_carrying_a_visitors_own_data_get_no_shared_validators() {
     async fn personal() -> impl axum::response::IntoResponse {
-        ([(header::CACHE_CONTROL, "private, no-store")], "your own form, with your@own.example")
+        (hewn::http_cache::CachePolicy::Private, "your own form, with your@own.example")
     }
     async fn with_cookie() -> impl axum::response::IntoResponse {
         ([(header::SET_COOKIE, "remember=1")], "hello")
@@ -218,4 +218,130 @@ async fn a_post_page_prefilled_from_a_readers_cookies_is_theirs_alone() {
     assert!(own.text().await.unwrap().contains("ann@example.com"), "the reader's own form is prefilled");
     assert_eq!(revalidated.status(), 200, "never a 304 built from anyone's shared copy");
     assert!(app.get(DEMO).await.headers().contains_key("etag"), "the shared page keeps its validators");
+}
+
+/// A family of routes and the caching its policy gives it.
+struct Family {
+    name: &'static str,
+    path: String,
+    /// Cookies that make the page the reader's own.
+    cookies: Option<&'static str>,
+    cache_control: &'static str,
+    /// Carries a validator every reader shares (`ETag`, and so answers `304`).
+    etag: bool,
+    last_modified: bool,
+}
+
+/// A request for `family` with one extra header.
+async fn answer(app: &TestApp, family: &Family, head: bool, extra: Option<(&str, &str)>) -> reqwest::Response {
+    let url = app.url(&family.path);
+    let mut request = if head { app.client.head(url) } else { crate::helpers::client().get(url) };
+    if let Some(cookies) = family.cookies {
+        request = request.header("cookie", cookies);
+    }
+    if let Some((name, value)) = extra {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_route_family_gets_its_caching_headers_and_304s_from_one_policy() {
+    let app = spawn_app().await;
+    let png = b"\x89PNG\r\n\x1a\n not really an image";
+    let mut conn =
+        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", app.db_path.display()))
+            .await
+            .unwrap();
+    sqlx::query(
+        "insert into media (path, content_type, size, sha256, created_at, bytes) \
+         values ('2024/05/dot.png', 'image/png', $1, $2, 0, $3)",
+    )
+    .bind(i64::try_from(png.len()).unwrap())
+    .bind("ab".repeat(32))
+    .bind(&png[..])
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let family = |name, path: &str, cache_control, etag, last_modified| Family {
+        name,
+        path: path.to_owned(),
+        cookies: None,
+        cache_control,
+        etag,
+        last_modified,
+    };
+    let families = [
+        family("page", DEMO, "no-cache", true, true),
+        family("feed", "/feed.xml", "no-cache", true, true),
+        family("static", "/static/style.css", "public, max-age=300, must-revalidate", true, false),
+        family(
+            "fingerprinted static",
+            &hewn::assets::url("style.css"),
+            "public, max-age=31536000, immutable",
+            true,
+            false,
+        ),
+        family("media", "/media/2024/05/dot.png", "public, max-age=31536000, immutable", true, false),
+        family("admin", "/admin/login", "no-store", false, false),
+        Family {
+            cookies: Some("hewn_comment_author=Ann; hewn_comment_email=ann%40example.com"),
+            ..family("personal page", DEMO, "private, no-store", false, false)
+        },
+    ];
+    let far_future = "Fri, 01 Jan 2100 00:00:00 GMT";
+
+    for f in &families {
+        let get = answer(&app, f, false, None).await;
+        let head = answer(&app, f, true, None).await;
+        let (name, h) = (f.name, get.headers().clone());
+        let etag = h.get("etag").map(|v| v.to_str().unwrap().to_owned());
+        let last_modified = h.get("last-modified").map(|v| v.to_str().unwrap().to_owned());
+        let strong = etag.clone().unwrap_or_else(|| "*".to_owned());
+        let weak = format!("W/{strong}");
+        let since = last_modified.clone().unwrap_or_else(|| far_future.to_owned());
+        let by_strong = answer(&app, f, false, Some(("if-none-match", &strong))).await;
+        let by_weak = answer(&app, f, false, Some(("if-none-match", &weak))).await;
+        let by_date = answer(&app, f, false, Some(("if-modified-since", &since))).await;
+        let head_by_tag = answer(&app, f, true, Some(("if-none-match", &weak))).await;
+
+        assert_eq!(get.status(), 200, "{name}");
+        assert_eq!(h["cache-control"], f.cache_control, "{name}");
+        assert_eq!(etag.is_some(), f.etag, "{name}: ETag");
+        assert_eq!(last_modified.is_some(), f.last_modified, "{name}: Last-Modified");
+        assert_eq!(head.status(), 200, "{name}: HEAD");
+        for header in ["cache-control", "etag", "last-modified", "content-type"] {
+            assert_eq!(head.headers().get(header), h.get(header), "{name}: HEAD {header}");
+        }
+        assert!(head.bytes().await.unwrap().is_empty(), "{name}: HEAD has no body");
+        let shared = if f.etag { 304 } else { 200 };
+        assert_eq!(by_strong.status(), shared, "{name}: If-None-Match {strong}");
+        assert_eq!(by_weak.status(), shared, "{name}: If-None-Match {weak}");
+        assert_eq!(head_by_tag.status(), shared, "{name}: HEAD with If-None-Match {weak}");
+        let by_date_status = if f.last_modified { 304 } else { 200 };
+        assert_eq!(by_date.status(), by_date_status, "{name}: If-Modified-Since {since}");
+        if f.etag {
+            for r in [&by_strong, &by_weak] {
+                assert_eq!(r.headers()["cache-control"], f.cache_control, "{name}: 304 keeps the policy");
+                assert_eq!(r.headers().get("etag"), h.get("etag"), "{name}: 304 keeps the tag");
+            }
+            assert!(by_strong.bytes().await.unwrap().is_empty(), "{name}: a 304 has no body");
+        } else {
+            assert!(!get.text().await.unwrap().is_empty(), "{name}");
+        }
+    }
+}
+
+#[cfg(debug_assertions)]
+#[tokio::test]
+async fn a_handler_writing_cache_control_itself_is_caught_in_debug_builds() {
+    async fn sets_its_own() -> impl axum::response::IntoResponse {
+        ([(header::CACHE_CONTROL, "public, max-age=60")], "hello")
+    }
+    let extra = axum::Router::new().route("/own-cache-control", get(sets_its_own));
+    let app = spawn_with(Spawn { extra: Some(extra), ..Spawn::default() }).await;
+
+    let r = app.client.get(app.url("/own-cache-control")).send().await;
+
+    assert!(r.is_err(), "the debug assertion stops the answer: {r:?}");
 }

@@ -26,6 +26,7 @@ use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
 use crate::domain::{now, secret};
 use crate::error::AppError;
+use crate::http_cache::CachePolicy;
 use crate::store::{self, sessions::Session};
 use crate::views::admin::AdminLayout;
 
@@ -126,9 +127,8 @@ async fn not_found() -> AppError {
 /// Admin pages are private and change with every action: never stored by a cache,
 /// never indexed.
 async fn admin_headers(mut response: Response) -> Response {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response.extensions_mut().insert(CachePolicy::Admin);
+    response.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex"));
     response
 }
 
