@@ -29,9 +29,13 @@ use crate::{request_limits, routes};
 
 /// Longest a request may take before the client gets a 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Largest request body accepted. A maximal comment (65,525 bytes) percent-encoded
-/// can take three times its size, plus the other fields.
-pub const BODY_LIMIT: usize = 256 * 1024;
+/// Largest request body accepted outside `/admin`: the comment form with every field
+/// at its limit in four-byte characters, each byte percent-encoded as three, plus room
+/// for the field names (about 776 KiB).
+pub const BODY_LIMIT: usize = {
+    use crate::domain::comment_form::{MAX_AUTHOR_CHARS, MAX_COMMENT_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+    (MAX_COMMENT_CHARS + MAX_AUTHOR_CHARS + MAX_EMAIL_CHARS + MAX_URL_CHARS) * 4 * 3 + 4096
+};
 /// Largest request body under `/admin`: a long post in any script, percent-encoded
 /// (up to nine bytes per character), with its preview round trip.
 pub const ADMIN_BODY_LIMIT: usize = 4 * 1024 * 1024;

@@ -18,11 +18,12 @@ pub const FIELD_HONEYPOT: &str = "subject";
 pub const FIELDS: &[&str] =
     &[FIELD_COMMENT, FIELD_AUTHOR, FIELD_EMAIL, FIELD_URL, FIELD_PARENT, FIELD_CONSENT, FIELD_HONEYPOT];
 
-/// Limits, as WordPress sets them: characters for name, email and URL, bytes for the text.
+/// Limits in characters (Unicode scalar values), the unit the form's `maxlength`
+/// states, with WordPress's numbers.
 pub const MAX_AUTHOR_CHARS: usize = 245;
 pub const MAX_EMAIL_CHARS: usize = 100;
 pub const MAX_URL_CHARS: usize = 200;
-pub const MAX_COMMENT_BYTES: usize = 65_525;
+pub const MAX_COMMENT_CHARS: usize = 65_525;
 
 /// What the reader typed, cleaned (line endings normalised, outer space trimmed) but
 /// not yet judged: kept to re-show the form. It belongs to the person who sent it.
@@ -93,12 +94,12 @@ pub fn validate(entered: &Entered, honeypot: &str) -> Result<CommentSubmission, 
     let mut errors = FieldErrors::default();
     let e = entered;
 
-    errors.comment = if e.comment.is_empty() {
+    let comment_chars = e.comment.chars().count();
+    errors.comment = if is_blank(&e.comment) {
         Some("Please type your comment.".to_owned())
-    } else if e.comment.len() > MAX_COMMENT_BYTES {
+    } else if comment_chars > MAX_COMMENT_CHARS {
         Some(format!(
-            "Your comment is too long: it has {} bytes, and at most {MAX_COMMENT_BYTES} fit.",
-            e.comment.len()
+            "Your comment is too long: it has {comment_chars} characters, and at most {MAX_COMMENT_CHARS} fit."
         ))
     } else if has_control(&e.comment, true) {
         Some("Your comment contains control characters; only text, line breaks and tabs can be posted.".to_owned())
@@ -106,12 +107,12 @@ pub fn validate(entered: &Entered, honeypot: &str) -> Result<CommentSubmission, 
         None
     };
 
-    errors.author = if e.author.is_empty() {
+    errors.author = if is_blank(&e.author) {
         Some("Please enter your name.".to_owned())
     } else if e.author.chars().count() > MAX_AUTHOR_CHARS {
         Some(format!("Your name is too long: at most {MAX_AUTHOR_CHARS} characters fit."))
     } else if has_control(&e.author, false) {
-        Some("Your name must be one line of text, without control characters.".to_owned())
+        Some("Your name must be one line of text, without tabs or control characters.".to_owned())
     } else {
         None
     };
@@ -130,7 +131,7 @@ pub fn validate(entered: &Entered, honeypot: &str) -> Result<CommentSubmission, 
         errors.url = Some(format!("Your website address is too long: at most {MAX_URL_CHARS} characters fit."));
         String::new()
     } else if has_control(&e.url, false) {
-        errors.url = Some("Your website address must be one line, without control characters.".to_owned());
+        errors.url = Some("Your website address must be one line, without tabs or control characters.".to_owned());
         String::new()
     } else {
         match normalise_url(&e.url) {
@@ -160,10 +161,35 @@ pub fn clean(raw: &str) -> String {
     raw.replace("\r\n", "\n").replace('\r', "\n").trim().to_owned()
 }
 
-/// True when `s` has a control character (Unicode `Cc`) other than a tab, or other
-/// than a tab or newline when `multiline`.
+/// True when `s` has a control character (Unicode `Cc`): in a `multiline` field other
+/// than a tab or newline; in a one-line field any, and the line and paragraph
+/// separators (U+2028, U+2029) too.
 fn has_control(s: &str, multiline: bool) -> bool {
-    s.chars().any(|c| c.is_control() && c != '\t' && !(multiline && c == '\n'))
+    if multiline {
+        s.chars().any(|c| c.is_control() && c != '\t' && c != '\n')
+    } else {
+        s.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    }
+}
+
+/// True when `s` shows nothing: it is empty or has only white space and invisible
+/// characters (zero-width spaces and joiners, the byte order mark, direction marks,
+/// fillers), so a name or comment made of them counts as empty.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(is_invisible)
+}
+
+/// White space, and the characters that draw nothing: Unicode's format characters
+/// (`Cf`) and the code points that render as blank by design.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+            | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// An email address as HTML's `type=email` defines it, with a domain of at least two
@@ -267,9 +293,10 @@ mod tests {
 
     #[test]
     fn limits_follow_wordpress() {
-        let ok = validate(&entered(&"é".repeat(MAX_COMMENT_BYTES / 2), &"n".repeat(245), "a@b.co", ""), "");
+        let ok = validate(&entered(&"é".repeat(MAX_COMMENT_CHARS), &"n".repeat(245), "a@b.co", ""), "");
         assert!(ok.is_ok());
-        let long = entered(&"x".repeat(MAX_COMMENT_BYTES + 1), &"ñ".repeat(246), "a@b.co", "");
+        assert!(validate(&entered(&"😀".repeat(MAX_COMMENT_CHARS), "n", "a@b.co", ""), "").is_ok());
+        let long = entered(&"x".repeat(MAX_COMMENT_CHARS + 1), &"ñ".repeat(246), "a@b.co", "");
         let e = validate(&long, "").err().unwrap_or_default();
         assert!(e.comment.is_some() && e.author.is_some());
         let email = format!("{}@example.com", "a".repeat(90));
@@ -285,6 +312,26 @@ mod tests {
         assert!(validate(&entered("a\u{85}b", "n", "a@b.co", ""), "").is_err());
         assert!(validate(&entered("a\tb\nc", "n", "a@b.co", ""), "").is_ok());
         assert!(validate(&entered("x", "two\nlines", "a@b.co", ""), "").is_err());
+    }
+
+    #[test]
+    fn one_line_fields_refuse_tabs_and_line_separators() {
+        for name in ["a\tb", "a\u{2028}b", "a\u{2029}b"] {
+            let e =
+                validate(&entered("x", name, "a@b.co", &format!("example.com/{name}")), "").err().unwrap_or_default();
+            assert!(e.author.is_some() && e.url.is_some(), "{name:?}");
+        }
+        assert!(validate(&entered("line\u{2028}separator in a comment", "n", "a@b.co", ""), "").is_ok());
+    }
+
+    #[test]
+    fn invisible_only_names_and_comments_count_as_empty() {
+        for blank in ["\u{200B}", "\u{FEFF}\u{200B}", "\u{200D}\u{2060}", "\u{3164}", "\u{00A0}\u{200B}", "\u{E0020}"] {
+            let e = validate(&entered(blank, blank, "a@b.co", ""), "").err().unwrap_or_default();
+            assert!(e.comment.is_some_and(|m| m.contains("type your comment")), "{blank:?}");
+            assert!(e.author.is_some_and(|m| m.contains("enter your name")), "{blank:?}");
+        }
+        assert!(validate(&entered("zero\u{200B}width", "A\u{200D}nn", "a@b.co", ""), "").is_ok());
     }
 
     #[test]

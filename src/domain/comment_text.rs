@@ -3,10 +3,13 @@
 //! links). Raw HTML is shown as text. The result passes through a strict sanitiser.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
 
 use super::SafeHtml;
+use super::markdown::plain_paragraphs;
+use super::render_limits::{self, Containers, Limits, TooComplex};
 
 /// `rel` on every link in a comment: the commenter vouches for nothing on our behalf.
 pub const COMMENT_LINK_REL: &str = "nofollow ugc noopener";
@@ -29,13 +32,30 @@ static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
     f
 });
 
-/// Renders a comment's text to sanitised HTML.
+/// Elements a comment may have open at once: eight quote levels and some inline
+/// markup inside them. Deeper markup is left out and its text kept.
+pub const MAX_COMMENT_DEPTH: usize = 16;
+/// Most bytes of HTML a comment may render to. A maximal comment of plain text in any
+/// script (65,525 four-byte characters, or as many `<` escaped) takes about half.
+pub const MAX_COMMENT_HTML_BYTES: usize = 512 * 1024;
+
+/// Renders a comment's text to sanitised HTML. A text too complex to render within the
+/// limits is shown as plain paragraphs instead (admin edits and imports, which must
+/// store something; the public form refuses such a text with [`render_within`]).
 pub fn render(text: &str) -> SafeHtml {
+    render_within(text, None).unwrap_or_else(|_| plain_paragraphs(text))
+}
+
+/// Renders a comment's text to sanitised HTML in time and memory linear in its
+/// length, or says why it cannot: its HTML would pass [`MAX_COMMENT_HTML_BYTES`], or
+/// `deadline` passed.
+pub fn render_within(text: &str, deadline: Option<Instant>) -> Result<SafeHtml, TooComplex> {
     let source = neutralise_block_syntax(text);
     let mut events = Vec::new();
     let mut link_depth = 0usize;
     let mut in_code_block = false;
-    for event in Parser::new_ext(&source, Options::ENABLE_STRIKETHROUGH) {
+    let limits = Limits { max_depth: MAX_COMMENT_DEPTH, max_output: MAX_COMMENT_HTML_BYTES, deadline };
+    for event in render_limits::bounded(Parser::new_ext(&source, Options::ENABLE_STRIKETHROUGH), &limits)? {
         match event {
             // Raw HTML is the commenter's text, not markup.
             Event::Html(s) | Event::InlineHtml(s) => events.push(Event::Text(s)),
@@ -74,9 +94,38 @@ pub fn render(text: &str) -> SafeHtml {
             other => events.push(other),
         }
     }
+    if deadline.is_some_and(|d| Instant::now() > d) {
+        return Err(TooComplex::TooSlow);
+    }
     let mut raw = String::with_capacity(text.len() * 2);
-    html::push_html(&mut raw, events.into_iter());
-    SafeHtml::trusted(COMMENT_POLICY.clean(&raw).to_string())
+    html::push_html(&mut raw, events.into_iter().map(escape_text));
+    if raw.len() > MAX_COMMENT_HTML_BYTES.saturating_mul(2) {
+        return Err(TooComplex::TooLarge);
+    }
+    let clean = COMMENT_POLICY.clean(&raw).to_string();
+    if clean.len() > MAX_COMMENT_HTML_BYTES {
+        return Err(TooComplex::TooLarge);
+    }
+    Ok(SafeHtml::trusted(clean))
+}
+
+/// Text as HTML with only `&` and `<` escaped (`>` and `"` mean nothing in text): the
+/// sanitiser parses each character reference on its own, so a text of many `>` costs
+/// it far less this way. Its output escapes them again.
+fn escape_text(event: Event<'_>) -> Event<'_> {
+    let Event::Text(text) = event else { return event };
+    if !text.contains(['&', '<']) {
+        return Event::Html(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            c => out.push(c),
+        }
+    }
+    Event::Html(CowStr::from(out))
 }
 
 /// Splits a text event around the URLs it contains, making each a link.
@@ -94,8 +143,8 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
             continue;
         };
         found = true;
-        if link.start() > last {
-            events.push(Event::Text(CowStr::from(text.get(last..link.start()).unwrap_or_default().to_owned())));
+        if let Some(before) = text.get(last..link.start()).filter(|b| !b.is_empty()) {
+            events.push(Event::Text(CowStr::from(before.to_owned())));
         }
         events.push(Event::Start(Tag::Link {
             link_type: LinkType::Autolink,
@@ -109,40 +158,28 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
     }
     if !found {
         events.push(Event::Text(text));
-    } else if last < text.len() {
-        events.push(Event::Text(CowStr::from(text.get(last..).unwrap_or_default().to_owned())));
+    } else if let Some(after) = text.get(last..).filter(|a| !a.is_empty()) {
+        events.push(Event::Text(CowStr::from(after.to_owned())));
     }
 }
 
 /// Escapes the Markdown block syntax a comment should not use (headings, lists,
-/// rules, setext underlines), so that "1986. A good year" stays a sentence.
+/// rules, setext underlines), so that "1986. A good year" stays a sentence, and
+/// quotes nested past [`MAX_CONTAINER_DEPTH`](render_limits::MAX_CONTAINER_DEPTH).
 fn neutralise_block_syntax(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut in_fence = false;
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let trimmed = body.trim_start_matches(' ');
-        let indent = body.len() - trimmed.len();
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            in_fence = !in_fence;
-            out.push_str(line);
-            continue;
+    render_limits::bound_containers(text, Containers::Quotes, |line, out| {
+        let trimmed = line.trim_start_matches(' ');
+        let (indent, _) = line.split_at_checked(line.len() - trimmed.len()).unwrap_or_default();
+        out.push_str(indent);
+        match block_marker_position(trimmed).and_then(|pos| trimmed.split_at_checked(pos)) {
+            Some((before, marker)) => {
+                out.push_str(before);
+                out.push('\\');
+                out.push_str(marker);
+            }
+            None => out.push_str(trimmed),
         }
-        if in_fence || indent >= 4 {
-            out.push_str(line);
-            continue;
-        }
-        out.push_str(body.get(..indent).unwrap_or_default());
-        if let Some((before, marker)) = block_marker_position(trimmed).and_then(|pos| trimmed.split_at_checked(pos)) {
-            out.push_str(before);
-            out.push('\\');
-            out.push_str(marker);
-        } else {
-            out.push_str(trimmed);
-        }
-        out.push_str(line.get(body.len()..).unwrap_or_default());
-    }
-    out
+    })
 }
 
 /// Where to put a backslash in a line that would open a heading, list or rule.
@@ -159,9 +196,9 @@ fn block_marker_position(line: &str) -> Option<usize> {
         '0'..='9' => {
             let after = line.trim_start_matches(|c: char| c.is_ascii_digit());
             let digits = line.len() - after.len();
-            (after.starts_with(['.', ')'])
-                && (after.len() == 1 || after.get(1..).is_some_and(|a| a.starts_with([' ', '\t']))))
-            .then_some(digits)
+            let mut rest = after.chars();
+            let is_marker = matches!(rest.next(), Some('.' | ')')) && matches!(rest.next(), None | Some(' ' | '\t'));
+            is_marker.then_some(digits)
         }
         _ => None,
     }
@@ -241,5 +278,81 @@ mod tests {
         let out = html("![cat](https://example.com/cat.png)");
         assert!(!out.contains("<img"), "{out}");
         assert!(out.contains(r#"<a href="https://example.com/cat.png""#), "{out}");
+    }
+
+    #[test]
+    fn quotes_nest_eight_deep_and_deeper_markers_are_text() {
+        let out = html(&">".repeat(65_524));
+        assert_eq!(out.matches("<blockquote>").count(), 8, "{}", out.len());
+        assert!(out.contains(&format!("<p>{}</p>", "&gt;".repeat(65_516))), "{}", out.len());
+    }
+
+    #[test]
+    fn quoted_block_syntax_stays_literal_too() {
+        assert_eq!(html("> - not a list"), "<blockquote>\n<p>- not a list</p>\n</blockquote>\n");
+    }
+
+    #[test]
+    fn markup_nested_past_the_limit_keeps_its_text() {
+        let out = html(&format!("{}deep{}", "*".repeat(100), "*".repeat(100)));
+        assert!(out.matches('<').count() <= 2 * MAX_COMMENT_DEPTH, "{out}");
+        assert!(out.contains("deep"), "{out}");
+    }
+
+    #[test]
+    fn a_comment_whose_html_would_be_too_large_is_refused_or_shown_plainly() {
+        // Each eleven characters open eight quotes: some 230 bytes of HTML.
+        let text = ">>>>>>>>a\n\n".repeat(5_000);
+        assert_eq!(render_within(&text, None).err(), Some(TooComplex::TooLarge));
+        let shown = html(&text);
+        assert!(shown.starts_with("<p>&gt;&gt;&gt;&gt;&gt;&gt;&gt;&gt;a</p>"), "{:?}", shown.get(..40));
+        assert!(!shown.contains("<blockquote"), "plain text has no markup");
+    }
+
+    #[test]
+    fn plain_paragraphs_escape_everything() {
+        assert_eq!(
+            plain_paragraphs("a <b>\n\"c\" & d\n\n\ne").into_string(),
+            "<p>a &lt;b&gt;<br>\n&quot;c&quot; &amp; d</p>\n<p>e</p>\n"
+        );
+    }
+
+    mod property {
+        use std::time::{Duration, Instant};
+
+        use proptest::prelude::*;
+
+        use super::super::render_within;
+        use crate::domain::comment_form::MAX_COMMENT_CHARS;
+        use crate::domain::render_limits::{RENDER_BUDGET, TooComplex};
+
+        /// Characters that mean something to Markdown, HTML or the link finder, and
+        /// some that take more than one byte.
+        const ALPHABET: &[&str] = &[
+            ">", "> ", "*", "_", "~", "`", "[", "]", "(", ")", "!", "<", "&", "\\", "#", "-", "1.", " ", "\n", "a",
+            "é", "😀", "www.", ".co", "http://", ":", "/", "\"", "amp;",
+        ];
+
+        /// A pattern of a few pieces repeated up to the comment limit: the shape of
+        /// every pathological input (one structure, many times).
+        fn comment() -> impl Strategy<Value = String> {
+            (proptest::collection::vec(proptest::sample::select(ALPHABET), 1..8), 1..=MAX_COMMENT_CHARS)
+                .prop_map(|(pattern, chars)| pattern.concat().chars().cycle().take(chars).collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
+
+            /// No comment up to the size limit takes longer than the render budget:
+            /// it renders, or is refused as too large, in time.
+            #[test]
+            fn no_comment_takes_longer_than_the_render_budget(text in comment()) {
+                let start = Instant::now();
+                let result = render_within(&text, Some(start + RENDER_BUDGET));
+                let took = start.elapsed();
+                prop_assert!(took < RENDER_BUDGET + Duration::from_millis(100), "{took:?}");
+                prop_assert!(!matches!(result, Err(TooComplex::TooSlow)), "{took:?}");
+            }
+        }
     }
 }

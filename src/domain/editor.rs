@@ -1,9 +1,12 @@
 //! The post and page editor's rules: what a valid post is, how its slug, status and
 //! publish time are decided, and which slugs pages may not take.
 
+use std::time::Instant;
+
 use jiff::tz::TimeZone;
 
 pub use super::slug::RESERVED_PAGE_SLUGS;
+use super::render_limits::TooComplex;
 use super::slug::{self, MAX_SLUG_LEN, slugify};
 use super::{datefmt, markdown};
 
@@ -240,6 +243,20 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
 /// Renders a body in its stored format: Markdown, or HTML for imported posts.
 pub fn render_body(source: &str, source_format: &str) -> markdown::SafeHtml {
     if source_format == "html" { markdown::sanitize_post_html(source) } else { markdown::render_markdown(source) }
+}
+
+/// [`render_body`] within the render limits (see [`super::render_limits`]): Markdown
+/// that cannot be rendered by `deadline`, or would render too large, is refused.
+pub fn render_body_within(
+    source: &str,
+    source_format: &str,
+    deadline: Option<Instant>,
+) -> Result<markdown::SafeHtml, TooComplex> {
+    if source_format == "html" {
+        Ok(markdown::sanitize_post_html(source))
+    } else {
+        markdown::render_markdown_within(source, deadline)
+    }
 }
 
 /// `slug`, or `slug-2`, `slug-3`, ... : the first candidate `taken` says is free.

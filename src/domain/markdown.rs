@@ -1,8 +1,11 @@
 //! Post bodies: Markdown (or imported HTML) rendered to sanitised HTML, and excerpts.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use pulldown_cmark::{Options, Parser, html};
+
+use super::render_limits::{self, Containers, Limits, TooComplex};
 
 /// HTML that has passed through a sanitiser (or was built by hewn itself from escaped
 /// parts). Templates may print it with `|safe`; nothing else may be.
@@ -59,11 +62,60 @@ static POST_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Renders a post written in Markdown to sanitised HTML.
+/// Elements a post's Markdown may have open at once; deeper ones are left out and
+/// their text kept.
+pub const MAX_POST_DEPTH: usize = 32;
+/// Most bytes of HTML a post's Markdown may render to (its source is at most 4 MiB).
+pub const MAX_POST_HTML_BYTES: usize = 32 * 1024 * 1024;
+
+/// Renders a post written in Markdown to sanitised HTML. Markdown too complex to
+/// render within the limits is shown as plain paragraphs instead.
 pub fn render_markdown(source: &str) -> SafeHtml {
+    render_markdown_within(source, None).unwrap_or_else(|_| plain_paragraphs(source))
+}
+
+/// Renders a post written in Markdown to sanitised HTML in time linear in its length
+/// (see [`render_limits`]), or says why it cannot: its HTML would pass
+/// [`MAX_POST_HTML_BYTES`], or `deadline` passed.
+pub fn render_markdown_within(source: &str, deadline: Option<Instant>) -> Result<SafeHtml, TooComplex> {
+    let source = render_limits::bound_containers(source, Containers::QuotesAndLists, |rest, out| out.push_str(rest));
+    let limits = Limits { max_depth: MAX_POST_DEPTH, max_output: MAX_POST_HTML_BYTES, deadline };
+    let events = render_limits::bounded(Parser::new_ext(&source, markdown_options()), &limits)?;
     let mut raw = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(source, markdown_options()));
-    sanitize_post_html(&raw)
+    html::push_html(&mut raw, events.into_iter());
+    if deadline.is_some_and(|d| Instant::now() > d) {
+        return Err(TooComplex::TooSlow);
+    }
+    let html = sanitize_post_html(&raw);
+    if html.as_str().len() > MAX_POST_HTML_BYTES {
+        return Err(TooComplex::TooLarge);
+    }
+    Ok(html)
+}
+
+/// Text as escaped paragraphs and line breaks, with no markup at all: for texts too
+/// complex to render, and for spam comments, which nobody reads on the site.
+pub fn plain_paragraphs(text: &str) -> SafeHtml {
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + 16);
+    for paragraph in text.split("\n\n").map(|p| p.trim_matches('\n')).filter(|p| !p.trim().is_empty()) {
+        out.push_str("<p>");
+        for (i, line) in paragraph.split('\n').enumerate() {
+            if i > 0 {
+                out.push_str("<br>\n");
+            }
+            for c in line.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' => out.push_str("&quot;"),
+                    c => out.push(c),
+                }
+            }
+        }
+        out.push_str("</p>\n");
+    }
+    SafeHtml::trusted(out)
 }
 
 /// Sanitises a post body that is already HTML (imported content).
@@ -151,6 +203,27 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onclick"), "{html}");
+    }
+
+    #[test]
+    fn nesting_past_the_limits_stays_shallow_and_keeps_its_text() {
+        for source in [">".repeat(20_000), "- ".repeat(10_000) + "x", "> 1. ".repeat(5_000) + "x"] {
+            let html = render_markdown(&source).into_string();
+            let opened = html.matches("<blockquote>").count() + html.matches("<li>").count();
+            assert!(opened <= render_limits::MAX_CONTAINER_DEPTH, "{opened} for {:?}", source.get(..20));
+        }
+        let emphasis = format!("{}deep{}", "*".repeat(200), "*".repeat(200));
+        let html = render_markdown(&emphasis).into_string();
+        assert!(html.matches('<').count() <= 2 * MAX_POST_DEPTH + 2, "{}", html.len());
+        assert!(html.contains("deep"));
+    }
+
+    #[test]
+    fn ordinary_markdown_is_unchanged_by_the_limits() {
+        let source = "> quote\n>\n> > nested\n\n- a\n  - b\n    1. c\n\n```\n>>>>>>>>>>>>\n```\n";
+        let mut plain = String::new();
+        html::push_html(&mut plain, Parser::new_ext(source, markdown_options()));
+        assert_eq!(render_markdown(source), sanitize_post_html(&plain));
     }
 
     #[test]

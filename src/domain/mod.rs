@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod password;
 pub mod queue;
+pub mod render_limits;
 pub mod search;
 pub mod secret;
 pub mod settings;

@@ -119,23 +119,10 @@ pub struct Facts {
 /// Applies the rules in order (see the module documentation).
 pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision {
     let store = |status, rule| Decision::Store { status, rule };
+    if let Some(decision) = precheck(c, rules, facts) {
+        return decision;
+    }
     let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
-
-    if rules.honeypot && c.honeypot_filled {
-        return store(Status::Spam, Rule::Honeypot);
-    }
-    if contains_any(&rules.block_words, &fields) {
-        return store(Status::Spam, Rule::Blocklist);
-    }
-    if let Some(retry_after) = flood_wait(rules.flood_seconds, facts.last_from_client, facts.now) {
-        return Decision::Flood { retry_after };
-    }
-    if rules.duplicate_check && facts.duplicate {
-        return Decision::Duplicate;
-    }
-    if closed_by_age(rules, facts.post_published_at, facts.now) {
-        return Decision::Closed;
-    }
     if rules.max_links > 0 && c.links >= usize::try_from(rules.max_links).unwrap_or(usize::MAX) {
         return store(Status::Pending, Rule::Links);
     }
@@ -150,6 +137,32 @@ pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision 
         (true, true) => store(Status::Approved, Rule::KnownAuthor),
         (true, false) => store(Status::Pending, Rule::FirstComment),
     }
+}
+
+/// The rules that need no rendering, 1 to 5 (honeypot, block list, flood, duplicate,
+/// closed by age): the decision when one of them decides. The form runs them before
+/// it renders the text, so a refused or spam submission costs no rendering; they
+/// ignore `c.links`.
+pub fn precheck(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Option<Decision> {
+    let store = |status, rule| Some(Decision::Store { status, rule });
+    let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
+
+    if rules.honeypot && c.honeypot_filled {
+        return store(Status::Spam, Rule::Honeypot);
+    }
+    if contains_any(&rules.block_words, &fields) {
+        return store(Status::Spam, Rule::Blocklist);
+    }
+    if let Some(retry_after) = flood_wait(rules.flood_seconds, facts.last_from_client, facts.now) {
+        return Some(Decision::Flood { retry_after });
+    }
+    if rules.duplicate_check && facts.duplicate {
+        return Some(Decision::Duplicate);
+    }
+    if closed_by_age(rules, facts.post_published_at, facts.now) {
+        return Some(Decision::Closed);
+    }
+    None
 }
 
 /// True when comments on a post published at `published_at` have closed with age.
@@ -242,6 +255,18 @@ mod tests {
         assert_eq!(decide(&few_links, &everything, &young), stored(Status::Pending, Rule::ModerationWords));
         let plain = Candidate { text: "fine", ..few_links };
         assert_eq!(decide(&plain, &everything, &young), stored(Status::Pending, Rule::Manual));
+    }
+
+    #[test]
+    fn the_precheck_decides_what_needs_no_rendering_and_nothing_else() {
+        let rules = Discussion { manual_approval: true, ..Discussion::default() };
+        assert_eq!(precheck(&candidate(), &rules, &facts()), None);
+        let bot = Candidate { honeypot_filled: true, ..candidate() };
+        assert_eq!(precheck(&bot, &rules, &facts()), Some(stored(Status::Spam, Rule::Honeypot)));
+        let busy = Facts { last_from_client: Some(NOW - 3), ..facts() };
+        assert_eq!(precheck(&candidate(), &rules, &busy), Some(Decision::Flood { retry_after: 12 }));
+        let again = Facts { duplicate: true, ..facts() };
+        assert_eq!(precheck(&candidate(), &rules, &again), Some(Decision::Duplicate));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! does to a comment's status, readable names for the pipeline's rules, and the
 //! comment edit form's rules.
 
-use super::comment_form::{self, MAX_AUTHOR_CHARS, MAX_COMMENT_BYTES, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+use super::comment_form::{self, MAX_AUTHOR_CHARS, MAX_COMMENT_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
 use super::editor::FieldErrors;
 
 /// The statuses a comment can have.
@@ -203,8 +203,8 @@ pub fn validate_comment(form: &CommentForm) -> Result<ValidComment, FieldErrors>
     let body = comment_form::clean(&form.body);
     if body.is_empty() {
         errors.add("body", "A comment needs some text.");
-    } else if body.len() > MAX_COMMENT_BYTES {
-        errors.add("body", format!("A comment has at most {MAX_COMMENT_BYTES} bytes."));
+    } else if body.chars().count() > MAX_COMMENT_CHARS {
+        errors.add("body", format!("A comment has at most {MAX_COMMENT_CHARS} characters."));
     }
     let status = STATUSES.into_iter().find(|s| *s == form.status).unwrap_or_else(|| {
         errors.add("status", "Choose pending, approved, spam or trash.");
@@ -222,8 +222,8 @@ pub fn validate_reply(text: &str) -> Result<String, String> {
     let body = comment_form::clean(text);
     if body.is_empty() {
         Err("Write a reply first.".to_owned())
-    } else if body.len() > MAX_COMMENT_BYTES {
-        Err(format!("A reply has at most {MAX_COMMENT_BYTES} bytes."))
+    } else if body.chars().count() > MAX_COMMENT_CHARS {
+        Err(format!("A reply has at most {MAX_COMMENT_CHARS} characters."))
     } else {
         Ok(body)
     }

@@ -24,7 +24,7 @@ use crate::domain::form_body::{self, BodyError};
 use crate::domain::moderation::{self, Candidate, Decision, Status};
 use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
-use crate::domain::{comment_text, now};
+use crate::domain::{comment_text, markdown, now, render_limits};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store;
@@ -39,11 +39,19 @@ use crate::views::{self, Layout};
 pub const COMMENTS_CLOSED: &str = "Comments are closed.";
 /// WordPress's answer to a comment posted twice.
 pub const DUPLICATE_COMMENT: &str = "Duplicate comment detected; it looks as though you've already said that!";
+/// The answer to a reply whose parent does not take replies: missing, held, spam, in
+/// the trash, on another post, or a pingback. One answer for all, so that it tells
+/// nothing about comments the reader cannot see.
+pub const REPLY_REFUSED: &str =
+    "The comment you are replying to does not take replies. You can post yours as a new comment.";
+/// The answer to a comment that cannot be rendered within the limits.
+pub const TOO_COMPLEX: &str = "Your comment has more formatting than can be shown (quotes nested too deep, or too \
+     much markup for its length). Simplify it and post it again.";
 /// Longest user agent stored with a comment (WordPress keeps 254 characters).
 const MAX_USER_AGENT_CHARS: usize = 254;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/posts/{slug}/comments", post(create_comment))
+    Router::new().route("/posts/{slug}/comments", post(create_comment)).layer(super::refuse_cross_site())
 }
 
 /// The post page's query parameters that concern the discussion.
@@ -132,19 +140,9 @@ async fn create_comment(
     let mut respond = RespondView::new(&post_path, true, settings.discussion.honeypot);
     respond.values = OwnValues::from(&entered);
     if let Some(id) = parent_id {
-        let parent = submissions::parent(&app.store, id)
-            .await?
-            .ok_or_else(|| AppError::BadRequest("The comment you are replying to does not exist.".to_owned()))?;
-        if parent.post_id != post.id {
-            return Err(AppError::BadRequest("The comment you are replying to belongs to another post.".to_owned()));
-        }
-        if parent.accepts_replies_on(post.id) {
-            respond.reply_to = Some(ReplyTarget { id, name: display_name(&parent.author_name) });
-        } else {
-            respond.form_error = Some(
-                "The comment you are replying to no longer takes replies. You can post yours as a new comment."
-                    .to_owned(),
-            );
+        match submissions::parent(&app.store, id).await?.filter(|p| p.accepts_replies_on(post.id)) {
+            Some(parent) => respond.reply_to = Some(ReplyTarget { id, name: display_name(&parent.author_name) }),
+            None => respond.form_error = Some(REPLY_REFUSED.to_owned()),
         }
     }
 
@@ -162,7 +160,6 @@ async fn create_comment(
         }
     };
 
-    let body_html = comment_text::render(&submission.comment);
     let ip = ip.to_string();
     let user_agent: String = headers
         .get(header::USER_AGENT)
@@ -171,7 +168,7 @@ async fn create_comment(
         .chars()
         .take(MAX_USER_AGENT_CHARS)
         .collect();
-    let draft = submissions::Draft {
+    let mut draft = submissions::Draft {
         post_id: post.id,
         post_published_at: post.published_at,
         parent_id: respond.reply_to.as_ref().map(|t| t.id),
@@ -179,10 +176,33 @@ async fn create_comment(
         author_email: submission.email.clone(),
         author_url: submission.url.clone(),
         body: submission.comment.clone(),
-        body_html: body_html.into_string(),
+        body_html: String::new(),
         author_ip: ip,
         user_agent,
         created_at: now,
+    };
+
+    // The rules that need no rendering come first: a refused submission costs no
+    // rendering, and spam is kept as plain text (nobody reads it on the site).
+    let facts = submissions::facts(&app.store, &draft).await?;
+    let unrendered = candidate(&draft, 0, submission.honeypot_filled);
+    draft.body_html = match moderation::precheck(&unrendered, &settings.discussion, &facts) {
+        Some(Decision::Store { .. }) => markdown::plain_paragraphs(&draft.body).into_string(),
+        Some(refused) => return Err(refusal(refused)),
+        None => {
+            let text = draft.body.clone();
+            match render_limits::render_off_runtime(move |deadline| comment_text::render_within(&text, Some(deadline)))
+                .await
+            {
+                Ok(html) => html.into_string(),
+                Err(e) => {
+                    tracing::info!(reason = %e, "comment refused: too complex to render");
+                    respond.errors.comment = Some(TOO_COMPLEX.to_owned());
+                    settings.nav = store::pages::nav(&app.store, now).await?;
+                    return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            }
+        }
     };
     let decide = judge(&draft, submission.honeypot_filled, settings.discussion.clone());
     let outcome = submissions::submit(&app.store, draft, decide).await.map_err(|e| match e {
@@ -233,19 +253,21 @@ async fn create_comment(
 fn judge(draft: &submissions::Draft, honeypot_filled: bool, rules: Discussion) -> submissions::Decide {
     let links = moderation::count_links(&draft.body_html);
     let judged = draft.clone();
-    Box::new(move |facts| {
-        let candidate = Candidate {
-            author: &judged.author_name,
-            email: &judged.author_email,
-            url: &judged.author_url,
-            text: &judged.body,
-            links,
-            ip: &judged.author_ip,
-            user_agent: &judged.user_agent,
-            honeypot_filled,
-        };
-        moderation::decide(&candidate, &rules, facts)
-    })
+    Box::new(move |facts| moderation::decide(&candidate(&judged, links, honeypot_filled), &rules, facts))
+}
+
+/// `draft` as the moderation rules see it, with `links` links in its rendered text.
+fn candidate(draft: &submissions::Draft, links: usize, honeypot_filled: bool) -> Candidate<'_> {
+    Candidate {
+        author: &draft.author_name,
+        email: &draft.author_email,
+        url: &draft.author_url,
+        text: &draft.body,
+        links,
+        ip: &draft.author_ip,
+        user_agent: &draft.user_agent,
+        honeypot_filled,
+    }
 }
 
 /// The error answer to a refused submission.

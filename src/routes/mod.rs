@@ -18,9 +18,11 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::csrf::{CsrfLayer, ProtectionError};
 
 use crate::app::AppState;
 use crate::assets;
+use crate::error::AppError;
 
 /// Every route of the site.
 pub fn router() -> Router<AppState> {
@@ -36,6 +38,19 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
+}
+
+/// Refuses a form posted from another site with 403 and the site's error page: a
+/// POST whose browser says so (`Sec-Fetch-Site` other than `same-origin` or `none`),
+/// or whose `Origin` is not this host. A request with neither header (curl, scripts,
+/// old browsers) passes, and so do GET and HEAD. For the admin panel and the comment
+/// form alike.
+pub fn refuse_cross_site() -> CsrfLayer<fn(ProtectionError) -> Response> {
+    CsrfLayer::new().with_rejection_response(cross_site_refusal as fn(ProtectionError) -> Response)
+}
+
+fn cross_site_refusal(_: ProtectionError) -> Response {
+    AppError::Forbidden("This form came from another site, so it was refused.".to_owned()).into_response()
 }
 
 /// A `301` to a path on this site. The path is percent-encoded as needed, so any

@@ -110,6 +110,34 @@ const FACTS: &str = "select \
     (select exists (select 1 from comments \
        where lower(author_email) = $3 and author_name = $4 and status = 'approved'))";
 
+/// The facts the moderation rules need about `draft`, as committed now, read outside
+/// the write lock: for the rules that run before the text is rendered. [`submit`]
+/// reads them again under the lock before it stores anything.
+pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
+    let mut conn = store.reader().acquire().await?;
+    facts_in(&mut conn, draft).await
+}
+
+/// The facts about `draft`, in one round trip (each sub-select uses its own index).
+async fn facts_in(conn: &mut sqlx::SqliteConnection, draft: &Draft) -> Result<Facts> {
+    let email = draft.author_email.to_ascii_lowercase();
+    let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = sqlx::query_as(FACTS)
+        .bind(draft.post_id)
+        .bind(&draft.body)
+        .bind(&email)
+        .bind(&draft.author_name)
+        .bind(&draft.author_ip)
+        .fetch_one(conn)
+        .await?;
+    Ok(Facts {
+        now: draft.created_at,
+        post_published_at: draft.post_published_at,
+        last_from_client,
+        duplicate,
+        known_author,
+    })
+}
+
 /// Reads the facts the moderation rules need and stores the comment if `decide` says
 /// so, under the write lock: two racing submissions from one client cannot both pass
 /// flood control, nor two identical ones the duplicate check. Returns once the
@@ -160,23 +188,7 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         let draft = &job.draft;
-        let email = draft.author_email.to_ascii_lowercase();
-        // One round trip for the three facts (each sub-select uses its own index).
-        let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = sqlx::query_as(FACTS)
-            .bind(draft.post_id)
-            .bind(&draft.body)
-            .bind(&email)
-            .bind(&draft.author_name)
-            .bind(&draft.author_ip)
-            .fetch_one(tx.conn())
-            .await?;
-        let facts = Facts {
-            now: draft.created_at,
-            post_published_at: draft.post_published_at,
-            last_from_client,
-            duplicate,
-            known_author,
-        };
+        let facts = facts_in(tx.conn(), draft).await?;
         let decision = (job.decide)(&facts);
         let Decision::Store { status, rule } = decision else {
             outcomes.push(Submitted::Refused(decision));

@@ -75,7 +75,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            comment: comment_form::MAX_COMMENT_BYTES,
+            comment: comment_form::MAX_COMMENT_CHARS,
             author: comment_form::MAX_AUTHOR_CHARS,
             email: comment_form::MAX_EMAIL_CHARS,
             url: comment_form::MAX_URL_CHARS,

@@ -193,8 +193,9 @@ impl CommentFeed {
                 };
                 CommentEntry {
                     id: tag_uri(&host, c.created_at, &format!("comment-{}", c.id)),
-                    title: xml_text(&format!("Comment on {} by {author}", row.post_title)).into_owned(),
-                    author: xml_text(author).into_owned(),
+                    title: xml_text(&format!("Comment on {} by {}", isolate(&row.post_title), isolate(author)))
+                        .into_owned(),
+                    author: xml_text(&strip_bidi(author)).into_owned(),
                     author_uri: Some(c.author_url.as_str())
                         .filter(|u| is_absolute_url(u))
                         .map(|u| xml_text(u).into_owned()),
@@ -249,6 +250,28 @@ fn is_absolute_url(s: &str) -> bool {
 pub fn xml_text(s: &str) -> Cow<'_, str> {
     let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}';
     if s.contains(bad) { Cow::Owned(s.chars().filter(|c| !bad(*c)).collect()) } else { Cow::Borrowed(s) }
+}
+
+/// True for the characters that change the direction of the text after them:
+/// embeddings, overrides, isolates and marks (the page wraps names in `<bdi>` instead).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` without bidi controls.
+fn strip_bidi(s: &str) -> Cow<'_, str> {
+    if s.contains(is_bidi_control) {
+        Cow::Owned(s.chars().filter(|c| !is_bidi_control(*c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// `s` without bidi controls, as a first-strong isolate (U+2068 … U+2069): the plain
+/// text counterpart of `<bdi>`, so a right-to-left name keeps its direction and
+/// cannot turn the rest of a title around.
+fn isolate(s: &str) -> String {
+    format!("\u{2068}{}\u{2069}", strip_bidi(s))
 }
 
 /// Makes the links of sanitised HTML absolute: `/path` gets the base URL and
@@ -319,6 +342,13 @@ mod tests {
     fn control_characters_are_dropped_from_xml_text() {
         assert_eq!(xml_text("a\u{0}b\u{b}c\td\ne\u{ffff}"), "abc\td\ne");
         assert!(matches!(xml_text("clean"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn isolates_hold_names_and_titles_without_their_own_controls() {
+        assert_eq!(isolate("\u{202E}evil\u{2069}\u{200F}"), "\u{2068}evil\u{2069}");
+        assert_eq!(isolate("שלום"), "\u{2068}שלום\u{2069}");
+        assert!(matches!(strip_bidi("plain"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -20,7 +20,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
-use tower_http::csrf::CsrfLayer;
 
 use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
@@ -113,11 +112,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         }
     }
     let guarded = guarded.route_layer(middleware::from_fn_with_state(state, require_session));
-    open.merge(guarded)
-        .layer(CsrfLayer::new().with_rejection_response(|_| {
-            AppError::Forbidden("This form came from another site, so it was refused.".to_owned()).into_response()
-        }))
-        .layer(middleware::map_response(admin_headers))
+    open.merge(guarded).layer(super::refuse_cross_site()).layer(middleware::map_response(admin_headers))
 }
 
 async fn not_found() -> AppError {

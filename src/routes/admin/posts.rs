@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
-use crate::domain::{markdown, now};
+use crate::domain::{markdown, now, render_limits};
 use crate::error::AppError;
 use crate::routes::admin::comments::page_number;
 use crate::routes::extract::{Path, Query};
@@ -289,6 +289,24 @@ pub async fn update_page(
     save(state, admin, Some(id), form, Kind::Page).await
 }
 
+/// Renders a body on the blocking pool within the render budget, or the message for
+/// the body field when it cannot be.
+async fn render_body(source: &str, source_format: &str) -> Result<markdown::SafeHtml, FieldErrors> {
+    let (source, format) = (source.to_owned(), source_format.to_owned());
+    render_limits::render_off_runtime(move |deadline| editor::render_body_within(&source, &format, Some(deadline)))
+        .await
+        .map_err(|e| {
+            tracing::info!(reason = %e, "a post body was too complex to render");
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "body",
+                "This text has more formatting than can be shown (quotes or lists nested too deep, or too much \
+                 markup for its length). Simplify it and try again.",
+            );
+            errors
+        })
+}
+
 /// Saves (or, with the Preview button, only renders) a post or page.
 async fn save(
     State(app): State<AppState>,
@@ -309,8 +327,17 @@ async fn save(
     let settings = store::settings::load(&app.store).await?;
     let now = now();
 
+    // The editor again with the author's input and the messages beside their fields.
+    let reshow = async |form, errors| {
+        let layout = layout(&app, &admin, &title, section(kind)).await?;
+        editor_page(&app, layout, kind, stored.as_ref(), form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+    };
+
     if form.intent == "preview" {
-        let preview = editor::render_body(&form.body, &source_format).into_string();
+        let preview = match render_body(&form.body, &source_format).await {
+            Ok(html) => html.into_string(),
+            Err(errors) => return reshow(form, errors).await,
+        };
         let layout = layout(&app, &admin, &title, section(kind)).await?;
         return editor_page(
             &app,
@@ -325,11 +352,6 @@ async fn save(
         .await;
     }
 
-    // The editor again with the author's input and the messages beside their fields.
-    let reshow = async |form, errors| {
-        let layout = layout(&app, &admin, &title, section(kind)).await?;
-        editor_page(&app, layout, kind, stored.as_ref(), form, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-    };
     let previous = stored.as_ref().and_then(|p| p.published_at);
     let valid = match editor::validate(&form, kind, &settings.zone(), now, previous) {
         Ok(v) => v,
@@ -347,7 +369,10 @@ async fn save(
         let taken = posts::slugs_like(&app.store, &slug).await?;
         slug = editor::dedupe_slug(&slug, |s| taken.iter().any(|t| t == s));
     }
-    let body_html = editor::render_body(&valid.source, &source_format);
+    let body_html = match render_body(&valid.source, &source_format).await {
+        Ok(html) => html,
+        Err(errors) => return reshow(form, errors).await,
+    };
     let excerpt = if valid.excerpt.is_empty() { markdown::excerpt(body_html.as_str()) } else { valid.excerpt.clone() };
     let no_tags: Vec<String> = Vec::new();
     let s = &admin.0;

@@ -13,11 +13,6 @@ fn attr(doc: &scraper::Html, selector: &str, name: &str) -> Option<String> {
     doc.select(&sel).next().and_then(|e| e.value().attr(name)).map(str::to_owned)
 }
 
-/// Percent-encodes every byte, the largest encoding a browser could send.
-fn encode_every_byte(s: &str) -> String {
-    s.bytes().map(|b| format!("%{b:02X}")).collect()
-}
-
 #[tokio::test]
 async fn an_invalid_form_is_shown_again_with_422_the_text_kept_and_each_message_by_its_field() {
     let app = spawn_app().await;
@@ -112,38 +107,9 @@ async fn values_are_trimmed_line_endings_normalised_and_bare_hosts_get_http() {
 }
 
 #[tokio::test]
-async fn a_maximal_comment_fully_percent_encoded_fits_and_one_byte_more_is_refused() {
-    let app = spawn_app().await;
-    let comment = "é".repeat(65_524 / 2) + "x"; // 65,525 bytes, two-byte characters
-    assert_eq!(comment.len(), 65_525);
-    let author = "😀".repeat(245);
-    let email = format!("{}@{}.example.com", "e".repeat(64), "d".repeat(23));
-    assert_eq!(email.len(), 100);
-    let url = format!("https://example.com/{}", "p".repeat(180));
-    let body = format!(
-        "comment={}&author={}&email={}&url={}&comment_parent=0&wp-comment-cookies-consent=yes",
-        encode_every_byte(&comment),
-        encode_every_byte(&author),
-        encode_every_byte(&email),
-        encode_every_byte(&url)
-    );
-    assert!(body.len() > 200_000, "{}", body.len());
-
-    let (status, _) = post_raw(&app, DEMO_FORM, FORM, body.into_bytes()).await;
-    let longer = format!("comment={}&author=Ann&email=ann%40example.com", encode_every_byte(&format!("{comment}y")));
-    let (too_long, page) = post_raw(&app, DEMO_FORM, FORM, longer.into_bytes()).await;
-
-    assert_eq!(status, 303);
-    let stored = row_with_body(&app, &comment).await.unwrap();
-    assert_eq!(stored.author_name, author);
-    assert_eq!(too_long, 422);
-    assert!(texts(&html(&page), "#comment-error")[0].contains("too long"));
-}
-
-#[tokio::test]
 async fn a_body_over_the_limit_gets_413_and_stores_nothing() {
     let app = spawn_app().await;
-    let body = format!("comment={}&author=Ann&email=ann%40example.com", "x".repeat(300 * 1024));
+    let body = format!("comment={}&author=Ann&email=ann%40example.com", "x".repeat(1024 * 1024));
 
     let (status, page) = post_raw(&app, DEMO_FORM, FORM, body.into_bytes()).await;
 
@@ -241,14 +207,16 @@ async fn a_parent_must_be_an_approved_comment_of_the_same_post() {
     let unknown = app.client.post(app.url(DEMO_FORM)).form(&reply("4242".to_owned())).send().await.unwrap();
     let pending = app.client.post(app.url(DEMO_FORM)).form(&reply(held.to_string())).send().await.unwrap();
 
-    assert_eq!(other_post.status(), 400);
-    assert!(other_post.text().await.unwrap().contains("belongs to another post"));
-    assert_eq!(unknown.status(), 400);
-    assert!(unknown.text().await.unwrap().contains("does not exist"));
+    // One answer for all three, so that it tells nothing about hidden comments.
+    for refused in [other_post, unknown] {
+        assert_eq!(refused.status(), 422);
+        let doc = html(&refused.text().await.unwrap());
+        assert!(texts(&doc, "[data-test=error-summary]")[0].contains("does not take replies"));
+    }
     assert_eq!(pending.status(), 422);
     let page = pending.text().await.unwrap();
     let doc = html(&page);
-    assert!(texts(&doc, "[data-test=error-summary]")[0].contains("no longer takes replies"), "{page}");
+    assert!(texts(&doc, "[data-test=error-summary]")[0].contains("does not take replies"), "{page}");
     assert_eq!(attr(&doc, "input[name=comment_parent]", "value").unwrap(), "0");
     assert_eq!(texts(&doc, "textarea#comment"), ["my reply"]);
     assert!(row_with_body(&app, "my reply").await.is_none());

@@ -1,5 +1,6 @@
 //! Comments: the reply form, moderation rules, the pending notice, and email withheld.
 
+mod abuse;
 mod bad_input;
 mod browser;
 mod durability;
