@@ -21,7 +21,6 @@ use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
 use crate::page_cache::{PageCache, PageCacheLayer};
-use crate::routes;
 use crate::store::{self, Store};
 use crate::views::Layout;
 use crate::views::errors::{ErrorView, fallback_html};
