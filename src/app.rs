@@ -1,4 +1,5 @@
-//! The application: shared state, the router with its layers, and the server loop.
+//! The application: shared state, the router with its layers, and serving it (the
+//! accept loop with its connection limits is `server`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +27,8 @@ use crate::views::Layout;
 use crate::views::errors::{ErrorView, fallback_html};
 use crate::{request_limits, routes};
 
-/// Longest a request may take before the client gets a 503.
+/// Longest a request may take before the client gets a 503 (a 408 when its body was
+/// still arriving: see `request_limits`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest request body accepted outside `/admin`: the comment form with every field
 /// at its limit in four-byte characters, each byte percent-encoded as three, plus room

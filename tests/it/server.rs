@@ -218,11 +218,42 @@ async fn a_stalled_request_body_gets_408_after_the_body_timeout() {
     let request = b"POST /admin/login HTTP/1.1\r\nHost: localhost\r\n\
         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=a";
 
+    let comment = b"POST /posts/year-of-the-stakhanovite/comments HTTP/1.1\r\nHost: localhost\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nauthor=abc";
+
     let (status, answer, took) = raw_request(&app, GREEDY, request, Duration::from_secs(10)).await;
+    let (comment_status, comment_answer, _) = raw_request(&app, GREEDY, comment, Duration::from_secs(10)).await;
 
     assert_eq!(status, 408, "{answer}");
     assert!(answer.contains("took too long to arrive"), "the site's error page: {answer}");
     assert!(took >= Duration::from_millis(600) && took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(comment_status, 408, "{comment_answer}");
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_counts_only_toward_the_total() {
+    hewn::server::raise_file_limit();
+    let limits = ServerLimits { max_connections: 1000, max_connections_per_client: 5, ..ServerLimits::DEFAULT };
+    let app = spawn_with(Spawn {
+        limits: Some(limits),
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Spawn::default()
+    })
+    .await;
+
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(connect_from(&app, GREEDY).await);
+    }
+    let (through_proxy, answer, _) = raw_request(&app, GREEDY, get_home(), Duration::from_secs(5)).await;
+    let mut direct = Vec::new();
+    for _ in 0..5 {
+        direct.push(connect_from(&app, READER).await);
+    }
+    let (over_cap, _, _) = raw_request(&app, READER, get_home(), Duration::from_secs(5)).await;
+
+    assert_eq!(through_proxy, 200, "{answer}");
+    assert_eq!(over_cap, 429, "other peers keep their cap");
 }
 
 #[tokio::test]

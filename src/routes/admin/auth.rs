@@ -172,7 +172,7 @@ pub async fn login(
         (Verified::Yes | Verified::YesRehash, Some(c)) => c.id,
         _ => {
             sessions::record_failure(&app.store, &client, &name, device.as_deref(), now).await?;
-            tracing::info!(client = %client, known_device = device.is_some(), "failed login");
+            tracing::info!(known_device = device.is_some(), "failed login");
             let view = LoginView { username: form.username, next, error: BAD_LOGIN.to_owned(), notice: None };
             return login_page(&app, &headers, StatusCode::UNPROCESSABLE_ENTITY, view).await;
         }
