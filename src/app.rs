@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
+use crate::http_cache::CachePolicy;
 use crate::page_cache::{PageCache, PageCacheLayer};
 use crate::store::{self, Store};
 use crate::views::Layout;
@@ -241,7 +242,8 @@ pub async fn error_response(app: &AppState, status: StatusCode, message: String)
     *response.status_mut() = status;
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Outside the router, so outside `http_cache::caching`: the policy an error gets there.
+    h.insert(header::CACHE_CONTROL, CachePolicy::Private.header_value());
     security_headers(response).await
 }
 
