@@ -47,6 +47,8 @@ fn comments() -> Vec<(&'static str, String)> {
         ("``` fences repeated", fill("```\n", n)),
         ("emoji x 65,525 (4 bytes each)", "😀".repeat(n)),
         ("&amp; entities repeated", fill("&amp;", n)),
+        ("& x 65,525", "&".repeat(n)),
+        ("a link with 65,000 & in its URL", format!("[x](https://e.example/?{})", "&".repeat(n - 30))),
         ("\\ escapes repeated", fill("\\*", n)),
     ]
 }

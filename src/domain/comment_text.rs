@@ -98,34 +98,15 @@ pub fn render_within(text: &str, deadline: Option<Instant>) -> Result<SafeHtml, 
         return Err(TooComplex::TooSlow);
     }
     let mut raw = String::with_capacity(text.len() * 2);
-    html::push_html(&mut raw, events.into_iter().map(escape_text));
+    html::push_html(&mut raw, render_limits::light_escapes(events));
     if raw.len() > MAX_COMMENT_HTML_BYTES.saturating_mul(2) {
         return Err(TooComplex::TooLarge);
     }
-    let clean = COMMENT_POLICY.clean(&raw).to_string();
+    let clean = render_limits::clean(&COMMENT_POLICY, &raw);
     if clean.len() > MAX_COMMENT_HTML_BYTES {
         return Err(TooComplex::TooLarge);
     }
     Ok(SafeHtml::trusted(clean))
-}
-
-/// Text as HTML with only `&` and `<` escaped (`>` and `"` mean nothing in text): the
-/// sanitiser parses each character reference on its own, so a text of many `>` costs
-/// it far less this way. Its output escapes them again.
-fn escape_text(event: Event<'_>) -> Event<'_> {
-    let Event::Text(text) = event else { return event };
-    if !text.contains(['&', '<']) {
-        return Event::Html(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            c => out.push(c),
-        }
-    }
-    Event::Html(CowStr::from(out))
 }
 
 /// Splits a text event around the URLs it contains, making each a link.

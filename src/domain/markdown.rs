@@ -82,11 +82,11 @@ pub fn render_markdown_within(source: &str, deadline: Option<Instant>) -> Result
     let limits = Limits { max_depth: MAX_POST_DEPTH, max_output: MAX_POST_HTML_BYTES, deadline };
     let events = render_limits::bounded(Parser::new_ext(&source, markdown_options()), &limits)?;
     let mut raw = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut raw, events.into_iter());
+    html::push_html(&mut raw, render_limits::light_escapes(events));
     if deadline.is_some_and(|d| Instant::now() > d) {
         return Err(TooComplex::TooSlow);
     }
-    let html = sanitize_post_html(&raw);
+    let html = SafeHtml(render_limits::clean(&POST_POLICY, &raw));
     if html.as_str().len() > MAX_POST_HTML_BYTES {
         return Err(TooComplex::TooLarge);
     }

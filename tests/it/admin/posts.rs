@@ -1,6 +1,6 @@
 //! The editor: posts and pages, preview, slugs, statuses and scheduling, trash.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hewn::domain::{datefmt, now};
 use hewn::store::{editor, settings};
@@ -85,6 +85,37 @@ async fn preview_renders_the_body_without_saving_anything() {
     assert_eq!(texts(&doc, "[data-test=preview] .entry-title"), ["Draft idea"]);
     assert!(texts(&doc, "textarea#body")[0].contains("Some *emphasis*"), "the text is kept for more editing");
     assert_eq!(editor::count(&app.store, "post", "all", "", now()).await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn deeply_nested_markdown_previews_and_saves_quickly_with_bounded_html() {
+    let app = admin_app().await;
+    // The editor takes 200 KiB of Markdown: as many quotes, or list items, one inside the other.
+    let quotes = ">".repeat(200 * 1024);
+    let lists = "- > ".repeat(50 * 1024 - 1) + "x";
+
+    let start = Instant::now();
+    let preview = post_form(
+        &app,
+        "/admin/posts",
+        &[("title", "Deep"), ("body", &quotes), ("status", "draft"), ("intent", "preview")],
+    )
+    .await;
+    let preview_status = preview.status();
+    let page = preview.text().await.unwrap();
+    let saved = save_post(&app, &[("title", "Deeper"), ("body", &lists), ("status", "published")]).await;
+    let took = start.elapsed();
+
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(preview_status, 200);
+    let doc = html(&page);
+    let shown = texts(&doc, "[data-test=preview] blockquote").len();
+    assert_eq!(shown, 8, "eight quote levels, the rest as text");
+    assert_eq!(saved.status(), 303);
+    let (_, post) = app.get_text("/posts/deeper").await;
+    let doc = html(&post);
+    let opened = texts(&doc, ".entry-content li").len() + texts(&doc, ".entry-content blockquote").len();
+    assert_eq!(opened, 8, "eight levels of lists and quotes, the rest as text");
 }
 
 #[tokio::test]
