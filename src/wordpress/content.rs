@@ -148,7 +148,8 @@ fn full_comment_html(raw: &str) -> SafeHtml {
 /// which makes large imports several times faster. `None` when the text needs the
 /// full path.
 fn plain_comment_html(raw: &str) -> Option<String> {
-    if raw.contains(['<', '>', '&']) {
+    // The sanitiser's parser drops NUL, which this path would keep.
+    if raw.contains(['<', '>', '&', '\0']) {
         return None;
     }
     let html = autop::autop(&texturize::texturize(raw));
@@ -160,8 +161,10 @@ fn plain_comment_html(raw: &str) -> Option<String> {
                 if text.contains("://") {
                     for link in LINK_FINDER.links(text) {
                         let url = link.as_str();
+                        // The sanitiser drops an address the URL parser refuses.
                         let plain = (url.starts_with("http://") || url.starts_with("https://"))
-                            && !url.contains(['"', '\u{a0}']);
+                            && !url.contains(['"', '\u{a0}'])
+                            && url::Url::parse(url).is_ok();
                         if !plain {
                             return None;
                         }
@@ -200,10 +203,30 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let clean = COMMENT_POLICY.clean(html).to_string();
+    let mut clean = COMMENT_POLICY.clean(html).to_string();
+    // Misnested markup can come out as a link inside a link, which a browser (and the
+    // sanitiser) would read as two: clean once more, so what is stored is what shows.
+    if has_nested_links(&clean) {
+        clean = COMMENT_POLICY.clean(&clean).to_string();
+    }
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
     SafeHtml::trusted(clean)
+}
+
+/// True when a link opens inside another.
+fn has_nested_links(html: &str) -> bool {
+    if html.matches("<a ").nth(1).is_none() {
+        return false;
+    }
+    let mut open = 0usize;
+    tokenize(html).iter().any(|t| match t {
+        Token::Tag { name, closing, .. } if name.eq_ignore_ascii_case("a") => {
+            open = if *closing { open.saturating_sub(1) } else { open + 1 };
+            open > 1
+        }
+        _ => false,
+    })
 }
 
 /// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop

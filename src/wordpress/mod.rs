@@ -5,6 +5,8 @@ pub mod content;
 pub mod convert;
 pub mod export;
 pub mod filetype;
+#[cfg(test)]
+mod hostile_text;
 pub mod html;
 pub mod import;
 pub mod input;
