@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use super::bounds::{self, Cut};
 use super::html::{Token, escape, tokenize};
 use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
@@ -19,6 +20,17 @@ pub fn is_block_content(raw: &str) -> bool {
 /// before sanitising. Links into the uploads folder are rewritten when `uploads` is
 /// given, and the media paths they use are added to `used`.
 pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> String {
+    post_source_bounded(raw, uploads, used).0
+}
+
+/// [`post_source`], and what [`bounds::bound`] cut from HTML nested too deep or with
+/// too many attributes.
+pub fn post_source_bounded(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> (String, Cut) {
+    let bounded = bounds::bound(raw);
+    let (raw, cut) = match &bounded {
+        Some((html, cut)) => (html.as_str(), *cut),
+        None => (raw, Cut::default()),
+    };
     let blocks = is_block_content(raw);
     let mut html = remove_page_markers(&remove_scripts(raw));
     html = shortcodes::convert(&html);
@@ -28,10 +40,11 @@ pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>)
     if !blocks {
         html = autop::autop(&html);
     }
-    match uploads {
+    let html = match uploads {
         Some(u) => u.rewrite(&html, used),
         None => html,
-    }
+    };
+    (html, cut)
 }
 
 /// The text an excerpt is made from: the part before `<!--more-->` (or all of it),
@@ -137,6 +150,8 @@ pub fn comment_html(raw: &str) -> SafeHtml {
 }
 
 fn full_comment_html(raw: &str) -> SafeHtml {
+    let bounded = bounds::bound(raw);
+    let raw = bounded.as_ref().map_or(raw, |(html, _)| html.as_str());
     let html = texturize::texturize(&remove_scripts(raw));
     let html = make_clickable(&html);
     let html = autop::autop(&html);

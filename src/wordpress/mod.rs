@@ -1,6 +1,7 @@
 //! WordPress interop: reading WXR exports into hewn and writing hewn out as WXR.
 
 pub mod autop;
+pub mod bounds;
 pub mod content;
 pub mod convert;
 pub mod export;
