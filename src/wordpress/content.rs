@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use super::bounds::{self, Cut};
 use super::html::{Token, escape, tokenize};
 use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
@@ -19,6 +20,17 @@ pub fn is_block_content(raw: &str) -> bool {
 /// before sanitising. Links into the uploads folder are rewritten when `uploads` is
 /// given, and the media paths they use are added to `used`.
 pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> String {
+    post_source_bounded(raw, uploads, used).0
+}
+
+/// [`post_source`], and what [`bounds::bound`] cut from HTML nested too deep or with
+/// too many attributes.
+pub fn post_source_bounded(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> (String, Cut) {
+    let bounded = bounds::bound(raw);
+    let (raw, cut) = match &bounded {
+        Some((html, cut)) => (html.as_str(), *cut),
+        None => (raw, Cut::default()),
+    };
     let blocks = is_block_content(raw);
     let mut html = remove_page_markers(&remove_scripts(raw));
     html = shortcodes::convert(&html);
@@ -28,10 +40,11 @@ pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>)
     if !blocks {
         html = autop::autop(&html);
     }
-    match uploads {
+    let html = match uploads {
         Some(u) => u.rewrite(&html, used),
         None => html,
-    }
+    };
+    (html, cut)
 }
 
 /// The text an excerpt is made from: the part before `<!--more-->` (or all of it),
@@ -137,6 +150,8 @@ pub fn comment_html(raw: &str) -> SafeHtml {
 }
 
 fn full_comment_html(raw: &str) -> SafeHtml {
+    let bounded = bounds::bound(raw);
+    let raw = bounded.as_ref().map_or(raw, |(html, _)| html.as_str());
     let html = texturize::texturize(&remove_scripts(raw));
     let html = make_clickable(&html);
     let html = autop::autop(&html);
@@ -148,7 +163,8 @@ fn full_comment_html(raw: &str) -> SafeHtml {
 /// which makes large imports several times faster. `None` when the text needs the
 /// full path.
 fn plain_comment_html(raw: &str) -> Option<String> {
-    if raw.contains(['<', '>', '&']) {
+    // The sanitiser's parser drops NUL, which this path would keep.
+    if raw.contains(['<', '>', '&', '\0']) {
         return None;
     }
     let html = autop::autop(&texturize::texturize(raw));
@@ -160,8 +176,10 @@ fn plain_comment_html(raw: &str) -> Option<String> {
                 if text.contains("://") {
                     for link in LINK_FINDER.links(text) {
                         let url = link.as_str();
+                        // The sanitiser drops an address the URL parser refuses.
                         let plain = (url.starts_with("http://") || url.starts_with("https://"))
-                            && !url.contains(['"', '\u{a0}']);
+                            && !url.contains(['"', '\u{a0}'])
+                            && url::Url::parse(url).is_ok();
                         if !plain {
                             return None;
                         }
@@ -200,10 +218,30 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let clean = COMMENT_POLICY.clean(html).to_string();
+    let mut clean = COMMENT_POLICY.clean(html).to_string();
+    // Misnested markup can come out as a link inside a link, which a browser (and the
+    // sanitiser) would read as two: clean once more, so what is stored is what shows.
+    if has_nested_links(&clean) {
+        clean = COMMENT_POLICY.clean(&clean).to_string();
+    }
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
     SafeHtml::trusted(clean)
+}
+
+/// True when a link opens inside another.
+fn has_nested_links(html: &str) -> bool {
+    if html.matches("<a ").nth(1).is_none() {
+        return false;
+    }
+    let mut open = 0usize;
+    tokenize(html).iter().any(|t| match t {
+        Token::Tag { name, closing, .. } if name.eq_ignore_ascii_case("a") => {
+            open = if *closing { open.saturating_sub(1) } else { open + 1 };
+            open > 1
+        }
+        _ => false,
+    })
 }
 
 /// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop

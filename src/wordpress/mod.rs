@@ -1,11 +1,14 @@
 //! WordPress interop: reading WXR exports into hewn and writing hewn out as WXR.
 
 pub mod autop;
+pub mod bounds;
 pub mod content;
 pub mod convert;
 pub mod disqus;
 pub mod export;
 pub mod filetype;
+#[cfg(test)]
+mod hostile_text;
 pub mod html;
 pub mod import;
 pub mod input;

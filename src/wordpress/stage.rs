@@ -355,7 +355,29 @@ impl Sink for Stager {
     fn item(&mut self, item_seq: u64, item: Item) -> anyhow::Result<()> {
         self.report.items += 1;
         let line = item.line;
-        let staged = match item.post_type.trim() {
+        let (title, wp_id) = (text_of(&item.title), item.post_id.trim().to_owned());
+        // A defect in a content pass must not take the import down half-read: it stops
+        // here, before anything is written, naming the item.
+        let staged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.stage_item(item_seq, item)))
+            .unwrap_or_else(|panic| {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(anyhow::anyhow!(
+                    "the item “{title}” (WordPress id {wp_id}, line {line}) could not be converted ({why}); \
+                     nothing was imported"
+                ))
+            });
+        self.report_refused_files(line);
+        staged
+    }
+}
+
+impl Stager {
+    fn stage_item(&mut self, item_seq: u64, item: Item) -> anyhow::Result<()> {
+        match item.post_type.trim() {
             "post" | "page" | "" => self.post(item_seq, item),
             "attachment" => self.attachment(&item),
             t if INTERNAL_TYPES.contains(&t) => {
@@ -366,8 +388,6 @@ impl Sink for Stager {
                 self.report.skip(item.line, format!("{t} items (hewn has posts and pages only)"));
                 Ok(())
             }
-        };
-        self.report_refused_files(line);
-        staged
+        }
     }
 }

@@ -4,6 +4,7 @@
 use super::{LinkTarget, Staged, StagedAttachment, StagedPost, Stager};
 use crate::domain::markdown;
 use crate::domain::slug::{is_valid as is_valid_slug, slugify};
+use crate::wordpress::bounds::{MAX_ATTRIBUTES, MAX_DEPTH};
 use crate::wordpress::content;
 use crate::wordpress::convert::{content_type, parse_date};
 use crate::wordpress::html::text_of;
@@ -88,7 +89,22 @@ impl Stager {
             }
             _ => {
                 let mut used = Vec::new();
-                let source = content::post_source(&item.content, self.uploads.as_ref(), &mut used);
+                let (source, cut) = content::post_source_bounded(&item.content, self.uploads.as_ref(), &mut used);
+                if cut.flattened > 0 {
+                    self.report.note(
+                        line,
+                        format!(
+                            "“{title}”: {} elements nested deeper than {MAX_DEPTH} levels, flattened (their text kept)",
+                            cut.flattened
+                        ),
+                    );
+                }
+                if cut.attributes > 0 {
+                    self.report.note(
+                        line,
+                        format!("“{title}”: {} attributes past {MAX_ATTRIBUTES} on one tag, dropped", cut.attributes),
+                    );
+                }
                 if source.contains("[gallery") {
                     // Shown once every attachment of the file is known (see `import::show_galleries`).
                     self.push(Staged::Gallery { post_seq: i64::try_from(seq).unwrap_or(i64::MAX) })?;
