@@ -80,29 +80,27 @@ pub fn plain_text(html: &str) -> String {
     });
     // Block boundaries become spaces so that paragraphs do not run together.
     let mut spaced = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(pos) = rest.find('<') {
-        spaced.push_str(&rest[..pos]);
-        let tag = &rest[pos..];
-        if is_block_boundary(tag) {
-            spaced.push(' ');
+    for (i, piece) in html.split('<').enumerate() {
+        if i > 0 {
+            if is_block_boundary(piece) {
+                spaced.push(' ');
+            }
+            spaced.push('<');
         }
-        spaced.push('<');
-        rest = &rest[pos + 1..];
+        spaced.push_str(piece);
     }
-    spaced.push_str(rest);
     let text = TEXT_ONLY.clean(&spaced).to_string();
     let text = decode_basic_entities(&text);
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// True when `tag` (what follows a `<`) starts or ends a block.
 fn is_block_boundary(tag: &str) -> bool {
     const BLOCKS: [&str; 12] = ["p", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figcaption", "div"];
-    let name = tag.trim_start_matches('<').trim_start_matches('/');
+    let name = tag.trim_start_matches('/').as_bytes();
     BLOCKS.iter().any(|b| {
-        name.len() >= b.len()
-            && name[..b.len()].eq_ignore_ascii_case(b)
-            && !name[b.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        name.get(..b.len()).is_some_and(|n| n.eq_ignore_ascii_case(b.as_bytes()))
+            && !name.get(b.len()).is_some_and(u8::is_ascii_alphanumeric)
     })
 }
 
@@ -159,6 +157,13 @@ mod tests {
     fn plain_text_separates_blocks_and_decodes_entities() {
         assert_eq!(plain_text("<p>One &amp; two</p><p>three <em>4</em></p>"), "One & two three 4");
         assert_eq!(plain_text("<script>x</script><p>a<br>b</p>"), "a b");
+    }
+
+    #[test]
+    fn plain_text_of_emphasis_in_any_script_is_its_text() {
+        assert_eq!(plain_text("<p><em>Привет</em> мир</p>"), "Привет мир");
+        assert_eq!(excerpt(render_markdown("*Привет* мир").as_str()), "Привет мир");
+        assert_eq!(plain_text("<p>a</p><p>日本語</p><blockquoteé>"), "a 日本語");
     }
 
     #[test]
