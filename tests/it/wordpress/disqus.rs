@@ -151,11 +151,6 @@ async fn disqus_comments_land_on_their_posts_threaded_and_no_email_shows() {
     }
 }
 
-/// The comment authors of a page.
-fn threads_of(body: &str) -> Vec<String> {
-    threads(body).into_iter().map(|(author, _)| author).collect()
-}
-
 #[tokio::test]
 async fn importing_the_same_disqus_export_again_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();

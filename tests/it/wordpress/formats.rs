@@ -42,13 +42,13 @@ async fn a_page_with_a_slug_hewn_uses_gets_another_and_is_reached_there_and_its_
     let mut items = String::new();
     for (i, slug) in RESERVED_PAGE_SLUGS.iter().enumerate() {
         let id = 500 + i;
-        let _ = write!(
+        let _ = writeln!(
             items,
             "<item><title>Page named {slug}</title><link>https://old.example/{slug}/</link>\
              <content:encoded><![CDATA[The page once at /{slug}.]]></content:encoded>\
              <wp:post_id>{id}</wp:post_id><wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt>\
              <wp:post_name><![CDATA[{slug}]]></wp:post_name><wp:status>publish</wp:status>\
-             <wp:post_type>page</wp:post_type></item>\n"
+             <wp:post_type>page</wp:post_type></item>"
         );
     }
     let file = write(files.path(), "reserved.xml", &wxr("https://wordpress.org/export/1.2/", &items));
