@@ -212,7 +212,7 @@ async fn a_file_that_is_not_a_disqus_export_is_refused_naming_it_and_changing_no
     for (name, expected) in [
         (
             "site-1.2.xml",
-            "site-1.2.xml: line 10: this is not a Disqus comments export: its root element is <rss> where <disqus> \
+            "site-1.2.xml: line 4: this is not a Disqus comments export: its root element is <rss> where <disqus> \
              was expected; if it is a WordPress export, import it with `hewn import wordpress FILE`; nothing was imported",
         ),
         ("disqus-truncated.xml", "disqus-truncated.xml: line 127: "),
