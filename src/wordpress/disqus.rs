@@ -90,7 +90,7 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl DisqusSink) -> Result<
         };
         let line = xml.get_ref().line();
         if let Some(message) = refused {
-            return Err(ReadError::Invalid { line, message });
+            return Err(ReadError::Invalid { line: line_before, message });
         }
         if matches!(event, Event::Start(_) | Event::Empty(_)) {
             seen_root = true;
@@ -267,6 +267,7 @@ fn not_disqus(why: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,10 +1,12 @@
-//! `hewn import wordpress FILE`: reads the export into a staging database (streaming,
-//! on a thread of its own), matches it against the live site, copies media in small
-//! writes, writes the new posts and their comments hidden a few at a time, then shows
-//! them all in one short write. No write holds the lock for long, and between writes
-//! the import steps aside, so commenters on the live site wait a moment at most. A
-//! file that cannot be read changes nothing; importing the same file again changes
-//! nothing; an import that fails or is stopped half-way takes back what it wrote.
+//! `hewn import wordpress FILE` and `hewn import disqus FILE` (whose comments take
+//! the same path onto the posts the site has): reads the export into a staging
+//! database (streaming, on a thread of its own), matches it against the live site,
+//! copies media in small writes, writes the new posts and their comments hidden a
+//! few at a time, then shows them all in one short write. No write holds the lock
+//! for long, and between writes the import steps aside, so commenters on the live
+//! site wait a moment at most. A file that cannot be read changes nothing; importing
+//! the same file again changes nothing; an import that fails or is stopped half-way
+//! takes back what it wrote.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -132,8 +132,10 @@ impl Comment {
 /// attachment and its alt text, and the status a trashed post had.
 pub const KEPT_POST_META: [&str; 4] =
     ["_wp_old_slug", "_wp_attached_file", "_wp_attachment_image_alt", "_wp_trash_meta_status"];
-/// Comment meta kept while reading: the status a trashed comment had.
-pub const KEPT_COMMENT_META: [&str; 1] = ["_wp_trash_meta_status"];
+/// Comment meta kept while reading: the status a trashed comment had, and the Disqus
+/// id of a comment Disqus's WordPress plugin synced into WordPress (so that a later
+/// `hewn import disqus` of the same comments does not import them twice).
+pub const KEPT_COMMENT_META: [&str; 2] = ["_wp_trash_meta_status", "dsq_post_id"];
 
 /// Where the records go, in file order. A comment arrives before the end of its item,
 /// tagged with the item's sequence number (items are numbered from 1 in file order).

@@ -109,6 +109,9 @@ pub struct Stager {
     seen_posts: HashSet<i64>,
     seen_guids: HashSet<String>,
     seen_comments: HashSet<i64>,
+    /// Disqus ids staged (a Disqus export's posts, or WordPress comments that Disqus's
+    /// plugin synced, which carry theirs in `dsq_post_id`).
+    seen_disqus: HashSet<i64>,
     staged_tags: HashSet<String>,
     staged_links: HashSet<String>,
     staged_media: HashSet<String>,
@@ -134,6 +137,7 @@ impl Stager {
             seen_posts: HashSet::new(),
             seen_guids: HashSet::new(),
             seen_comments: HashSet::new(),
+            seen_disqus: HashSet::new(),
             staged_tags: HashSet::new(),
             staged_links: HashSet::new(),
             staged_media: HashSet::new(),

@@ -102,6 +102,10 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
             Err(e) => return Err(ReadError::Xml { offset: xml.error_position(), message: e.to_string() }),
         };
         let line = xml.get_ref().line();
+        // The root element is named by the line it starts on (its namespace
+        // declarations often span several).
+        let line =
+            if state.depth == 0 && matches!(event, Event::Start(_) | Event::Empty(_)) { line_before } else { line };
         let ns = match ns {
             Some(Ok(ns)) => ns,
             Some(Err(message)) => return Err(ReadError::Invalid { line, message }),

@@ -64,6 +64,11 @@ impl Stager {
         // hewn's own export: the comment's text, when the content is the HTML shown.
         let text = c.hewn("body").map(str::to_owned);
         let user_agent = c.hewn("user_agent").unwrap_or_default().to_owned();
+        // Disqus's plugin records the comment's Disqus id; the first comment with an id keeps it.
+        let disqus_id = c
+            .meta("dsq_post_id")
+            .and_then(|id| id.trim().parse::<i64>().ok())
+            .filter(|id| *id > 0 && self.seen_disqus.insert(*id));
         let comment = StagedComment {
             seq: self.comment_seq,
             post_seq: i64::try_from(item_seq).unwrap_or(i64::MAX),
@@ -84,6 +89,7 @@ impl Stager {
             author_ip: c.author_ip.trim().chars().take(64).collect(),
             user_agent,
             created_at,
+            disqus_id,
             ..StagedComment::default()
         };
         self.push_row(Row::Comment(Box::new(comment), render))

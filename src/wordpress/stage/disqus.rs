@@ -53,7 +53,7 @@ impl DisqusSink for Stager {
             self.report.skip(post.line, "comments that name no thread");
             return Ok(());
         };
-        if !self.seen_comments.insert(id) {
+        if !self.seen_disqus.insert(id) {
             self.report.skip(post.line, "comments that appear twice in the file (the first is kept)");
             return Ok(());
         }

@@ -151,11 +151,6 @@ async fn disqus_comments_land_on_their_posts_threaded_and_no_email_shows() {
     }
 }
 
-/// The comment authors of a page.
-fn threads_of(body: &str) -> Vec<String> {
-    threads(body).into_iter().map(|(author, _)| author).collect()
-}
-
 #[tokio::test]
 async fn importing_the_same_disqus_export_again_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -217,7 +212,7 @@ async fn a_file_that_is_not_a_disqus_export_is_refused_naming_it_and_changing_no
     for (name, expected) in [
         (
             "site-1.2.xml",
-            "site-1.2.xml: line 10: this is not a Disqus comments export: its root element is <rss> where <disqus> \
+            "site-1.2.xml: line 4: this is not a Disqus comments export: its root element is <rss> where <disqus> \
              was expected; if it is a WordPress export, import it with `hewn import wordpress FILE`; nothing was imported",
         ),
         ("disqus-truncated.xml", "disqus-truncated.xml: line 127: "),
@@ -235,4 +230,36 @@ async fn a_file_that_is_not_a_disqus_export_is_refused_naming_it_and_changing_no
         run.stderr
     );
     assert_eq!(snapshot(&db_of(&dir)).await, before);
+}
+
+#[tokio::test]
+async fn comments_disqus_synced_into_wordpress_are_not_imported_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    // Disqus's WordPress plugin copies each comment into WordPress with its Disqus id.
+    let wxr = super::formats::wxr(
+        "https://wordpress.org/export/1.2/",
+        "<item><title>Year</title><link>https://old.example.com/2013/10/12/year-of-the-stakhanovite/</link>\
+         <content:encoded><![CDATA[Body]]></content:encoded><wp:post_id>10</wp:post_id>\
+         <wp:post_date_gmt>2013-10-12 09:00:00</wp:post_date_gmt><wp:post_name>year-of-the-stakhanovite</wp:post_name>\
+         <wp:status>publish</wp:status><wp:post_type>post</wp:post_type>\
+         <wp:comment><wp:comment_id>500</wp:comment_id><wp:comment_author>Dora Disqus</wp:comment_author>\
+         <wp:comment_author_email>dora.disqus@disqus.example</wp:comment_author_email>\
+         <wp:comment_content>Stakhanov's record still stands.</wp:comment_content><wp:comment_approved>1</wp:comment_approved>\
+         <wp:comment_date_gmt>2013-10-13 20:01:00</wp:comment_date_gmt><wp:comment_parent>0</wp:comment_parent>\
+         <wp:commentmeta><wp:meta_key>dsq_post_id</wp:meta_key><wp:meta_value>8101</wp:meta_value></wp:commentmeta>\
+         </wp:comment></item>",
+    );
+    let file = super::formats::write(files.path(), "synced.xml", &wxr);
+    super::import_file(&dir, &file, &[]);
+
+    let run = import_disqus(&dir, "disqus.xml", &[]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("1 already here"), "{}", run.stdout);
+    let app = serve(dir).await;
+    let (_, body) = app.get_text(POST).await;
+    let thread = threads(&body);
+    assert_eq!(thread.iter().filter(|(author, _)| author == "Dora Disqus").count(), 1, "{thread:?}");
+    assert!(thread.contains(&("Reply Rita".to_owned(), Some("Dora Disqus".to_owned()))), "{thread:?}");
 }
