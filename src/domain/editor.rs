@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use jiff::tz::TimeZone;
 
-pub use super::slug::RESERVED_PAGE_SLUGS;
 use super::render_limits::TooComplex;
+pub use super::slug::RESERVED_PAGE_SLUGS;
 use super::slug::{self, MAX_SLUG_LEN, slugify};
 use super::{datefmt, markdown};
 
