@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use hewn::domain::comment_form::MAX_COMMENT_CHARS;
+use hewn::domain::editor::MAX_SOURCE_BYTES;
 use hewn::domain::{comment_text, markdown};
 
 /// `pattern` repeated to `chars` characters.
@@ -53,15 +54,18 @@ fn comments() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Post bodies from the admin editor, at 1 MiB.
+/// Post bodies from the admin editor, at its limit (200 KiB).
 fn posts() -> Vec<(&'static str, String)> {
-    let n = 1 << 20;
+    let n = MAX_SOURCE_BYTES;
     vec![
-        ("> x 1 MiB", ">".repeat(n)),
-        ("'- ' x 1 MiB (nested lists)", fill("- a\n  ", n)),
-        ("'> 1. ' x 1 MiB", fill("> 1. ", n)),
-        ("* ... deep ... * 1 MiB", around("*", "*", n)),
-        ("[ ... deep ... ] 1 MiB", around("[", "]", n)),
+        ("> x 200 KiB", ">".repeat(n)),
+        ("'- > ' (lists in quotes)", fill("- > ", n)),
+        ("indented lists, 200 KiB", fill("- a\n  ", n)),
+        ("'> 1. ' x 200 KiB", fill("> 1. ", n)),
+        ("* ... deep ... * 200 KiB", around("*", "*", n)),
+        ("[ ... deep ... ] 200 KiB", around("[", "]", n)),
+        ("< x 200 KiB", "<".repeat(n)),
+        ("& x 200 KiB", "&".repeat(n)),
     ]
 }
 

@@ -18,6 +18,9 @@
 //!    comment → **approved** (`known-author`), anyone else → **pending**
 //!    (`first-comment`). With the rule off, the comment is **approved** (`open`).
 //!
+//! Rules 1 to 5 need no rendering: the form runs them ([`precheck`]) before it renders
+//! the text, and all of them again, with facts read under the write lock, as it stores.
+//!
 //! The rule that decided is stored with the comment (`comments.rule`), so the admin can
 //! see why a comment was held. The names are stable: see [`Rule::as_str`].
 

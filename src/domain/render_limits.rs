@@ -126,19 +126,21 @@ fn cost(event: &Event<'_>) -> usize {
     }
 }
 
-/// Stands for `&amp;` while the sanitiser reads the HTML: a noncharacter, reserved by
-/// Unicode for such internal use.
+/// Stand for `&amp;` and `&lt;` while the sanitiser reads the HTML: noncharacters,
+/// which Unicode reserves for such internal use.
 const AMPERSAND: char = '\u{FDD0}';
+const LESS_THAN: char = '\u{FDD1}';
 
 /// Cleans `raw` with `policy` in time linear in its length. The sanitiser's parser
-/// takes time in the square of the number of `&` in a document, so every `&amp;` is
-/// swapped for [`AMPERSAND`] on the way in and back on the way out (a `&` anywhere in
-/// the HTML hewn writes is `&amp;`; the character itself, if someone typed it, becomes
-/// U+FFFD). The swap cannot change a URL's scheme: one with the stand-in in it has no
-/// valid scheme, and the sanitiser drops it.
+/// reads character references slowly (with `&`, in time in the square of their
+/// number), so every `&amp;` and `&lt;` is swapped for a stand-in on the way in and
+/// back on the way out (the HTML hewn writes has no other `&` or `<` outside tags; the
+/// stand-ins themselves, if someone typed them, become U+FFFD). The swap cannot change
+/// a URL's scheme: one with a stand-in in it has no valid scheme.
 pub fn clean(policy: &ammonia::Builder<'_>, raw: &str) -> String {
-    let swapped = raw.replace(AMPERSAND, "\u{FFFD}").replace("&amp;", "\u{FDD0}");
-    policy.clean(&swapped).to_string().replace(AMPERSAND, "&amp;")
+    let swapped =
+        raw.replace([AMPERSAND, LESS_THAN], "\u{FFFD}").replace("&amp;", "\u{FDD0}").replace("&lt;", "\u{FDD1}");
+    policy.clean(&swapped).to_string().replace(AMPERSAND, "&amp;").replace(LESS_THAN, "&lt;")
 }
 
 /// `events` with their text escaped for the sanitiser's sake: only `&` and `<` (`>`
@@ -433,7 +435,7 @@ mod tests {
     }
 
     #[test]
-    fn ampersands_survive_the_swap_and_the_stand_in_cannot_be_typed() {
+    fn escapes_survive_the_swap_and_the_stand_ins_cannot_be_typed() {
         let policy = ammonia::Builder::default();
         let raw = "<p>a &amp; b \u{FDD0} <a href=\"https://e.example/?a=1&amp;b=2\">l</a></p>";
         let out = clean(&policy, raw);
@@ -441,7 +443,12 @@ mod tests {
             out,
             "<p>a &amp; b \u{FFFD} <a href=\"https://e.example/?a=1&amp;b=2\" rel=\"noopener noreferrer\">l</a></p>"
         );
-        for sneaky in ["<a href=\"java&amp;script:alert(1)\">x</a>", "<a href=\"javascript&amp;colon;x\">y</a>"] {
+        for sneaky in [
+            "<a href=\"java&amp;script:alert(1)\">x</a>",
+            "<a href=\"javascript&amp;colon;x\">y</a>",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "<a href=\"&lt;javascript:alert(1)\">z</a>",
+        ] {
             assert_eq!(clean(&policy, sneaky), policy.clean(sneaky).to_string(), "the same as without the swap");
         }
     }

@@ -267,11 +267,19 @@ fn strip_bidi(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// `s` without bidi controls, as a first-strong isolate (U+2068 … U+2069): the plain
-/// text counterpart of `<bdi>`, so a right-to-left name keeps its direction and
-/// cannot turn the rest of a title around.
-fn isolate(s: &str) -> String {
-    format!("\u{2068}{}\u{2069}", strip_bidi(s))
+/// `s` without bidi controls and, when it has right-to-left letters, as a first-strong
+/// isolate (U+2068 … U+2069): the plain-text counterpart of the `<bdi>` on the pages,
+/// so a right-to-left name keeps its direction without turning the rest of a title
+/// around. Left-to-right text comes back as it was.
+fn isolate(s: &str) -> Cow<'_, str> {
+    let plain = strip_bidi(s);
+    if plain.chars().any(is_right_to_left) { Cow::Owned(format!("\u{2068}{plain}\u{2069}")) } else { plain }
+}
+
+/// True for letters of the right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, N'Ko,
+/// Samaritan, Mandaic and their presentation forms, and the historic scripts above U+10800).
+fn is_right_to_left(c: char) -> bool {
+    matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFE}' | '\u{10800}'..='\u{10FFF}' | '\u{1E800}'..='\u{1EFFF}')
 }
 
 /// Makes the links of sanitised HTML absolute: `/path` gets the base URL and
@@ -346,8 +354,9 @@ mod tests {
 
     #[test]
     fn isolates_hold_names_and_titles_without_their_own_controls() {
-        assert_eq!(isolate("\u{202E}evil\u{2069}\u{200F}"), "\u{2068}evil\u{2069}");
-        assert_eq!(isolate("שלום"), "\u{2068}שלום\u{2069}");
+        assert_eq!(isolate("\u{202E}evil\u{2069}\u{200F}"), "evil");
+        assert_eq!(isolate("\u{202E}שלום"), "\u{2068}שלום\u{2069}");
+        assert!(matches!(isolate("Year of the Stakhanovite"), Cow::Borrowed(_)));
         assert!(matches!(strip_bidi("plain"), Cow::Borrowed(_)));
     }
 

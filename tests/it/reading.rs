@@ -310,7 +310,7 @@ async fn head_answers_like_get_without_a_body() {
 async fn oversized_bodies_are_refused_with_413() {
     let app = spawn_app().await;
 
-    let r = app.client.post(app.url("/")).body(vec![b'a'; 300 * 1024]).send().await.unwrap();
+    let r = app.client.post(app.url("/")).body(vec![b'a'; hewn::app::BODY_LIMIT + 1]).send().await.unwrap();
 
     assert_eq!(r.status(), 413);
     assert!(r.text().await.unwrap().contains("too large"));

@@ -189,17 +189,21 @@ async fn one_line_fields_refuse_tabs_and_line_separators() {
 #[tokio::test]
 async fn bidi_controls_in_names_are_isolated_in_feed_titles() {
     let app = spawn_app().await;
+    no_flood(&app).await;
     settings::put(&app.store, "comment_require_prior_approval", "0").await.unwrap();
-    let name = "\u{202E}Mallory\u{2066}";
+    let (name, hebrew) = ("\u{202E}Mallory\u{2066}", "\u{202E}דוד");
 
-    let r = post_form(&app, &app.client, &form("Reversed, am I?", name, "m@example.com")).await;
-    assert_eq!(r.status(), 303);
+    for (who, email) in [(name, "m@example.com"), (hebrew, "d@example.com")] {
+        let r = post_form(&app, &app.client, &form("Reversed, am I?", who, email)).await;
+        assert_eq!(r.status(), 303);
+    }
     let (_, feed) = app.get_text("/comments/feed.xml").await;
 
-    let start = feed.find("Comment on").unwrap();
-    let title = feed.get(start..).unwrap().split("</title>").next().unwrap();
-    assert!(!title.contains(['\u{202E}', '\u{2066}']), "{title:?}");
-    assert!(title.contains("\u{2068}Mallory\u{2069}"), "the name is isolated: {title:?}");
+    let titles: Vec<&str> =
+        feed.split("<title type=\"text\">").skip(1).filter_map(|t| t.split("</title>").next()).collect();
+    assert!(titles.iter().all(|t| !t.contains(['\u{202E}', '\u{2066}'])), "{titles:?}");
+    assert!(titles.iter().any(|t| t.ends_with(" by Mallory")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.ends_with(" by \u{2068}דוד\u{2069}")), "right to left, isolated: {titles:?}");
 }
 
 /// Every byte percent-encoded, as a browser encodes characters outside ASCII.
