@@ -263,3 +263,47 @@ async fn comments_disqus_synced_into_wordpress_are_not_imported_twice() {
     assert_eq!(thread.iter().filter(|(author, _)| author == "Dora Disqus").count(), 1, "{thread:?}");
     assert!(thread.contains(&("Reply Rita".to_owned(), Some("Dora Disqus".to_owned()))), "{thread:?}");
 }
+
+#[tokio::test]
+async fn a_thread_links_to_a_blog_that_lived_under_a_path_or_names_its_post_by_query() {
+    // Neither link's last segment is a slug here: only the old links (relative to the
+    // blog's path) and the `?p=` id can place these comments.
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let item = |id: u32, slug: &str| {
+        format!(
+            "<item><title>Post {id}</title><link>https://old.example/blog/2015/05/0{id}/{slug}/</link>\
+             <content:encoded><![CDATA[Body {id}]]></content:encoded><wp:post_id>{id}</wp:post_id>\
+             <wp:post_date_gmt>2015-05-0{id} 09:00:00</wp:post_date_gmt><wp:post_name>{slug}</wp:post_name>\
+             <wp:status>publish</wp:status><wp:post_type>post</wp:post_type>\
+             <wp:postmeta><wp:meta_key>_wp_old_slug</wp:meta_key><wp:meta_value>old-{slug}</wp:meta_value></wp:postmeta></item>"
+        )
+    };
+    let wxr =
+        super::formats::wxr("http://wordpress.org/export/1.2/", &(item(1, "first-light") + &item(2, "second-wind")))
+            .replace(
+                "<wp:base_blog_url>https://old.example</wp:base_blog_url>",
+                "<wp:base_blog_url>https://old.example/blog</wp:base_blog_url>",
+            );
+    super::import_file(&dir, &super::formats::write(files.path(), "blog.xml", &wxr), &[]);
+    let disqus = r#"<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+  <thread dsq:id="1"><id>custom-identifier</id><link>https://old.example/blog/old-first-light/</link></thread>
+  <thread dsq:id="2"><id></id><link>https://old.example/blog/?p=2</link></thread>
+  <post dsq:id="11"><message><![CDATA[<p>On the first.</p>]]></message><createdAt>2015-05-02T10:00:00Z</createdAt>
+    <isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>Una</name></author><thread dsq:id="1"/></post>
+  <post dsq:id="12"><message><![CDATA[<p>On the second.</p>]]></message><createdAt>2015-05-03T10:00:00Z</createdAt>
+    <isDeleted>false</isDeleted><isSpam>false</isSpam><author><name>Dos</name></author><thread dsq:id="2"/></post>
+</disqus>"#;
+    let file = super::formats::write(files.path(), "blog-disqus.xml", disqus);
+
+    let run = hewn(&db_of(&dir), &["import", "disqus", file.to_str().unwrap()]);
+
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stdout.contains("threads:   2 matched to posts here"), "{}", run.stdout);
+    let app = serve(dir).await;
+    for (path, author) in [("/posts/first-light", "Una"), ("/posts/second-wind", "Dos")] {
+        let (_, body) = app.get_text(path).await;
+        assert_eq!(threads(&body), [(author.to_owned(), None)], "{path}");
+    }
+}
