@@ -7,7 +7,7 @@
 //! unbalanced (`<div>a</p>`); this works on tokens instead, gives the same paragraphs
 //! and line breaks for real content, and always balances what it opens.
 
-use super::html::{Token, tokenize};
+use super::html::{Token, tokens};
 
 /// WordPress's block-level elements (`$allblocks` in `wpautop`).
 const BLOCKS: [&str; 46] = [
@@ -85,7 +85,7 @@ pub fn autop(html: &str) -> String {
     let mut out = String::with_capacity(normalised.len() + normalised.len() / 8 + 16);
     let mut run: Vec<Piece<'_>> = Vec::new();
     let mut open: Vec<String> = Vec::new();
-    for token in tokenize(&normalised) {
+    for token in tokens(&normalised) {
         match token {
             Token::Text(text) => split_blank_lines(text, &mut run),
             Token::Tag { raw, name, closing } if is_block(name) => {
@@ -246,7 +246,7 @@ fn with_line_breaks(p: &str) -> String {
 }
 
 fn is_only_comments(content: &str) -> bool {
-    tokenize(content).iter().all(|t| match t {
+    tokens(content).all(|t| match t {
         Token::Other(_) => true,
         Token::Text(s) => s.trim().is_empty(),
         _ => false,

@@ -5,7 +5,7 @@
 //! elements past [`MAX_DEPTH`] flattened (their tags dropped, their text kept) and
 //! the attributes past [`MAX_ATTRIBUTES`] dropped.
 
-use super::html::{Token, tokenize};
+use super::html::{Token, tokens};
 
 /// Deepest nesting of elements kept.
 pub const MAX_DEPTH: usize = 200;
@@ -16,7 +16,7 @@ pub const MAX_ATTRIBUTES: usize = 64;
 const MAX_MISNESTED: usize = 1_000;
 
 /// Elements that have no end tag.
-const VOID: [&str; 14] =
+pub const VOID: [&str; 14] =
     ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"];
 /// Elements that a following sibling of the same name closes.
 const SIBLINGS: [&str; 8] = ["p", "li", "dt", "dd", "tr", "td", "th", "option"];
@@ -82,7 +82,7 @@ fn walk(html: &str, mut out: Option<&mut String>) -> Result<Cut, ()> {
         }
     };
     let close = |name: &str| format!("</{name}>");
-    for token in tokenize(html) {
+    for token in tokens(html) {
         match token {
             Token::Tag { raw, name, closing: false } => {
                 let (count, kept_end) = attributes(raw, name.len());

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use super::bounds::{self, Cut};
-use super::html::{Token, escape, tokenize};
+use super::html::{Token, escape, tokenize, tokens};
 use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
 use crate::domain::SafeHtml;
@@ -55,14 +55,70 @@ pub fn excerpt_source(raw: &str) -> String {
     crate::domain::markdown::sanitize_post_html(&html).into_string()
 }
 
+/// How much of a post an excerpt is first made from (more is read only when that
+/// held fewer words than an excerpt has).
+const EXCERPT_PREFIX: usize = 16 * 1024;
+
+/// The excerpt of an imported post, made from as little of its start as holds one:
+/// a post of many megabytes is not converted whole a second time for its first words.
+pub fn excerpt(raw: &str) -> String {
+    let teaser = teaser(raw).unwrap_or(raw);
+    let mut len = EXCERPT_PREFIX;
+    loop {
+        // Cut after a tag's `>` (or a newline), never inside a tag or a character.
+        let part = teaser
+            .get(..len)
+            .and_then(|head| head.rfind(['>', '\n']).and_then(|end| teaser.get(..=end)))
+            .filter(|_| len < teaser.len());
+        let excerpt = crate::domain::markdown::excerpt(&excerpt_source(part.unwrap_or(teaser)));
+        if part.is_none() || excerpt.ends_with('…') {
+            return excerpt;
+        }
+        len = len.saturating_mul(4);
+    }
+}
+
+/// Bodies longer than this are sanitised a piece at a time, so that the parser's tree
+/// of a huge post never has to be held whole.
+const SANITIZE_PIECE: usize = 1 << 20;
+
+/// Sanitises an imported post's HTML source: as [`markdown::sanitize_post_html`], in
+/// pieces cut where no element is open.
+pub fn sanitize_post(html: &str) -> SafeHtml {
+    if html.len() <= SANITIZE_PIECE {
+        return crate::domain::markdown::sanitize_post_html(html);
+    }
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let (mut start, mut end, mut depth) = (0, 0, 0usize);
+    for token in tokens(html) {
+        end += token.raw().len();
+        if let Token::Tag { raw, name, closing } = token
+            && !bounds::VOID.iter().any(|v| v.eq_ignore_ascii_case(name))
+        {
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else if !raw.ends_with("/>") {
+                depth += 1;
+            }
+        }
+        if depth == 0 && end - start >= SANITIZE_PIECE {
+            out.push_str(
+                crate::domain::markdown::sanitize_post_html(html.get(start..end).unwrap_or_default()).as_str(),
+            );
+            start = end;
+        }
+    }
+    out.push_str(crate::domain::markdown::sanitize_post_html(html.get(start..).unwrap_or_default()).as_str());
+    SafeHtml::trusted(out)
+}
+
 /// Scripts and style sheets: never shown, so not kept in the source either.
 fn remove_scripts(html: &str) -> String {
     let lower_has = |tag: &str| super::html::find_ascii_ci(html, tag).is_some();
     if !lower_has("<script") && !lower_has("<style") {
         return html.to_owned();
     }
-    tokenize(html)
-        .into_iter()
+    tokens(html)
         .filter(|t| !matches!(t, Token::Raw { name, .. } if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")))
         .map(|t| t.raw())
         .collect()
@@ -98,7 +154,7 @@ fn frames_to_links(html: &str) -> String {
     }
     let mut out = String::with_capacity(html.len());
     let mut inside = false;
-    for token in tokenize(html) {
+    for token in tokens(html) {
         match token {
             Token::Tag { raw, name, closing } if name.eq_ignore_ascii_case("iframe") => {
                 inside = !closing;
@@ -169,7 +225,7 @@ fn plain_comment_html(raw: &str) -> Option<String> {
     }
     let html = autop::autop(&texturize::texturize(raw));
     let mut out = String::with_capacity(html.len() + 32);
-    for token in tokenize(&html) {
+    for token in tokens(&html) {
         match token {
             Token::Text(text) => {
                 let mut last = 0;
@@ -294,7 +350,7 @@ fn make_clickable(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 64);
     let mut in_link = 0usize;
     let mut in_code = 0usize;
-    for token in tokenize(html) {
+    for token in tokens(html) {
         match token {
             Token::Text(text) if in_link == 0 && in_code == 0 => {
                 let mut last = 0;
@@ -328,6 +384,23 @@ fn make_clickable(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_excerpt_of_a_long_post_is_the_excerpt_of_the_whole_post() {
+        let long = "A <em>first</em> paragraph in “quotes”.\n\n".repeat(4_000);
+        let whole = crate::domain::markdown::excerpt(&excerpt_source(&long));
+        assert_eq!(excerpt(&long), whole);
+        let late = format!("{}Words come late.", "<img src=\"a.png\">\n".repeat(4_000));
+        assert_eq!(excerpt(&late), "Words come late.");
+    }
+
+    #[test]
+    fn a_huge_body_sanitised_in_pieces_is_the_body_sanitised_whole() {
+        let html = "<p>A <em>paragraph</em> with <a href=\"https://a.example\" onclick=\"x()\">a link</a>.</p>\n<div><p>x</p></div>\n"
+            .repeat(SANITIZE_PIECE / 40);
+        let whole = crate::domain::markdown::sanitize_post_html(&html);
+        assert_eq!(sanitize_post(&html), whole);
+    }
 
     #[test]
     fn classic_posts_get_paragraphs_figures_and_typography() {

@@ -42,28 +42,54 @@ const RAW_ELEMENTS: [&str; 6] = ["pre", "script", "style", "textarea", "svg", "m
 
 /// Splits `html` into tokens.
 pub fn tokenize(html: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let bytes = html.as_bytes();
-    let mut text_start = 0;
-    let mut i = 0;
-    let mut scan = Scan::new(html);
-    while let Some(offset) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'<')) {
-        i += offset;
-        let Some((end, token)) = markup_at(html, i, &mut scan) else {
-            i += 1;
-            continue;
-        };
-        if let Some(text) = html.get(text_start..i).filter(|t| !t.is_empty()) {
-            tokens.push(Token::Text(text));
+    tokens(html).collect()
+}
+
+/// The tokens of `html`, one at a time (a huge post's tokens are never all held).
+pub fn tokens(html: &str) -> Tokens<'_> {
+    Tokens { html, scan: Scan::new(html), i: 0, text_start: 0, pending: None }
+}
+
+/// The iterator [`tokens`] returns.
+pub struct Tokens<'a> {
+    html: &'a str,
+    scan: Scan,
+    i: usize,
+    text_start: usize,
+    /// Markup found after a text token that is returned first.
+    pending: Option<Token<'a>>,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        if let Some(token) = self.pending.take() {
+            return Some(token);
         }
-        tokens.push(token);
-        i = end;
-        text_start = end;
+        let (html, bytes) = (self.html, self.html.as_bytes());
+        while let Some(offset) = bytes.get(self.i..).and_then(|rest| rest.iter().position(|&b| b == b'<')) {
+            let at = self.i + offset;
+            let Some((end, token)) = markup_at(html, at, &mut self.scan) else {
+                self.i = at + 1;
+                continue;
+            };
+            let text = html.get(self.text_start..at).filter(|t| !t.is_empty());
+            self.i = end;
+            self.text_start = end;
+            return match text {
+                Some(text) => {
+                    self.pending = Some(token);
+                    Some(Token::Text(text))
+                }
+                None => Some(token),
+            };
+        }
+        let text = html.get(self.text_start..).filter(|t| !t.is_empty());
+        self.text_start = html.len();
+        self.i = html.len();
+        text.map(Token::Text)
     }
-    if let Some(text) = html.get(text_start..).filter(|t| !t.is_empty()) {
-        tokens.push(Token::Text(text));
-    }
-    tokens
 }
 
 /// The markup starting at byte `at` (a `<`): its end and token, or `None` if the `<`
@@ -317,7 +343,7 @@ pub fn text_of(html: &str) -> String {
         return html.to_owned();
     }
     let mut text = String::with_capacity(html.len());
-    for token in tokenize(html) {
+    for token in tokens(html) {
         match token {
             Token::Text(t) => text.push_str(&decode_entities(t)),
             Token::Tag { name, .. } if name.eq_ignore_ascii_case("br") => text.push(' '),

@@ -4,7 +4,7 @@
 //! `<code>`, `<kbd>`, `<tt>`, `<script>` and `<style>`, inside tags, and inside
 //! shortcodes (`[gallery ids="1,2"]`) is left alone.
 
-use super::html::{Token, tokenize};
+use super::html::{Token, tokens};
 
 /// Elements whose text is code, not prose.
 const NO_TEXTURIZE: [&str; 6] = ["pre", "code", "kbd", "tt", "style", "script"];
@@ -17,7 +17,7 @@ pub fn texturize(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + 16);
     let mut skip_depth = 0usize;
     let mut state = Quotes::default();
-    for token in tokenize(html) {
+    for token in tokens(html) {
         match token {
             Token::Text(text) if skip_depth == 0 => texturize_text(text, &mut state, &mut out),
             Token::Tag { raw, name, closing } => {

@@ -121,7 +121,7 @@ impl Stager {
                 for path in used {
                     self.media(&path, line, None, "", "")?;
                 }
-                let body = markdown::sanitize_post_html(&source).into_string();
+                let body = content::sanitize_post(&source).into_string();
                 (source, "html".to_owned(), body)
             }
         };
@@ -129,7 +129,7 @@ impl Stager {
             Some(e) => e.to_owned(),
             None if !item.excerpt.trim().is_empty() => text_of(&item.excerpt),
             None if item.hewn("source_format").is_some() => markdown::excerpt(&body_html),
-            None => markdown::excerpt(&content::excerpt_source(&item.content)),
+            None => content::excerpt(&item.content),
         };
         let author_login = item.creator.trim().to_owned();
         let author_name = match item.hewn("author_name") {

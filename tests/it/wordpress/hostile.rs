@@ -121,3 +121,86 @@ async fn a_definition_list_with_curly_apostrophes_before_nested_lists_imports() 
     assert_eq!(status, 200);
     assert!(index.contains("Привет мир"), "the excerpt is shown: {index}");
 }
+
+#[tokio::test]
+async fn deeply_nested_html_and_a_tag_with_100_000_attributes_import_in_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let divs = format!("{}deep text{}", "<div>".repeat(100_000), "</div>".repeat(100_000));
+    let attributes: String = (0..100_000).map(|i| format!(" data-a{i}=\"{i}\"")).collect();
+    let wide = format!("<p{attributes}>wide text</p>");
+    let formatting: String = (0..20_000).map(|i| format!("<p><b id=\"b{i}\">bold {i}</p>")).collect();
+    let xml = export_of(&[("deep", &divs), ("wide", &wide), ("bold", &formatting)]);
+    let started = std::time::Instant::now();
+
+    let run = import_xml(&dir, &xml, &[]);
+
+    let took = started.elapsed();
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+    assert!(
+        run.stdout.contains("“Post deep”: 99800 elements nested deeper than 200 levels, flattened"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("“Post wide”: 99936 attributes past 64 on one tag, dropped"), "{}", run.stdout);
+    let app = serve(dir).await;
+    let (status, page) = app.get_text("/posts/deep").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("deep text"), "{page}");
+    assert!(app.get_text("/posts/wide").await.1.contains("wide text"));
+    assert!(app.get_text("/posts/bold").await.1.contains("bold 19999"));
+}
+
+/// Peak memory allowed for importing a 50 MB post (measured: see the README).
+const BIG_ITEM_PEAK_MB: u64 = 1_500;
+
+/// The peak resident memory (VmHWM, in KiB) of a running process, read until it exits.
+fn peak_memory_until_exit(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+#[tokio::test]
+async fn a_50_mb_post_imports_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let paragraph = "Lorem ipsum dolor sit amet, <em>consectetur</em> adipiscing elit, it's \"quoted\" -- and \
+                     <a href=\"https://example.com/x\">a link</a>.\n\n";
+    let body = paragraph.repeat(50_000_000 / paragraph.len());
+    let file = dir.path().join("export.xml");
+    std::fs::write(&file, export_of(&[("big", &body)])).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .args(["import", "wordpress", file.to_str().unwrap(), "--quiet"])
+        .args(["--database-url", &format!("sqlite://{}", db_of(&dir).display())])
+        .env("HEWN_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let (status, peak_kib) = peak_memory_until_exit(child);
+
+    assert!(status.success());
+    let peak_mb = peak_kib / 1024;
+    assert!(peak_mb < BIG_ITEM_PEAK_MB, "peak memory {peak_mb} MB for a 50 MB post");
+    let mut conn = super::open(&db_of(&dir)).await;
+    let (body, excerpt): (i64, String) =
+        sqlx::query_as("select length(body_html), excerpt from posts where slug = 'big'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(body > 50_000_000, "{body}");
+    assert!(excerpt.starts_with("Lorem ipsum dolor sit amet, consectetur"), "{excerpt}");
+}
