@@ -10,6 +10,7 @@ use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
 use crate::domain::SafeHtml;
 use crate::domain::comment_text::COMMENT_LINK_REL;
+use crate::domain::render_limits::keep_pre_newline;
 
 /// True for block-editor (Gutenberg) content, which is already HTML.
 pub fn is_block_content(raw: &str) -> bool {
@@ -274,11 +275,11 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let mut clean = COMMENT_POLICY.clean(html).to_string();
+    let mut clean = keep_pre_newline(COMMENT_POLICY.clean(html).to_string());
     // Misnested markup can come out as a link inside a link, which a browser (and the
     // sanitiser) would read as two: clean once more, so what is stored is what shows.
     if has_nested_links(&clean) {
-        clean = COMMENT_POLICY.clean(&clean).to_string();
+        clean = keep_pre_newline(COMMENT_POLICY.clean(&clean).to_string());
     }
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
