@@ -81,13 +81,29 @@ pub fn autop(html: &str) -> String {
     if html.trim().is_empty() {
         return String::new();
     }
-    let normalised = html.replace("\r\n", "\n").replace(['\r', NEWLINE], "\n");
+    let normalised = if html.contains(['\r', NEWLINE]) {
+        std::borrow::Cow::Owned(html.replace("\r\n", "\n").replace(['\r', NEWLINE], "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(html)
+    };
     let mut out = String::with_capacity(normalised.len() + normalised.len() / 8 + 16);
     let mut run: Vec<Piece<'_>> = Vec::new();
     let mut open: Vec<String> = Vec::new();
     for token in tokens(&normalised) {
         match token {
-            Token::Text(text) => split_blank_lines(text, &mut run),
+            Token::Text(text) => {
+                split_blank_lines(text, &mut run);
+                // Where every paragraph is wrapped on its own, those complete so far are
+                // written now: a huge post is never held as pieces whole.
+                let parent = open.last().map(String::as_str);
+                if matches!(parent, None | Some("blockquote"))
+                    && let Some(last) = run.iter().rposition(|p| matches!(p, Piece::Break))
+                {
+                    let rest = run.split_off(last + 1);
+                    flush(&mut out, &mut run, parent);
+                    run = rest;
+                }
+            }
             Token::Tag { raw, name, closing } if is_block(name) => {
                 flush(&mut out, &mut run, open.last().map(String::as_str));
                 if !closing && !out.is_empty() && !out.ends_with('\n') {
