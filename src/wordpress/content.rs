@@ -87,9 +87,7 @@ const SANITIZE_PIECE: usize = 1 << 20;
 /// pieces cut where no element is open.
 pub fn sanitize_post(html: &str) -> SafeHtml {
     if html.len() <= SANITIZE_PIECE {
-        return SafeHtml::trusted(without_newline_after_pre(
-            crate::domain::markdown::sanitize_post_html(html).into_string(),
-        ));
+        return SafeHtml::trusted(without_leading_bom(crate::domain::markdown::sanitize_post_html(html).into_string()));
     }
     let mut out = String::with_capacity(html.len() + html.len() / 16);
     let (mut start, mut end, mut depth) = (0, 0, 0usize);
@@ -112,36 +110,18 @@ pub fn sanitize_post(html: &str) -> SafeHtml {
         }
     }
     out.push_str(crate::domain::markdown::sanitize_post_html(html.get(start..).unwrap_or_default()).as_str());
-    SafeHtml::trusted(without_newline_after_pre(out))
+    SafeHtml::trusted(without_leading_bom(out))
 }
 
-/// A newline right after `<pre>` is dropped by every HTML parser, so the sanitiser's
-/// output would lose one more each time it is read again; it is dropped here once
-/// (what a browser shows is the same).
-fn without_newline_after_pre(html: String) -> String {
-    // Likewise a byte order mark at the start.
-    let html = match html.strip_prefix('\u{feff}') {
+/// A byte order mark at the start is dropped by every HTML parser, so the
+/// sanitiser's output would lose it when read again: it is dropped here once (what a
+/// browser shows is the same). A line break opening a `<pre>` is kept by
+/// [`keep_pre_newline`] in the sanitiser's wrappers.
+fn without_leading_bom(html: String) -> String {
+    match html.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_owned(),
         None => html,
-    };
-    if !html.contains("<pre") {
-        return html;
     }
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html.as_str();
-    while let Some((before, at)) = rest.find("<pre").and_then(|i| rest.split_at_checked(i)) {
-        out.push_str(before);
-        let Some((tag, after)) = at.split_once('>') else { break };
-        out.push_str(tag);
-        out.push('>');
-        rest = if tag.len() == 4 || tag.as_bytes().get(4) == Some(&b' ') {
-            after.strip_prefix('\n').unwrap_or(after)
-        } else {
-            after
-        };
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Scripts and style sheets: never shown, so not kept in the source either.
@@ -314,7 +294,7 @@ pub fn sanitize_comment_html(html: &str) -> SafeHtml {
     }
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
-    SafeHtml::trusted(without_newline_after_pre(clean))
+    SafeHtml::trusted(without_leading_bom(clean))
 }
 
 /// True when a link opens inside another.
