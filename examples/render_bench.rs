@@ -51,6 +51,8 @@ fn comments() -> Vec<(&'static str, String)> {
         ("& x 65,525", "&".repeat(n)),
         ("a link with 65,000 & in its URL", format!("[x](https://e.example/?{})", "&".repeat(n - 30))),
         ("\\ escapes repeated", fill("\\*", n)),
+        ("'1.:a' repeated (ordered-list and scheme look-alikes)", fill("1.:a", n)),
+        ("':1.' repeated", fill(":1.", n)),
     ]
 }
 

@@ -109,12 +109,40 @@ pub fn render_within(text: &str, deadline: Option<Instant>) -> Result<SafeHtml, 
     Ok(SafeHtml::trusted(clean))
 }
 
+/// Longest run of text without white space that the link finder reads. Finding
+/// addresses without a scheme (`www.example.com`) it scans back over the run at each
+/// dot or colon, in time in the square of the run's length (65,525 characters of
+/// `1.:a` took seconds); no address a commenter types is longer.
+const MAX_LINK_RUN: usize = 2048;
+
+/// Where the link finder sees links in `text`, reading only runs without white space
+/// of at most [`MAX_LINK_RUN`] bytes: a longer run stays text.
+fn link_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut scan = |from: usize, to: usize| {
+        if let Some(part) = text.get(from..to) {
+            spans.extend(LINK_FINDER.links(part).map(|l| (from + l.start(), from + l.end())));
+        }
+    };
+    let (mut from, mut at) = (0, 0);
+    for word in text.split_inclusive(char::is_whitespace) {
+        let end = at + word.len();
+        if word.len() > MAX_LINK_RUN {
+            scan(from, at);
+            from = end;
+        }
+        at = end;
+    }
+    scan(from, at);
+    spans
+}
+
 /// Splits a text event around the URLs it contains, making each a link.
 fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
     let mut last = 0;
     let mut found = false;
-    for link in LINK_FINDER.links(&text) {
-        let url = link.as_str().to_owned();
+    for (start, end) in link_spans(&text) {
+        let Some(url) = text.get(start..end).map(str::to_owned) else { continue };
         let href = if url.contains("://") {
             url.clone()
         } else if url.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("www.")) {
@@ -124,7 +152,7 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
             continue;
         };
         found = true;
-        if let Some(before) = text.get(last..link.start()).filter(|b| !b.is_empty()) {
+        if let Some(before) = text.get(last..start).filter(|b| !b.is_empty()) {
             events.push(Event::Text(CowStr::from(before.to_owned())));
         }
         events.push(Event::Start(Tag::Link {
@@ -135,7 +163,7 @@ fn linkify_into<'a>(events: &mut Vec<Event<'a>>, text: CowStr<'a>) {
         }));
         events.push(Event::Text(CowStr::from(url)));
         events.push(Event::End(TagEnd::Link));
-        last = link.end();
+        last = end;
     }
     if !found {
         events.push(Event::Text(text));
@@ -191,6 +219,17 @@ mod tests {
 
     fn html(s: &str) -> String {
         render(s).into_string()
+    }
+
+    #[test]
+    fn links_beside_a_run_too_long_to_scan_are_still_found() {
+        let long = "1.:a".repeat(1_000);
+        let text = format!("see www.example.com {long} and https://a.example/x");
+        let spans = link_spans(&text);
+        let found: Vec<&str> = spans.iter().filter_map(|&(a, b)| text.get(a..b)).collect();
+        assert_eq!(found, ["www.example.com", "https://a.example/x"]);
+        let out = html(&format!("{long}www.example.com"));
+        assert!(!out.contains("<a"), "a run longer than an address stays text: {}", out.len());
     }
 
     #[test]

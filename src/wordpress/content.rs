@@ -10,7 +10,7 @@ use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
 use crate::domain::SafeHtml;
 use crate::domain::comment_text::COMMENT_LINK_REL;
-use crate::domain::render_limits::keep_pre_newline;
+use crate::domain::render_limits::settle;
 
 /// True for block-editor (Gutenberg) content, which is already HTML.
 pub fn is_block_content(raw: &str) -> bool {
@@ -87,7 +87,7 @@ const SANITIZE_PIECE: usize = 1 << 20;
 /// pieces cut where no element is open.
 pub fn sanitize_post(html: &str) -> SafeHtml {
     if html.len() <= SANITIZE_PIECE {
-        return SafeHtml::trusted(without_leading_bom(crate::domain::markdown::sanitize_post_html(html).into_string()));
+        return crate::domain::markdown::sanitize_post_html(html);
     }
     let mut out = String::with_capacity(html.len() + html.len() / 16);
     let (mut start, mut end, mut depth) = (0, 0, 0usize);
@@ -110,18 +110,7 @@ pub fn sanitize_post(html: &str) -> SafeHtml {
         }
     }
     out.push_str(crate::domain::markdown::sanitize_post_html(html.get(start..).unwrap_or_default()).as_str());
-    SafeHtml::trusted(without_leading_bom(out))
-}
-
-/// A byte order mark at the start is dropped by every HTML parser, so the
-/// sanitiser's output would lose it when read again: it is dropped here once (what a
-/// browser shows is the same). A line break opening a `<pre>` is kept by
-/// [`keep_pre_newline`] in the sanitiser's wrappers.
-fn without_leading_bom(html: String) -> String {
-    match html.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_owned(),
-        None => html,
-    }
+    SafeHtml::trusted(out)
 }
 
 /// Scripts and style sheets: never shown, so not kept in the source either.
@@ -286,15 +275,15 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let mut clean = keep_pre_newline(COMMENT_POLICY.clean(html).to_string());
+    let mut clean = settle(COMMENT_POLICY.clean(html).to_string());
     // Misnested markup can come out as a link inside a link, which a browser (and the
     // sanitiser) would read as two: clean once more, so what is stored is what shows.
     if has_nested_links(&clean) {
-        clean = keep_pre_newline(COMMENT_POLICY.clean(&clean).to_string());
+        clean = settle(COMMENT_POLICY.clean(&clean).to_string());
     }
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
-    SafeHtml::trusted(without_leading_bom(clean))
+    SafeHtml::trusted(clean)
 }
 
 /// True when a link opens inside another.
