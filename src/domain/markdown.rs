@@ -120,7 +120,7 @@ pub fn plain_paragraphs(text: &str) -> SafeHtml {
 
 /// Sanitises a post body that is already HTML (imported content).
 pub fn sanitize_post_html(raw: &str) -> SafeHtml {
-    SafeHtml(super::render_limits::settle(POST_POLICY.clean(raw).to_string()))
+    SafeHtml(super::render_limits::clean_settled(&POST_POLICY, raw))
 }
 
 /// The text of an HTML fragment: tags dropped, entities decoded, white space folded.

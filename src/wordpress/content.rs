@@ -5,12 +5,12 @@
 use std::sync::LazyLock;
 
 use super::bounds::{self, Cut};
-use super::html::{Token, escape, tokenize, tokens};
+use super::html::{Token, escape, tokens};
 use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
 use crate::domain::SafeHtml;
 use crate::domain::comment_text::COMMENT_LINK_REL;
-use crate::domain::render_limits::settle;
+use crate::domain::render_limits::clean_settled;
 
 /// True for block-editor (Gutenberg) content, which is already HTML.
 pub fn is_block_content(raw: &str) -> bool {
@@ -275,30 +275,10 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let mut clean = settle(COMMENT_POLICY.clean(html).to_string());
-    // Misnested markup can come out as a link inside a link, which a browser (and the
-    // sanitiser) would read as two: clean once more, so what is stored is what shows.
-    if has_nested_links(&clean) {
-        clean = settle(COMMENT_POLICY.clean(&clean).to_string());
-    }
+    let clean = clean_settled(&COMMENT_POLICY, html);
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
     SafeHtml::trusted(clean)
-}
-
-/// True when a link opens inside another.
-fn has_nested_links(html: &str) -> bool {
-    if html.matches("<a ").nth(1).is_none() {
-        return false;
-    }
-    let mut open = 0usize;
-    tokenize(html).iter().any(|t| match t {
-        Token::Tag { name, closing, .. } if name.eq_ignore_ascii_case("a") => {
-            open = if *closing { open.saturating_sub(1) } else { open + 1 };
-            open > 1
-        }
-        _ => false,
-    })
 }
 
 /// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop

@@ -185,6 +185,25 @@ fn document(text: &str) -> String {
     )
 }
 
+/// Inputs the property tests found, kept so that every run tries them.
+#[test]
+fn lists_misnested_in_tables_and_terms_come_out_as_the_sanitiser_leaves_them() {
+    for text in [
+        "<ul><li><dl><dt><A<ul><li>",
+        "<ul><li><table><tr><td><a href=\"<ul><li>",
+        "<ul><li><table><tr><td><!<ul><li>",
+        "<pre><!--more-->\t",
+        "<!--more-->\u{feff}",
+    ] {
+        let body = content::sanitize_post(&content::post_source(text, None, &mut Vec::new())).into_string();
+        assert_eq!(content::sanitize_post(&body).into_string(), body, "{text:?}");
+        let comment = content::comment_html(text).into_string();
+        assert_eq!(content::sanitize_comment_html(&comment).into_string(), comment, "{text:?}");
+        let rendered = markdown::render_markdown(text).into_string();
+        assert_eq!(markdown::sanitize_post_html(&rendered).into_string(), rendered, "{text:?}");
+    }
+}
+
 fn config() -> ProptestConfig {
     ProptestConfig { cases: 192, failure_persistence: None, ..ProptestConfig::default() }
 }
