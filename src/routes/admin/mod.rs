@@ -139,10 +139,7 @@ impl FromRequestParts<AppState> for CurrentAdmin {
     }
 }
 
-/// `axum::Form` whose rejections become the site's error page.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Form), rejection(AppError))]
-pub struct Form<T>(pub T);
+pub use crate::routes::extract::Form;
 
 /// The hidden field every state-changing admin form carries.
 pub const CSRF_FIELD: &str = "_csrf";
