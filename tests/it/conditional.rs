@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::routing::get;
 
 use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
-use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with};
+use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 const PUBLIC: [&str; 13] = [
     "/",
@@ -56,15 +56,15 @@ async fn every_public_page_and_feed_answers_304_to_a_current_copy() {
 
 #[tokio::test]
 async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feeds() {
-    let app = spawn_app().await;
+    let app = spawn_with_fixed_clock().await;
     let post = demo_id(&app).await;
     let watched = [DEMO, "/comments/feed.xml", "/posts/year-of-the-stakhanovite/comments.xml"];
     let mut before = Vec::new();
     for path in watched {
         before.push(validators(&app, path).await);
     }
-    // Let the clock pass a second, so Last-Modified can move too.
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    // Move the clock on a second, so Last-Modified can move too.
+    app.clock().advance(1);
 
     add_comment(&app.store, post, "Newcomer", "new@private.example", "Fresh words", "approved").await;
 
@@ -79,7 +79,7 @@ async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feed
 
 #[tokio::test]
 async fn a_scheduled_post_coming_due_changes_the_validators_without_any_write() {
-    let app = spawn_app().await;
+    let app = spawn_with_fixed_clock().await;
     let due_in = 2;
     add_post(
         &app.store,
@@ -87,14 +87,14 @@ async fn a_scheduled_post_coming_due_changes_the_validators_without_any_write() 
             slug: "soon",
             title: "Soon",
             status: "scheduled",
-            published_at: hewn::domain::now() + due_in,
+            published_at: app.clock().now() + due_in,
             ..Post::default()
         },
     )
     .await;
     let (etag, last_modified) = validators(&app, "/").await;
 
-    tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(due_in).unwrap() + 1)).await;
+    app.clock().advance(due_in + 1);
 
     assert_eq!(status_with(&app, "/", "if-none-match", &etag).await, 200);
     assert_eq!(status_with(&app, "/", "if-modified-since", &last_modified).await, 200);
