@@ -64,6 +64,11 @@ impl AppState {
         Self { store, config: Arc::new(config), cache, secret: Arc::default() }
     }
 
+    /// The current time as unix seconds (UTC), from the store's clock.
+    pub fn now(&self) -> i64 {
+        self.store.now()
+    }
+
     /// The site's signing secret: the operator's, or the one kept in the database.
     pub async fn secret(&self) -> Result<Secret, sqlx::Error> {
         self.secret

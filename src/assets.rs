@@ -3,12 +3,12 @@
 
 use std::sync::LazyLock;
 
-use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
 use crate::http_cache::{CachePolicy, EntityTag, SHORT_MAX_AGE};
+use crate::routes::extract::Path;
 
 /// A file from `static/`.
 pub struct Asset {

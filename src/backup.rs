@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
-use crate::config::transfer::BackupArgs;
+use crate::cli::backup::BackupArgs;
 use crate::config::{Cli, DatabaseConfig};
 use crate::store::backup::{self, Check};
 use crate::store::staging::database_file;

@@ -1,12 +1,10 @@
 //! Typed configuration: every setting has a flag and a `HEWN_*` environment variable, read once.
 
-pub mod transfer;
-
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, ValueEnum};
 use ipnet::IpNet;
 
 use crate::domain::signing::Secret;
@@ -37,7 +35,7 @@ pub struct Cli {
     pub sqlite_synchronous: Synchronous,
 
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<crate::cli::Command>,
 
     /// `hewn` with no subcommand serves, taking `serve`'s flags.
     #[command(flatten)]
@@ -81,23 +79,6 @@ impl Cli {
         }
         Self::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
     }
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve the blog (the default).
-    Serve(ServeArgs),
-    /// Create or upgrade the database schema, then exit.
-    Migrate,
-    /// Manage admin accounts: add one, reset a password, list them.
-    User(crate::accounts::UserArgs),
-    /// Import posts, pages, tags and comments from a WordPress export, or comments from a Disqus export.
-    Import(transfer::ImportArgs),
-    /// Export every post, page, tag and comment as a WordPress export, to standard output.
-    Export(transfer::ExportArgs),
-    /// Write a consistent copy of the live database to a file (or check one).
-    Backup(transfer::BackupArgs),
 }
 
 /// Flags of `hewn serve`.
@@ -343,6 +324,7 @@ pub fn normalise_base_url(raw: &str) -> anyhow::Result<String> {
 #[allow(clippy::indexing_slicing, clippy::string_slice)]
 mod tests {
     use super::*;
+    use crate::cli::Command;
 
     #[test]
     fn plain_paths_become_sqlite_urls() -> anyhow::Result<()> {

@@ -1,6 +1,5 @@
 //! hewn: a self-hosted blog server with moderated comments.
 
-pub mod accounts;
 pub mod app;
 pub mod assets;
 pub mod backup;

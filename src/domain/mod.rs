@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod archive;
+pub mod clock;
 pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
@@ -21,7 +22,8 @@ pub mod thread;
 
 pub use markdown::SafeHtml;
 
-/// The current time as unix seconds (UTC), the one representation stored everywhere.
+/// The system time as unix seconds (UTC), the one representation stored everywhere.
+/// Code that has a store or the app state reads [`clock::Clock`] instead, so tests can set it.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }

@@ -10,7 +10,6 @@ use super::extract::{Path, Query};
 use super::posts::PageQuery;
 use crate::app::AppState;
 use crate::domain::archive::{Period, count_by_month};
-use crate::domain::now;
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
 use crate::error::AppError;
@@ -51,7 +50,7 @@ fn paged(path: &str, page: u64) -> String {
 
 async fn list_tags(State(app): State<AppState>) -> Result<Html<String>, AppError> {
     let settings = store::settings::load(&app.store).await?;
-    let tags = store::archive::tags_in_use(&app.store, now()).await?;
+    let tags = store::archive::tags_in_use(&app.store, app.now()).await?;
     let layout = Layout::new(&settings, &app.config.base_url, "/tags", Some("Tags"))
         .describe(format!("Every tag on {}, with how many posts carry it.", settings.site_title));
     render(&TagsPage { layout, tags: tags.iter().map(TagLink::from_count).collect() })
@@ -71,7 +70,7 @@ async fn show_tag(
         return Err(AppError::NotFound);
     };
     let settings = store::settings::load(&app.store).await?;
-    let now = now();
+    let now = app.now();
     let total = store::archive::count_tagged(&app.store, now, tag.id).await?;
     let (page, pages, skip) = paginate(&q, total, settings.posts_per_page)?;
     let posts = store::archive::tagged_page(&app.store, now, tag.id, settings.posts_per_page, skip).await?;
@@ -98,7 +97,7 @@ async fn show_tag(
 async fn show_archive(State(app): State<AppState>) -> Result<Html<String>, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let zone = settings.zone();
-    let times = store::archive::visible_times(&app.store, now()).await?;
+    let times = store::archive::visible_times(&app.store, app.now()).await?;
     let years = count_by_month(&times, &zone).iter().map(|y| YearLinks::new(y, &zone)).collect();
     let layout = Layout::new(&settings, &app.config.base_url, "/archive", Some("Archives"))
         .describe(format!("Every post on {}, by year and month.", settings.site_title));
@@ -127,7 +126,7 @@ async fn show_period(app: &AppState, period: Period, q: &PageQuery) -> Result<Ht
     let settings = store::settings::load(&app.store).await?;
     let zone = settings.zone();
     let (from, until) = period.bounds(&zone).ok_or(AppError::NotFound)?;
-    let now = now();
+    let now = app.now();
     let total = store::archive::count_between(&app.store, now, from, until).await?;
     let (page, pages, skip) = paginate(q, total, settings.posts_per_page)?;
     let posts = store::archive::between_page(&app.store, now, from, until, settings.posts_per_page, skip).await?;
@@ -165,7 +164,7 @@ pub async fn post_extras(
     settings: &Settings,
 ) -> Result<(Layout, PostFooter), AppError> {
     let tags = store::tags::for_post(&app.store, post.id).await?;
-    let (older, newer) = store::archive::neighbours(&app.store, now(), post.published_at, post.id).await?;
+    let (older, newer) = store::archive::neighbours(&app.store, app.now(), post.published_at, post.id).await?;
     let base = &app.config.base_url;
     let url = format!("{base}{}", post_url(&post.slug));
     let tag_names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();

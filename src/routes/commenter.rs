@@ -71,13 +71,15 @@ impl CommenterCookies {
 }
 
 /// Stores the commenter's details, and adds `pass` (when the comment is held) to the
-/// passes they already have.
+/// passes they already have; the pass cookie lasts until the pass expires (`now` is the
+/// time of the request).
 pub fn remember(
     response: &mut Response,
     details: &Remembered,
     pass: Option<&PendingPass>,
     kept: &[PendingPass],
     secure: bool,
+    now: i64,
 ) {
     for (name, value) in [(AUTHOR_COOKIE, &details.author), (EMAIL_COOKIE, &details.email), (URL_COOKIE, &details.url)]
     {
@@ -88,7 +90,7 @@ pub fn remember(
         let mut parts: Vec<String> = vec![pass.cookie_part()];
         parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
         parts.truncate(MAX_PASSES);
-        let max_age = pass.expires.saturating_sub(crate::domain::now()).max(0);
+        let max_age = pass.expires.saturating_sub(now).max(0);
         set_cookie(response, PENDING_COOKIE, &parts.join("-"), max_age, secure);
     }
 }
@@ -139,7 +141,7 @@ mod tests {
         };
         let pass = PendingPass::sign(&Secret::new(b"k".to_vec()), 3, i64::MAX);
         let mut response = Response::new(axum::body::Body::empty());
-        remember(&mut response, &details, Some(&pass), &[], false);
+        remember(&mut response, &details, Some(&pass), &[], false, crate::domain::now());
 
         let mut request = HeaderMap::new();
         let cookies: Vec<String> = response

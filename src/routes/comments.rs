@@ -24,7 +24,7 @@ use crate::domain::form_body::{self, BodyError};
 use crate::domain::moderation::{self, Candidate, Decision, Status};
 use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
-use crate::domain::{comment_text, markdown, now, render_limits};
+use crate::domain::{comment_text, markdown, render_limits};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store;
@@ -72,7 +72,7 @@ pub async fn show_post_page(
     query: &DiscussionQuery,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let now = now();
+    let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let cookies = CommenterCookies::read(headers);
 
@@ -121,7 +121,7 @@ async fn create_comment(
             AppError::BadRequest("The form could not be read.".to_owned())
         }
     })?;
-    let now = now();
+    let now = app.now();
     let post = store::posts::visible_by_slug(&app.store, now, &slug).await?.ok_or(AppError::NotFound)?;
     if !post.comments_open {
         return Err(AppError::Forbidden(COMMENTS_CLOSED.to_owned()));
@@ -240,7 +240,7 @@ async fn create_comment(
         let pass = held.then(|| PendingPass::sign(&secret, id, now + PENDING_COOKIE_SECONDS));
         let cookies = CommenterCookies::read(&headers);
         let kept: Vec<PendingPass> = cookies.passes.into_iter().filter(|p| p.verify(&secret, now)).collect();
-        commenter::remember(&mut response, &details, pass.as_ref(), &kept, https);
+        commenter::remember(&mut response, &details, pass.as_ref(), &kept, https, now);
     } else {
         commenter::forget(&mut response, https);
     }

@@ -8,7 +8,6 @@ use axum::routing::get;
 
 use super::feeds::xml;
 use crate::app::AppState;
-use crate::domain::now;
 use crate::error::AppError;
 use crate::store;
 use crate::views::crawlers::{SITEMAP_LIMIT, Sitemap, robots_txt};
@@ -22,7 +21,7 @@ async fn robots(State(app): State<AppState>) -> Response {
 }
 
 async fn sitemap(State(app): State<AppState>) -> Result<Response, AppError> {
-    let now = now();
+    let now = app.now();
     // The home page takes one of the file's URLs.
     let posts = store::feeds::sitemap_posts(&app.store, now, SITEMAP_LIMIT - 1).await?;
     let room = u32::try_from(posts.len()).map_or(0, |n| SITEMAP_LIMIT - 1 - n.min(SITEMAP_LIMIT - 1));

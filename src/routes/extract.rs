@@ -7,17 +7,31 @@ use axum::http::request::Parts;
 use ipnet::IpNet;
 
 use crate::app::AppState;
-use crate::error::AppError;
 
-/// `axum::extract::Query` with a readable 400 page on bad query strings.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(AppError))]
-pub struct Query<T>(pub T);
+pub use wrapped::{Form, Path, Query};
 
-/// `axum::extract::Path` where a malformed parameter is a 404.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(AppError))]
-pub struct Path<T>(pub T);
+/// The one place the raw axum extractors are named (`clippy.toml` forbids them elsewhere).
+#[allow(clippy::disallowed_types, reason = "the wrappers are defined in terms of the raw extractors")]
+mod wrapped {
+    use axum::extract::{FromRequest, FromRequestParts};
+
+    use crate::error::AppError;
+
+    /// `axum::extract::Query` with a readable 400 page on bad query strings.
+    #[derive(Debug, FromRequestParts)]
+    #[from_request(via(axum::extract::Query), rejection(AppError))]
+    pub struct Query<T>(pub T);
+
+    /// `axum::extract::Path` where a malformed parameter is a 404.
+    #[derive(Debug, FromRequestParts)]
+    #[from_request(via(axum::extract::Path), rejection(AppError))]
+    pub struct Path<T>(pub T);
+
+    /// `axum::Form` whose rejections become the site's error page.
+    #[derive(Debug, FromRequest)]
+    #[from_request(via(axum::Form), rejection(AppError))]
+    pub struct Form<T>(pub T);
+}
 
 /// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy
 /// (`HEWN_TRUSTED_PROXIES`), the nearest untrusted address in `X-Forwarded-For`.

@@ -9,7 +9,6 @@ use axum::routing::get;
 
 use super::extract::Path;
 use crate::app::AppState;
-use crate::domain::now;
 use crate::error::AppError;
 use crate::store;
 use crate::views::feeds::{AtomFeed, CommentFeed, FeedSource, PostFeed, RssFeed};
@@ -56,7 +55,7 @@ fn render<T: askama::Template>(content_type: &'static str, t: &T) -> Result<Resp
 
 async fn site_feed(app: &AppState) -> Result<PostFeed, AppError> {
     let settings = store::settings::load(&app.store).await?;
-    let posts = store::feeds::newest_posts(&app.store, now(), None, settings.feed_items).await?;
+    let posts = store::feeds::newest_posts(&app.store, app.now(), None, settings.feed_items).await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let tags = store::feeds::tags_of(&app.store, &ids).await?;
     let changed = store::site::state(&app.store).await?.changed_at;
@@ -77,7 +76,7 @@ async fn rss_feed(State(app): State<AppState>) -> Result<Response, AppError> {
 async fn tag_feed(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
     let tag = store::archive::tag_by_slug(&app.store, &slug).await?.ok_or(AppError::NotFound)?;
     let settings = store::settings::load(&app.store).await?;
-    let posts = store::feeds::newest_posts(&app.store, now(), Some(tag.id), settings.feed_items).await?;
+    let posts = store::feeds::newest_posts(&app.store, app.now(), Some(tag.id), settings.feed_items).await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let tags = store::feeds::tags_of(&app.store, &ids).await?;
     let changed = store::site::state(&app.store).await?.changed_at;
@@ -93,7 +92,7 @@ async fn tag_feed(State(app): State<AppState>, Path(slug): Path<String>) -> Resu
 
 async fn comments_feed(State(app): State<AppState>) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
-    let comments = store::feeds::newest_comments(&app.store, now(), None, settings.feed_items).await?;
+    let comments = store::feeds::newest_comments(&app.store, app.now(), None, settings.feed_items).await?;
     let changed = store::site::state(&app.store).await?.changed_at;
     let title = format!("Comments for {}", settings.site_title);
     let feed = CommentFeed::new(title, "/comments/feed.xml", "/", &settings, &app.config.base_url, &comments, changed);
@@ -101,9 +100,9 @@ async fn comments_feed(State(app): State<AppState>) -> Result<Response, AppError
 }
 
 async fn post_comments_feed(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let post = store::posts::visible_by_slug(&app.store, now(), &slug).await?.ok_or(AppError::NotFound)?;
+    let post = store::posts::visible_by_slug(&app.store, app.now(), &slug).await?.ok_or(AppError::NotFound)?;
     let settings = store::settings::load(&app.store).await?;
-    let comments = store::feeds::newest_comments(&app.store, now(), Some(post.id), settings.feed_items).await?;
+    let comments = store::feeds::newest_comments(&app.store, app.now(), Some(post.id), settings.feed_items).await?;
     let html_path = post_url(&post.slug);
     let self_path = format!("{html_path}/comments.xml");
     let title = format!("Comments on “{}”", post.title);

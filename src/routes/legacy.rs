@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::moved_permanently;
 use crate::app::AppState;
-use crate::domain::{now, slug::slugify};
+use crate::domain::slug::slugify;
 use crate::error::AppError;
 use crate::store::{self, Store, legacy::Target};
 use crate::wordpress::links::key_of_path;
@@ -90,7 +90,7 @@ pub async fn resolve_query(store: &Store, query: &str) -> store::Result<Query> {
     let pairs = pairs(query);
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
     let feed = get("feed");
-    let now = now();
+    let now = store.now();
     let found = |target: Option<Target>| target.map_or(Query::Gone, |t| Query::Moved(url_of(&t)));
     for name in ["p", "page_id"] {
         if let Some(id) = get(name).and_then(|v| v.parse::<i64>().ok()) {
@@ -130,7 +130,7 @@ const POST_SUFFIXES: [&str; 4] = ["amp", "embed", "trackback", "attachment"];
 /// An old path, resolved to a current address.
 pub async fn resolve_path(store: &Store, path: &str, query: Option<&str>) -> store::Result<Option<String>> {
     let Some(key) = key_of_path(path) else { return Ok(None) };
-    let now = now();
+    let now = store.now();
     if let Some(t) = store::legacy::by_key(store, now, &key).await? {
         return Ok(Some(url_of(&t)));
     }

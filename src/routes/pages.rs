@@ -9,7 +9,6 @@ use axum::routing::get;
 
 use super::extract::Path;
 use crate::app::AppState;
-use crate::domain::now;
 use crate::error::AppError;
 use crate::http_cache::{CachePolicy, EntityTag, SHORT_MAX_AGE};
 use crate::store;
@@ -21,7 +20,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn show_page(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
-    let page = store::pages::visible_by_slug(&app.store, now(), &slug).await?.ok_or(AppError::NotFound)?;
+    let page = store::pages::visible_by_slug(&app.store, app.now(), &slug).await?.ok_or(AppError::NotFound)?;
     let settings = store::settings::load(&app.store).await?;
     let layout = Layout::new(&settings, &app.config.base_url, &format!("/{}", page.slug), Some(&page.title))
         .describe(page.excerpt.clone());

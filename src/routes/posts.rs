@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::extract::{Path, Query};
 use crate::app::AppState;
-use crate::domain::now;
 use crate::error::AppError;
 use crate::store;
 use crate::views::posts::{IndexPage, Pager, SummaryView, post_url};
@@ -51,7 +50,7 @@ impl PageQuery {
 async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> Result<Html<String>, AppError> {
     let page = q.number()?;
     let settings = store::settings::load(&app.store).await?;
-    let now = now();
+    let now = app.now();
     let per_page = settings.posts_per_page;
     let offset = (page - 1).saturating_mul(u64::from(per_page));
     // One post more than a page shows tells whether older posts exist, with no count
@@ -79,7 +78,7 @@ async fn show_post(
     Query(discussion): Query<super::comments::DiscussionQuery>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let post = store::posts::visible_by_slug(&app.store, now(), &slug).await?.ok_or(AppError::NotFound)?;
+    let post = store::posts::visible_by_slug(&app.store, app.now(), &slug).await?.ok_or(AppError::NotFound)?;
     super::comments::show_post_page(&app, &post, &discussion, &headers).await
 }
 

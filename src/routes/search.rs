@@ -13,7 +13,6 @@ use axum::routing::get;
 use super::extract::Query;
 use super::posts::PageQuery;
 use crate::app::AppState;
-use crate::domain::now;
 use crate::domain::search::SearchQuery;
 use crate::error::AppError;
 use crate::store;
@@ -44,7 +43,7 @@ async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Re
 
     let (total, hits) = match query.fts5_expression() {
         Some(expr) => {
-            let now = now();
+            let now = app.now();
             let total = u64::try_from(store::search::count_visible(&app.store, now, &expr).await?).unwrap_or(0);
             let skip = (page - 1).saturating_mul(u64::from(per_page));
             if page > 1 && skip >= total {

@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 
 use super::{Store, comments, posts};
-use crate::domain::{comment_text, markdown, now};
+use crate::domain::{comment_text, markdown};
 
 /// The demo post as shipped: front matter, a Markdown body, then comments.
 const DEMO_SOURCE: &str = include_str!("../../demo/year-of-the-stakhanovite.md");
@@ -35,7 +35,7 @@ pub struct DemoComment {
 /// find the marker and do nothing, so the demo is never duplicated.
 pub async fn initialise_once(store: &Store, with_demo: bool) -> anyhow::Result<()> {
     let demo = parse(DEMO_SOURCE).context("reading the built-in demo post")?;
-    let now = now();
+    let now = store.now();
     let mut tx = store.begin_write().await?;
     let first = sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
         .bind(INITIALISED_KEY)

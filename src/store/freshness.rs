@@ -21,7 +21,6 @@ use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
 use super::{Result, Store, site};
-use crate::domain::now;
 
 /// The site's data generation as a request sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,14 +61,14 @@ impl Freshness {
     /// The current generation if nothing moved since it was read: one `pread`, no
     /// waiting. `None` when it has to be read again ([`Freshness::current`]).
     fn unchanged(&self, store: &Store) -> Option<Snapshot> {
-        self.cached(self.fingerprint(store).as_ref(), now())
+        self.cached(self.fingerprint(store).as_ref(), store.now())
     }
 
     /// The current generation. Costs one `pread` when nothing committed; one query
     /// for the data version when something did; and when that moved (or the clock
     /// passed the next timed change), also reads the next and last public change.
     async fn current(&self, store: &Store) -> Result<Snapshot> {
-        let now = now();
+        let now = store.now();
         // The fingerprint is taken before the version is read: a commit in between
         // moves the fingerprint again, so it is never paired with an older version.
         let fingerprint = self.fingerprint(store);

@@ -62,7 +62,7 @@ pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i
     .bind(max_wp_comment)
     .fetch_one(&mut *conn)
     .await?;
-    let now = crate::domain::now();
+    let now = store.now();
     sqlx::query(
         "insert into posts (id, kind, slug, title, source, body_html, status, updated_at, created_at) \
          values ($1, 'post', '.import-' || $1, $4, '', '', $2, $3, $3)",
@@ -122,7 +122,7 @@ pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i6
     let conn = tx.conn();
     // The reserved post's time shows the import is still at work (see [`reservations`]).
     sqlx::query("update posts set updated_at = $1 where id = $2")
-        .bind(crate::domain::now())
+        .bind(store.now())
         .bind(reservation.post)
         .execute(&mut *conn)
         .await?;

@@ -38,6 +38,7 @@ use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::{DatabaseConfig, Synchronous};
+use crate::domain::clock::Clock;
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -54,6 +55,8 @@ pub struct Store {
     pub(crate) submissions: submissions::Queue,
     /// The data generation, read cheaply (see `freshness`).
     freshness: Arc<freshness::Freshness>,
+    /// Where this store, and the app serving it, read the time.
+    clock: Clock,
 }
 
 /// The single writer connection, and the count of what it committed.
@@ -116,7 +119,24 @@ impl Store {
             .with_context(|| format!("opening database {} for reading", config.url))?;
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
         let freshness = Arc::new(freshness::Freshness::new(&config.url));
-        Ok(Self { read, writer, submissions: submissions::Queue::default(), freshness })
+        Ok(Self { read, writer, submissions: submissions::Queue::default(), freshness, clock: Clock::system() })
+    }
+
+    /// This store reading the time from `clock` (tests pass a settable one).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store reads the time from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current time as unix seconds (UTC), from this store's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Closes both pools, waiting for connections to be returned.

@@ -6,7 +6,7 @@ use crate::domain::settings::Settings;
 /// Reads every stored setting over the defaults, with the pages for the navigation.
 pub async fn load(store: &Store) -> Result<Settings> {
     let mut settings = load_values(store).await?;
-    settings.nav = super::pages::nav(store, crate::domain::now()).await?;
+    settings.nav = super::pages::nav(store, store.now()).await?;
     Ok(settings)
 }
 

@@ -15,7 +15,7 @@ use super::html::{escape, text_of};
 use super::uploads::{MEDIA_PREFIX, media_url};
 use super::wxr::HEWN_NS;
 use super::xml::{cdata, gmt_date, local_date, rfc2822, text};
-use crate::config::transfer::{ExportArgs, ExportFormat};
+use crate::cli::export::{ExportArgs, ExportFormat};
 use crate::config::{Cli, DEFAULT_BIND, DatabaseConfig, derive_base_url, normalise_base_url};
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;

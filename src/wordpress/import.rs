@@ -24,7 +24,7 @@ use super::stage::{Counters, Row, Stager, render};
 use super::summary::summary;
 use super::uploads::Uploads;
 use super::wxr::{self, ReadError};
-use crate::config::transfer::{ImportArgs, ImportFormat};
+use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::config::{Cli, DatabaseConfig};
 use crate::store::Store;
 use crate::store::import::{self as live, Reservation};

@@ -1,8 +1,6 @@
 //! The page cache: pages come from memory until the data they show changes, and a
 //! change shows on the very next request, on every instance sharing the database.
 
-use std::time::Duration;
-
 use hewn::store::settings;
 
 use sqlx::Connection;
@@ -10,7 +8,7 @@ use sqlx::Connection;
 use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
 use crate::comments::{approve, form, no_flood, post_form, row_with_body};
 use crate::corpus::{DEMO, Post, add_post};
-use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, texts};
+use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
 
 /// `hit` or `miss`, as the cache reports it.
 async fn cache_outcome(app: &TestApp, client: &reqwest::Client, path: &str) -> (String, String) {
@@ -319,8 +317,8 @@ async fn two_instances_on_one_database_file_stay_consistent() {
 
 #[tokio::test]
 async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
-    let app = spawn_app().await;
-    let due = hewn::domain::now() + 2;
+    let app = spawn_with_fixed_clock().await;
+    let due = app.clock().now() + 2;
     add_post(
         &app.store,
         Post { slug: "soon", title: "Coming soon", status: "scheduled", published_at: due, ..Post::default() },
@@ -329,14 +327,8 @@ async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
     let (_, before) = cache_outcome(&app, &app.client, "/").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/").await;
 
-    let mut after = String::new();
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if hewn::domain::now() > due {
-            after = cache_outcome(&app, &app.client, "/").await.1;
-            break;
-        }
-    }
+    app.clock().set(due + 1);
+    let (_, after) = cache_outcome(&app, &app.client, "/").await;
 
     assert_eq!(outcome, "hit");
     assert!(!before.contains("Coming soon"));
@@ -345,9 +337,9 @@ async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
 
 #[tokio::test]
 async fn comments_close_by_age_on_the_very_next_request_after_the_deadline() {
-    let app = spawn_app().await;
+    let app = spawn_with_fixed_clock().await;
     settings::put(&app.store, "comment_close_after_days", "1").await.unwrap();
-    let closes_at = hewn::domain::now() + 2;
+    let closes_at = app.clock().now() + 2;
     add_post(
         &app.store,
         Post { slug: "closing", title: "Closing", published_at: closes_at - 86_400, ..Post::default() },
@@ -356,14 +348,8 @@ async fn comments_close_by_age_on_the_very_next_request_after_the_deadline() {
     let (_, open) = cache_outcome(&app, &app.client, "/posts/closing").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/posts/closing").await;
 
-    let mut closed = String::new();
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        if hewn::domain::now() > closes_at {
-            closed = cache_outcome(&app, &app.client, "/posts/closing").await.1;
-            break;
-        }
-    }
+    app.clock().set(closes_at + 1);
+    let (_, closed) = cache_outcome(&app, &app.client, "/posts/closing").await;
 
     assert_eq!(outcome, "hit");
     assert!(open.contains("Leave a Reply"));

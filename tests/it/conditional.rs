@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::routing::get;
 
 use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
-use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with};
+use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 const PUBLIC: [&str; 13] = [
     "/",
@@ -63,7 +63,8 @@ async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feed
     for path in watched {
         before.push(validators(&app, path).await);
     }
-    // Let the clock pass a second, so Last-Modified can move too.
+    // Let a second pass, so Last-Modified can move too. This one stays on the wall clock:
+    // Last-Modified comes from the change time the database's own triggers stamp.
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
 
     add_comment(&app.store, post, "Newcomer", "new@private.example", "Fresh words", "approved").await;
@@ -79,22 +80,23 @@ async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feed
 
 #[tokio::test]
 async fn a_scheduled_post_coming_due_changes_the_validators_without_any_write() {
-    let app = spawn_app().await;
-    let due_in = 2;
+    let app = spawn_with_fixed_clock().await;
+    // Far enough ahead that the wall-clock stamp of the insert (triggers) stays older.
+    let due_in = 600;
     add_post(
         &app.store,
         Post {
             slug: "soon",
             title: "Soon",
             status: "scheduled",
-            published_at: hewn::domain::now() + due_in,
+            published_at: app.clock().now() + due_in,
             ..Post::default()
         },
     )
     .await;
     let (etag, last_modified) = validators(&app, "/").await;
 
-    tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(due_in).unwrap() + 1)).await;
+    app.clock().advance(due_in + 1);
 
     assert_eq!(status_with(&app, "/", "if-none-match", &etag).await, 200);
     assert_eq!(status_with(&app, "/", "if-modified-since", &last_modified).await, 200);

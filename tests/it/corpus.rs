@@ -83,7 +83,7 @@ pub async fn add_comment(store: &Store, post_id: i64, name: &str, email: &str, b
             rule: "test",
             author_ip: "127.0.0.1",
             user_agent: "test",
-            created_at: hewn::domain::now(),
+            created_at: store.now(),
         },
     )
     .await
@@ -92,7 +92,7 @@ pub async fn add_comment(store: &Store, post_id: i64, name: &str, email: &str, b
 
 /// The demo post's id.
 pub async fn demo_id(app: &TestApp) -> i64 {
-    posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
+    posts::visible_by_slug(&app.store, app.store.now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
 }
 
 /// Runs one statement on the database file directly, as another writer would

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use hewn::app::AppState;
 use hewn::config::{Config, DatabaseConfig, ServerLimits, Synchronous};
+use hewn::domain::clock::Clock;
 use hewn::store::{self, Store};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -43,11 +44,20 @@ pub struct Spawn {
     pub database: Option<PathBuf>,
     /// Timeouts and connection caps (default: the server's defaults).
     pub limits: Option<ServerLimits>,
+    /// The time the app reads (default: the system clock). A `Clock::fixed` lets a test
+    /// move time on with `app.clock().advance(..)` instead of sleeping.
+    pub clock: Option<Clock>,
 }
 
 /// Starts the app on a fresh database with the demo content.
 pub async fn spawn_app() -> TestApp {
     spawn_with(Spawn::default()).await
+}
+
+/// Starts the app on a fresh database with the demo content and a clock that stands
+/// still at the current time until the test moves it (`app.clock().advance(..)`).
+pub async fn spawn_with_fixed_clock() -> TestApp {
+    spawn_with(Spawn { clock: Some(Clock::fixed(hewn::domain::now())), ..Spawn::default() }).await
 }
 
 /// Starts the app with options.
@@ -59,7 +69,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
     };
     let db_path = opts.database.unwrap_or_else(|| dir.path().join("hewn.db"));
     let database = DatabaseConfig::from_cli(&format!("sqlite://{}", db_path.display()), Synchronous::Normal).unwrap();
-    let store = Store::open(&database).await.unwrap();
+    let store = Store::open(&database).await.unwrap().with_clock(opts.clock.unwrap_or_default());
     store::init(&store, !opts.no_demo).await.unwrap();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -103,6 +113,11 @@ pub fn client() -> reqwest::Client {
 }
 
 impl TestApp {
+    /// The clock the app reads the time from (set with [`Spawn::clock`]).
+    pub fn clock(&self) -> &Clock {
+        self.store.clock()
+    }
+
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

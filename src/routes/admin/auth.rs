@@ -18,7 +18,7 @@ use crate::domain::editor::FieldErrors;
 use crate::domain::form_body::{self, BodyError};
 use crate::domain::password::{self, Verified};
 use crate::domain::signing::{DEVICE_COOKIE_SECONDS, DevicePass, Secret};
-use crate::domain::{accounts, now, random_token, secret};
+use crate::domain::{accounts, random_token, secret};
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Query};
 use crate::routes::see_other;
@@ -59,7 +59,7 @@ pub async fn show_login(
 ) -> Result<Response, AppError> {
     let next = safe_next(&q.next).to_owned();
     if let Some(value) = read_cookie(&headers, session_cookie_name(&app.config))
-        && store::sessions::find(&app.store, &value, now()).await?.is_some()
+        && store::sessions::find(&app.store, &value, app.now()).await?.is_some()
     {
         return Ok(see_other(&next));
     }
@@ -146,7 +146,7 @@ pub async fn login(
     }
     let client = throttle_client(ip);
     let name: String = form.username.trim().to_lowercase().chars().take(accounts::MAX_USERNAME_CHARS).collect();
-    let now = now();
+    let now = app.now();
     if let Some(retry_after) = sessions::lockout(&app.store, &client, &name, now).await? {
         let error = format!("Too many failed logins from your network. Try again in {}.", minutes(retry_after));
         return too_many(&app, &headers, LoginView { username: form.username, next, error, notice: None }, retry_after)
@@ -253,7 +253,7 @@ async fn too_many(
 /// Starts a session and answers with a redirect carrying its cookie, and a new
 /// device cookie for `username` (see [`DevicePass`]).
 async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -> Result<Response, AppError> {
-    let session = sessions::create(&app.store, user_id, now()).await?;
+    let session = sessions::create(&app.store, user_id, app.now()).await?;
     let mut response = see_other(to);
     let max_age = Some(sessions::ABSOLUTE_LIFETIME);
     append_cookie(
@@ -262,7 +262,8 @@ async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -
     );
     append_cookie(&mut response, &clear_cookie(login_cookie_name(&app.config), &app.config));
     let secret = app.secret().await?;
-    let device = DevicePass::sign(&secret, username, random_token(DEVICE_NONCE_BYTES), now() + DEVICE_COOKIE_SECONDS);
+    let device =
+        DevicePass::sign(&secret, username, random_token(DEVICE_NONCE_BYTES), app.now() + DEVICE_COOKIE_SECONDS);
     append_cookie(
         &mut response,
         &cookie(device_cookie_name(&app.config), &device.cookie_value(), Some(DEVICE_COOKIE_SECONDS), &app.config),
@@ -341,7 +342,7 @@ pub async fn setup(State(app): State<AppState>, Form(form): Form<SetupForm>) -> 
         display_name: &display_name,
         email: &email,
         password_hash: &hash,
-        now: now(),
+        now: app.now(),
     };
     match users::create_first(&app.store, &form.token, &new).await? {
         users::Created::Yes(id) => {
@@ -385,7 +386,7 @@ pub async fn show_profile(
         display_name: s.display_name.clone(),
         email: s.email.clone(),
         errors: FieldErrors::default(),
-        sessions: sessions::count_for_user(&app.store, s.user_id, now()).await?,
+        sessions: sessions::count_for_user(&app.store, s.user_id, app.now()).await?,
     };
     Ok(render(&page)?.into_response())
 }
@@ -438,7 +439,7 @@ async fn profile_again(
         display_name,
         email,
         errors,
-        sessions: sessions::count_for_user(&app.store, admin.0.user_id, now()).await?,
+        sessions: sessions::count_for_user(&app.store, admin.0.user_id, app.now()).await?,
     };
     Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?))
 }

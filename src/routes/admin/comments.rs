@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::auth::NoticeQuery;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
+use crate::domain::comment_text;
 use crate::domain::editor::FieldErrors;
 use crate::domain::queue::{self as rules, Action, CommentForm, STATUSES, status_label};
-use crate::domain::{comment_text, now};
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Path, Query};
 use crate::routes::see_other;
@@ -108,7 +108,7 @@ pub async fn list_comments(
     let page = requested.min(pages);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
     let comments = queue::list(&app.store, &statuses, &search, PER_PAGE, offset).await?;
-    let now = now();
+    let now = app.now();
     let tabs = VIEWS
         .iter()
         .map(|(v, label)| Tab {
@@ -252,7 +252,7 @@ async fn edit_page(
     let settings = store::settings::load(&app.store).await?;
     let page = CommentEditPage {
         layout,
-        row: CommentRow::new(comment, &settings, now()),
+        row: CommentRow::new(comment, &settings, app.now()),
         errors,
         reply,
         reply_error,
@@ -351,7 +351,7 @@ pub async fn reply_comment(
         body_html: body_html.as_str(),
         author_ip: &ip.to_string(),
         user_agent: &user_agent,
-        now: now(),
+        now: app.now(),
     };
     match queue::reply(&app.store, &reply).await? {
         Some(new_id) => {

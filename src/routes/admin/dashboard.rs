@@ -5,7 +5,6 @@ use axum::response::{Html, Response};
 
 use super::{CurrentAdmin, layout};
 use crate::app::AppState;
-use crate::domain::now;
 use crate::error::AppError;
 use crate::routes::admin::auth::NoticeQuery;
 use crate::routes::extract::Query;
@@ -24,7 +23,7 @@ pub async fn show_dashboard(
     admin: CurrentAdmin,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Html<String>, AppError> {
-    let now = now();
+    let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let counts = moderation::counts(&app.store).await?;
     let posts = editor::counts(&app.store, "post", now).await?;

@@ -23,7 +23,7 @@ use axum::routing::{MethodRouter, any, get, post};
 
 use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
-use crate::domain::{now, secret};
+use crate::domain::secret;
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store::{self, sessions::Session};
@@ -139,10 +139,7 @@ impl FromRequestParts<AppState> for CurrentAdmin {
     }
 }
 
-/// `axum::Form` whose rejections become the site's error page.
-#[derive(Debug, axum::extract::FromRequest)]
-#[from_request(via(axum::Form), rejection(AppError))]
-pub struct Form<T>(pub T);
+pub use crate::routes::extract::Form;
 
 /// The hidden field every state-changing admin form carries.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -151,7 +148,7 @@ pub const CSRF_FIELD: &str = "_csrf";
 /// also carry the session's CSRF token in its form. Anonymous requests are sent to
 /// the login page (a page they asked for comes back after login).
 async fn require_session(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let now = now();
+    let now = app.now();
     let cookie = read_cookie(request.headers(), session_cookie_name(&app.config));
     let found = match &cookie {
         Some(value) => store::sessions::find(&app.store, value, now).await,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
-use crate::domain::{markdown, now, render_limits};
+use crate::domain::{markdown, render_limits};
 use crate::error::AppError;
 use crate::routes::admin::comments::page_number;
 use crate::routes::extract::{Path, Query};
@@ -85,7 +85,7 @@ async fn list(
     let view = VIEWS.iter().map(|(v, _)| *v).find(|v| *v == q.status).unwrap_or("all");
     let search: String = q.s.trim().chars().take(200).collect();
     let requested = page_number(q.page.as_deref())?;
-    let now = now();
+    let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let counts = posts::counts(&app.store, kind.as_str(), now).await?;
     let total = posts::count(&app.store, kind.as_str(), view, &search, now).await?;
@@ -168,7 +168,7 @@ async fn editor_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
-    let now = now();
+    let now = app.now();
     let current_status = stored.map_or("draft", |p| effective_status(&p.status, p.published_at, now));
     let page = EditorPage {
         layout,
@@ -242,7 +242,7 @@ async fn edit(
         excerpt: if post.excerpt == derived { String::new() } else { post.excerpt.clone() },
         tags: tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
         comments_open: post.comments_open.then(|| "on".to_owned()),
-        status: match effective_status(&post.status, post.published_at, now()) {
+        status: match effective_status(&post.status, post.published_at, app.now()) {
             "trash" => "draft".to_owned(),
             s => s.to_owned(),
         },
@@ -325,7 +325,7 @@ async fn save(
     let title = if stored.is_some() { format!("Edit {}", noun(kind)) } else { format!("New {}", noun(kind)) };
     let source_format = stored.as_ref().map_or("markdown", |p| p.source_format.as_str()).to_owned();
     let settings = store::settings::load(&app.store).await?;
-    let now = now();
+    let now = app.now();
 
     // The editor again with the author's input and the messages beside their fields.
     let reshow = async |form, errors| {
@@ -434,13 +434,13 @@ row_action!(delete_page, Kind::Page, delete);
 
 async fn trash(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
-    posts::trash(&app.store, post.id, now()).await?;
+    posts::trash(&app.store, post.id, app.now()).await?;
     Ok(see_other(&with_notice(base(kind), "trashed", None)))
 }
 
 async fn restore(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
-    posts::restore(&app.store, post.id, now()).await?;
+    posts::restore(&app.store, post.id, app.now()).await?;
     Ok(see_other(&with_notice(&format!("{}?status=trash", base(kind)), "restored", None)))
 }
 

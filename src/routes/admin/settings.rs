@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::auth::NoticeQuery;
 use super::{CurrentAdmin, Form, layout, with_status};
 use crate::app::AppState;
-use crate::domain::{datefmt, now};
+use crate::domain::datefmt;
 use crate::error::AppError;
 use crate::routes::extract::Query;
 use crate::routes::see_other;
@@ -26,7 +26,7 @@ pub async fn show_settings(
     let settings = store::settings::load(&app.store).await?;
     let page = SettingsPage {
         layout: layout(&app, &admin, "Settings", "settings").await?.with_notice(q.notice.as_deref(), None),
-        sections: sections(|name| current_value(&settings, name), |_| String::new(), &settings.zone(), now()),
+        sections: sections(|name| current_value(&settings, name), |_| String::new(), &settings.zone(), app.now()),
         has_errors: false,
     };
     Ok(render(&page)?.into_response())
@@ -75,7 +75,7 @@ pub async fn update_settings(
         };
         let page = SettingsPage {
             layout: layout(&app, &admin, "Settings", "settings").await?,
-            sections: sections(value, error, &stored.zone(), now()),
+            sections: sections(value, error, &stored.zone(), app.now()),
             has_errors: true,
         };
         return Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?));
@@ -107,6 +107,6 @@ pub async fn date_example(
     let settings = store::settings::load(&app.store).await?;
     let zone = if datefmt::is_known_zone(&q.timezone) { datefmt::zone(&q.timezone) } else { settings.zone() };
     let format: String = q.format.chars().take(64).collect();
-    let text = datefmt::format(now(), &zone, &format);
+    let text = datefmt::format(app.now(), &zone, &format);
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }

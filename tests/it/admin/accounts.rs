@@ -5,11 +5,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use hewn::domain::clock::Clock;
 use hewn::store::{sessions, users};
 
 use super::support::{
-    ADMIN, PASSWORD, admin_app, create_admin, csrf, input_value, location, login, login_with, post_form, run_sql,
-    session_cookie, set_cookies,
+    ADMIN, PASSWORD, admin_app, admin_app_with_fixed_clock, create_admin, csrf, input_value, location, login,
+    login_with, post_form, session_cookie, set_cookies,
 };
 use crate::helpers::{Binary, Spawn, client, html, spawn_app, spawn_with, texts};
 
@@ -245,10 +246,10 @@ async fn sessions_survive_a_restart() {
 
 #[tokio::test]
 async fn an_idle_session_expires() {
-    let app = admin_app().await;
+    let app = admin_app_with_fixed_clock().await;
     let before = app.get("/admin").await.status();
 
-    run_sql(&app, &format!("update sessions set last_seen_at = last_seen_at - {}", sessions::IDLE_TIMEOUT + 1)).await;
+    app.clock().advance(sessions::IDLE_TIMEOUT + 1);
     let after = app.get("/admin/comments").await;
 
     assert_eq!(before, 200);
@@ -258,18 +259,31 @@ async fn an_idle_session_expires() {
 
 #[tokio::test]
 async fn a_session_ends_at_its_absolute_lifetime_even_when_in_use() {
-    let app = admin_app().await;
+    let app = admin_app_with_fixed_clock().await;
 
-    run_sql(&app, &format!("update sessions set created_at = created_at - {}", sessions::ABSOLUTE_LIFETIME + 1)).await;
+    // In use every six hours, so it never idles out, until its lifetime is over.
+    let step = sessions::IDLE_TIMEOUT / 2;
+    let mut while_in_use = Vec::new();
+    for _ in 1..sessions::ABSOLUTE_LIFETIME / step {
+        app.clock().advance(step);
+        while_in_use.push(app.get("/admin").await.status().as_u16());
+    }
+    app.clock().advance(step + 1);
     let after = app.get("/admin").await;
 
+    assert!(while_in_use.iter().all(|s| *s == 200), "{while_in_use:?}");
     assert_eq!(after.status(), 303);
     assert_eq!(location(&after), "/admin/login");
 }
 
 /// An app behind a trusted proxy, so tests can speak for several client addresses.
 async fn proxied_app() -> crate::helpers::TestApp {
-    let app = spawn_with(Spawn { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Spawn::default() }).await;
+    let app = spawn_with(Spawn {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        clock: Some(Clock::fixed(hewn::domain::now())),
+        ..Spawn::default()
+    })
+    .await;
     create_admin(&app, ADMIN, PASSWORD).await;
     app
 }
@@ -301,7 +315,7 @@ async fn five_failures_for_a_name_lock_that_client_out_until_the_window_passes()
     let retry_after: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     let locked_cookie = session_cookie(&locked);
     let bystander = login_from(&app, "198.51.100.20", ADMIN, PASSWORD).await.status();
-    run_sql(&app, &format!("update login_failures set failed_at = failed_at - {}", sessions::THROTTLE_WINDOW)).await;
+    app.clock().advance(sessions::THROTTLE_WINDOW);
     let after_window = login_from(&app, attacker, ADMIN, PASSWORD).await.status();
 
     assert_eq!(failures, [422; 5]);

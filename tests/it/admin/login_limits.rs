@@ -2,15 +2,22 @@
 //! the device cookie that keeps the owner's browser out of it, and login forms that
 //! are refused before any password is hashed.
 
+use hewn::domain::clock::Clock;
 use hewn::store::sessions;
 use sqlx::Connection;
 
 use super::support::{ADMIN, PASSWORD, create_admin, input_value, run_sql, set_cookies};
 use crate::helpers::{Spawn, TestApp, client, spawn_with};
 
-/// An app behind a trusted proxy, so that tests can speak for many client addresses.
+/// An app behind a trusted proxy, so that tests can speak for many client addresses,
+/// with a clock that moves only when a test moves it.
 async fn proxied_app() -> TestApp {
-    let app = spawn_with(Spawn { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Spawn::default() }).await;
+    let app = spawn_with(Spawn {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        clock: Some(Clock::fixed(hewn::domain::now())),
+        ..Spawn::default()
+    })
+    .await;
     create_admin(&app, ADMIN, PASSWORD).await;
     app
 }
@@ -66,7 +73,7 @@ async fn thirty_guesses_from_thirty_addresses_lock_the_account_but_not_its_owner
     let forged_login = {
         let page = forged.get(app.url("/admin/login")).send().await.unwrap();
         let token = input_value(&page.text().await.unwrap(), "form_token");
-        let fake = format!("hewn_device={}.{}.{}", hewn::domain::now() + 1000, "ab".repeat(16), "cd".repeat(16));
+        let fake = format!("hewn_device={}.{}.{}", app.clock().now() + 1000, "ab".repeat(16), "cd".repeat(16));
         forged
             .post(app.url("/admin/login"))
             .header("x-forwarded-for", "198.51.100.9")
@@ -77,7 +84,7 @@ async fn thirty_guesses_from_thirty_addresses_lock_the_account_but_not_its_owner
             .unwrap()
             .status()
     };
-    run_sql(&app, &format!("update login_failures set failed_at = failed_at - {}", sessions::THROTTLE_WINDOW)).await;
+    app.clock().advance(sessions::THROTTLE_WINDOW);
     let after_window = attempt(&app, &client(), "198.51.100.8", ADMIN, PASSWORD).await.status();
 
     let limit = sessions::MAX_FAILURES_PER_ACCOUNT as usize;

@@ -5,7 +5,7 @@ use hewn::domain::{now, password};
 use hewn::store::{comments, posts, users};
 use sqlx::Connection;
 
-use crate::helpers::{TestApp, html, spawn_app};
+use crate::helpers::{TestApp, html, spawn_app, spawn_with_fixed_clock};
 
 pub const ADMIN: &str = "admin";
 pub const PASSWORD: &str = "correct horse battery";
@@ -47,6 +47,15 @@ pub async fn login(app: &TestApp, name: &str, pw: &str) -> reqwest::Response {
 /// A fresh app with the demo content, an admin, and its client logged in.
 pub async fn admin_app() -> TestApp {
     let app = spawn_app().await;
+    create_admin(&app, ADMIN, PASSWORD).await;
+    let r = login(&app, ADMIN, PASSWORD).await;
+    assert_eq!(r.status(), 303, "login failed");
+    app
+}
+
+/// [`admin_app`] with a clock that moves only when the test moves it.
+pub async fn admin_app_with_fixed_clock() -> TestApp {
+    let app = spawn_with_fixed_clock().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     let r = login(&app, ADMIN, PASSWORD).await;
     assert_eq!(r.status(), 303, "login failed");

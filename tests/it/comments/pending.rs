@@ -2,10 +2,10 @@
 //! remembered-details cookies, and the site secret behind them.
 
 use hewn::domain::now;
-use hewn::domain::signing::{PendingPass, Secret};
+use hewn::domain::signing::{PENDING_LINK_SECONDS, PendingPass, Secret};
 
 use super::{DEMO, approve, comment_id, form, location, no_flood, post_form, prepare_database, stored_secret};
-use crate::helpers::{Binary, Spawn, TestApp, client, html, spawn_app, spawn_with, texts};
+use crate::helpers::{Binary, Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
 
 /// A form with the "save my details" box ticked.
 fn consenting<'a>(comment: &'a str, author: &'a str, email: &'a str, url: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -97,6 +97,21 @@ async fn forged_expired_and_foreign_passes_show_nothing() {
     }
     let (_, _, genuine) = page(&client(), &app, &first).await;
     assert!(genuine.contains("first held"), "the genuine link still works");
+}
+
+#[tokio::test]
+async fn a_pass_link_stops_working_when_its_hour_is_over() {
+    let app = spawn_with_fixed_clock().await;
+    let link = location(&post_form(&app, &app.client, &form("held for an hour", "Ann", "ann@example.com")).await);
+
+    app.clock().advance(PENDING_LINK_SECONDS - 1);
+    let (_, _, within) = page(&client(), &app, &link).await;
+    app.clock().advance(2);
+    let (private, _, after) = page(&client(), &app, &link).await;
+
+    assert!(within.contains("held for an hour"), "the link works until it expires");
+    assert!(!after.contains("held for an hour"), "an expired link shows nothing");
+    assert!(!private);
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use crate::config::{Cli, Config, DatabaseConfig};
-use crate::domain::{accounts, now, password};
+use crate::domain::{accounts, password};
 use crate::store::{self, Store, users};
 
 /// `hewn user ...`.
@@ -81,7 +81,7 @@ async fn add(
         display_name: &display_name,
         email: &email,
         password_hash: &hash,
-        now: now(),
+        now: store.now(),
     };
     match users::create(store, &new).await? {
         users::Created::Yes(_) => {
@@ -138,7 +138,7 @@ fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
 /// first admin (a new link on every start; any of them stops working once an
 /// account exists).
 pub async fn announce_setup_link(store: &Store, config: &Config) -> anyhow::Result<()> {
-    if let Some(token) = users::issue_setup_token(store, now()).await? {
+    if let Some(token) = users::issue_setup_token(store, store.now()).await? {
         tracing::warn!(
             "no admin account yet: open {}/admin/setup?token={token} to create one (the link works once), \
              or run `hewn user add NAME`",
