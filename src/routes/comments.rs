@@ -17,7 +17,7 @@ use axum::routing::post;
 use serde::Deserialize;
 
 use super::commenter::{self, CommenterCookies, Remembered};
-use super::extract::{ClientIp, Path};
+use super::extract::{ClientIp, Path, unreadable_body};
 use crate::app::AppState;
 use crate::domain::comment_form::{self, FIELD_HONEYPOT};
 use crate::domain::form_body::{self, BodyError};
@@ -114,13 +114,7 @@ async fn create_comment(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::BadRequest("The form could not be read.".to_owned())
-        }
-    })?;
+    let body = body.map_err(unreadable_body)?;
     let now = app.now();
     let post = store::posts::visible_by_slug(&app.store, now, &slug).await?.ok_or(AppError::NotFound)?;
     if !post.comments_open {

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use ipnet::IpNet;
 
 use crate::app::AppState;
+use crate::error::AppError;
 
 pub use wrapped::{Form, Path, Query};
 
@@ -31,6 +32,15 @@ mod wrapped {
     #[derive(Debug, FromRequest)]
     #[from_request(via(axum::Form), rejection(AppError))]
     pub struct Form<T>(pub T);
+}
+
+/// A request body that could not be read: over its limit (413) or broken off (400).
+pub fn unreadable_body(e: axum::extract::rejection::BytesRejection) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::BadRequest("The form could not be read.".to_owned())
+    }
 }
 
 /// The client's address: the TCP peer, or, when the peer is a trusted reverse proxy

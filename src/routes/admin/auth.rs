@@ -20,7 +20,7 @@ use crate::domain::password::{self, Verified};
 use crate::domain::signing::{DEVICE_COOKIE_SECONDS, DevicePass, Secret};
 use crate::domain::{accounts, random_token, secret};
 use crate::error::AppError;
-use crate::routes::extract::{ClientIp, Query};
+use crate::routes::extract::{ClientIp, Query, unreadable_body};
 use crate::routes::see_other;
 use crate::store::{self, sessions, users};
 use crate::views::admin::AdminLayout;
@@ -191,13 +191,7 @@ pub async fn login(
 
 /// Reads the login form strictly: UTF-8, each field once, within [`LOGIN_BODY_LIMIT`].
 fn read_login_form(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<LoginForm, AppError> {
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::PayloadTooLarge
-        } else {
-            AppError::BadRequest("The form could not be read.".to_owned())
-        }
-    })?;
+    let body = body.map_err(unreadable_body)?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let fields = form_body::parse(content_type, &body, LOGIN_FIELDS).map_err(|e| match e {
         BodyError::UnsupportedMediaType => AppError::UnsupportedMediaType(e.to_string()),
