@@ -158,7 +158,7 @@ pub async fn count(store: &Store, kind: &str, view: &str, search: &str, now: i64
 }
 
 fn title_pattern(search: &str) -> String {
-    let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = super::escape_like(&search.to_lowercase());
     format!("%{escaped}%")
 }
 
@@ -211,7 +211,7 @@ pub async fn slug_owner(store: &Store, slug: &str) -> Result<Option<i64>> {
 
 /// Every slug that starts with `prefix` (for picking a free `-2`, `-3`, ...).
 pub async fn slugs_like(store: &Store, prefix: &str) -> Result<Vec<String>> {
-    let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = super::escape_like(prefix);
     sqlx::query_scalar("select slug from posts where slug like $1 escape '\\'")
         .bind(format!("{escaped}%"))
         .fetch_all(store.reader())

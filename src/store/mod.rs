@@ -202,6 +202,12 @@ pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `text` with the `like` wildcards (`%`, `_`) and the escape character itself
+/// escaped, for a pattern used with `like ... escape '\\'`.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// Helpers for the store's own tests: a fresh database and query plans.
 #[cfg(test)]
 pub(crate) mod testing {

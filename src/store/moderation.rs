@@ -98,7 +98,7 @@ fn placeholders(first: usize, n: usize) -> String {
 
 /// A `like` pattern matching `term` anywhere, with its wildcards escaped.
 fn contains_pattern(term: &str) -> String {
-    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = super::escape_like(&term.to_lowercase());
     format!("%{escaped}%")
 }
 
