@@ -5,12 +5,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hewn::domain::clock::Clock;
 use hewn::store::{sessions, users};
 
 use super::support::{
     ADMIN, PASSWORD, admin_app, admin_app_with_fixed_clock, create_admin, csrf, input_value, location, login,
-    login_with, post_form, session_cookie, set_cookies,
+    login_with, post_form, proxied_app, session_cookie, set_cookies,
 };
 use crate::helpers::{Binary, Spawn, client, html, spawn_app, spawn_with, texts};
 
@@ -274,18 +273,6 @@ async fn a_session_ends_at_its_absolute_lifetime_even_when_in_use() {
     assert!(while_in_use.iter().all(|s| *s == 200), "{while_in_use:?}");
     assert_eq!(after.status(), 303);
     assert_eq!(location(&after), "/admin/login");
-}
-
-/// An app behind a trusted proxy, so tests can speak for several client addresses.
-async fn proxied_app() -> crate::helpers::TestApp {
-    let app = spawn_with(Spawn {
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        clock: Some(Clock::fixed(hewn::domain::now())),
-        ..Spawn::default()
-    })
-    .await;
-    create_admin(&app, ADMIN, PASSWORD).await;
-    app
 }
 
 /// A login attempt from the client at `ip`, with its own cookie jar.

@@ -2,25 +2,11 @@
 //! the device cookie that keeps the owner's browser out of it, and login forms that
 //! are refused before any password is hashed.
 
-use hewn::domain::clock::Clock;
 use hewn::store::sessions;
 use sqlx::Connection;
 
-use super::support::{ADMIN, PASSWORD, create_admin, input_value, run_sql, set_cookies};
-use crate::helpers::{Spawn, TestApp, client, spawn_with};
-
-/// An app behind a trusted proxy, so that tests can speak for many client addresses,
-/// with a clock that moves only when a test moves it.
-async fn proxied_app() -> TestApp {
-    let app = spawn_with(Spawn {
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        clock: Some(Clock::fixed(hewn::domain::now())),
-        ..Spawn::default()
-    })
-    .await;
-    create_admin(&app, ADMIN, PASSWORD).await;
-    app
-}
+use super::support::{ADMIN, PASSWORD, input_value, proxied_app, run_sql, set_cookies};
+use crate::helpers::{TestApp, client};
 
 /// A login attempt from `ip` with the browser `c` (its cookie jar comes along).
 async fn attempt(app: &TestApp, c: &reqwest::Client, ip: &str, name: &str, pw: &str) -> reqwest::Response {

@@ -5,7 +5,9 @@ use hewn::domain::{now, password};
 use hewn::store::{comments, posts, users};
 use sqlx::Connection;
 
-use crate::helpers::{TestApp, html, spawn_app, spawn_with_fixed_clock};
+use hewn::domain::clock::Clock;
+
+use crate::helpers::{Spawn, TestApp, html, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 pub const ADMIN: &str = "admin";
 pub const PASSWORD: &str = "correct horse battery";
@@ -179,4 +181,17 @@ pub fn row_ids(page: &str) -> Vec<i64> {
     let doc = html(page);
     let sel = scraper::Selector::parse("[data-test=comment-row]").unwrap();
     doc.select(&sel).filter_map(|e| e.value().attr("data-id")?.parse().ok()).collect()
+}
+
+/// An app behind a trusted proxy, so that tests can speak for many client addresses,
+/// with a clock that moves only when a test moves it, and an admin account.
+pub async fn proxied_app() -> TestApp {
+    let app = spawn_with(Spawn {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        clock: Some(Clock::fixed(now())),
+        ..Spawn::default()
+    })
+    .await;
+    create_admin(&app, ADMIN, PASSWORD).await;
+    app
 }
