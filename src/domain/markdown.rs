@@ -93,6 +93,19 @@ pub fn render_markdown_within(source: &str, deadline: Option<Instant>) -> Result
     Ok(html)
 }
 
+/// Appends `text` escaped for HTML content or a double-quoted attribute.
+pub fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
 /// Text as escaped paragraphs and line breaks, with no markup at all: for texts too
 /// complex to render, and for spam comments, which nobody reads on the site.
 pub fn plain_paragraphs(text: &str) -> SafeHtml {
@@ -103,15 +116,7 @@ pub fn plain_paragraphs(text: &str) -> SafeHtml {
             if i > 0 {
                 out.push_str("<br>\n");
             }
-            for c in line.chars() {
-                match c {
-                    '&' => out.push_str("&amp;"),
-                    '<' => out.push_str("&lt;"),
-                    '>' => out.push_str("&gt;"),
-                    '"' => out.push_str("&quot;"),
-                    c => out.push(c),
-                }
-            }
+            push_escaped(&mut out, line);
         }
         out.push_str("</p>\n");
     }

@@ -223,15 +223,7 @@ pub fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// Escapes text for HTML content or a double-quoted attribute.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+    crate::domain::markdown::push_escaped(&mut out, s);
     out
 }
 
