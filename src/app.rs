@@ -138,6 +138,7 @@ pub async fn serve_router(
     let (limits, trusted_proxies) = (config.limits, config.trusted_proxies.clone());
     let state = AppState::new(store.clone(), config);
     let app = router_with(state.clone(), extra);
+    let app = middleware::from_fn_with_state(state.clone(), request_limits::refuse_nul_in_address).layer(app);
     let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);
     tracing::info!("hewn is listening on {base_url}/");
     crate::server::run(listener, app, limits, trusted_proxies, shutdown).await;

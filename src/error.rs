@@ -106,6 +106,13 @@ impl IntoResponse for ErrorPage {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
+        // Text the database cannot store (PostgreSQL refuses NUL characters): the
+        // request's fault, and nothing was written.
+        if let sqlx::Error::Database(d) = &e
+            && matches!(d.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return Self::BadRequest("The text contains a character that cannot be stored (NUL).".to_owned());
+        }
         // Every connection busy, the database locked for too long, or the database
         // unreachable for now (a PostgreSQL restart): a passing condition, 503.
         if crate::store::db::is_busy(&e) || crate::store::db::is_unreachable(&e) {

@@ -48,6 +48,25 @@ pub async fn limit_header_size(State(app): State<AppState>, request: Request, ne
     response
 }
 
+/// True when the request's path holds a NUL character, raw or as `%00`: no page,
+/// slug or file has one, and PostgreSQL text cannot hold one. (Query values are
+/// the handlers' to judge: a search treats NUL as a space, an old `?cat=` link
+/// with one names nothing.)
+pub fn has_nul(uri: &axum::http::Uri) -> bool {
+    let path = uri.path();
+    path.contains('\0') || path.as_bytes().windows(3).any(|w| w == b"%00")
+}
+
+/// Refuses an address with a NUL character in it (see [`has_nul`]) with 400, before
+/// it reaches a handler or a query.
+pub async fn refuse_nul_in_address(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if !has_nul(request.uri()) {
+        return next.run(request).await;
+    }
+    let message = "The address contains a NUL character (%00), which no address on this site has.".to_owned();
+    crate::app::error_response(&app, StatusCode::BAD_REQUEST, message).await
+}
+
 /// Answers 408 when the request body paused longer than the body timeout, or was
 /// still arriving when the request timeout ran out: the client was slow, not the site.
 pub async fn time_out_slow_bodies(State(app): State<AppState>, request: Request, next: Next) -> Response {

@@ -38,6 +38,65 @@ pub struct Freshness {
     /// The database's WAL index, when there is one to read.
     shm: Option<super::sqlite::WalIndex>,
     state: Mutex<FreshState>,
+    /// Without a WAL index (PostgreSQL), the shared reading of the data version.
+    probe: Probe,
+}
+
+/// One reading of the data version shared by every request that arrived before it
+/// started (PostgreSQL, where nothing local tells of other instances' commits).
+///
+/// A request needs a reading that *started after it arrived*: only that one is sure
+/// to see every write acknowledged before the request came (by this instance or any
+/// other). So at most one reading is in flight per instance; a request that finds
+/// one running waits for it to end and, if it started too early, for the next. The
+/// cost is one query per round trip per instance, whatever the traffic, and a
+/// request waits at most two round trips.
+#[derive(Debug)]
+struct Probe {
+    /// Readings started so far; a reading's number is this count after it started.
+    started: std::sync::atomic::AtomicU64,
+    /// The number of the last reading to finish and what it read.
+    done: tokio::sync::watch::Sender<(u64, Option<site::SiteState>)>,
+    /// Held while a reading runs.
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Self {
+            started: std::sync::atomic::AtomicU64::new(0),
+            done: tokio::sync::watch::channel((0, None)).0,
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl Probe {
+    /// The data version as read by a reading that started after this call.
+    async fn read(&self, store: &Store) -> Result<site::SiteState> {
+        use std::sync::atomic::Ordering;
+        let arrived = self.started.load(Ordering::Acquire);
+        let mut done = self.done.subscribe();
+        loop {
+            if let (n, Some(state)) = *done.borrow_and_update()
+                && n > arrived
+            {
+                return Ok(state);
+            }
+            if let Ok(_running) = self.running.try_lock() {
+                let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
+                let state = site::state(store).await?;
+                self.done.send_replace((n, Some(state)));
+                return Ok(state);
+            }
+            // Another request's reading is running: wait for it (or its failure,
+            // which frees the lock for this one to try).
+            tokio::select! {
+                changed = done.changed() => { let _ = changed; }
+                _running = self.running.lock() => {}
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +114,11 @@ impl Freshness {
     /// Watches the database at `database_url`: a SQLite file's WAL index when there
     /// is one; with none (PostgreSQL), every request reads the version.
     pub(super) fn new(database_url: &str) -> Self {
-        Self { shm: super::sqlite::WalIndex::open(database_url), state: Mutex::new(FreshState::default()) }
+        Self {
+            shm: super::sqlite::WalIndex::open(database_url),
+            state: Mutex::new(FreshState::default()),
+            probe: Probe::default(),
+        }
     }
 
     /// The current generation if nothing moved since it was read: one `pread`, no
@@ -75,7 +138,7 @@ impl Freshness {
         if let Some(snapshot) = self.cached(fingerprint.as_ref(), now) {
             return Ok(snapshot);
         }
-        let state = site::state(store).await?;
+        let state = if self.shm.is_some() { site::state(store).await? } else { self.probe.read(store).await? };
         if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
             return Ok(snapshot);
         }

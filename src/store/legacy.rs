@@ -26,6 +26,10 @@ type Row = (Option<String>, Option<String>, Option<String>, Option<String>);
 
 /// The target recorded under `key` (a normalised path or `?cat=5`-style query).
 pub async fn by_key(store: &Store, now: i64, key: &str) -> Result<Option<Target>> {
+    // No key holds a NUL character (PostgreSQL text cannot), so none matches.
+    if key.contains('\0') {
+        return Ok(None);
+    }
     let sql = format!(
         "select p.kind, p.slug, t.slug, m.path from legacy_links l \
          left join posts p on p.id = l.post_id and {VISIBLE} \
@@ -61,6 +65,9 @@ pub async fn visible_by_slug(store: &Store, now: i64, slug: &str) -> Result<Opti
 
 /// The tag with this slug, if there is one.
 pub async fn tag_by_slug(store: &Store, slug: &str) -> Result<Option<Target>> {
+    if slug.contains('\0') {
+        return Ok(None);
+    }
     let row: Option<String> = with_db!(store.reader(), db => sqlx::query_scalar("select slug from tags where slug = $1").bind(slug).fetch_optional(db).await)?;
     Ok(row.map(|slug| Target::Tag { slug }))
 }

@@ -29,7 +29,7 @@ pub async fn bytes_by_id(store: &Store, id: i64) -> Result<Option<Vec<u8>>> {
 
 /// `length` bytes of a file from byte `first` (from 0), read without the rest.
 pub async fn slice_by_id(store: &Store, id: i64, first: u64, length: u64) -> Result<Option<Vec<u8>>> {
-    with_db!(store.reader(), db => sqlx::query_scalar("select substr(bytes, $2, $3) from media where id = $1")
+    with_db!(store.reader(), db => sqlx::query_scalar("select substr(bytes, cast($2 as integer), cast($3 as integer)) from media where id = $1")
         .bind(id)
         .bind(i64::try_from(first).unwrap_or(i64::MAX).saturating_add(1))
         .bind(i64::try_from(length).unwrap_or(i64::MAX))

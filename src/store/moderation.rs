@@ -115,7 +115,7 @@ fn filter(statuses: &[&str], search: &str, importing: bool) -> String {
         sql.push_str(&format!(
             " and (lower(c.body) like ${s} escape '\\' or lower(c.author_name) like ${s} escape '\\' \
                or lower(c.author_email) like ${s} escape '\\' or lower(c.author_url) like ${s} escape '\\' \
-               or c.author_ip like ${s} escape '\\')"
+               or lower(c.author_ip) like ${s} escape '\\')"
         ));
     }
     sql

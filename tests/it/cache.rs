@@ -296,7 +296,7 @@ async fn a_commenters_own_page_is_never_served_to_anyone_else() {
 #[tokio::test]
 async fn two_instances_on_one_database_file_stay_consistent() {
     let a = spawn_app().await;
-    let b = spawn_with(Spawn { database: Some(a.db_path.clone()), ..Spawn::default() }).await;
+    let b = spawn_with(Spawn { database_url: Some(a.database_url.clone()), ..Spawn::default() }).await;
     no_flood(&a).await;
     let _ = cache_outcome(&a, &a.client, DEMO).await;
     let (outcome, _) = cache_outcome(&a, &a.client, DEMO).await;

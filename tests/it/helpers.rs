@@ -22,6 +22,8 @@ pub struct TestApp {
     /// Keeps cookies, does not follow redirects.
     pub client: reqwest::Client,
     pub db_path: PathBuf,
+    /// The database's URL (`sqlite://…` or `postgres://…`, see `backend`).
+    pub database_url: String,
     pub dir: TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -42,6 +44,8 @@ pub struct Spawn {
     /// Serve this database file (another app may be serving it too) instead of one in
     /// the app's own directory.
     pub database: Option<PathBuf>,
+    /// Serve the database at this URL (another app may be serving it too).
+    pub database_url: Option<String>,
     /// Timeouts and connection caps (default: the server's defaults).
     pub limits: Option<ServerLimits>,
     /// The time the app reads (default: the system clock). A `Clock::fixed` lets a test
@@ -67,8 +71,16 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         Some(d) => d,
         None => tempfile::tempdir().unwrap(),
     };
-    let db_path = opts.database.unwrap_or_else(|| dir.path().join("hewn.db"));
-    let database = DatabaseConfig::from_cli(&format!("sqlite://{}", db_path.display()), Synchronous::Normal).unwrap();
+    let database_url = match (opts.database_url, opts.database) {
+        (Some(url), _) => url,
+        (None, Some(path)) => format!("sqlite://{}", path.display()),
+        (None, None) => crate::backend::fresh_url(dir.path()).await,
+    };
+    let db_path = match database_url.strip_prefix("sqlite://") {
+        Some(path) => PathBuf::from(path),
+        None => dir.path().join("hewn.db"),
+    };
+    let database = DatabaseConfig::from_cli(&database_url, Synchronous::Normal).unwrap();
     let store = Store::open(&database).await.unwrap().with_clock(opts.clock.unwrap_or_default());
     store::init(&store, !opts.no_demo).await.unwrap();
 
@@ -96,7 +108,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         shutdown,
         opts.extra.unwrap_or_default(),
     ));
-    TestApp { base, store, client: client(), db_path, dir, shutdown: Some(tx), task: Some(task) }
+    TestApp { base, store, client: client(), db_path, database_url, dir, shutdown: Some(tx), task: Some(task) }
 }
 
 /// A client that keeps cookies and never follows redirects.

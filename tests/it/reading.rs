@@ -419,3 +419,21 @@ async fn tags_attach_to_posts_and_collapse_duplicates() {
     let names: Vec<(&str, &str)> = tags.iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
     assert_eq!(names, [("labour", "Labour"), ("soviet-history", "Soviet History")]);
 }
+
+/// A NUL character (`%00`) in an address is refused with 400 and the site's page,
+/// before any query sees it: PostgreSQL text cannot hold one, and no address has one.
+#[tokio::test]
+async fn addresses_with_a_nul_character_are_refused_on_either_backend() {
+    let app = spawn_app().await;
+    for path in ["/%00", "/posts/year%00", "/tag/a%00b", "/media/a%00.png", "/2006/05/01/x%00/"] {
+        let (status, body) = app.get_text(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains("NUL"), "{path}: {body}");
+    }
+    // In a query a NUL is the handler's to judge, and never reaches the database
+    // as text: a search reads it as a space, an old link with one names nothing.
+    assert_eq!(app.get("/search?q=coal%00").await.status(), 200);
+    assert_eq!(app.get("/?cat=a%00b").await.status(), 404);
+    assert_eq!(app.get("/?tag=a%00b").await.status(), 404);
+    assert_eq!(app.get("/search?q=a%2500").await.status(), 200);
+}

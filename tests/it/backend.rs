@@ -1,0 +1,85 @@
+//! Which database the suite runs on: SQLite by default, PostgreSQL with
+//! `HEWN_TEST_BACKEND=postgres` and `HEWN_TEST_DATABASE_URL` naming a server whose
+//! user may create databases (`.ci/run` starts a private cluster). Every test gets a
+//! fresh database: on PostgreSQL a copy of a template migrated once per test run.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use hewn::config::{DatabaseConfig, Synchronous};
+use hewn::store::Store;
+use sqlx::{Connection, PgConnection};
+use tokio::sync::OnceCell;
+
+/// True when the suite runs on PostgreSQL.
+pub fn is_postgres() -> bool {
+    std::env::var("HEWN_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// The PostgreSQL server the suite uses (a maintenance database URL).
+pub fn server_url() -> String {
+    std::env::var("HEWN_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "PostgreSQL tests need a server: set HEWN_TEST_DATABASE_URL=postgres://USER@HOST:PORT/postgres \
+             (a user that may create databases), as .ci/run does"
+        )
+    })
+}
+
+/// The URL of database `name` on the test server.
+fn url_of(name: &str) -> String {
+    let mut url = url::Url::parse(&server_url()).unwrap();
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// The database of `dir`: a SQLite file `hewn.db` in it, or a PostgreSQL database
+/// copied from the migrated template (made on first use, then remembered in `dir`).
+pub async fn fresh_url(dir: &Path) -> String {
+    if !is_postgres() {
+        return format!("sqlite://{}", dir.join("hewn.db").display());
+    }
+    // A directory given back by `TestApp::stop` keeps its database for the next app.
+    let remembered = dir.join("database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return url;
+    }
+    let url = fresh_postgres().await;
+    std::fs::write(&remembered, &url).unwrap();
+    url
+}
+
+/// A new, migrated, empty PostgreSQL database (whatever the suite's backend).
+pub async fn fresh_postgres() -> String {
+    let template = TEMPLATE.get_or_init(migrated_template).await;
+    let name = format!("hewn_t_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let mut admin = PgConnection::connect(&server_url()).await.unwrap();
+    // Copies of one template made at the same moment can find it busy: try again.
+    for attempt in 0.. {
+        match sqlx::query(&format!("create database {name} template {template}")).execute(&mut admin).await {
+            Ok(_) => break,
+            Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
+                tokio::time::sleep(std::time::Duration::from_millis(20 + attempt * 5)).await;
+            }
+            Err(e) => panic!("creating test database {name}: {e}"),
+        }
+    }
+    let _ = admin.close().await;
+    url_of(&name)
+}
+
+/// Creates and migrates this test process's template database; returns its name.
+async fn migrated_template() -> String {
+    let name = format!("hewn_tmpl_{}", std::process::id());
+    let mut admin = PgConnection::connect(&server_url()).await.unwrap();
+    sqlx::query(&format!("drop database if exists {name}")).execute(&mut admin).await.unwrap();
+    sqlx::query(&format!("create database {name}")).execute(&mut admin).await.unwrap();
+    let _ = admin.close().await;
+    let store = Store::open(&DatabaseConfig::from_cli(&url_of(&name), Synchronous::Normal).unwrap()).await.unwrap();
+    hewn::store::migrate(&store).await.unwrap();
+    store.close().await;
+    name
+}
