@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod password;
 pub mod queue;
 pub mod render_limits;
+pub mod sanitize;
 pub mod search;
 pub mod secret;
 pub mod settings;
