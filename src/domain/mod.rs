@@ -11,6 +11,7 @@ pub mod form_body;
 pub mod markdown;
 pub mod moderation;
 pub mod password;
+pub mod percent;
 pub mod queue;
 pub mod render_limits;
 pub mod sanitize;

@@ -8,9 +8,10 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 
 use crate::domain::comment_form::{MAX_AUTHOR_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+use crate::domain::percent;
 use crate::domain::signing::PendingPass;
 
 pub const AUTHOR_COOKIE: &str = "hewn_comment_author";
@@ -22,8 +23,6 @@ pub const PENDING_COOKIE: &str = "hewn_comment_pending";
 pub const REMEMBER_SECONDS: i64 = 365 * 24 * 60 * 60;
 /// Most passes the pending cookie keeps (the newest).
 const MAX_PASSES: usize = 10;
-/// Everything but unreserved characters is encoded in a cookie value.
-const COOKIE_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The details a commenter asked the browser to remember.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,7 +82,7 @@ pub fn remember(
 ) {
     for (name, value) in [(AUTHOR_COOKIE, &details.author), (EMAIL_COOKIE, &details.email), (URL_COOKIE, &details.url)]
     {
-        let encoded = utf8_percent_encode(value, COOKIE_VALUE).to_string();
+        let encoded = percent::component(value);
         set_cookie(response, name, &encoded, REMEMBER_SECONDS, secure);
     }
     if let Some(pass) = pass {

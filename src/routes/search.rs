@@ -13,10 +13,10 @@ use axum::routing::get;
 use super::extract::Query;
 use super::posts::PageQuery;
 use crate::app::AppState;
+use crate::domain::percent;
 use crate::domain::search::SearchQuery;
 use crate::error::AppError;
 use crate::store;
-use crate::views::meta::query_value;
 use crate::views::search::{ResultView, SearchPage, pager, results_label};
 use crate::views::{Layout, render};
 
@@ -55,7 +55,7 @@ async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Re
         None => (0, Vec::new()),
     };
     let pages = total.div_ceil(u64::from(per_page)).max(1);
-    let encoded = query_value(&display);
+    let encoded = percent::component(&display);
     let path = match (display.is_empty(), page) {
         (true, _) => "/search".to_owned(),
         (false, 1) => format!("/search?q={encoded}"),

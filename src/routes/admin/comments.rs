@@ -11,13 +11,14 @@ use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::comment_text;
 use crate::domain::editor::FieldErrors;
+use crate::domain::percent;
 use crate::domain::queue::{self as rules, Action, CommentForm, STATUSES, status_label};
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Path, Query};
 use crate::routes::see_other;
 use crate::store::{self, moderation as queue};
 use crate::views::admin::comments::{CommentEditPage, CommentRow, CommentsPage, RowAction, StatusOption};
-use crate::views::admin::{Paging, Tab, query_value};
+use crate::views::admin::{Paging, Tab};
 use crate::views::render;
 
 /// Comments per page of the queue.
@@ -71,7 +72,7 @@ fn bulk_actions(view: &str) -> Vec<RowAction> {
 fn list_url(view: &str, search: &str, page: u64) -> String {
     let mut url = format!("/admin/comments?status={view}");
     if !search.is_empty() {
-        url.push_str(&format!("&s={}", query_value(search)));
+        url.push_str(&format!("&s={}", percent::component(search)));
     }
     if page > 1 {
         url.push_str(&format!("&page={page}"));
@@ -376,7 +377,7 @@ mod tests {
 
     #[test]
     fn list_urls_encode_the_search() {
-        assert_eq!(list_url("pending", "a&b c", 2), "/admin/comments?status=pending&s=a%26b+c&page=2");
+        assert_eq!(list_url("pending", "a&b c", 2), "/admin/comments?status=pending&s=a%26b%20c&page=2");
         assert_eq!(list_url("all", "", 1), "/admin/comments?status=all");
     }
 }

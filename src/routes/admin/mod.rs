@@ -23,7 +23,7 @@ use axum::routing::{MethodRouter, any, get, post};
 
 use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
-use crate::domain::secret;
+use crate::domain::{percent, secret};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store::{self, sessions::Session};
@@ -197,7 +197,7 @@ fn to_login(request: &Request, had_cookie: bool, config: &Config) -> Response {
         if wanted == "/admin" {
             "/admin/login".to_owned()
         } else {
-            format!("/admin/login?next={}", form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>())
+            format!("/admin/login?next={}", percent::component(wanted))
         }
     } else {
         "/admin/login".to_owned()

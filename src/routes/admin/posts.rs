@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
+use crate::domain::percent;
 use crate::domain::{markdown, render_limits};
 use crate::error::AppError;
 use crate::routes::admin::comments::page_number;
@@ -17,7 +18,7 @@ use crate::routes::see_other;
 use crate::store::{self, editor as posts};
 use crate::views::admin::comments::public_url;
 use crate::views::admin::posts::{EditorPage, PostListRow, PostsPage, effective_status};
-use crate::views::admin::{AdminLayout, Paging, Tab, query_value};
+use crate::views::admin::{AdminLayout, Paging, Tab};
 use crate::views::render;
 
 /// Rows per page of the lists.
@@ -68,7 +69,7 @@ pub async fn list_pages(
 fn list_url(kind: Kind, view: &str, search: &str, page: u64) -> String {
     let mut url = format!("{}?status={view}", base(kind));
     if !search.is_empty() {
-        url.push_str(&format!("&s={}", query_value(search)));
+        url.push_str(&format!("&s={}", percent::component(search)));
     }
     if page > 1 {
         url.push_str(&format!("&page={page}"));

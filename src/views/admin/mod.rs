@@ -140,11 +140,6 @@ impl Paging {
     }
 }
 
-/// Percent-encodes a query-string value.
-pub fn query_value(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
