@@ -13,6 +13,7 @@ use percent_encoding::percent_decode_str;
 use crate::domain::comment_form::{MAX_AUTHOR_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
 use crate::domain::percent;
 use crate::domain::signing::PendingPass;
+use crate::routes::cookies;
 
 pub const AUTHOR_COOKIE: &str = "hewn_comment_author";
 pub const EMAIL_COOKIE: &str = "hewn_comment_email";
@@ -45,21 +46,12 @@ impl CommenterCookies {
     /// Reads the commenter cookies from a request's `Cookie` headers. Values that do not
     /// decode, or are longer than the form allows, are ignored.
     pub fn read(headers: &HeaderMap) -> Self {
-        let mut author = None;
-        let mut email = None;
-        let mut url = None;
-        let mut passes = Vec::new();
-        for (name, value) in cookie_pairs(headers) {
-            match name {
-                AUTHOR_COOKIE => author = decode(value, MAX_AUTHOR_CHARS),
-                EMAIL_COOKIE => email = decode(value, MAX_EMAIL_CHARS),
-                URL_COOKIE => url = decode(value, MAX_URL_CHARS),
-                PENDING_COOKIE => {
-                    passes = value.split('-').filter_map(PendingPass::from_cookie_part).take(MAX_PASSES).collect();
-                }
-                _ => {}
-            }
-        }
+        let author = cookies::get(headers, AUTHOR_COOKIE).and_then(|v| decode(v, MAX_AUTHOR_CHARS));
+        let email = cookies::get(headers, EMAIL_COOKIE).and_then(|v| decode(v, MAX_EMAIL_CHARS));
+        let url = cookies::get(headers, URL_COOKIE).and_then(|v| decode(v, MAX_URL_CHARS));
+        let passes = cookies::get(headers, PENDING_COOKIE).map_or_else(Vec::new, |v| {
+            v.split('-').filter_map(PendingPass::from_cookie_part).take(MAX_PASSES).collect()
+        });
         let remembered = (author.is_some() || email.is_some() || url.is_some()).then(|| Remembered {
             author: author.unwrap_or_default(),
             email: email.unwrap_or_default(),
@@ -109,15 +101,12 @@ fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64, se
     }
 }
 
-/// The `name=value` pairs of every `Cookie` header (RFC 6265 §5.4).
-fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(n, v)| (n.trim(), v.trim().trim_matches('"')))
+/// True when the request carries any of the commenter's cookies, so that its pages
+/// may be the commenter's own (the page cache then goes around itself).
+pub fn is_personal(headers: &HeaderMap) -> bool {
+    [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE]
+        .into_iter()
+        .any(|name| cookies::get(headers, name).is_some())
 }
 
 fn decode(value: &str, max_chars: usize) -> Option<String> {
@@ -166,6 +155,27 @@ mod tests {
             response.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
         assert_eq!(all.len(), 4);
         assert!(all.iter().all(|c| c.contains("Max-Age=0") && c.contains("Secure") && c.contains("HttpOnly")));
+    }
+
+    fn request(cookie: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static(cookie));
+        h
+    }
+
+    #[test]
+    fn the_first_of_duplicate_cookies_counts_and_quotes_are_dropped() {
+        let read = CommenterCookies::read(&request(r#"hewn_comment_author="Zo%C3%AB"; hewn_comment_author=Later"#));
+        assert_eq!(read.remembered.map(|r| r.author).as_deref(), Some("Zo\u{eb}"));
+    }
+
+    #[test]
+    fn only_the_commenter_cookies_by_exact_name_make_a_request_personal() {
+        assert!(is_personal(&request("a=1; hewn_comment_pending=x")));
+        assert!(is_personal(&request("hewn_comment_url=\"https%3A%2F%2Fa\"")));
+        assert!(!is_personal(&request("hewn_comment_authority=1; xhewn_comment_author=1")));
+        assert!(!is_personal(&request("hewn_comment_author=; hewn_session=abc")));
+        assert!(!is_personal(&HeaderMap::new()));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod archive;
 pub mod commenter;
 pub mod comments;
+pub mod cookies;
 pub mod crawlers;
 pub mod extract;
 pub mod feeds;
