@@ -2,12 +2,13 @@
 
 use askama::Template;
 
-use super::{AdminLayout, Paging, Tab, date_time};
+use super::{AdminLayout, Tab, date_time};
 use crate::domain::editor::FieldErrors;
 use crate::domain::percent;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
 use crate::store::moderation::AdminComment;
+use crate::views::pager::Pager;
 
 /// `templates/admin/comments.html`.
 #[derive(Template)]
@@ -20,7 +21,7 @@ pub struct CommentsPage {
     pub search: String,
     pub rows: Vec<CommentRow>,
     pub total: i64,
-    pub paging: Paging,
+    pub pager: Pager,
     /// This listing's own URL, to come back to after an action.
     pub back: String,
     /// The bulk actions this view offers.
