@@ -7,6 +7,7 @@ pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
 pub mod editor;
+pub mod field_errors;
 pub mod form_body;
 pub mod markdown;
 pub mod moderation;
@@ -22,6 +23,7 @@ pub mod signing;
 pub mod slug;
 pub mod thread;
 
+pub use field_errors::FieldErrors;
 pub use markdown::SafeHtml;
 
 /// The system time as unix seconds (UTC), the one representation stored everywhere.

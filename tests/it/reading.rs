@@ -193,7 +193,8 @@ async fn bad_page_numbers_get_a_clear_400() {
         assert!(body.contains("page number must be a whole number"), "{q}: {body}");
     }
     // Every listing reads `page` by one rule: search once took the first of two.
-    for q in ["/?page=1&page=2", "/search?q=coal&page=1&page=2", "/archive/2013?page=2&page=1", "/tags/x?page=1&page="] {
+    for q in ["/?page=1&page=2", "/search?q=coal&page=1&page=2", "/archive/2013?page=2&page=1", "/tags/x?page=1&page="]
+    {
         let (status, body) = app.get_text(q).await;
         assert_eq!(status, 400, "{q}");
         assert!(body.contains("one page number"), "{q}: {body}");

@@ -14,7 +14,7 @@ use super::{
     session_cookie_name, with_notice, with_status,
 };
 use crate::app::AppState;
-use crate::domain::editor::FieldErrors;
+use crate::domain::FieldErrors;
 use crate::domain::form_body::{self, BodyError};
 use crate::domain::password::{self, Verified};
 use crate::domain::signing::{DEVICE_COOKIE_SECONDS, DevicePass, Secret};

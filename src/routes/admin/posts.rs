@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
-use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
+use crate::domain::FieldErrors;
+use crate::domain::editor::{self, Kind, PostForm};
 use crate::domain::percent;
 use crate::domain::{markdown, render_limits};
 use crate::error::AppError;

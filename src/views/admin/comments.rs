@@ -3,7 +3,7 @@
 use askama::Template;
 
 use super::{AdminLayout, Tab, date_time};
-use crate::domain::editor::FieldErrors;
+use crate::domain::FieldErrors;
 use crate::domain::percent;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;

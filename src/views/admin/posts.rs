@@ -4,7 +4,8 @@ use askama::Template;
 
 use super::comments::{edit_url, public_url};
 use super::{AdminLayout, Tab, date_time};
-use crate::domain::editor::{FieldErrors, Kind, PostForm};
+use crate::domain::FieldErrors;
+use crate::domain::editor::{Kind, PostForm};
 use crate::domain::settings::Settings;
 use crate::store::editor::PostRow;
 use crate::views::pager::Pager;
