@@ -6,7 +6,7 @@
 //! sent `Cache-Control: private, no-store`. They are `HttpOnly` (no script needs
 //! them), `SameSite=Lax`, and `Secure` when the site is served over HTTPS.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
 
@@ -75,29 +75,21 @@ pub fn remember(
     for (name, value) in [(AUTHOR_COOKIE, &details.author), (EMAIL_COOKIE, &details.email), (URL_COOKIE, &details.url)]
     {
         let encoded = percent::component(value);
-        set_cookie(response, name, &encoded, REMEMBER_SECONDS, secure);
+        cookies::set(response, name, &encoded, Some(REMEMBER_SECONDS), secure);
     }
     if let Some(pass) = pass {
         let mut parts: Vec<String> = vec![pass.cookie_part()];
         parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
         parts.truncate(MAX_PASSES);
         let max_age = pass.expires.saturating_sub(now).max(0);
-        set_cookie(response, PENDING_COOKIE, &parts.join("-"), max_age, secure);
+        cookies::set(response, PENDING_COOKIE, &parts.join("-"), Some(max_age), secure);
     }
 }
 
 /// Clears every commenter cookie (the box was not ticked).
 pub fn forget(response: &mut Response, secure: bool) {
     for name in [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE] {
-        set_cookie(response, name, "", 0, secure);
-    }
-}
-
-fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax; HttpOnly{secure}");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
+        cookies::clear(response, name, secure);
     }
 }
 
@@ -117,6 +109,8 @@ fn decode(value: &str, max_chars: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderValue, header};
+
     use super::*;
     use crate::domain::signing::Secret;
 

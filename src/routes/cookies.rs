@@ -1,7 +1,8 @@
 //! Reading the `Cookie` request header: the one parser behind the admin session,
 //! the commenter's cookies and the page cache's decision to go around itself.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 
 /// The `name=value` pairs of every `Cookie` header, in the order sent: several
 /// headers (HTTP/2 sends one per cookie) count as one list. Spaces and tabs around a
@@ -26,6 +27,27 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     pairs(headers).find(|(n, _)| *n == name).map(|(_, v)| v).filter(|v| !v.is_empty())
 }
 
+/// Adds a `Set-Cookie` header: `HttpOnly`, `SameSite=Lax`, path `/`, and `Secure`
+/// when the site is served over HTTPS. `max_age` in seconds; `None` makes a cookie
+/// that ends with the browser session.
+pub fn set(response: &mut Response, name: &str, value: &str, max_age: Option<i64>, secure: bool) {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Adds a `Set-Cookie` header that removes cookie `name`.
+pub fn clear(response: &mut Response, name: &str, secure: bool) {
+    set(response, name, "", Some(0), secure);
+}
+
 fn trim(s: &str) -> &str {
     s.trim_matches([' ', '\t'])
 }
@@ -48,6 +70,24 @@ mod tests {
             }
         }
         h
+    }
+
+    #[test]
+    fn cookies_are_set_with_one_set_of_attributes() {
+        let mut response = Response::new(axum::body::Body::empty());
+        set(&mut response, "a", "1", None, false);
+        set(&mut response, "b", "2", Some(60), true);
+        clear(&mut response, "c", true);
+        let all: Vec<&str> =
+            response.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        assert_eq!(
+            all,
+            [
+                "a=1; Path=/; HttpOnly; SameSite=Lax",
+                "b=2; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure",
+                "c=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure",
+            ]
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    CurrentAdmin, Form, append_cookie, clear_cookie, cookie, device_cookie_name, layout, login_cookie_name, safe_next,
-    session_cookie_name, with_notice, with_status,
+    CurrentAdmin, Form, device_cookie_name, layout, login_cookie_name, safe_next, session_cookie_name, with_notice,
+    with_status,
 };
 use crate::app::AppState;
 use crate::domain::FieldErrors;
@@ -99,7 +99,7 @@ async fn login_page(
     };
     let html = render(&page)?;
     let mut response = with_status(status, html);
-    append_cookie(&mut response, &cookie(login_cookie_name(&app.config), &form_token, None, &app.config));
+    cookies::set(&mut response, login_cookie_name(&app.config), &form_token, None, app.config.is_https());
     Ok(response)
 }
 
@@ -252,17 +252,23 @@ async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -
     let session = sessions::create(&app.store, user_id, app.now()).await?;
     let mut response = see_other(to);
     let max_age = Some(sessions::ABSOLUTE_LIFETIME);
-    append_cookie(
+    cookies::set(
         &mut response,
-        &cookie(session_cookie_name(&app.config), &session.cookie_value, max_age, &app.config),
+        session_cookie_name(&app.config),
+        &session.cookie_value,
+        max_age,
+        app.config.is_https(),
     );
-    append_cookie(&mut response, &clear_cookie(login_cookie_name(&app.config), &app.config));
+    cookies::clear(&mut response, login_cookie_name(&app.config), app.config.is_https());
     let secret = app.secret().await?;
     let device =
         DevicePass::sign(&secret, username, random_token(DEVICE_NONCE_BYTES), app.now() + DEVICE_COOKIE_SECONDS);
-    append_cookie(
+    cookies::set(
         &mut response,
-        &cookie(device_cookie_name(&app.config), &device.cookie_value(), Some(DEVICE_COOKIE_SECONDS), &app.config),
+        device_cookie_name(&app.config),
+        &device.cookie_value(),
+        Some(DEVICE_COOKIE_SECONDS),
+        app.config.is_https(),
     );
     tracing::info!(user_id, "logged in");
     Ok(response)
@@ -272,7 +278,7 @@ async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -
 pub async fn logout(State(app): State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
     sessions::delete(&app.store, &admin.0.id_hash).await?;
     let mut response = see_other("/admin/login?notice=logged-out");
-    append_cookie(&mut response, &clear_cookie(session_cookie_name(&app.config), &app.config));
+    cookies::clear(&mut response, session_cookie_name(&app.config), app.config.is_https());
     Ok(response)
 }
 

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
@@ -205,7 +205,7 @@ fn to_login(request: &Request, had_cookie: bool, config: &Config) -> Response {
     };
     let mut response = super::see_other(&target);
     if had_cookie {
-        append_cookie(&mut response, &clear_cookie(session_cookie_name(config), config));
+        cookies::clear(&mut response, session_cookie_name(config), config.is_https());
     }
     response
 }
@@ -236,31 +236,6 @@ pub fn login_cookie_name(config: &Config) -> &'static str {
 /// [`crate::domain::signing::DevicePass`]).
 pub fn device_cookie_name(config: &Config) -> &'static str {
     if config.is_https() { "__Host-hewn_device" } else { "hewn_device" }
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure over https.
-/// `max_age` in seconds; `None` makes a cookie that ends with the browser session.
-pub fn cookie(name: &str, value: &str, max_age: Option<i64>, config: &Config) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    if config.is_https() {
-        c.push_str("; Secure");
-    }
-    c
-}
-
-/// A `Set-Cookie` value that removes a cookie.
-pub fn clear_cookie(name: &str, config: &Config) -> String {
-    cookie(name, "", Some(0), config)
-}
-
-/// Adds a `Set-Cookie` header to a response.
-pub fn append_cookie(response: &mut Response, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
 }
 
 /// The layout of a panel page for the logged-in admin.
