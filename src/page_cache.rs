@@ -40,8 +40,6 @@ const UNCACHED_PREFIXES: [&str; 5] = ["/admin", "/healthz", "/static/", "/media/
 pub const CACHE_HEADER: HeaderName = HeaderName::from_static("x-hewn-cache");
 const HIT: HeaderValue = HeaderValue::from_static("hit");
 const MISS: HeaderValue = HeaderValue::from_static("miss");
-/// Cookies that make a page the reader's own (see `routes::commenter`).
-const PERSONAL_COOKIE_PREFIX: &str = "hewn_comment_";
 
 /// A cached body in every encoding hewn serves.
 #[derive(Debug)]
@@ -400,13 +398,7 @@ fn is_cacheable_request(request: &Request) -> bool {
     if UNCACHED_PREFIXES.iter().any(|p| path.starts_with(p)) {
         return false;
     }
-    !request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|c| c.trim_start().starts_with(PERSONAL_COOKIE_PREFIX))
+    !crate::routes::commenter::is_personal(request.headers())
 }
 
 /// A `200` that may be shared with every reader: a document hewn renders, not
@@ -594,6 +586,24 @@ mod tests {
         brotli::BrotliDecompress(&mut &br[..], &mut out).unwrap_or_default();
         assert_eq!(out, body.as_bytes());
         assert!(br.len() < body.len() / 10);
+    }
+
+    #[test]
+    fn a_commenter_cookie_by_exact_name_sends_a_request_around_the_cache() {
+        let get = |cookies: &[&'static str]| {
+            let mut request = Request::new(Body::empty());
+            *request.uri_mut() = axum::http::Uri::from_static("/posts/a");
+            for c in cookies {
+                request.headers_mut().append(header::COOKIE, HeaderValue::from_static(c));
+            }
+            is_cacheable_request(&request)
+        };
+        assert!(get(&[]));
+        assert!(get(&["theme=dark; hewn_session=abc"]));
+        // A name that merely starts like a commenter cookie, or an emptied one, is not one.
+        assert!(get(&["hewn_comment_authorship=1; hewn_comment_author="]));
+        assert!(!get(&["theme=dark", " hewn_comment_author=Zo%C3%AB"]));
+        assert!(!get(&["hewn_comment_pending=\"1.2.x\""]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The public comment form: its field names, limits, and the validation of a
 //! submission into a [`CommentSubmission`] or messages for each field.
 
+use super::FieldErrors;
 use super::form_body::Fields;
 
 /// Field names, as WordPress names them (so that browsers' autofill and habits carry over).
@@ -49,21 +50,6 @@ pub struct CommentSubmission {
     pub honeypot_filled: bool,
 }
 
-/// A message per invalid field (`None` for a valid one), in the form's order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors {
-    pub comment: Option<String>,
-    pub author: Option<String>,
-    pub email: Option<String>,
-    pub url: Option<String>,
-}
-
-impl FieldErrors {
-    pub fn is_empty(&self) -> bool {
-        self.comment.is_none() && self.author.is_none() && self.email.is_none() && self.url.is_none()
-    }
-}
-
 /// The `comment_parent` field could not be read as a comment id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("The comment you are replying to is not a valid comment number.")]
@@ -95,49 +81,49 @@ pub fn validate(entered: &Entered, honeypot: &str) -> Result<CommentSubmission, 
     let e = entered;
 
     let comment_chars = e.comment.chars().count();
-    errors.comment = if is_blank(&e.comment) {
-        Some("Please type your comment.".to_owned())
+    if is_blank(&e.comment) {
+        errors.add(FIELD_COMMENT, "Please type your comment.");
     } else if comment_chars > MAX_COMMENT_CHARS {
-        Some(format!(
-            "Your comment is too long: it has {comment_chars} characters, and at most {MAX_COMMENT_CHARS} fit."
-        ))
+        errors.add(
+            FIELD_COMMENT,
+            format!(
+                "Your comment is too long: it has {comment_chars} characters, and at most {MAX_COMMENT_CHARS} fit."
+            ),
+        );
     } else if has_control(&e.comment, true) {
-        Some("Your comment contains control characters; only text, line breaks and tabs can be posted.".to_owned())
-    } else {
-        None
-    };
+        errors.add(
+            FIELD_COMMENT,
+            "Your comment contains control characters; only text, line breaks and tabs can be posted.",
+        );
+    }
 
-    errors.author = if is_blank(&e.author) {
-        Some("Please enter your name.".to_owned())
+    if is_blank(&e.author) {
+        errors.add(FIELD_AUTHOR, "Please enter your name.");
     } else if e.author.chars().count() > MAX_AUTHOR_CHARS {
-        Some(format!("Your name is too long: at most {MAX_AUTHOR_CHARS} characters fit."))
+        errors.add(FIELD_AUTHOR, format!("Your name is too long: at most {MAX_AUTHOR_CHARS} characters fit."));
     } else if has_control(&e.author, false) {
-        Some("Your name must be one line of text, without tabs or control characters.".to_owned())
-    } else {
-        None
-    };
+        errors.add(FIELD_AUTHOR, "Your name must be one line of text, without tabs or control characters.");
+    }
 
-    errors.email = if e.email.is_empty() {
-        Some("Please enter your email address.".to_owned())
+    if e.email.is_empty() {
+        errors.add(FIELD_EMAIL, "Please enter your email address.");
     } else if e.email.chars().count() > MAX_EMAIL_CHARS {
-        Some(format!("Your email address is too long: at most {MAX_EMAIL_CHARS} characters fit."))
+        errors.add(FIELD_EMAIL, format!("Your email address is too long: at most {MAX_EMAIL_CHARS} characters fit."));
     } else if !is_valid_email(&e.email) {
-        Some("Please enter a valid email address, such as name@example.com.".to_owned())
-    } else {
-        None
-    };
+        errors.add(FIELD_EMAIL, "Please enter a valid email address, such as name@example.com.");
+    }
 
     let url = if e.url.chars().count() > MAX_URL_CHARS {
-        errors.url = Some(format!("Your website address is too long: at most {MAX_URL_CHARS} characters fit."));
+        errors.add(FIELD_URL, format!("Your website address is too long: at most {MAX_URL_CHARS} characters fit."));
         String::new()
     } else if has_control(&e.url, false) {
-        errors.url = Some("Your website address must be one line, without tabs or control characters.".to_owned());
+        errors.add(FIELD_URL, "Your website address must be one line, without tabs or control characters.");
         String::new()
     } else {
         match normalise_url(&e.url) {
             Ok(url) => url,
             Err(message) => {
-                errors.url = Some(message.to_owned());
+                errors.add(FIELD_URL, message);
                 String::new()
             }
         }
@@ -285,10 +271,10 @@ mod tests {
     #[test]
     fn each_field_explains_what_is_wrong() {
         let e = validate(&entered("", "", "nope", "javascript:alert(1)"), "").err().unwrap_or_default();
-        assert!(e.comment.is_some_and(|m| m.contains("type your comment")));
-        assert!(e.author.is_some_and(|m| m.contains("enter your name")));
-        assert!(e.email.is_some_and(|m| m.contains("valid email")));
-        assert!(e.url.is_some_and(|m| m.contains("http://")));
+        assert!(e.message("comment").is_some_and(|m| m.contains("type your comment")));
+        assert!(e.message("author").is_some_and(|m| m.contains("enter your name")));
+        assert!(e.message("email").is_some_and(|m| m.contains("valid email")));
+        assert!(e.message("url").is_some_and(|m| m.contains("http://")));
     }
 
     #[test]
@@ -298,7 +284,7 @@ mod tests {
         assert!(validate(&entered(&"😀".repeat(MAX_COMMENT_CHARS), "n", "a@b.co", ""), "").is_ok());
         let long = entered(&"x".repeat(MAX_COMMENT_CHARS + 1), &"ñ".repeat(246), "a@b.co", "");
         let e = validate(&long, "").err().unwrap_or_default();
-        assert!(e.comment.is_some() && e.author.is_some());
+        assert!(e.message("comment").is_some() && e.message("author").is_some());
         let email = format!("{}@example.com", "a".repeat(90));
         assert!(validate(&entered("x", "n", &email, ""), "").is_err());
         let url = format!("https://example.com/{}", "p".repeat(181));
@@ -319,7 +305,7 @@ mod tests {
         for name in ["a\tb", "a\u{2028}b", "a\u{2029}b"] {
             let e =
                 validate(&entered("x", name, "a@b.co", &format!("example.com/{name}")), "").err().unwrap_or_default();
-            assert!(e.author.is_some() && e.url.is_some(), "{name:?}");
+            assert!(e.message("author").is_some() && e.message("url").is_some(), "{name:?}");
         }
         assert!(validate(&entered("line\u{2028}separator in a comment", "n", "a@b.co", ""), "").is_ok());
     }
@@ -328,8 +314,8 @@ mod tests {
     fn invisible_only_names_and_comments_count_as_empty() {
         for blank in ["\u{200B}", "\u{FEFF}\u{200B}", "\u{200D}\u{2060}", "\u{3164}", "\u{00A0}\u{200B}", "\u{E0020}"] {
             let e = validate(&entered(blank, blank, "a@b.co", ""), "").err().unwrap_or_default();
-            assert!(e.comment.is_some_and(|m| m.contains("type your comment")), "{blank:?}");
-            assert!(e.author.is_some_and(|m| m.contains("enter your name")), "{blank:?}");
+            assert!(e.message("comment").is_some_and(|m| m.contains("type your comment")), "{blank:?}");
+            assert!(e.message("author").is_some_and(|m| m.contains("enter your name")), "{blank:?}");
         }
         assert!(validate(&entered("zero\u{200B}width", "A\u{200D}nn", "a@b.co", ""), "").is_ok());
     }

@@ -11,18 +11,7 @@ use super::SafeHtml;
 use super::markdown::plain_paragraphs;
 use super::render_limits::{self, Containers, Limits, TooComplex};
 
-/// `rel` on every link in a comment: the commenter vouches for nothing on our behalf.
-pub const COMMENT_LINK_REL: &str = "nofollow ugc noopener";
-
-static COMMENT_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut b = ammonia::Builder::empty();
-    b.add_tags(["p", "br", "em", "strong", "del", "code", "pre", "blockquote", "a"])
-        .add_tag_attributes("a", ["href"])
-        .add_url_schemes(["http", "https", "mailto"])
-        .url_relative(ammonia::UrlRelative::Deny)
-        .link_rel(Some(COMMENT_LINK_REL));
-    b
-});
+use super::sanitize::COMMENT_POLICY;
 
 static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
     let mut f = linkify::LinkFinder::new();

@@ -1,6 +1,7 @@
 //! The post and page editor's rules: what a valid post is, how its slug, status and
 //! publish time are decided, and which slugs pages may not take.
 
+use super::FieldErrors;
 use std::time::Instant;
 
 use jiff::tz::TimeZone;
@@ -56,25 +57,6 @@ pub struct PostForm {
     pub menu_order: String,
     /// Which button sent the form: `preview` shows the rendered body without saving.
     pub intent: String,
-}
-
-/// A field and what is wrong with it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    /// The message for `field`, or an empty string.
-    pub fn get(&self, field: &str) -> &str {
-        self.0.iter().find(|(f, _)| *f == field).map_or("", |(_, m)| m.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// A post that passed validation, ready to store.

@@ -6,6 +6,7 @@ use std::time::Instant;
 use pulldown_cmark::{Options, Parser, html};
 
 use super::render_limits::{self, Containers, Limits, TooComplex};
+use super::sanitize::POST_POLICY;
 
 /// HTML that has passed through a sanitiser (or was built by hewn itself from escaped
 /// parts). Templates may print it with `|safe`; nothing else may be.
@@ -47,20 +48,6 @@ fn markdown_options() -> Options {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
-
-/// The sanitiser for post bodies: the author is trusted with layout, never with script.
-static POST_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut b = ammonia::Builder::default();
-    b.add_tags(["input", "video", "audio", "source"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
-        .add_tag_attributes("audio", ["src", "controls"])
-        .add_tag_attributes("source", ["src", "type"])
-        .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
-        .add_generic_attributes(["id", "class"])
-        .link_rel(Some("noopener"));
-    b
-});
 
 /// Elements a post's Markdown may have open at once; deeper ones are left out and
 /// their text kept.

@@ -7,12 +7,15 @@ pub mod comment_form;
 pub mod comment_text;
 pub mod datefmt;
 pub mod editor;
+pub mod field_errors;
 pub mod form_body;
 pub mod markdown;
 pub mod moderation;
 pub mod password;
+pub mod percent;
 pub mod queue;
 pub mod render_limits;
+pub mod sanitize;
 pub mod search;
 pub mod secret;
 pub mod settings;
@@ -20,6 +23,7 @@ pub mod signing;
 pub mod slug;
 pub mod thread;
 
+pub use field_errors::FieldErrors;
 pub use markdown::SafeHtml;
 
 /// The system time as unix seconds (UTC), the one representation stored everywhere.

@@ -2,8 +2,8 @@
 //! does to a comment's status, readable names for the pipeline's rules, and the
 //! comment edit form's rules.
 
+use super::FieldErrors;
 use super::comment_form::{self, MAX_AUTHOR_CHARS, MAX_COMMENT_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
-use super::editor::FieldErrors;
 
 /// The statuses a comment can have.
 pub const STATUSES: [&str; 4] = ["pending", "approved", "spam", "trash"];

@@ -6,8 +6,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use super::extract::{Path, Query};
-use super::posts::PageQuery;
+use super::extract::{Page, Path};
 use crate::app::AppState;
 use crate::domain::archive::{Period, count_by_month};
 use crate::domain::settings::Settings;
@@ -19,7 +18,8 @@ use crate::views::archive::{
     ArchivePage, ListingPage, PeriodLink, PostFooter, TagLink, TagsPage, YearLinks, month_links, posts_label,
 };
 use crate::views::meta::{ATOM, Article, first_image, tag_url};
-use crate::views::posts::{Pager, SummaryView, post_url};
+use crate::views::pager::{self, Pager, page_url};
+use crate::views::posts::{SummaryView, post_url};
 use crate::views::{Layout, render};
 
 pub fn router() -> Router<AppState> {
@@ -31,21 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/archive/{year}/{month}", get(show_month))
 }
 
-/// The page number asked for and the number of pages of `total` posts; a page past
-/// the end (or an empty listing) is a 404.
-fn paginate(q: &PageQuery, total: i64, per_page: u32) -> Result<(u64, u64, u64), AppError> {
-    let page = q.number()?;
+/// The number of pages of `total` posts and how many `page` skips; a page past the
+/// end (or an empty listing) is a 404.
+fn paginate(page: u64, total: i64, per_page: u32) -> Result<(u64, u64), AppError> {
     let total = u64::try_from(total).unwrap_or(0);
     let pages = total.div_ceil(u64::from(per_page));
     if total == 0 || page > pages {
         return Err(AppError::NotFound);
     }
-    Ok((page, pages, (page - 1).saturating_mul(u64::from(per_page))))
-}
-
-/// `path` on page `page` (`?page=N` from the second page on).
-fn paged(path: &str, page: u64) -> String {
-    if page == 1 { path.to_owned() } else { format!("{path}?page={page}") }
+    Ok((pages, (page - 1).saturating_mul(u64::from(per_page))))
 }
 
 async fn list_tags(State(app): State<AppState>) -> Result<Html<String>, AppError> {
@@ -59,7 +53,7 @@ async fn list_tags(State(app): State<AppState>) -> Result<Html<String>, AppError
 async fn show_tag(
     State(app): State<AppState>,
     Path(slug): Path<String>,
-    Query(q): Query<PageQuery>,
+    Page(page): Page,
 ) -> Result<Response, AppError> {
     let Some(tag) = store::archive::tag_by_slug(&app.store, &slug).await? else {
         // `/tags/Rust Lang` finds `/tags/rust-lang`.
@@ -72,13 +66,13 @@ async fn show_tag(
     let settings = store::settings::load(&app.store).await?;
     let now = app.now();
     let total = store::archive::count_tagged(&app.store, now, tag.id).await?;
-    let (page, pages, skip) = paginate(&q, total, settings.posts_per_page)?;
+    let (pages, skip) = paginate(page, total, settings.posts_per_page)?;
     let posts = store::archive::tagged_page(&app.store, now, tag.id, settings.posts_per_page, skip).await?;
     let path = tag_url(&tag.slug);
     let title = if page == 1 { format!("Tag: {}", tag.name) } else { format!("Tag: {} – Page {page}", tag.name) };
     let feed = format!("{path}/feed.xml");
     let base = &app.config.base_url;
-    let layout = Layout::new(&settings, base, &paged(&path, page), Some(&title))
+    let layout = Layout::new(&settings, base, &page_url(&path, page), Some(&title))
         .describe(format!("Posts tagged “{}” on {}.", tag.name, settings.site_title))
         .with_feed(ATOM, format!("{} – {} Feed", settings.site_title, tag.name), format!("{base}{feed}"));
     Ok(render(&ListingPage {
@@ -87,7 +81,7 @@ async fn show_tag(
         heading: format!("Posts tagged “{}”", tag.name),
         count_label: posts_label(u64::try_from(total).unwrap_or(0)),
         posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
-        pager: Pager::new(&path, page, pages),
+        pager: Pager::new(pager::POSTS, &path, page, pages),
         months: Vec::new(),
         feed: Some(feed),
     })?
@@ -107,28 +101,28 @@ async fn show_archive(State(app): State<AppState>) -> Result<Html<String>, AppEr
 async fn show_year(
     State(app): State<AppState>,
     Path(year): Path<String>,
-    Query(q): Query<PageQuery>,
+    Page(page): Page,
 ) -> Result<Html<String>, AppError> {
     let period = Period::parse(&year, None).ok_or(AppError::NotFound)?;
-    show_period(&app, period, &q).await
+    show_period(&app, period, page).await
 }
 
 async fn show_month(
     State(app): State<AppState>,
     Path((year, month)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    Page(page): Page,
 ) -> Result<Html<String>, AppError> {
     let period = Period::parse(&year, Some(&month)).ok_or(AppError::NotFound)?;
-    show_period(&app, period, &q).await
+    show_period(&app, period, page).await
 }
 
-async fn show_period(app: &AppState, period: Period, q: &PageQuery) -> Result<Html<String>, AppError> {
+async fn show_period(app: &AppState, period: Period, page: u64) -> Result<Html<String>, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let zone = settings.zone();
     let (from, until) = period.bounds(&zone).ok_or(AppError::NotFound)?;
     let now = app.now();
     let total = store::archive::count_between(&app.store, now, from, until).await?;
-    let (page, pages, skip) = paginate(q, total, settings.posts_per_page)?;
+    let (pages, skip) = paginate(page, total, settings.posts_per_page)?;
     let posts = store::archive::between_page(&app.store, now, from, until, settings.posts_per_page, skip).await?;
     let months: Vec<PeriodLink> = if period.month.is_none() {
         let times = store::archive::visible_times(&app.store, now).await?;
@@ -140,7 +134,7 @@ async fn show_period(app: &AppState, period: Period, q: &PageQuery) -> Result<Ht
     let name = period.name(&zone);
     let path = period.path();
     let title = if page == 1 { format!("Archive: {name}") } else { format!("Archive: {name} – Page {page}") };
-    let layout = Layout::new(&settings, &app.config.base_url, &paged(&path, page), Some(&title))
+    let layout = Layout::new(&settings, &app.config.base_url, &page_url(&path, page), Some(&title))
         .describe(format!("Posts published on {} in {name}.", settings.site_title));
     render(&ListingPage {
         layout,
@@ -148,7 +142,7 @@ async fn show_period(app: &AppState, period: Period, q: &PageQuery) -> Result<Ht
         heading: format!("Posts from {name}"),
         count_label: posts_label(u64::try_from(total).unwrap_or(0)),
         posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
-        pager: Pager::new(&path, page, pages),
+        pager: Pager::new(pager::POSTS, &path, page, pages),
         months,
         feed: None,
     })

@@ -6,12 +6,14 @@
 //! sent `Cache-Control: private, no-store`. They are `HttpOnly` (no script needs
 //! them), `SameSite=Lax`, and `Secure` when the site is served over HTTPS.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 
 use crate::domain::comment_form::{MAX_AUTHOR_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+use crate::domain::percent;
 use crate::domain::signing::PendingPass;
+use crate::routes::cookies;
 
 pub const AUTHOR_COOKIE: &str = "hewn_comment_author";
 pub const EMAIL_COOKIE: &str = "hewn_comment_email";
@@ -22,8 +24,6 @@ pub const PENDING_COOKIE: &str = "hewn_comment_pending";
 pub const REMEMBER_SECONDS: i64 = 365 * 24 * 60 * 60;
 /// Most passes the pending cookie keeps (the newest).
 const MAX_PASSES: usize = 10;
-/// Everything but unreserved characters is encoded in a cookie value.
-const COOKIE_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The details a commenter asked the browser to remember.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,21 +46,12 @@ impl CommenterCookies {
     /// Reads the commenter cookies from a request's `Cookie` headers. Values that do not
     /// decode, or are longer than the form allows, are ignored.
     pub fn read(headers: &HeaderMap) -> Self {
-        let mut author = None;
-        let mut email = None;
-        let mut url = None;
-        let mut passes = Vec::new();
-        for (name, value) in cookie_pairs(headers) {
-            match name {
-                AUTHOR_COOKIE => author = decode(value, MAX_AUTHOR_CHARS),
-                EMAIL_COOKIE => email = decode(value, MAX_EMAIL_CHARS),
-                URL_COOKIE => url = decode(value, MAX_URL_CHARS),
-                PENDING_COOKIE => {
-                    passes = value.split('-').filter_map(PendingPass::from_cookie_part).take(MAX_PASSES).collect();
-                }
-                _ => {}
-            }
-        }
+        let author = cookies::get(headers, AUTHOR_COOKIE).and_then(|v| decode(v, MAX_AUTHOR_CHARS));
+        let email = cookies::get(headers, EMAIL_COOKIE).and_then(|v| decode(v, MAX_EMAIL_CHARS));
+        let url = cookies::get(headers, URL_COOKIE).and_then(|v| decode(v, MAX_URL_CHARS));
+        let passes = cookies::get(headers, PENDING_COOKIE).map_or_else(Vec::new, |v| {
+            v.split('-').filter_map(PendingPass::from_cookie_part).take(MAX_PASSES).collect()
+        });
         let remembered = (author.is_some() || email.is_some() || url.is_some()).then(|| Remembered {
             author: author.unwrap_or_default(),
             email: email.unwrap_or_default(),
@@ -83,42 +74,31 @@ pub fn remember(
 ) {
     for (name, value) in [(AUTHOR_COOKIE, &details.author), (EMAIL_COOKIE, &details.email), (URL_COOKIE, &details.url)]
     {
-        let encoded = utf8_percent_encode(value, COOKIE_VALUE).to_string();
-        set_cookie(response, name, &encoded, REMEMBER_SECONDS, secure);
+        let encoded = percent::component(value);
+        cookies::set(response, name, &encoded, Some(REMEMBER_SECONDS), secure);
     }
     if let Some(pass) = pass {
         let mut parts: Vec<String> = vec![pass.cookie_part()];
         parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
         parts.truncate(MAX_PASSES);
         let max_age = pass.expires.saturating_sub(now).max(0);
-        set_cookie(response, PENDING_COOKIE, &parts.join("-"), max_age, secure);
+        cookies::set(response, PENDING_COOKIE, &parts.join("-"), Some(max_age), secure);
     }
 }
 
 /// Clears every commenter cookie (the box was not ticked).
 pub fn forget(response: &mut Response, secure: bool) {
     for name in [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE] {
-        set_cookie(response, name, "", 0, secure);
+        cookies::clear(response, name, secure);
     }
 }
 
-fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: i64, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax; HttpOnly{secure}");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
-}
-
-/// The `name=value` pairs of every `Cookie` header (RFC 6265 §5.4).
-fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(n, v)| (n.trim(), v.trim().trim_matches('"')))
+/// True when the request carries any of the commenter's cookies, so that its pages
+/// may be the commenter's own (the page cache then goes around itself).
+pub fn is_personal(headers: &HeaderMap) -> bool {
+    [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE]
+        .into_iter()
+        .any(|name| cookies::get(headers, name).is_some())
 }
 
 fn decode(value: &str, max_chars: usize) -> Option<String> {
@@ -129,6 +109,8 @@ fn decode(value: &str, max_chars: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::{HeaderValue, header};
+
     use super::*;
     use crate::domain::signing::Secret;
 
@@ -167,6 +149,27 @@ mod tests {
             response.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
         assert_eq!(all.len(), 4);
         assert!(all.iter().all(|c| c.contains("Max-Age=0") && c.contains("Secure") && c.contains("HttpOnly")));
+    }
+
+    fn request(cookie: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static(cookie));
+        h
+    }
+
+    #[test]
+    fn the_first_of_duplicate_cookies_counts_and_quotes_are_dropped() {
+        let read = CommenterCookies::read(&request(r#"hewn_comment_author="Zo%C3%AB"; hewn_comment_author=Later"#));
+        assert_eq!(read.remembered.map(|r| r.author).as_deref(), Some("Zo\u{eb}"));
+    }
+
+    #[test]
+    fn only_the_commenter_cookies_by_exact_name_make_a_request_personal() {
+        assert!(is_personal(&request("a=1; hewn_comment_pending=x")));
+        assert!(is_personal(&request("hewn_comment_url=\"https%3A%2F%2Fa\"")));
+        assert!(!is_personal(&request("hewn_comment_authority=1; xhewn_comment_author=1")));
+        assert!(!is_personal(&request("hewn_comment_author=; hewn_session=abc")));
+        assert!(!is_personal(&HeaderMap::new()));
     }
 
     #[test]

@@ -191,7 +191,7 @@ async fn create_comment(
                 Ok(html) => html.into_string(),
                 Err(e) => {
                     tracing::info!(reason = %e, "comment refused: too complex to render");
-                    respond.errors.comment = Some(TOO_COMPLEX.to_owned());
+                    respond.errors.add(comment_form::FIELD_COMMENT, TOO_COMPLEX);
                     settings.nav = store::pages::nav(&app.store, now).await?;
                     return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
                 }

@@ -34,6 +34,37 @@ mod wrapped {
     pub struct Form<T>(pub T);
 }
 
+/// The page of a listing asked for with `?page=N`: 1 when absent or empty. Anything
+/// but one whole number from 1 up (0, a sign, a fraction, a word, a number past
+/// `u64`, the parameter twice) is a 400 on the site's error page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page(pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        page_number(parts.uri.query().unwrap_or_default()).map(Page)
+    }
+}
+
+/// The `page` parameter of a query string (see [`Page`]).
+pub fn page_number(query: &str) -> Result<u64, AppError> {
+    let mut values = form_urlencoded::parse(query.as_bytes()).filter(|(name, _)| name == "page").map(|(_, v)| v);
+    let (first, again) = (values.next(), values.next());
+    if again.is_some() {
+        return Err(AppError::BadRequest("Give one page number, not several.".to_owned()));
+    }
+    match first.as_deref() {
+        None | Some("") => Ok(1),
+        Some(raw) => Some(raw)
+            .filter(|raw| raw.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|raw| raw.parse::<u64>().ok())
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| AppError::BadRequest("The page number must be a whole number from 1 up.".to_owned())),
+    }
+}
+
 /// A request body that could not be read: over its limit (413) or broken off (400).
 pub fn unreadable_body(e: axum::extract::rejection::BytesRejection) -> AppError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -91,6 +122,20 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+
+    #[test]
+    fn page_numbers_follow_one_rule() {
+        for (query, page) in [("", 1), ("page=", 1), ("q=a&page=2", 2), ("page=%32", 2), ("page=007", 7)] {
+            assert_eq!(page_number(query).ok(), Some(page), "{query}");
+        }
+        let max = format!("page={}", u64::MAX);
+        assert_eq!(page_number(&max).ok(), Some(u64::MAX));
+        let past_u64 = format!("page={}0", u64::MAX);
+        // Search once took the first of two `page`s; the other listings refused them.
+        for query in ["page=0", "page=-1", "page=+1", "page=1.5", "page=abc", "page=%20", &past_u64, "page=2&page=3"] {
+            assert!(matches!(page_number(query), Err(AppError::BadRequest(_))), "{query}");
+        }
     }
 
     #[test]

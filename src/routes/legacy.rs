@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::moved_permanently;
 use crate::app::AppState;
+use crate::domain::percent;
 use crate::domain::slug::slugify;
 use crate::error::AppError;
 use crate::store::{self, Store, legacy::Target};
 use crate::wordpress::links::key_of_path;
-use crate::wordpress::uploads::{media_url, percent_decode};
+use crate::wordpress::uploads::media_url;
 
 /// The middleware (mounted innermost, so it sees the router's own `404`s).
 pub async fn redirect_old_links(State(app): State<AppState>, request: Request, next: Next) -> Response {
@@ -64,14 +65,7 @@ pub fn url_of(target: &Target) -> String {
 
 /// The pairs of a query string, percent-decoded (`+` is a space).
 fn pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(&k.replace('+', " ")), percent_decode(&v.replace('+', " ")))
-        })
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 /// What a front-page query string means.
@@ -162,7 +156,7 @@ pub async fn resolve_path(store: &Store, path: &str, query: Option<&str>) -> sto
     if let ["wp-content", "uploads", rest @ ..] = segments.as_slice()
         && !rest.is_empty()
     {
-        let file = percent_decode(path.split("/wp-content/uploads/").nth(1).unwrap_or_default());
+        let file = percent::decode(path.split("/wp-content/uploads/").nth(1).unwrap_or_default());
         return Ok(store::media::exists(store, &file).await?.then(|| media_url(&file)));
     }
     // Feeds: /feed/, /feed/atom/, /comments/feed/, /a/post/feed/, and the old files.

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
-use super::extract::{Path, Query};
+use super::extract::{Page, Path, Query};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store;
-use crate::views::posts::{IndexPage, Pager, SummaryView, post_url};
+use crate::views::pager::{self, Pager, page_url};
+use crate::views::posts::{IndexPage, SummaryView, post_url};
 use crate::views::{Layout, render};
 
 pub fn router() -> Router<AppState> {
@@ -21,34 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/posts/{slug}/", get(redirect_to_post))
 }
 
-/// `?page=N` on listings.
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    page: Option<String>,
-}
-
-impl PageQuery {
-    /// A page parameter read by hand (from a query parsed as name/value pairs).
-    pub fn from_raw(page: Option<&str>) -> Self {
-        Self { page: page.map(str::to_owned) }
-    }
-
-    /// The requested page number (1 when absent); anything but a positive whole
-    /// number is a 400.
-    pub fn number(&self) -> Result<u64, AppError> {
-        match self.page.as_deref() {
-            None | Some("") => Ok(1),
-            Some(raw) => raw
-                .parse::<u64>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| AppError::BadRequest("The page number must be a whole number from 1 up.".to_owned())),
-        }
-    }
-}
-
-async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> Result<Html<String>, AppError> {
-    let page = q.number()?;
+async fn show_index(State(app): State<AppState>, Page(page): Page) -> Result<Html<String>, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let now = app.now();
     let per_page = settings.posts_per_page;
@@ -61,14 +34,14 @@ async fn show_index(State(app): State<AppState>, Query(q): Query<PageQuery>) -> 
     }
     let has_older = posts.len() > usize::try_from(per_page).unwrap_or(usize::MAX);
     posts.truncate(usize::try_from(per_page).unwrap_or(usize::MAX));
-    let path = if page == 1 { "/".to_owned() } else { format!("/?page={page}") };
+    let path = page_url("/", page);
     let title = (page > 1).then(|| format!("Page {page}"));
     let layout =
         Layout::new(&settings, &app.config.base_url, &path, title.as_deref()).describe(settings.tagline.clone());
     render(&IndexPage {
         layout,
         posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
-        pager: Pager::new("/", page, if has_older { page + 1 } else { page }),
+        pager: Pager::new(pager::POSTS, "/", page, if has_older { page + 1 } else { page }),
     })
 }
 

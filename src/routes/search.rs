@@ -10,14 +10,14 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::extract::Query;
-use super::posts::PageQuery;
+use super::extract::{Page, Query};
 use crate::app::AppState;
+use crate::domain::percent;
 use crate::domain::search::SearchQuery;
 use crate::error::AppError;
 use crate::store;
-use crate::views::meta::query_value;
-use crate::views::search::{ResultView, SearchPage, pager, results_label};
+use crate::views::pager::{self, Pager, page_url};
+use crate::views::search::{ResultView, SearchPage, results_label};
 use crate::views::{Layout, render};
 
 pub fn router() -> Router<AppState> {
@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The query string as name/value pairs: repeated or unknown names never make it
-/// unreadable (the first `q` and `page` count), and bytes that are not UTF-8 are
+/// unreadable (the first `q` counts; see [`Page`] for `page`), and bytes that are not UTF-8 are
 /// replaced rather than refused.
 type Params = Vec<(String, String)>;
 
@@ -33,9 +33,12 @@ fn first<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
     params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Result<Html<String>, AppError> {
+async fn search(
+    State(app): State<AppState>,
+    Page(page): Page,
+    Query(params): Query<Params>,
+) -> Result<Html<String>, AppError> {
     let raw = first(&params, "q").unwrap_or_default();
-    let page = PageQuery::from_raw(first(&params, "page")).number()?;
     let settings = store::settings::load(&app.store).await?;
     let display = SearchQuery::display(raw);
     let query = SearchQuery::parse(raw);
@@ -55,12 +58,8 @@ async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Re
         None => (0, Vec::new()),
     };
     let pages = total.div_ceil(u64::from(per_page)).max(1);
-    let encoded = query_value(&display);
-    let path = match (display.is_empty(), page) {
-        (true, _) => "/search".to_owned(),
-        (false, 1) => format!("/search?q={encoded}"),
-        (false, n) => format!("/search?q={encoded}&page={n}"),
-    };
+    let base = format!("/search?q={}", percent::component(&display));
+    let path = if display.is_empty() { "/search".to_owned() } else { page_url(&base, page) };
     let title = if display.is_empty() { "Search".to_owned() } else { format!("Search results for “{display}”") };
     let layout = Layout::new(&settings, &app.config.base_url, &path, Some(&title))
         .describe(format!("Search {}.", settings.site_title))
@@ -72,6 +71,6 @@ async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Re
         query: display,
         total_label: results_label(total),
         results: hits.iter().map(|h| ResultView::new(h, &query, &settings)).collect(),
-        pager: pager(&encoded, page, pages),
+        pager: Pager::new(pager::RESULTS, &base, page, pages),
     })
 }

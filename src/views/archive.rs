@@ -6,7 +6,8 @@ use jiff::tz::TimeZone;
 
 use super::Layout;
 use super::meta::tag_url;
-use super::posts::{Pager, SummaryView, post_url};
+use super::pager::Pager;
+use super::posts::{SummaryView, post_url};
 use crate::domain::archive::{Period, YearCount};
 use crate::store::archive::{PostLink, TagCount};
 use crate::store::tags::Tag;

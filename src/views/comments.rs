@@ -1,7 +1,8 @@
 //! The reply form under a post (`templates/comments/respond.html`): WordPress's
 //! "Leave a Reply" section, its values, and its error messages.
 
-use crate::domain::comment_form::{self, Entered, FieldErrors};
+use crate::domain::FieldErrors;
+use crate::domain::comment_form::{self, Entered};
 
 /// The comment a reply answers, as the form's heading names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,16 +129,7 @@ impl RespondView {
 
     /// The error summary, in the form's field order.
     pub fn summary(&self) -> Vec<SummaryItem> {
-        let e = &self.errors;
-        [
-            (comment_form::FIELD_COMMENT, &e.comment),
-            (comment_form::FIELD_AUTHOR, &e.author),
-            (comment_form::FIELD_EMAIL, &e.email),
-            (comment_form::FIELD_URL, &e.url),
-        ]
-        .into_iter()
-        .filter_map(|(field, m)| m.as_ref().map(|m| SummaryItem { field, message: m.clone() }))
-        .collect()
+        self.errors.iter().map(|(field, message)| SummaryItem { field, message: message.to_owned() }).collect()
     }
 
     /// `aria-describedby` for a field: its own note (if any) and its error (if any).

@@ -4,6 +4,7 @@
 
 use super::Layout;
 use crate::domain::SafeHtml;
+use crate::domain::percent;
 use crate::domain::settings::Settings;
 
 /// Head metadata of a page (`templates/partials/head_meta.html`).
@@ -156,28 +157,9 @@ pub fn json_for_script(value: &serde_json::Value) -> SafeHtml {
     SafeHtml::trusted(out)
 }
 
-/// Percent-encodes a path segment (a slug), leaving unreserved characters as they are.
-pub fn path_segment(segment: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
-/// Percent-encodes a query-string value.
-pub fn query_value(value: &str) -> String {
-    path_segment(value)
-}
-
 /// The public URL path of a tag's page.
 pub fn tag_url(slug: &str) -> String {
-    format!("/tags/{}", path_segment(slug))
+    format!("/tags/{}", percent::component(slug))
 }
 
 /// The public URL path of a static page (`kind = 'page'`).
@@ -223,7 +205,6 @@ mod tests {
     fn slugs_are_encoded_as_path_segments() {
         assert_eq!(tag_url("rust-lang"), "/tags/rust-lang");
         assert_eq!(tag_url("a b/c?"), "/tags/a%20b%2Fc%3F");
-        assert_eq!(query_value("coal & \"iron\""), "coal%20%26%20%22iron%22");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod crawlers;
 pub mod errors;
 pub mod feeds;
 pub mod meta;
+pub mod pager;
 pub mod pages;
 pub mod posts;
 pub mod search;

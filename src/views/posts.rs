@@ -4,6 +4,7 @@ use askama::Template;
 
 use super::Layout;
 use super::comments::RespondView;
+use super::pager::Pager;
 use crate::domain::datefmt;
 use crate::domain::settings::Settings;
 use crate::domain::thread;
@@ -40,23 +41,6 @@ impl SummaryView {
             excerpt: p.excerpt.clone(),
             comments_label: count_label(p.comment_count),
         }
-    }
-}
-
-/// Previous/next links of a paginated listing.
-#[derive(Debug, Clone, Default)]
-pub struct Pager {
-    /// Newer entries (a lower page number).
-    pub newer: Option<String>,
-    /// Older entries.
-    pub older: Option<String>,
-}
-
-impl Pager {
-    /// Links for page `page` of `pages` under `base` (e.g. `/`), using `?page=N`.
-    pub fn new(base: &str, page: u64, pages: u64) -> Self {
-        let link = |n: u64| if n == 1 { base.to_owned() } else { format!("{base}?page={n}") };
-        Self { newer: (page > 1).then(|| link(page - 1)), older: (page < pages).then(|| link(page + 1)) }
     }
 }
 
@@ -225,14 +209,5 @@ mod tests {
         assert_eq!(comments_heading(2, "Year"), "2 comments for “Year”");
         assert_eq!(comments_heading(1, "Year"), "1 comment for “Year”");
         assert_eq!(comments_heading(0, "Year"), "No comments yet on “Year”");
-    }
-
-    #[test]
-    fn pager_links_neighbouring_pages() {
-        let p = Pager::new("/", 2, 3);
-        assert_eq!(p.newer.as_deref(), Some("/"));
-        assert_eq!(p.older.as_deref(), Some("/?page=3"));
-        let p = Pager::new("/", 1, 1);
-        assert!(p.newer.is_none() && p.older.is_none());
     }
 }

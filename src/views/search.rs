@@ -4,7 +4,8 @@ use askama::Template;
 
 use super::Layout;
 use super::meta::entry_url;
-use super::posts::{Pager, count_label};
+use super::pager::Pager;
+use super::posts::count_label;
 use crate::domain::SafeHtml;
 use crate::domain::datefmt;
 use crate::domain::markdown::plain_text;
@@ -62,12 +63,4 @@ pub fn results_label(n: u64) -> String {
         1 => "1 result".to_owned(),
         n => format!("{n} results"),
     }
-}
-
-/// Pager links for a search, keeping the query.
-pub fn pager(query_param: &str, page: u64, pages: u64) -> Pager {
-    let link = |n: u64| {
-        if n == 1 { format!("/search?q={query_param}") } else { format!("/search?q={query_param}&page={n}") }
-    };
-    Pager { newer: (page > 1).then(|| link(page - 1)), older: (page < pages).then(|| link(page + 1)) }
 }

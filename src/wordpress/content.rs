@@ -9,8 +9,8 @@ use super::html::{Token, escape, tokens};
 use super::uploads::Uploads;
 use super::{autop, shortcodes, texturize};
 use crate::domain::SafeHtml;
-use crate::domain::comment_text::COMMENT_LINK_REL;
 use crate::domain::render_limits::clean_settled;
+use crate::domain::sanitize::{COMMENT_LINK_REL, IMPORTED_COMMENT_POLICY};
 
 /// True for block-editor (Gutenberg) content, which is already HTML.
 pub fn is_block_content(raw: &str) -> bool {
@@ -275,46 +275,11 @@ fn push_text(out: &mut String, text: &str) {
 
 /// Sanitises comment HTML recorded in a hewn export (with the policy of [`comment_html`]).
 pub fn sanitize_comment_html(html: &str) -> SafeHtml {
-    let clean = clean_settled(&COMMENT_POLICY, html);
+    let clean = clean_settled(&IMPORTED_COMMENT_POLICY, html);
     // Markup the sanitiser removed (an image, say) can leave an empty paragraph.
     let clean = if clean.contains("<p></p>") { clean.replace("<p></p>", "").trim_end().to_owned() } else { clean };
     SafeHtml::trusted(clean)
 }
-
-/// WordPress's comment markup (`$allowedtags`), plus the paragraphs and breaks autop
-/// adds and the lists and code blocks site owners wrote in their own comments.
-static COMMENT_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut b = ammonia::Builder::empty();
-    b.add_tags([
-        "p",
-        "br",
-        "a",
-        "abbr",
-        "acronym",
-        "b",
-        "blockquote",
-        "cite",
-        "code",
-        "del",
-        "em",
-        "i",
-        "q",
-        "s",
-        "strike",
-        "strong",
-        "pre",
-        "ul",
-        "ol",
-        "li",
-    ])
-    .add_tag_attributes("a", ["href", "title"])
-    .add_tag_attributes("abbr", ["title"])
-    .add_tag_attributes("acronym", ["title"])
-    .add_url_schemes(["http", "https", "mailto"])
-    .url_relative(ammonia::UrlRelative::Deny)
-    .link_rel(Some(COMMENT_LINK_REL));
-    b
-});
 
 static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
     let mut f = linkify::LinkFinder::new();

@@ -2,7 +2,7 @@
 //! old path under a normalised key, and a request for an unknown path is normalised
 //! the same way to find it.
 
-use super::uploads::percent_decode;
+use crate::domain::percent;
 
 /// The path of a URL (`https://host/a/b/?q` → `/a/b/`), or the input when it is a path.
 pub fn path_of_url(url: &str) -> &str {
@@ -20,7 +20,7 @@ pub fn path_of_url(url: &str) -> &str {
 /// The lookup key of a path: percent-decoded, lowercase, no repeated or trailing
 /// slashes. `None` for the site root, which is never an old post's address.
 pub fn key_of_path(path: &str) -> Option<String> {
-    let decoded = percent_decode(path).to_lowercase();
+    let decoded = percent::decode(path).to_lowercase();
     let mut key = String::with_capacity(decoded.len() + 1);
     for segment in decoded.split('/').filter(|s| !s.is_empty()) {
         key.push('/');

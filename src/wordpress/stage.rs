@@ -19,9 +19,10 @@ use super::convert::{content_type, parse_date};
 use super::html::text_of;
 use super::links::{base_path, key_of_path};
 use super::report::Report;
-use super::uploads::{Refusal, Uploads, percent_decode};
+use super::uploads::{Refusal, Uploads};
 use super::wxr::{Author, Comment, Item, Sink, Site, Term};
 use crate::domain::comment_text;
+use crate::domain::percent;
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
 use crate::store::staging::{LinkTarget, Staged, StagedAttachment, StagedComment, StagedMedia, StagedPost};
@@ -199,7 +200,7 @@ impl Stager {
     /// Stages a tag (category or tag) and its old addresses, returning its hewn slug.
     fn tag(&mut self, taxonomy: &str, wp_slug: &str, name: &str, term_id: &str) -> anyhow::Result<Option<String>> {
         let name = text_of(name);
-        let wp_slug = percent_decode(wp_slug.trim()).to_lowercase();
+        let wp_slug = percent::decode(wp_slug.trim()).to_lowercase();
         let name = if name.is_empty() { wp_slug.clone() } else { name };
         let mut slug = slugify(&name);
         if slug.is_empty() {
@@ -337,13 +338,13 @@ impl Sink for Stager {
     fn term(&mut self, term: Term) -> anyhow::Result<()> {
         match term.taxonomy.as_str() {
             "category" => {
-                let slug = percent_decode(term.slug.trim()).to_lowercase();
-                self.category_parents.insert(slug, percent_decode(term.parent.trim()).to_lowercase());
+                let slug = percent::decode(term.slug.trim()).to_lowercase();
+                self.category_parents.insert(slug, percent::decode(term.parent.trim()).to_lowercase());
                 self.tag("category", &term.slug, &term.name, &term.id)?;
             }
             "post_tag" => {
                 if let Some(slug) = self.tag("post_tag", &term.slug, &term.name, &term.id)? {
-                    let wp_slug = percent_decode(term.slug.trim()).to_lowercase();
+                    let wp_slug = percent::decode(term.slug.trim()).to_lowercase();
                     self.link(Some(format!("?tag={wp_slug}")), LinkTarget::Tag(slug))?;
                 }
             }

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 
 use super::convert::content_type;
 use super::filetype;
+use crate::domain::percent;
 
 /// Where media is served.
 pub const MEDIA_PREFIX: &str = "/media/";
@@ -87,7 +88,7 @@ impl Uploads {
     /// The media path of a file given relative to the uploads folder (as in
     /// `_wp_attached_file`), when it exists and may be imported.
     pub fn existing(&self, rel: &str) -> Option<String> {
-        let rel = percent_decode(rel);
+        let rel = percent::decode(rel);
         let rel = rel.trim_start_matches('/');
         let candidates = [Some(rel), strip_site_prefix(rel)];
         candidates.into_iter().flatten().find(|r| self.importable(r)).map(str::to_owned)
@@ -298,40 +299,7 @@ fn same_file(a: &Metadata, b: &Metadata) -> bool {
 
 /// The URL of a media path, percent-encoded where needed.
 pub fn media_url(path: &str) -> String {
-    let mut out = String::from(MEDIA_PREFIX);
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// Decodes `%XX` escapes (invalid UTF-8 is replaced).
-pub fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (bytes.get(i), bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (Some(b'%'), Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            (Some(&b), _, _) => {
-                out.push(b);
-                i += 1;
-            }
-            (None, _, _) => break,
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    format!("{MEDIA_PREFIX}{}", percent::path(path))
 }
 
 #[cfg(test)]

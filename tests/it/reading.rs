@@ -187,10 +187,20 @@ async fn wrong_methods_get_405_with_allow() {
 async fn bad_page_numbers_get_a_clear_400() {
     let app = spawn_app().await;
 
-    for q in ["/?page=abc", "/?page=0", "/?page=-1", "/?page=99999999999999999999999"] {
+    for q in ["/?page=abc", "/?page=0", "/?page=-1", "/?page=%2B1", "/?page=99999999999999999999999"] {
         let (status, body) = app.get_text(q).await;
         assert_eq!(status, 400, "{q}");
         assert!(body.contains("page number must be a whole number"), "{q}: {body}");
+    }
+    // Every listing reads `page` by one rule: search once took the first of two.
+    for q in ["/?page=1&page=2", "/search?q=coal&page=1&page=2", "/archive/2013?page=2&page=1", "/tags/x?page=1&page="]
+    {
+        let (status, body) = app.get_text(q).await;
+        assert_eq!(status, 400, "{q}");
+        assert!(body.contains("one page number"), "{q}: {body}");
+    }
+    for q in ["/search?q=coal&page=0", "/search?q=coal&page=+1", "/archive/2013?page=x"] {
+        assert_eq!(app.get(q).await.status(), 400, "{q}");
     }
 }
 

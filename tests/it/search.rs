@@ -1,8 +1,8 @@
 //! Search: full text over titles, bodies and tags, ranked, highlighted, paginated,
 //! kept in sync with every write, and unbreakable by any query.
 
+use hewn::domain::percent::component as query_value;
 use hewn::store::settings;
-use hewn::views::meta::query_value;
 
 use crate::corpus::{Post, add_post, demo_id, execute};
 use crate::helpers::{TestApp, html, spawn_app, texts};

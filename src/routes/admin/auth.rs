@@ -10,16 +10,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{
-    CurrentAdmin, Form, append_cookie, clear_cookie, cookie, device_cookie_name, layout, login_cookie_name,
-    read_cookie, safe_next, session_cookie_name, with_notice, with_status,
+    CurrentAdmin, Form, device_cookie_name, layout, login_cookie_name, safe_next, session_cookie_name, with_notice,
+    with_status,
 };
 use crate::app::AppState;
-use crate::domain::editor::FieldErrors;
+use crate::domain::FieldErrors;
 use crate::domain::form_body::{self, BodyError};
 use crate::domain::password::{self, Verified};
 use crate::domain::signing::{DEVICE_COOKIE_SECONDS, DevicePass, Secret};
 use crate::domain::{accounts, random_token, secret};
 use crate::error::AppError;
+use crate::routes::cookies;
 use crate::routes::extract::{ClientIp, Query, unreadable_body};
 use crate::routes::see_other;
 use crate::store::{self, sessions, users};
@@ -58,8 +59,8 @@ pub async fn show_login(
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let next = safe_next(&q.next).to_owned();
-    if let Some(value) = read_cookie(&headers, session_cookie_name(&app.config))
-        && store::sessions::find(&app.store, &value, app.now()).await?.is_some()
+    if let Some(value) = cookies::get(&headers, session_cookie_name(&app.config))
+        && store::sessions::find(&app.store, value, app.now()).await?.is_some()
     {
         return Ok(see_other(&next));
     }
@@ -85,7 +86,8 @@ async fn login_page(
 ) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let layout = AdminLayout::new(&settings, "Log in", "login", None, 0).with_notice(view.notice.as_deref(), None);
-    let form_token = read_cookie(headers, login_cookie_name(&app.config))
+    let form_token = cookies::get(headers, login_cookie_name(&app.config))
+        .map(str::to_owned)
         .filter(|t| t.len() == LOGIN_TOKEN_BYTES * 2 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| random_token(LOGIN_TOKEN_BYTES));
     let page = LoginPage {
@@ -97,7 +99,7 @@ async fn login_page(
     };
     let html = render(&page)?;
     let mut response = with_status(status, html);
-    append_cookie(&mut response, &cookie(login_cookie_name(&app.config), &form_token, None, &app.config));
+    cookies::set(&mut response, login_cookie_name(&app.config), &form_token, None, app.config.is_https());
     Ok(response)
 }
 
@@ -132,8 +134,8 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let form = read_login_form(&headers, body)?;
     let next = safe_next(&form.next).to_owned();
-    let expected = read_cookie(&headers, login_cookie_name(&app.config)).unwrap_or_default();
-    if expected.is_empty() || !secret::constant_time_eq(&expected, &form.form_token) {
+    let expected = cookies::get(&headers, login_cookie_name(&app.config)).unwrap_or_default();
+    if expected.is_empty() || !secret::constant_time_eq(expected, &form.form_token) {
         let error = "The login form expired or came from another site. Please log in again.".to_owned();
         let view = LoginView { username: form.username, next, error, notice: None };
         return login_page(&app, &headers, StatusCode::FORBIDDEN, view).await;
@@ -183,8 +185,8 @@ pub async fn login(
     }
     sessions::clear_failures(&app.store, &client, &name).await?;
     // A session that came with the request is ended: login always starts a new one.
-    if let Some(old) = read_cookie(&headers, session_cookie_name(&app.config)) {
-        sessions::delete(&app.store, &secret::hash_token(&old)).await?;
+    if let Some(old) = cookies::get(&headers, session_cookie_name(&app.config)) {
+        sessions::delete(&app.store, &secret::hash_token(old)).await?;
     }
     start_session(&app, user_id, &name, &next).await
 }
@@ -214,8 +216,8 @@ async fn trusted_device(
     name: &str,
     now: i64,
 ) -> Result<Option<String>, AppError> {
-    let Some(pass) = read_cookie(headers, device_cookie_name(&app.config))
-        .and_then(|v| DevicePass::from_cookie_value(&v))
+    let Some(pass) = cookies::get(headers, device_cookie_name(&app.config))
+        .and_then(DevicePass::from_cookie_value)
         .filter(|p| p.verify(secret, name, now))
     else {
         return Ok(None);
@@ -250,17 +252,23 @@ async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -
     let session = sessions::create(&app.store, user_id, app.now()).await?;
     let mut response = see_other(to);
     let max_age = Some(sessions::ABSOLUTE_LIFETIME);
-    append_cookie(
+    cookies::set(
         &mut response,
-        &cookie(session_cookie_name(&app.config), &session.cookie_value, max_age, &app.config),
+        session_cookie_name(&app.config),
+        &session.cookie_value,
+        max_age,
+        app.config.is_https(),
     );
-    append_cookie(&mut response, &clear_cookie(login_cookie_name(&app.config), &app.config));
+    cookies::clear(&mut response, login_cookie_name(&app.config), app.config.is_https());
     let secret = app.secret().await?;
     let device =
         DevicePass::sign(&secret, username, random_token(DEVICE_NONCE_BYTES), app.now() + DEVICE_COOKIE_SECONDS);
-    append_cookie(
+    cookies::set(
         &mut response,
-        &cookie(device_cookie_name(&app.config), &device.cookie_value(), Some(DEVICE_COOKIE_SECONDS), &app.config),
+        device_cookie_name(&app.config),
+        &device.cookie_value(),
+        Some(DEVICE_COOKIE_SECONDS),
+        app.config.is_https(),
     );
     tracing::info!(user_id, "logged in");
     Ok(response)
@@ -270,7 +278,7 @@ async fn start_session(app: &AppState, user_id: i64, username: &str, to: &str) -
 pub async fn logout(State(app): State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
     sessions::delete(&app.store, &admin.0.id_hash).await?;
     let mut response = see_other("/admin/login?notice=logged-out");
-    append_cookie(&mut response, &clear_cookie(session_cookie_name(&app.config), &app.config));
+    cookies::clear(&mut response, session_cookie_name(&app.config), app.config.is_https());
     Ok(response)
 }
 

@@ -9,15 +9,17 @@ use serde::Deserialize;
 use super::auth::NoticeQuery;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
+use crate::domain::FieldErrors;
 use crate::domain::comment_text;
-use crate::domain::editor::FieldErrors;
+use crate::domain::percent;
 use crate::domain::queue::{self as rules, Action, CommentForm, STATUSES, status_label};
 use crate::error::AppError;
-use crate::routes::extract::{ClientIp, Path, Query};
+use crate::routes::extract::{ClientIp, Page, Path, Query};
 use crate::routes::see_other;
 use crate::store::{self, moderation as queue};
+use crate::views::admin::Tab;
 use crate::views::admin::comments::{CommentEditPage, CommentRow, CommentsPage, RowAction, StatusOption};
-use crate::views::admin::{Paging, Tab, query_value};
+use crate::views::pager::{self, Pager, page_url};
 use crate::views::render;
 
 /// Comments per page of the queue.
@@ -33,7 +35,6 @@ const MAX_SEARCH_CHARS: usize = 200;
 pub struct ListQuery {
     status: String,
     s: String,
-    page: Option<String>,
     notice: Option<String>,
     n: Option<u64>,
 }
@@ -71,35 +72,20 @@ fn bulk_actions(view: &str) -> Vec<RowAction> {
 fn list_url(view: &str, search: &str, page: u64) -> String {
     let mut url = format!("/admin/comments?status={view}");
     if !search.is_empty() {
-        url.push_str(&format!("&s={}", query_value(search)));
+        url.push_str(&format!("&s={}", percent::component(search)));
     }
-    if page > 1 {
-        url.push_str(&format!("&page={page}"));
-    }
-    url
-}
-
-/// A page number from the query: absent is 1, anything but a positive number is a 400.
-pub fn page_number(raw: Option<&str>) -> Result<u64, AppError> {
-    match raw {
-        None | Some("") => Ok(1),
-        Some(raw) => raw
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| AppError::BadRequest("The page number must be a whole number from 1 up.".to_owned())),
-    }
+    page_url(&url, page)
 }
 
 /// `GET /admin/comments?status=&s=&page=`.
 pub async fn list_comments(
     State(app): State<AppState>,
     admin: CurrentAdmin,
+    Page(requested): Page,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let view = VIEWS.iter().map(|(v, _)| *v).find(|v| *v == q.status).unwrap_or("all");
     let search: String = q.s.trim().chars().take(MAX_SEARCH_CHARS).collect();
-    let requested = page_number(q.page.as_deref())?;
     let statuses = view_statuses(view);
     let settings = store::settings::load(&app.store).await?;
     let counts = queue::counts(&app.store).await?;
@@ -134,7 +120,7 @@ pub async fn list_comments(
         view: view.to_owned(),
         rows: comments.iter().map(|c| CommentRow::new(c, &settings, now)).collect(),
         total,
-        paging: Paging::new(page, pages, |n| list_url(view, &search, n)),
+        pager: Pager::new(pager::PANEL, &list_url(view, &search, 1), page, pages),
         back: list_url(view, &search, page),
         bulk: bulk_actions(view),
         empty: match view {
@@ -376,7 +362,7 @@ mod tests {
 
     #[test]
     fn list_urls_encode_the_search() {
-        assert_eq!(list_url("pending", "a&b c", 2), "/admin/comments?status=pending&s=a%26b+c&page=2");
+        assert_eq!(list_url("pending", "a&b c", 2), "/admin/comments?status=pending&s=a%26b%20c&page=2");
         assert_eq!(list_url("all", "", 1), "/admin/comments?status=all");
     }
 }

@@ -16,16 +16,17 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 
 use crate::app::{ADMIN_BODY_LIMIT, AppState};
 use crate::config::Config;
-use crate::domain::secret;
+use crate::domain::{percent, secret};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
+use crate::routes::cookies;
 use crate::store::{self, sessions::Session};
 use crate::views::admin::AdminLayout;
 
@@ -149,7 +150,7 @@ pub const CSRF_FIELD: &str = "_csrf";
 /// the login page (a page they asked for comes back after login).
 async fn require_session(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let now = app.now();
-    let cookie = read_cookie(request.headers(), session_cookie_name(&app.config));
+    let cookie = cookies::get(request.headers(), session_cookie_name(&app.config)).map(str::to_owned);
     let found = match &cookie {
         Some(value) => store::sessions::find(&app.store, value, now).await,
         None => Ok(None),
@@ -197,14 +198,14 @@ fn to_login(request: &Request, had_cookie: bool, config: &Config) -> Response {
         if wanted == "/admin" {
             "/admin/login".to_owned()
         } else {
-            format!("/admin/login?next={}", form_urlencoded::byte_serialize(wanted.as_bytes()).collect::<String>())
+            format!("/admin/login?next={}", percent::component(wanted))
         }
     } else {
         "/admin/login".to_owned()
     };
     let mut response = super::see_other(&target);
     if had_cookie {
-        append_cookie(&mut response, &clear_cookie(session_cookie_name(config), config));
+        cookies::clear(&mut response, session_cookie_name(config), config.is_https());
     }
     response
 }
@@ -235,44 +236,6 @@ pub fn login_cookie_name(config: &Config) -> &'static str {
 /// [`crate::domain::signing::DevicePass`]).
 pub fn device_cookie_name(config: &Config) -> &'static str {
     if config.is_https() { "__Host-hewn_device" } else { "hewn_device" }
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure over https.
-/// `max_age` in seconds; `None` makes a cookie that ends with the browser session.
-pub fn cookie(name: &str, value: &str, max_age: Option<i64>, config: &Config) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    if config.is_https() {
-        c.push_str("; Secure");
-    }
-    c
-}
-
-/// A `Set-Cookie` value that removes a cookie.
-pub fn clear_cookie(name: &str, config: &Config) -> String {
-    cookie(name, "", Some(0), config)
-}
-
-/// Adds a `Set-Cookie` header to a response.
-pub fn append_cookie(response: &mut Response, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
-}
-
-/// The value of cookie `name` in the request, if sent.
-pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
 }
 
 /// The layout of a panel page for the logged-in admin.
@@ -319,14 +282,6 @@ mod tests {
         {
             assert_eq!(safe_next(evil), "/admin", "{evil}");
         }
-    }
-
-    #[test]
-    fn cookies_are_read_by_exact_name() {
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; hewn_session=abc; hewn_session_x=2"));
-        assert_eq!(read_cookie(&h, "hewn_session").as_deref(), Some("abc"));
-        assert_eq!(read_cookie(&h, "missing"), None);
     }
 
     #[test]

@@ -8,16 +8,18 @@ use serde::Deserialize;
 
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
-use crate::domain::editor::{self, FieldErrors, Kind, PostForm};
+use crate::domain::FieldErrors;
+use crate::domain::editor::{self, Kind, PostForm};
+use crate::domain::percent;
 use crate::domain::{markdown, render_limits};
 use crate::error::AppError;
-use crate::routes::admin::comments::page_number;
-use crate::routes::extract::{Path, Query};
+use crate::routes::extract::{Page, Path, Query};
 use crate::routes::see_other;
 use crate::store::{self, editor as posts};
 use crate::views::admin::comments::public_url;
 use crate::views::admin::posts::{EditorPage, PostListRow, PostsPage, effective_status};
-use crate::views::admin::{AdminLayout, Paging, Tab, query_value};
+use crate::views::admin::{AdminLayout, Tab};
+use crate::views::pager::{self, Pager, page_url};
 use crate::views::render;
 
 /// Rows per page of the lists.
@@ -45,46 +47,44 @@ fn noun(kind: Kind) -> &'static str {
 pub struct ListQuery {
     status: String,
     s: String,
-    page: Option<String>,
     notice: Option<String>,
 }
 
 pub async fn list_posts(
     state: State<AppState>,
     admin: CurrentAdmin,
+    page: Page,
     q: Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list(state, admin, q, Kind::Post).await
+    list(state, admin, page, q, Kind::Post).await
 }
 
 pub async fn list_pages(
     state: State<AppState>,
     admin: CurrentAdmin,
+    page: Page,
     q: Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list(state, admin, q, Kind::Page).await
+    list(state, admin, page, q, Kind::Page).await
 }
 
 fn list_url(kind: Kind, view: &str, search: &str, page: u64) -> String {
     let mut url = format!("{}?status={view}", base(kind));
     if !search.is_empty() {
-        url.push_str(&format!("&s={}", query_value(search)));
+        url.push_str(&format!("&s={}", percent::component(search)));
     }
-    if page > 1 {
-        url.push_str(&format!("&page={page}"));
-    }
-    url
+    page_url(&url, page)
 }
 
 async fn list(
     State(app): State<AppState>,
     admin: CurrentAdmin,
+    Page(requested): Page,
     Query(q): Query<ListQuery>,
     kind: Kind,
 ) -> Result<Response, AppError> {
     let view = VIEWS.iter().map(|(v, _)| *v).find(|v| *v == q.status).unwrap_or("all");
     let search: String = q.s.trim().chars().take(200).collect();
-    let requested = page_number(q.page.as_deref())?;
     let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let counts = posts::counts(&app.store, kind.as_str(), now).await?;
@@ -127,7 +127,7 @@ async fn list(
             })
             .collect(),
         total,
-        paging: Paging::new(page, pages, |n| list_url(kind, view, &search, n)),
+        pager: Pager::new(pager::PANEL, &list_url(kind, view, &search, 1), page, pages),
         search,
     };
     Ok(render(&page_view)?.into_response())

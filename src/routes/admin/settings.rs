@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::auth::NoticeQuery;
 use super::{CurrentAdmin, Form, layout, with_status};
 use crate::app::AppState;
+use crate::domain::FieldErrors;
 use crate::domain::datefmt;
 use crate::error::AppError;
 use crate::routes::extract::Query;
@@ -42,7 +43,7 @@ pub async fn update_settings(
     let submitted =
         |name: &str| -> String { pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default() };
     let mut updated = stored.clone();
-    let mut errors: Vec<(&str, String)> = Vec::new();
+    let mut errors = FieldErrors::default();
     for (_, specs) in SECTIONS {
         for spec in *specs {
             let raw = submitted(spec.name);
@@ -54,12 +55,12 @@ pub async fn update_settings(
                 _ => raw,
             };
             if let Err(e) = updated.set(spec.name, &raw) {
-                errors.push((spec.name, format!("This {e}.")));
+                errors.add(spec.name, format!("This {e}."));
             }
         }
     }
     if !errors.is_empty() {
-        let error = |name: &str| errors.iter().find(|(n, _)| *n == name).map(|(_, m)| m.clone()).unwrap_or_default();
+        let error = |name: &str| errors.get(name).to_owned();
         let value = |name: &str| {
             let spec = SECTIONS.iter().flat_map(|(_, s)| s.iter()).find(|s| s.name == name);
             match spec {

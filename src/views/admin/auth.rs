@@ -3,7 +3,7 @@
 use askama::Template;
 
 use super::AdminLayout;
-use crate::domain::editor::FieldErrors;
+use crate::domain::FieldErrors;
 
 /// `templates/admin/login.html`.
 #[derive(Template)]

@@ -2,11 +2,13 @@
 
 use askama::Template;
 
-use super::{AdminLayout, Paging, Tab, date_time};
-use crate::domain::editor::FieldErrors;
+use super::{AdminLayout, Tab, date_time};
+use crate::domain::FieldErrors;
+use crate::domain::percent;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
 use crate::store::moderation::AdminComment;
+use crate::views::pager::Pager;
 
 /// `templates/admin/comments.html`.
 #[derive(Template)]
@@ -19,7 +21,7 @@ pub struct CommentsPage {
     pub search: String,
     pub rows: Vec<CommentRow>,
     pub total: i64,
-    pub paging: Paging,
+    pub pager: Pager,
     /// This listing's own URL, to come back to after an action.
     pub back: String,
     /// The bulk actions this view offers.
@@ -90,7 +92,7 @@ impl CommentRow {
             email: c.author_email.clone(),
             url: c.author_url.clone(),
             ip: c.author_ip.clone(),
-            ip_search_url: format!("/admin/comments?status=all&s={}", super::query_value(&c.author_ip)),
+            ip_search_url: format!("/admin/comments?status=all&s={}", percent::component(&c.author_ip)),
             user_agent: c.user_agent.clone(),
             by_admin: c.user_id.is_some(),
             kind_label: match c.kind.as_str() {

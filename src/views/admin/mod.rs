@@ -124,27 +124,6 @@ pub struct Tab {
     pub current: bool,
 }
 
-/// Page links of a panel listing.
-#[derive(Debug, Clone, Default)]
-pub struct Paging {
-    pub page: u64,
-    pub pages: u64,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-}
-
-impl Paging {
-    /// Links for page `page` of `pages`; `link(n)` makes the URL of page n.
-    pub fn new(page: u64, pages: u64, link: impl Fn(u64) -> String) -> Self {
-        Self { page, pages, prev: (page > 1).then(|| link(page - 1)), next: (page < pages).then(|| link(page + 1)) }
-    }
-}
-
-/// Percent-encodes a query-string value.
-pub fn query_value(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,12 @@
 use askama::Template;
 
 use super::comments::{edit_url, public_url};
-use super::{AdminLayout, Paging, Tab, date_time};
-use crate::domain::editor::{FieldErrors, Kind, PostForm};
+use super::{AdminLayout, Tab, date_time};
+use crate::domain::FieldErrors;
+use crate::domain::editor::{Kind, PostForm};
 use crate::domain::settings::Settings;
 use crate::store::editor::PostRow;
+use crate::views::pager::Pager;
 
 /// `templates/admin/posts.html`: posts or pages.
 #[derive(Template)]
@@ -21,7 +23,7 @@ pub struct PostsPage {
     pub search: String,
     pub rows: Vec<PostListRow>,
     pub total: i64,
-    pub paging: Paging,
+    pub pager: Pager,
 }
 
 /// A post or page in a list.

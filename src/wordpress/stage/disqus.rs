@@ -5,12 +5,12 @@
 use std::sync::atomic::Ordering;
 
 use super::{Render, Row, Stager};
+use crate::domain::percent;
 use crate::store::staging::{Staged, StagedComment, StagedThread};
 use crate::wordpress::convert::parse_date;
 use crate::wordpress::disqus::{DisqusSink, Post, Thread};
 use crate::wordpress::html::text_of;
 use crate::wordpress::links::{key_of_path, path_of_url};
-use crate::wordpress::uploads::percent_decode;
 
 impl DisqusSink for Stager {
     fn thread(&mut self, thread: Thread) -> anyhow::Result<()> {
@@ -37,7 +37,7 @@ impl DisqusSink for Stager {
             line: i64::try_from(thread.line).unwrap_or(0),
             link: link.to_owned(),
             link_key,
-            slug: percent_decode(&slug),
+            slug: percent::decode(&slug),
             wp_id: from_identifier.or(from_link).filter(|id| *id > 0),
         })))
     }

@@ -3,13 +3,14 @@
 
 use super::{LinkTarget, Staged, StagedAttachment, StagedPost, Stager};
 use crate::domain::markdown;
+use crate::domain::percent;
 use crate::domain::slug::{is_valid as is_valid_slug, slugify};
 use crate::wordpress::bounds::{MAX_ATTRIBUTES, MAX_DEPTH};
 use crate::wordpress::content;
 use crate::wordpress::convert::{content_type, parse_date};
 use crate::wordpress::html::text_of;
 use crate::wordpress::links::{key_of_path, key_of_url};
-use crate::wordpress::uploads::{media_url, percent_decode};
+use crate::wordpress::uploads::media_url;
 use crate::wordpress::wxr::Item;
 
 impl Stager {
@@ -60,7 +61,7 @@ impl Stager {
 
         let title = item.hewn("title").map_or_else(|| text_of(&item.title), str::to_owned);
         // WordPress renames a trashed post's slug `slug__trashed` to free it.
-        let wp_slug = percent_decode(item.post_name.trim()).to_lowercase();
+        let wp_slug = percent::decode(item.post_name.trim()).to_lowercase();
         let wp_slug = wp_slug.strip_suffix("__trashed").unwrap_or(&wp_slug).to_owned();
         let mut slug = if is_valid_slug(&wp_slug) { wp_slug.clone() } else { slugify(&wp_slug) };
         if slug.is_empty() {
@@ -145,7 +146,7 @@ impl Stager {
             self.link(key_of_path(&format!("/{wp_slug}")), LinkTarget::Post(seq))?;
         }
         let old_slugs: Vec<String> =
-            item.meta_all("_wp_old_slug").map(|s| percent_decode(s.trim()).to_lowercase()).collect();
+            item.meta_all("_wp_old_slug").map(|s| percent::decode(s.trim()).to_lowercase()).collect();
         for old in old_slugs.into_iter().filter(|s| !s.is_empty()) {
             self.link(key_of_path(&format!("/{old}")), LinkTarget::Post(seq))?;
         }
