@@ -64,14 +64,13 @@ async fn a_tag_page_lists_its_posts_with_a_count_and_pages() {
 /// an import, or SQL run by hand.
 #[tokio::test]
 async fn tag_pages_follow_posts_drafted_scheduled_and_republished() {
-    use sqlx::Connection;
     let app = spawn_app().await;
     for slug in ["one", "two"] {
         add_post(&app.store, Post { slug, title: slug, tags: &["Coal"], ..Post::default() }).await;
     }
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
+    let mut db = app.db().await;
     let mut sql = async |statement: &str| {
-        sqlx::query(statement).execute(&mut conn).await.unwrap();
+        db.exec(statement, &[]).await;
         let (_, body) = app.get_text("/tags/coal").await;
         let doc = html(&body);
         (texts(&doc, "[data-test=post-summary] .entry-title"), texts(&doc, "[data-test=count]"))

@@ -3,8 +3,6 @@
 
 use hewn::store::settings;
 
-use sqlx::Connection;
-
 use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
 use crate::comments::{approve, form, no_flood, post_form, row_with_body};
 use crate::corpus::{DEMO, Post, add_post};
@@ -116,23 +114,14 @@ async fn an_edited_post_and_a_changed_setting_show_on_the_very_next_request() {
 
     hewn::store::settings::put(&app.store, "site_title", "The Coal Face").await.unwrap();
     let (_, index) = app.get_text("/").await;
-    let mut conn =
-        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", app.db_path.display()))
-            .await
-            .unwrap();
-    sqlx::query("update posts set title = 'Year of the Record' where slug = 'year-of-the-stakhanovite'")
-        .execute(&mut conn)
+    app.db()
         .await
-        .unwrap();
+        .exec("update posts set title = 'Year of the Record' where slug = 'year-of-the-stakhanovite'", &[])
+        .await;
     let (_, post) = app.get_text(DEMO).await;
 
     assert_eq!(texts(&html(&index), "#site-title"), ["The Coal Face"]);
     assert_eq!(texts(&html(&post), "h1.entry-title"), ["Year of the Record"], "a write made outside hewn shows too");
-}
-
-/// A connection of its own to the app's database, as `sqlite3` by hand would open.
-async fn outside_connection(app: &TestApp) -> sqlx::SqliteConnection {
-    sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap()
 }
 
 /// Asserts that a reader who warmed `path` gets the next answer from memory.
@@ -181,31 +170,22 @@ async fn writes_no_reader_can_see_leave_cached_pages_warm() {
     assert_eq!(row_with_body(&app, "Cheap pills for all.").await.unwrap().status, "spam");
     warm("a spam comment").await;
 
-    let mut conn = outside_connection(&app).await;
-    let (id_hash, seen): (String, i64) =
-        sqlx::query_as("select id_hash, last_seen_at from sessions").fetch_one(&mut conn).await.unwrap();
+    // A connection of its own to the app's database, as `sqlite3` by hand would open.
+    let mut db = app.db().await;
+    let (id_hash, seen): (String, i64) = db.row("select id_hash, last_seen_at from sessions", &[]).await;
     hewn::store::sessions::touch(&app.store, &id_hash, seen + 120).await.unwrap();
     warm("a session touch").await;
 
     // An import's hidden rows, in the order an import writes them (tags first).
-    let mut tx = conn.begin().await.unwrap();
-    sqlx::query("pragma defer_foreign_keys = on").execute(&mut *tx).await.unwrap();
-    sqlx::query("insert into post_tags (post_id, tag_id) select 9000, id from tags").execute(&mut *tx).await.unwrap();
-    sqlx::query(
+    db.transaction(&[
+        "pragma defer_foreign_keys = on",
+        "insert into post_tags (post_id, tag_id) select 9000, id from tags",
         "insert into posts (id, kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values (9000, 'post', 'hidden-import', 'Hidden import', 'x', '<p>x</p>', 'importing', 1, 1, 1)",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
         "insert into comments (post_id, body, body_html, status, created_at) \
          values (9000, 'Imported words', '<p>Imported words</p>', 'approved', 1)",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    ])
+    .await;
     warm("an import's hidden rows").await;
 
     let index = app.get_text("/").await.1;
@@ -255,11 +235,7 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
     assert_miss_showing(&app, &reader, "/", "changing a setting", "The Coal Face").await;
 
     warm(DEMO).await;
-    let mut conn = outside_connection(&app).await;
-    sqlx::query("update posts set title = 'Edited by hand' where slug = 'year-of-the-stakhanovite'")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    app.db().await.exec("update posts set title = 'Edited by hand' where slug = 'year-of-the-stakhanovite'", &[]).await;
     assert_miss_showing(&app, &reader, DEMO, "an update made outside hewn", "Edited by hand").await;
 }
 

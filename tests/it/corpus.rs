@@ -98,8 +98,7 @@ pub async fn demo_id(app: &TestApp) -> i64 {
 /// Runs one statement on the database file directly, as another writer would
 /// (another process, `sqlite3` by hand, code that knows nothing of search).
 pub async fn execute(app: &TestApp, sql: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
+    let mut db = app.db().await;
+    db.exec(sql, &[]).await;
+    db.close().await;
 }

@@ -12,6 +12,7 @@ mod comments;
 mod conditional;
 mod corpus;
 mod crawlers;
+mod db;
 mod feeds;
 mod global_flags;
 mod helpers;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use axum::routing::get;
 use hewn::store::{comments, posts, settings};
 
+use crate::db::TestDb;
 use crate::helpers::{Binary, Spawn, html, spawn_app, spawn_with, texts};
 
 const DEMO: &str = "/posts/year-of-the-stakhanovite";
@@ -392,15 +393,14 @@ async fn the_binary_migrates_serves_logs_to_stderr_and_stops_on_sigterm() {
 
 #[tokio::test]
 async fn the_database_is_a_plain_sqlite_file_in_wal_mode() {
-    use sqlx::Connection;
     let app = spawn_app().await;
     let path = app.db_path.clone();
     let _dir = app.stop().await;
 
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    let mode: String = sqlx::query_scalar("pragma journal_mode").fetch_one(&mut conn).await.unwrap();
-    let check: String = sqlx::query_scalar("pragma integrity_check").fetch_one(&mut conn).await.unwrap();
-    let posts: i64 = sqlx::query_scalar("select count(*) from posts").fetch_one(&mut conn).await.unwrap();
+    let mut db = TestDb::sqlite(&path).await;
+    let mode: String = db.scalar("pragma journal_mode", &[]).await;
+    let check: String = db.scalar("pragma integrity_check", &[]).await;
+    let posts: i64 = db.scalar("select count(*) from posts", &[]).await;
 
     assert!(std::fs::read(&path).unwrap().starts_with(b"SQLite format 3\0"));
     assert_eq!((mode.as_str(), check.as_str(), posts), ("wal", "ok", 1));

@@ -5,6 +5,7 @@ use hewn::store::settings;
 use hewn::views::meta::query_value;
 
 use crate::corpus::{Post, add_post, demo_id, execute};
+use crate::db::TestDb;
 use crate::helpers::{TestApp, html, spawn_app, texts};
 
 /// The result titles of a search, in order.
@@ -212,28 +213,21 @@ async fn the_index_follows_edits_deletions_and_tag_changes_by_any_writer() {
 
 #[tokio::test]
 async fn the_migration_indexes_posts_written_before_it() {
-    use sqlx::Connection;
+    // SQLite's own full-text search (FTS5), so SQLite only.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hewn.db");
-    let url = format!("sqlite://{}", path.display());
-    let opts: sqlx::sqlite::SqliteConnectOptions =
-        url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+    let mut db = TestDb::sqlite_create(&dir.path().join("hewn.db")).await;
     // Only the first migration, with a post in it, as a database from before search.
-    sqlx::raw_sql(include_str!("../../migrations/sqlite/0001_initial.sql")).execute(&mut conn).await.unwrap();
-    sqlx::query(
+    db.script(include_str!("../../migrations/sqlite/0001_initial.sql")).await;
+    db.exec(
         "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values ('post', 'old', 'Old post', 'Ancient words', '<p>Ancient words</p>', 'published', 1, 1, 1)",
+        &[],
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    sqlx::raw_sql(include_str!("../../migrations/sqlite/0004_discovery.sql")).execute(&mut conn).await.unwrap();
+    .await;
+    db.script(include_str!("../../migrations/sqlite/0004_discovery.sql")).await;
 
-    let found: Vec<String> = sqlx::query_scalar("select title from post_search where post_search match '\"ancient\"'")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let found: Vec<String> =
+        db.column("select title from post_search where post_search match '\"ancient\"'", &[]).await;
 
     assert_eq!(found, ["Old post"]);
 }

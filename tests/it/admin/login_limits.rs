@@ -3,7 +3,6 @@
 //! are refused before any password is hashed.
 
 use hewn::store::sessions;
-use sqlx::Connection;
 
 use super::support::{ADMIN, PASSWORD, input_value, proxied_app, run_sql, set_cookies};
 use crate::helpers::{TestApp, client};
@@ -31,10 +30,7 @@ async fn owners_browser(app: &TestApp) -> (reqwest::Client, String) {
 }
 
 async fn failures_stored(app: &TestApp) -> i64 {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    let n = sqlx::query_scalar("select count(*) from login_failures").fetch_one(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    n
+    app.db().await.scalar("select count(*) from login_failures", &[]).await
 }
 
 #[tokio::test]

@@ -3,7 +3,6 @@
 
 use hewn::domain::{now, password};
 use hewn::store::{comments, posts, users};
-use sqlx::Connection;
 
 use hewn::domain::clock::Clock;
 
@@ -171,9 +170,9 @@ pub async fn comment_status(app: &TestApp, id: i64) -> Option<String> {
 /// Runs SQL on the test database from outside the app, to make time pass for
 /// stored rows (session ages, login failures).
 pub async fn run_sql(app: &TestApp, sql: &str) {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
+    let mut db = app.db().await;
+    db.exec(sql, &[]).await;
+    db.close().await;
 }
 
 /// The comment rows' ids on a queue page, in order.

@@ -5,7 +5,6 @@
 use std::time::{Duration, Instant};
 
 use hewn::store::settings;
-use sqlx::Connection;
 
 use super::{DEMO, DEMO_FORM, approve, comment_id, form, location, no_flood, post_form, rows};
 use crate::helpers::{TestApp, html, spawn_app, texts};
@@ -21,8 +20,7 @@ fn deep_quotes() -> String {
 
 /// The stored HTML of every comment with this text.
 async fn stored_html(app: &TestApp, body: &str) -> Vec<String> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query_scalar("select body_html from comments where body = $1").bind(body).fetch_all(&mut conn).await.unwrap()
+    app.db().await.column("select body_html from comments where body = $1", &[body.into()]).await
 }
 
 /// Checks the answer to a deeply quoted comment: stored with at most eight quote
@@ -251,8 +249,7 @@ async fn replies_to_hidden_missing_and_closed_comments_get_one_answer() {
     let closed = post_form(&app, &app.client, &form("approved, then trashed", "Bo", "bo@example.com")).await;
     let closed = comment_id(&location(&closed));
     approve(&app, closed).await;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query("update comments set status = 'trash' where id = $1").bind(closed).execute(&mut conn).await.unwrap();
+    app.db().await.exec("update comments set status = 'trash' where id = $1", &[closed.into()]).await;
     let reply = |parent: i64| {
         let parent = parent.to_string();
         let fields = vec![

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hewn::store::{comments, posts, tags};
-use sqlx::Connection;
 
 use super::{db_of, fixture, hewn, import, open, serve, snapshot, uploads};
+use crate::db::TestDb;
 use crate::helpers::{Spawn, html, spawn_with, texts};
 
 const POST: &str = "/posts/year-of-the-stakhanovite";
@@ -88,10 +88,7 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
 
     let mut conn = open(&db).await;
     let rows: Vec<(i64, String, String, bool, String)> =
-        sqlx::query_as("select wp_id, kind, status, sticky, author_name from posts order by wp_id")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select wp_id, kind, status, sticky, author_name from posts order by wp_id", &[]).await;
     let statuses: Vec<(i64, &str, &str, bool, &str)> =
         rows.iter().map(|(id, k, s, st, a)| (*id, k.as_str(), s.as_str(), *st, a.as_str())).collect();
     assert_eq!(
@@ -111,13 +108,8 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
             (61, "post", "published", false, "Jo & Co"),
         ]
     );
-    let comments: Vec<CommentRow> = sqlx::query_as(
-        "select id, kind, status, status_before_trash, author_email, (select wp_id from comments p where p.id = c.parent_id) \
-         from comments c order by id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+    let comments: Vec<CommentRow> = conn.rows("select id, kind, status, status_before_trash, author_email, (select wp_id from comments p where p.id = c.parent_id) \
+         from comments c order by id", &[]).await;
     let by_id = |id: i64| comments.iter().find(|c| c.0 == id).unwrap();
     assert_eq!(comments.len(), 10, "the attachment's comment is left out");
     assert_eq!((by_id(103).2.as_str(), by_id(103).4.as_str()), ("pending", "pending@example.org"));
@@ -125,20 +117,15 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
     assert_eq!((by_id(106).2.as_str(), by_id(106).3.as_deref()), ("trash", Some("approved")));
     assert_eq!((by_id(107).1.as_str(), by_id(108).1.as_str()), ("pingback", "trackback"));
     assert_eq!((by_id(102).5, by_id(105).5, by_id(110).5, by_id(109).5), (Some(105), Some(101), Some(102), None));
-    let author_url: String =
-        sqlx::query_scalar("select author_url from comments where id = 102").fetch_one(&mut conn).await.unwrap();
+    let author_url: String = conn.scalar("select author_url from comments where id = 102", &[]).await;
     assert_eq!(author_url, "", "a javascript: website is dropped");
-    let title: String =
-        sqlx::query_scalar("select title from posts where wp_id = 61").fetch_one(&mut conn).await.unwrap();
+    let title: String = conn.scalar("select title from posts where wp_id = 61", &[]).await;
     assert_eq!(title, "Tom & Jerry <3 — \"cat\" &amp; mouse", "entities decode once, as WordPress showed them");
-    let (moscow_slug, empty_title): (String, String) =
-        sqlx::query_as("select (select slug from posts where wp_id = 35), (select title from posts where wp_id = 60)")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+    let (moscow_slug, empty_title): (String, String) = conn
+        .row("select (select slug from posts where wp_id = 35), (select title from posts where wp_id = 60)", &[])
+        .await;
     assert_eq!((moscow_slug.as_str(), empty_title.as_str()), ("moskva-zimoi", ""));
-    let excerpt: String =
-        sqlx::query_scalar("select excerpt from posts where wp_id = 33").fetch_one(&mut conn).await.unwrap();
+    let excerpt: String = conn.scalar("select excerpt from posts where wp_id = 33", &[]).await;
     assert_eq!(excerpt, "A hand-written excerpt & more");
 
     for line in [
@@ -286,19 +273,17 @@ async fn huge_and_empty_fields_import_whole() {
 
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     let mut conn = open(&db_of(&dir)).await;
-    let (source_len, body_len): (i64, i64) =
-        sqlx::query_as("select length(source), length(body_html) from posts where slug = 'huge'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+    let (source_len, body_len): (i64, i64) = conn
+        .row(
+            "select cast(length(source) as bigint), cast(length(body_html) as bigint) from posts where slug = 'huge'",
+            &[],
+        )
+        .await;
     assert!(source_len > 4_000_000 && body_len > 4_000_000, "{source_len} {body_len}");
-    let bodies: Vec<(String, i64)> = sqlx::query_as("select author_name, length(body) from comments order by id")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let bodies: Vec<(String, i64)> =
+        conn.rows("select author_name, cast(length(body) as bigint) from comments order by id", &[]).await;
     assert_eq!(bodies, [(String::new(), 0), ("Long".to_owned(), 1_000_000)]);
-    let untitled: (String, String) =
-        sqlx::query_as("select title, slug from posts where wp_id = 2").fetch_one(&mut conn).await.unwrap();
+    let untitled: (String, String) = conn.row("select title, slug from posts where wp_id = 2", &[]).await;
     assert_eq!(untitled, (String::new(), "post-2".to_owned()));
 }
 
@@ -552,8 +537,7 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
     let busy = posts::visible_by_slug(&app.store, hewn::domain::now(), "busy-39").await.unwrap().unwrap();
     assert_eq!(comments::approved_for_post(&app.store, busy.id).await.unwrap().len(), 150);
     let mut conn = open(&app.db_path).await;
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0, "nothing is left hidden");
 }
 
@@ -577,10 +561,7 @@ async fn import_caught_writing(db: &Path, file: &Path, posts: usize) -> std::pro
             panic!("the import never started writing");
         }
         let mut conn = open(db).await;
-        let hidden: i64 = sqlx::query_scalar("select count(*) from posts where status = 'importing'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+        let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
         if hidden > 1 {
             return child;
         }
@@ -613,23 +594,22 @@ async fn an_import_killed_while_it_writes_shows_nothing_and_the_next_import_clea
     let file = dir.path().join("big.xml");
     let visible = "select count(*) from posts p where p.kind = 'post' and p.status = 'published'";
     let mut conn = open(&db).await;
-    let shown_before: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown_before: i64 = conn.scalar(visible, &[]).await;
 
     let mut child = import_caught_writing(&db, &file, 400).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before, "a killed import shows none of its posts");
 
     let run = hewn(&db, &["import", "wordpress", file.to_str().unwrap()]);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("posts:     400 new"), "{}", run.stdout);
     assert!(run.stdout.contains("comments:  60,000 new"), "{}", run.stdout);
-    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before + 400);
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0);
     drop(conn);
     let app = serve(dir).await;
@@ -816,17 +796,15 @@ async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_aga
     let child = import_caught_writing(&db, &dir.path().join("big.xml"), 400).await;
 
     // The editor saves a post under the slug the import gave its last post.
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut conn = TestDb::sqlite(&db).await;
     let now = hewn::domain::now();
-    sqlx::query(
+    conn.exec(
         "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values ('post', 'busy-399', 'Written meanwhile', 'Mine', '<p>Mine</p>', 'published', $1, $1, $1)",
+        &[now.into()],
     )
-    .bind(now)
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    drop(conn);
+    .await;
+    conn.close().await;
     let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
 
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -835,23 +813,19 @@ async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_aga
     assert!(stdout.contains("because theirs was taken"), "the summary reports the new slug: {stdout}");
     let mut conn = open(&db).await;
     let slugs: Vec<(String, String)> =
-        sqlx::query_as("select slug, title from posts where slug like 'busy-399%' order by slug")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select slug, title from posts where slug like 'busy-399%' order by slug", &[]).await;
     assert_eq!(
         slugs,
         [("busy-399".to_owned(), "Written meanwhile".to_owned()), ("busy-399-2".to_owned(), "Post 399".to_owned())]
     );
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0);
-    let comments: i64 = sqlx::query_scalar(
-        "select count(*) from comments c join posts p on p.id = c.post_id \
+    let comments: i64 = conn
+        .scalar(
+            "select count(*) from comments c join posts p on p.id = c.post_id \
          where p.slug like 'busy-%'",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
+            &[],
+        )
+        .await;
     assert_eq!(comments, 60_000);
 }
