@@ -3,6 +3,7 @@
 
 use hewn::store::settings;
 
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::corpus::{DEMO, Post, add_post, demo_id};
 use crate::helpers::{html, spawn_app, texts};
 
@@ -95,11 +96,10 @@ async fn unknown_or_empty_tags_are_not_found_and_loose_slugs_redirect() {
 
     let loose = app.get("/tags/Soviet%20History").await;
 
-    assert_eq!(app.get("/tags/nope").await.status(), 404);
-    assert_eq!(app.get("/tags/hidden").await.status(), 404, "no visible post carries it");
-    assert_eq!(loose.status(), 301);
-    assert_eq!(loose.headers()["location"], "/tags/soviet-history");
-    assert_eq!(app.get("/tags/soviet-history?page=0").await.status(), 400);
+    assert_not_found!(app.get("/tags/nope").await);
+    assert_not_found!(app.get("/tags/hidden").await, "no visible post carries it");
+    assert_redirect!(loose, 301, "/tags/soviet-history");
+    assert_status!(app.get("/tags/soviet-history?page=0").await, 400);
 }
 
 #[tokio::test]
@@ -178,9 +178,9 @@ async fn bad_or_empty_archive_periods_are_not_found() {
         "/archive/abcd",
         "/archive/2013/10/12",
     ] {
-        assert_eq!(app.get(path).await.status(), 404, "{path}");
+        assert_not_found!(app.get(path).await, "{path}");
     }
-    assert_eq!(app.get("/archive/2013/10?page=2").await.status(), 404);
+    assert_not_found!(app.get("/archive/2013/10?page=2").await);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 use hewn::store::settings;
 
 use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
+use crate::assert::assert_status;
 use crate::comments::{approve, form, no_flood, post_form, row_with_body};
 use crate::corpus::{DEMO, Post, add_post};
 use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
@@ -11,9 +12,9 @@ use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_
 /// `hit` or `miss`, as the cache reports it.
 async fn cache_outcome(app: &TestApp, client: &reqwest::Client, path: &str) -> (String, String) {
     let r = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     let outcome = r.headers().get("x-hewn-cache").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    (outcome, r.text().await.unwrap())
+    (outcome, r.body)
 }
 
 fn comment_authors(body: &str) -> Vec<String> {
@@ -94,7 +95,7 @@ async fn a_newly_approved_comment_shows_on_the_very_next_request() {
     let (outcome, _) = cache_outcome(&app, &app.client, DEMO).await;
     assert_eq!(outcome, "hit");
     let r = post_form(&app, &client(), &form("A fresh thought on coal.", "Fresh Reader", "fresh@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = crate::comments::row_with_body(&app, "A fresh thought on coal.").await.unwrap();
 
     let (_, pending) = cache_outcome(&app, &app.client, DEMO).await;
@@ -156,17 +157,17 @@ async fn writes_no_reader_can_see_leave_cached_pages_warm() {
     warm("warming").await;
 
     let failed = login_with(&app, &client(), ADMIN, "not the password").await;
-    assert_eq!(failed.status(), 422);
+    assert_status!(failed, 422);
     warm("a failed login").await;
 
     let r = post_form(&app, &client(), &form("Held for a first look.", "New Reader", "new.reader@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     assert_eq!(row_with_body(&app, "Held for a first look.").await.unwrap().status, "pending");
     warm("a held comment").await;
 
     let mut spam = form("Cheap pills for all.", "Bot", "bot@example.com");
     spam.push(("subject", "Buy now"));
-    assert_eq!(post_form(&app, &client(), &spam).await.status(), 303);
+    assert_status!(post_form(&app, &client(), &spam).await, 303);
     assert_eq!(row_with_body(&app, "Cheap pills for all.").await.unwrap().status, "spam");
     warm("a spam comment").await;
 
@@ -205,12 +206,12 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
         }
     };
     let r = post_form(&app, &client(), &form("Worth the wait.", "Patient Reader", "patient@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = row_with_body(&app, "Worth the wait.").await.unwrap();
 
     warm(DEMO).await;
     let approved = admin::post_form(&app, &format!("/admin/comments/{}/approve", held.id), &[]).await;
-    assert_eq!(approved.status(), 303);
+    assert_status!(approved, 303);
     assert_miss_showing(&app, &reader, DEMO, "approving a comment", "Worth the wait.").await;
 
     warm(DEMO).await;
@@ -227,7 +228,7 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
         ],
     )
     .await;
-    assert_eq!(edited.status(), 303);
+    assert_status!(edited, 303);
     assert_miss_showing(&app, &reader, DEMO, "editing the post", "Rewritten in the editor.").await;
 
     warm("/").await;
@@ -247,7 +248,7 @@ async fn a_commenters_own_page_is_never_served_to_anyone_else() {
     let mut fields = form("Mine alone until approved.", "Private Person", "private.person@example.com");
     fields.push(("wp-comment-cookies-consent", "yes"));
     let r = post_form(&app, &commenter, &fields).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
 
     let own = commenter.get(app.url(DEMO)).send().await.unwrap();
     let own_cache_control = own.headers()["cache-control"].to_str().unwrap().to_owned();
@@ -280,7 +281,7 @@ async fn two_instances_on_one_database_file_stay_consistent() {
 
     let r =
         post_form(&b, &client(), &form("Written through the other instance.", "Other Side", "other@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = crate::comments::row_with_body(&b, "Written through the other instance.").await.unwrap();
     approve(&b, held.id).await;
     let (_, seen_by_a) = cache_outcome(&a, &a.client, DEMO).await;

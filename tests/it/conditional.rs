@@ -4,6 +4,7 @@
 use axum::http::header;
 use axum::routing::get;
 
+use crate::assert::{assert_conditional_get, assert_status};
 use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
 use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with, spawn_with_fixed_clock};
 
@@ -26,7 +27,7 @@ const PUBLIC: [&str; 13] = [
 /// The ETag and Last-Modified of a 200 answer to `path`.
 async fn validators(app: &TestApp, path: &str) -> (String, String) {
     let r = app.get(path).await;
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     let h = r.headers();
     (h["etag"].to_str().unwrap().to_owned(), h["last-modified"].to_str().unwrap().to_owned())
 }
@@ -40,17 +41,8 @@ async fn every_public_page_and_feed_answers_304_to_a_current_copy() {
     let app = spawn_app().await;
 
     for path in PUBLIC {
-        let (etag, last_modified) = validators(&app, path).await;
+        let etag = assert_conditional_get(&app, path, true).await;
         assert!(etag.starts_with('"') && etag.ends_with('"'), "{path}: a strong ETag, {etag}");
-
-        let r = app.client.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
-        assert_eq!(r.status(), 304, "{path}");
-        assert_eq!(r.headers()["etag"], etag.as_str(), "{path}");
-        assert!(r.headers().contains_key("cache-control"), "{path}");
-        assert!(r.bytes().await.unwrap().is_empty(), "{path}");
-        assert_eq!(status_with(&app, path, "if-modified-since", &last_modified).await, 304, "{path}");
-        assert_eq!(status_with(&app, path, "if-none-match", "\"something-else\"").await, 200, "{path}");
-        assert_eq!(status_with(&app, path, "if-none-match", "*").await, 304, "{path}");
     }
 }
 
@@ -74,9 +66,9 @@ async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feed
 
     for (path, (etag, last_modified)) in watched.iter().zip(before) {
         let r = app.client.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
-        assert_eq!(r.status(), 200, "{path}: the old copy is stale");
+        let r = assert_status!(r, 200, "{path}: the old copy is stale");
         assert_ne!(r.headers()["etag"], etag.as_str(), "{path}");
-        assert!(r.text().await.unwrap().contains("Fresh words"), "{path}");
+        assert!(r.body.contains("Fresh words"), "{path}");
         assert_eq!(status_with(&app, path, "if-modified-since", &last_modified).await, 200, "{path}");
     }
 }
@@ -117,13 +109,13 @@ async fn head_works_wherever_get_does_with_the_same_validators() {
         let get_len = get.bytes().await.unwrap().len();
         let head = app.client.head(app.url(path)).send().await.unwrap();
 
-        assert_eq!(head.status(), 200, "{path}");
+        let head = assert_status!(head, 200, "{path}");
         assert_eq!(head.headers()["etag"], get_etag, "{path}");
         assert_eq!(head.headers()["content-type"], get_type, "{path}");
         assert_eq!(head.headers()[header::CONTENT_LENGTH], get_len.to_string().as_str(), "{path}");
-        assert!(head.bytes().await.unwrap().is_empty(), "{path}");
+        assert!(head.bytes.is_empty(), "{path}");
         let conditional = app.client.head(app.url(path)).header("if-none-match", &get_etag).send().await.unwrap();
-        assert_eq!(conditional.status(), 304, "{path}");
+        assert_status!(conditional, 304, "{path}");
     }
 }
 
@@ -155,7 +147,7 @@ async fn responses_carrying_a_visitors_own_data_get_no_shared_validators() {
 
     for path in ["/personal", "/cookie"] {
         let r = app.get(path).await;
-        assert_eq!(r.status(), 200);
+        let r = assert_status!(r, 200);
         assert!(!r.headers().contains_key("etag"), "{path}");
         assert!(!r.headers().contains_key("last-modified"), "{path}");
         assert_eq!(status_with(&app, path, "if-none-match", "*").await, 200, "{path}");
@@ -221,7 +213,7 @@ async fn a_post_page_prefilled_from_a_readers_cookies_is_theirs_alone() {
     assert_eq!(own.headers()["cache-control"], "private, no-store");
     assert!(!own.headers().contains_key("etag") && !own.headers().contains_key("last-modified"));
     assert!(own.text().await.unwrap().contains("ann@example.com"), "the reader's own form is prefilled");
-    assert_eq!(revalidated.status(), 200, "never a 304 built from anyone's shared copy");
+    assert_status!(revalidated, 200, "never a 304 built from anyone's shared copy");
     assert!(app.get(DEMO).await.headers().contains_key("etag"), "the shared page keeps its validators");
 }
 
@@ -304,15 +296,15 @@ async fn every_route_family_gets_its_caching_headers_and_304s_from_one_policy() 
         let by_date = answer(&app, f, false, Some(("if-modified-since", &since))).await;
         let head_by_tag = answer(&app, f, true, Some(("if-none-match", &weak))).await;
 
-        assert_eq!(get.status(), 200, "{name}");
+        let get = assert_status!(get, 200, "{name}");
         assert_eq!(h["cache-control"], f.cache_control, "{name}");
         assert_eq!(etag.is_some(), f.etag, "{name}: ETag");
         assert_eq!(last_modified.is_some(), f.last_modified, "{name}: Last-Modified");
-        assert_eq!(head.status(), 200, "{name}: HEAD");
+        let head = assert_status!(head, 200, "{name}: HEAD");
         for header in ["cache-control", "etag", "last-modified", "content-type"] {
             assert_eq!(head.headers().get(header), h.get(header), "{name}: HEAD {header}");
         }
-        assert!(head.bytes().await.unwrap().is_empty(), "{name}: HEAD has no body");
+        assert!(head.bytes.is_empty(), "{name}: HEAD has no body");
         let shared = if f.etag { 304 } else { 200 };
         assert_eq!(by_strong.status(), shared, "{name}: If-None-Match {strong}");
         assert_eq!(by_weak.status(), shared, "{name}: If-None-Match {weak}");
@@ -326,7 +318,7 @@ async fn every_route_family_gets_its_caching_headers_and_304s_from_one_policy() 
             }
             assert!(by_strong.bytes().await.unwrap().is_empty(), "{name}: a 304 has no body");
         } else {
-            assert!(!get.text().await.unwrap().is_empty(), "{name}");
+            assert!(!get.body.is_empty(), "{name}");
         }
     }
 }

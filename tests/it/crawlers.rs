@@ -3,6 +3,7 @@
 
 use hewn::store::settings;
 
+use crate::assert::assert_status;
 use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id, execute};
 use crate::helpers::{html, spawn_app};
 
@@ -25,9 +26,9 @@ async fn robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_the_admin() {
 
     let r = app.get("/robots.txt").await;
 
-    assert_eq!(r.status(), 200);
+    let r = assert_status!(r, 200);
     assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
-    let body = r.text().await.unwrap();
+    let body = r.body;
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines.contains(&"User-agent: *"), "{body}");
     assert!(lines.contains(&"Disallow: /admin"), "{body}");
@@ -45,9 +46,9 @@ async fn the_sitemap_lists_home_posts_pages_and_tags_with_lastmod() {
 
     let r = app.get("/sitemap.xml").await;
 
-    assert_eq!(r.status(), 200);
+    let r = assert_status!(r, 200);
     assert_eq!(r.headers()["content-type"], "application/xml; charset=utf-8");
-    let body = r.text().await.unwrap();
+    let body = r.body;
     let doc = roxmltree::Document::parse(&body).unwrap();
     assert!(doc.root_element().has_tag_name((SITEMAP_NS, "urlset")));
     let urls: Vec<_> = doc.root_element().children().filter(|n| n.has_tag_name((SITEMAP_NS, "url"))).collect();
@@ -266,7 +267,7 @@ async fn comments_posted_through_the_form_reach_feeds_with_names_only() {
 
     let posted = crate::comments::post_form(&app, &crate::helpers::client(), &fields).await;
 
-    assert_eq!(posted.status(), 303);
+    assert_status!(posted, 303);
     for path in ["/comments/feed.xml", "/posts/year-of-the-stakhanovite/comments.xml", DEMO, "/feed.xml", "/rss.xml"] {
         let body = crate::helpers::client().get(app.url(path)).send().await.unwrap().text().await.unwrap();
         assert!(!body.contains(address) && !body.contains("withheld.example"), "{path} shows the address");

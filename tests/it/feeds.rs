@@ -2,6 +2,7 @@
 
 use hewn::store::settings;
 
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id, execute};
 use crate::helpers::{TestApp, spawn_app};
 
@@ -10,9 +11,9 @@ const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 /// GETs a feed, checks its content type, and returns its text.
 async fn fetch(app: &TestApp, path: &str, content_type: &str) -> String {
     let r = app.get(path).await;
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     assert_eq!(r.headers()["content-type"], format!("{content_type}; charset=utf-8"), "{path}");
-    r.text().await.unwrap()
+    r.body
 }
 
 /// The text of every `name` element in namespace `ns` ("" for none) that is a child
@@ -201,7 +202,7 @@ async fn tag_feeds_hold_only_that_tags_posts() {
     let doc = roxmltree::Document::parse(&body).unwrap();
     assert_eq!(child_texts(&doc, "entry", ATOM_NS, "title"), ["Coal post"]);
     assert_eq!(child_texts(&doc, "feed", ATOM_NS, "title"), ["hewn – Coal"]);
-    assert_eq!(app.get("/tags/nope/feed.xml").await.status(), 404);
+    assert_not_found!(app.get("/tags/nope/feed.xml").await);
 }
 
 #[tokio::test]
@@ -209,8 +210,8 @@ async fn comment_feeds_of_hidden_or_unknown_posts_are_not_found() {
     let app = spawn_app().await;
     add_post(&app.store, Post { slug: "draft", status: "draft", ..Post::default() }).await;
 
-    assert_eq!(app.get("/posts/draft/comments.xml").await.status(), 404);
-    assert_eq!(app.get("/posts/nope/comments.xml").await.status(), 404);
+    assert_not_found!(app.get("/posts/draft/comments.xml").await);
+    assert_not_found!(app.get("/posts/nope/comments.xml").await);
 }
 
 #[tokio::test]
@@ -260,7 +261,6 @@ async fn wordpress_feed_addresses_redirect_to_the_feeds() {
         ("/comments/feed/", "/comments/feed.xml"),
     ] {
         let r = app.get(from).await;
-        assert_eq!(r.status(), 301, "{from}");
-        assert_eq!(r.headers()["location"], to, "{from}");
+        assert_redirect!(r, 301, to, "{from}");
     }
 }

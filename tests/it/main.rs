@@ -5,6 +5,7 @@
 
 pub mod admin;
 mod archive;
+mod assert;
 mod backup;
 mod browser;
 mod cache;

@@ -4,6 +4,7 @@
 use hewn::store::settings;
 use hewn::views::meta::query_value;
 
+use crate::assert::assert_status;
 use crate::corpus::{Post, add_post, demo_id, execute};
 use crate::db::TestDb;
 use crate::helpers::{TestApp, html, spawn_app, texts};
@@ -11,8 +12,8 @@ use crate::helpers::{TestApp, html, spawn_app, texts};
 /// The result titles of a search, in order.
 async fn titles(app: &TestApp, query: &str) -> Vec<String> {
     let r = app.get(&format!("/search?q={}", query_value(query))).await;
-    assert_eq!(r.status(), 200, "{query}");
-    texts(&html(&r.text().await.unwrap()), "[data-test=search-result] .entry-title")
+    let r = assert_status!(r, 200, "{query}");
+    texts(&html(&r.body), "[data-test=search-result] .entry-title")
 }
 
 #[tokio::test]

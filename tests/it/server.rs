@@ -10,6 +10,7 @@ use hewn::config::ServerLimits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+use crate::assert::assert_status;
 use crate::helpers::{Spawn, TestApp, spawn_with};
 
 const GREEDY: &str = "127.0.0.1";
@@ -273,7 +274,7 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
     )
     .await;
 
-    assert_eq!(fits.status(), 200);
+    assert_status!(fits, 200);
     assert_eq!(big_status, 431);
     assert!(big_page.contains("Clearing this site"), "{big_page}");
     assert_eq!(huge.0, 431, "hyper refuses what it will not read");

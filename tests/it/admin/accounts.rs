@@ -11,6 +11,7 @@ use super::support::{
     ADMIN, PASSWORD, admin_app, admin_app_with_fixed_clock, create_admin, csrf, input_value, location, login,
     login_with, post_form, proxied_app, session_cookie, set_cookies,
 };
+use crate::assert::{assert_redirect, assert_status};
 use crate::helpers::{Binary, Spawn, client, html, spawn_app, spawn_with, texts};
 
 #[tokio::test]
@@ -49,8 +50,7 @@ async fn the_setup_link_creates_the_first_admin_and_works_once() {
     assert!(too_short_page.contains("Use at least 8 characters."), "{too_short_page}");
     assert_eq!(input_value(&too_short_page, "username"), "Owner", "the form keeps what was typed");
     assert_eq!(users_after_bad_form, 0);
-    assert_eq!(created.status(), 303);
-    assert_eq!(location(&created), "/admin?notice=welcome");
+    let created = assert_redirect!(created, 303, "/admin?notice=welcome");
     assert!(session_cookie(&created).is_some());
     assert_eq!(dashboard, 200);
     assert_eq!(again, 404);
@@ -92,7 +92,7 @@ async fn a_wrong_name_and_a_wrong_password_get_the_same_message() {
     assert_eq!(wrong_name_text, ["The user name or password is incorrect."]);
     assert_eq!(wrong_name_text, wrong_password_text);
     assert!(wrong_name_cookie.is_none());
-    assert_eq!(dashboard.status(), 303);
+    assert_status!(dashboard, 303);
 }
 
 #[tokio::test]
@@ -117,8 +117,7 @@ async fn login_ignores_case_in_the_name_and_returns_to_the_page_asked_for() {
         .unwrap();
 
     assert_eq!(login_url, "/admin/login?next=%2Fadmin%2Fcomments%3Fstatus%3Dspam");
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/comments?status=spam");
+    assert_redirect!(r, 303, "/admin/comments?status=spam");
 }
 
 #[tokio::test]
@@ -134,7 +133,7 @@ async fn a_login_form_without_its_token_is_refused() {
         .await
         .unwrap();
 
-    assert_eq!(r.status(), 403);
+    let r = assert_status!(r, 403);
     assert!(session_cookie(&r).is_none());
 }
 
@@ -183,8 +182,7 @@ async fn an_open_session_skips_the_login_form() {
 
     let r = app.get("/admin/login?next=/admin/posts").await;
 
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/posts");
+    assert_redirect!(r, 303, "/admin/posts");
 }
 
 #[tokio::test]
@@ -196,7 +194,7 @@ async fn a_session_id_planted_before_login_is_never_adopted() {
     let r = login_carrying(&app, planted).await;
     let with_planted = client().get(app.url("/admin")).header("cookie", planted).send().await.unwrap().status();
 
-    assert_eq!(r.status(), 303);
+    let r = assert_status!(r, 303);
     assert!(!session_cookie(&r).unwrap().starts_with(planted));
     assert_eq!(with_planted, 303);
 }
@@ -223,8 +221,7 @@ async fn logout_ends_the_session_for_good() {
     let first_session_still_in = app.get("/admin").await.status();
 
     assert_eq!(before, 200);
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/login?notice=logged-out");
+    let r = assert_redirect!(r, 303, "/admin/login?notice=logged-out");
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("hewn_session=;") && c.contains("Max-Age=0")));
     assert_eq!(after, 303, "the old cookie no longer opens the panel");
     assert_eq!(first_session_still_in, 200, "other sessions are not affected");
@@ -240,7 +237,7 @@ async fn sessions_survive_a_restart() {
     let app = spawn_with(Spawn { dir: Some(dir), ..Spawn::default() }).await;
     let r = client().get(app.url("/admin")).header("cookie", &cookie).send().await.unwrap();
 
-    assert_eq!(r.status(), 200);
+    assert_status!(r, 200);
 }
 
 #[tokio::test]
@@ -252,7 +249,7 @@ async fn an_idle_session_expires() {
     let after = app.get("/admin/comments").await;
 
     assert_eq!(before, 200);
-    assert_eq!(after.status(), 303);
+    let after = assert_status!(after, 303);
     assert!(location(&after).starts_with("/admin/login"));
 }
 
@@ -271,8 +268,7 @@ async fn a_session_ends_at_its_absolute_lifetime_even_when_in_use() {
     let after = app.get("/admin").await;
 
     assert!(while_in_use.iter().all(|s| *s == 200), "{while_in_use:?}");
-    assert_eq!(after.status(), 303);
-    assert_eq!(location(&after), "/admin/login");
+    assert_redirect!(after, 303, "/admin/login");
 }
 
 /// A login attempt from the client at `ip`, with its own cookie jar.
@@ -334,7 +330,7 @@ async fn twenty_failures_for_any_names_lock_the_client_out() {
 async fn changing_the_password_needs_the_old_one_and_logs_out_other_sessions() {
     let app = admin_app().await;
     let other = client();
-    assert_eq!(login_with(&app, &other, ADMIN, PASSWORD).await.status(), 303);
+    assert_status!(login_with(&app, &other, ADMIN, PASSWORD).await, 303);
 
     let wrong = post_form(
         &app,
@@ -357,7 +353,7 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_sessions() {
 
     assert_eq!(wrong_status, 422);
     assert!(wrong_page.contains("That is not your current password."));
-    assert_eq!(changed.status(), 303);
+    assert_status!(changed, 303);
     assert_eq!(this_session, 200);
     assert_eq!(other_session, 303);
     assert_eq!(old_password, 422);
@@ -373,7 +369,7 @@ async fn the_profile_changes_the_name_shown_on_replies() {
     let page = app.get("/admin/profile").await.text().await.unwrap();
 
     assert_eq!(bad, 422);
-    assert_eq!(ok.status(), 303);
+    assert_status!(ok, 303);
     assert_eq!(input_value(&page, "display_name"), "Ann Author");
     assert_eq!(texts(&html(&page), "[data-test=profile-link]"), ["Ann Author"]);
 }
@@ -513,7 +509,7 @@ async fn over_https_the_session_cookie_is_secure_and_host_only() {
 
     assert!(login_cookie.starts_with("__Host-hewn_login="), "{login_cookie}");
     assert!(login_cookie.contains("; Secure"), "{login_cookie}");
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
         assert!(session.contains(attribute), "{attribute} missing: {session}");
     }
@@ -552,5 +548,5 @@ async fn a_login_form_opened_twice_still_works() {
         .unwrap();
 
     assert_eq!(input_value(&first, "form_token"), input_value(&second, "form_token"));
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
 }

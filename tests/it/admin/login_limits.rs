@@ -5,6 +5,7 @@
 use hewn::store::sessions;
 
 use super::support::{ADMIN, PASSWORD, input_value, proxied_app, run_sql, set_cookies};
+use crate::assert::assert_status;
 use crate::helpers::{TestApp, client};
 
 /// A login attempt from `ip` with the browser `c` (its cookie jar comes along).
@@ -23,7 +24,7 @@ async fn attempt(app: &TestApp, c: &reqwest::Client, ip: &str, name: &str, pw: &
 async fn owners_browser(app: &TestApp) -> (reqwest::Client, String) {
     let browser = client();
     let first = attempt(app, &browser, "192.0.2.10", ADMIN, PASSWORD).await;
-    assert_eq!(first.status(), 303);
+    let first = assert_status!(first, 303);
     let device = set_cookies(&first).into_iter().find(|c| c.starts_with("hewn_device=")).unwrap_or_default();
     run_sql(app, "delete from sessions").await;
     (browser, device)

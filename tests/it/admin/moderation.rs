@@ -5,6 +5,7 @@ use hewn::domain::now;
 use hewn::store::{moderation, settings};
 
 use super::support::{ADMIN_EMAIL, Comment, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
+use crate::assert::{assert_redirect, assert_status};
 use crate::helpers::{client, html, texts};
 
 #[tokio::test]
@@ -116,7 +117,7 @@ async fn every_action_moves_a_comment_between_statuses() {
             let r =
                 post_form(app, &format!("/admin/comments/{id}/{action}"), &[("back", "/admin/comments?status=all")])
                     .await;
-            assert_eq!(r.status(), 303, "{action}");
+            let r = assert_status!(r, 303, "{action}");
             let to = location(&r);
             (comment_status(app, id).await.unwrap_or_else(|| "deleted".to_owned()), to)
         }
@@ -331,8 +332,7 @@ async fn an_admin_reply_is_published_at_once_as_the_post_author() {
     let reply = moderation::recent(&app.store, 1).await.unwrap().remove(0);
 
     assert_eq!(empty, 422);
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/comments?notice=replied");
+    assert_redirect!(r, 303, "/admin/comments?notice=replied");
     assert_eq!(comment_status(&app, question).await.as_deref(), Some("approved"), "replying approves the question");
     assert_eq!(reply.status, "approved");
     assert_eq!(reply.parent_id, Some(question));
@@ -402,7 +402,7 @@ async fn a_bulk_request_with_too_many_ids_is_a_clear_400() {
 
     let r = post_form(&app, "/admin/comments/bulk", &fields).await;
 
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Select at most 500 comments at a time."));
+    let r = assert_status!(r, 400);
+    assert!(r.body.contains("Select at most 500 comments at a time."));
     assert_eq!(comment_status(&app, id).await.as_deref(), Some("pending"));
 }

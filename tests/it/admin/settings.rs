@@ -5,7 +5,8 @@ use hewn::domain::datefmt;
 use hewn::domain::settings::Settings;
 use hewn::store::settings;
 
-use super::support::{admin_app, csrf, location};
+use super::support::{admin_app, csrf};
+use crate::assert::assert_redirect;
 use crate::helpers::{TestApp, client, html, texts};
 
 /// Every field of the settings form as the page shows it now.
@@ -103,8 +104,7 @@ async fn saved_settings_change_the_public_site() {
     let stored = settings::load(&app.store).await.unwrap();
     let page = app.get("/admin/settings?notice=settings-saved").await.text().await.unwrap();
 
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/settings?notice=settings-saved");
+    assert_redirect!(r, 303, "/admin/settings?notice=settings-saved");
     assert_eq!(texts(&html(&index), "#site-title"), ["My Own Blog"]);
     assert_eq!(texts(&html(&index), ".site-tagline"), ["Notes & more"]);
     assert_eq!(

@@ -6,6 +6,7 @@ use hewn::store::{comments, posts, users};
 
 use hewn::domain::clock::Clock;
 
+use crate::assert::assert_status;
 use crate::helpers::{Spawn, TestApp, html, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 pub const ADMIN: &str = "admin";
@@ -50,7 +51,7 @@ pub async fn admin_app() -> TestApp {
     let app = spawn_app().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     let r = login(&app, ADMIN, PASSWORD).await;
-    assert_eq!(r.status(), 303, "login failed");
+    assert_status!(r, 303, "login failed");
     app
 }
 
@@ -59,7 +60,7 @@ pub async fn admin_app_with_fixed_clock() -> TestApp {
     let app = spawn_with_fixed_clock().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     let r = login(&app, ADMIN, PASSWORD).await;
-    assert_eq!(r.status(), 303, "login failed");
+    assert_status!(r, 303, "login failed");
     app
 }
 
@@ -86,19 +87,17 @@ pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> re
     app.client.post(app.url(path)).form(&all).send().await.unwrap()
 }
 
-/// The `Location` of a redirect.
-pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
+use crate::assert::Headers;
+pub use crate::assert::location;
 
 /// The session cookie a response sets, as `name=value`.
-pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+pub fn session_cookie(r: &impl Headers) -> Option<String> {
     set_cookies(r).into_iter().find(|c| c.contains("hewn_session=") && !c.contains("Max-Age=0"))
 }
 
 /// Every `Set-Cookie` of a response.
-pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+pub fn set_cookies(r: &impl Headers) -> Vec<String> {
+    r.header_map().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
 }
 
 /// The id of the demo post.

@@ -78,10 +78,7 @@ pub async fn approve(app: &TestApp, id: i64) {
     app.db().await.exec("update comments set status = 'approved' where id = $1", &[id.into()]).await;
 }
 
-/// The `Location` of a redirect.
-pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-}
+pub use crate::assert::location;
 
 /// The comment id a redirect's `#comment-ID` points at.
 pub fn comment_id(location: &str) -> i64 {

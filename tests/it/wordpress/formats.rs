@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use hewn::domain::slug::RESERVED_PAGE_SLUGS;
 
 use super::{db_of, hewn, import_file, open, serve, snapshot};
+use crate::assert::assert_redirect;
 
 /// A WXR 1.2 file of `items` (already written `<item>` elements), in the namespace
 /// forms given.
@@ -70,8 +71,7 @@ async fn a_page_with_a_slug_hewn_uses_gets_another_and_is_reached_there_and_its_
     // The page's old permalink (with WordPress's trailing slash) follows it.
     let archive = pages.iter().find(|(t, _, _)| t == "Page named archive").unwrap();
     let old = app.get("/archive/").await;
-    assert_eq!(old.status(), 301);
-    assert_eq!(old.headers()["location"], format!("/{}", archive.1).as_str());
+    assert_redirect!(old, 301, format!("/{}", archive.1));
     // hewn's own archive still answers at its address.
     let (status, body) = app.get_text("/archive").await;
     assert_eq!(status, 200);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use hewn::store::{comments, posts, tags};
 
 use super::{db_of, fixture, hewn, import, open, serve, snapshot, uploads};
+use crate::assert::{assert_not_found, assert_status};
 use crate::db::TestDb;
 use crate::helpers::{Spawn, html, spawn_with, texts};
 
@@ -297,21 +298,21 @@ async fn uploads_are_copied_into_the_database_and_served_with_long_caching() {
 
     let response = app.get("/media/2013/10/photo.png").await;
 
-    assert_eq!(response.status(), 200);
+    let response = assert_status!(response, 200);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
     assert!(headers.get("content-disposition").is_none());
     let etag = headers["etag"].to_str().unwrap().to_owned();
-    let bytes = response.bytes().await.unwrap();
+    let bytes = response.bytes;
     assert_eq!(bytes.as_ref(), std::fs::read(fixture("uploads/2013/10/photo.png")).unwrap());
     let again =
         app.client.get(app.url("/media/2013/10/photo.png")).header("if-none-match", &etag).send().await.unwrap();
-    assert_eq!(again.status(), 304);
+    assert_status!(again, 304);
     let notes = app.get("/media/2013/10/notes%20file.txt").await;
-    assert_eq!(notes.status(), 200);
-    assert_eq!(notes.text().await.unwrap(), "Plain notes\n");
-    assert_eq!(app.get("/media/2013/10/missing.jpg").await.status(), 404);
+    let notes = assert_status!(notes, 200);
+    assert_eq!(notes.body, "Plain notes\n");
+    assert_not_found!(app.get("/media/2013/10/missing.jpg").await);
     let (_, body) = app.get_text("/posts/moskva-zimoi").await;
     assert!(body.contains(r#"<img src="/media/2013/10/photo.png""#), "block content links are rewritten too: {body}");
 }
@@ -333,23 +334,23 @@ async fn media_answer_byte_ranges_so_audio_and_video_can_seek() {
 
     for (range, first, last) in [("bytes=0-9", 0, 9), ("bytes=-5", size - 5, size - 1), ("bytes=10-", 10, size - 1)] {
         let part = ranged(range).await.unwrap();
-        assert_eq!(part.status(), 206, "{range}");
+        let part = assert_status!(part, 206, "{range}");
         assert_eq!(part.headers()["content-range"], format!("bytes {first}-{last}/{size}").as_str(), "{range}");
         assert_eq!(part.headers()["etag"], etag.as_str());
-        assert_eq!(part.bytes().await.unwrap().as_ref(), &file[first..=last], "{range}");
+        assert_eq!(part.bytes.as_slice(), &file[first..=last], "{range}");
     }
     let past = ranged(&format!("bytes={size}-")).await.unwrap();
-    assert_eq!(past.status(), 416);
+    let past = assert_status!(past, 416);
     assert_eq!(past.headers()["content-range"], format!("bytes */{size}").as_str());
     // Several ranges, or a range of a file that changed since (If-Range), get the whole file.
     let several = ranged("bytes=0-1,4-5").await.unwrap();
-    assert_eq!(several.status(), 200);
-    assert_eq!(several.bytes().await.unwrap().len(), size);
+    let several = assert_status!(several, 200);
+    assert_eq!(several.bytes.len(), size);
     let changed =
         app.client.get(&url).header("range", "bytes=0-9").header("if-range", "\"other\"").send().await.unwrap();
-    assert_eq!(changed.status(), 200);
+    assert_status!(changed, 200);
     let same = app.client.get(&url).header("range", "bytes=0-9").header("if-range", &etag).send().await.unwrap();
-    assert_eq!(same.status(), 206);
+    assert_status!(same, 206);
     // A compressible file's range is its own bytes, not a slice of a compressed body.
     let notes = app
         .client
@@ -359,9 +360,9 @@ async fn media_answer_byte_ranges_so_audio_and_video_can_seek() {
         .send()
         .await
         .unwrap();
-    assert_eq!(notes.status(), 206);
+    let notes = assert_status!(notes, 206);
     assert!(notes.headers().get("content-encoding").is_none());
-    assert_eq!(notes.text().await.unwrap(), "notes");
+    assert_eq!(notes.body, "notes");
 }
 
 #[tokio::test]
@@ -382,7 +383,7 @@ async fn without_an_uploads_folder_images_keep_their_old_addresses() {
         body.contains(r#"<figure class="gallery-item"><a href="https://old.example.com/wp-content/uploads/2013/10/photo.png" rel="noopener"><img src="https://old.example.com/wp-content/uploads/2013/10/photo.png""#),
         "the gallery shows the image from its old address: {body}"
     );
-    assert_eq!(app.get("/media/2013/10/photo.png").await.status(), 404);
+    assert_not_found!(app.get("/media/2013/10/photo.png").await);
 }
 
 #[tokio::test]
@@ -509,8 +510,8 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
         slowest_write = slowest_write.max(started.elapsed());
         let started = Instant::now();
         let sitemap = app.get("/sitemap.xml").await;
-        assert_eq!(sitemap.status(), 200);
-        let imported = sitemap.text().await.unwrap().matches("/posts/busy-").count();
+        let sitemap = assert_status!(sitemap, 200);
+        let imported = sitemap.body.matches("/posts/busy-").count();
         slowest_read = slowest_read.max(started.elapsed());
         assert!(imported == 0 || imported == 40, "readers saw {imported} of the 40 imported posts");
         seen.insert(imported);
@@ -757,7 +758,7 @@ async fn posts_an_import_is_still_writing_show_nowhere() {
     }
 
     for path in ["/posts/hidden-quagga", "/hidden-quagga"] {
-        assert_eq!(app.get(path).await.status(), 404, "{path}");
+        assert_not_found!(app.get(path).await, "{path}");
     }
     let pages = [
         "/".to_owned(),
