@@ -6,7 +6,7 @@ use hewn::store::settings;
 use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
 use crate::assert::assert_status;
 use crate::comments::{approve, form, no_flood, post_form, row_with_body};
-use crate::corpus::{DEMO, Post, add_post};
+use crate::corpus::DEMO;
 use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
 
 /// `hit` or `miss`, as the cache reports it.
@@ -296,11 +296,7 @@ async fn two_instances_on_one_database_file_stay_consistent() {
 async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
     let app = spawn_with_fixed_clock().await;
     let due = app.clock().now() + 2;
-    add_post(
-        &app.store,
-        Post { slug: "soon", title: "Coming soon", status: "scheduled", published_at: due, ..Post::default() },
-    )
-    .await;
+    app.post().title("Coming soon").slug("soon").scheduled(due).create().await;
     let (_, before) = cache_outcome(&app, &app.client, "/").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/").await;
 
@@ -317,11 +313,7 @@ async fn comments_close_by_age_on_the_very_next_request_after_the_deadline() {
     let app = spawn_with_fixed_clock().await;
     settings::put(&app.store, "comment_close_after_days", "1").await.unwrap();
     let closes_at = app.clock().now() + 2;
-    add_post(
-        &app.store,
-        Post { slug: "closing", title: "Closing", published_at: closes_at - 86_400, ..Post::default() },
-    )
-    .await;
+    app.post().title("Closing").slug("closing").at(closes_at - 86_400).create().await;
     let (_, open) = cache_outcome(&app, &app.client, "/posts/closing").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/posts/closing").await;
 

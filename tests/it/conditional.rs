@@ -5,7 +5,7 @@ use axum::http::header;
 use axum::routing::get;
 
 use crate::assert::{assert_conditional_get, assert_status};
-use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
+use crate::corpus::{DEMO, demo_id};
 use crate::helpers::{Spawn, TestApp, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 const PUBLIC: [&str; 13] = [
@@ -62,7 +62,7 @@ async fn an_approved_comment_changes_the_validators_of_the_post_and_comment_feed
         before.push(validators(&app, path).await);
     }
 
-    add_comment(&app.store, post, "Newcomer", "new@private.example", "Fresh words", "approved").await;
+    app.comment(post).author("Newcomer").email("new@private.example").body("Fresh words").approved().create().await;
 
     for (path, (etag, last_modified)) in watched.iter().zip(before) {
         let r = app.client.get(app.url(path)).header("if-none-match", &etag).send().await.unwrap();
@@ -78,17 +78,7 @@ async fn a_scheduled_post_coming_due_changes_the_validators_without_any_write() 
     let app = spawn_with_fixed_clock().await;
     // Far enough ahead that the wall-clock stamp of the insert (triggers) stays older.
     let due_in = 600;
-    add_post(
-        &app.store,
-        Post {
-            slug: "soon",
-            title: "Soon",
-            status: "scheduled",
-            published_at: app.clock().now() + due_in,
-            ..Post::default()
-        },
-    )
-    .await;
+    app.post().title("Soon").slug("soon").scheduled(app.clock().now() + due_in).create().await;
     let (etag, last_modified) = validators(&app, "/").await;
 
     app.clock().advance(due_in + 1);

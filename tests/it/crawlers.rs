@@ -4,7 +4,7 @@
 use hewn::store::settings;
 
 use crate::assert::assert_status;
-use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id, execute};
+use crate::corpus::{DEMO, demo_id, execute};
 use crate::helpers::{html, spawn_app};
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -40,9 +40,9 @@ async fn the_sitemap_lists_home_posts_pages_and_tags_with_lastmod() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
     hewn::store::tags::set_for_post(&app.store, demo, &["Soviet History"]).await.unwrap();
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "draft", status: "draft", tags: &["Secret"], ..Post::default() }).await;
-    add_comment(&app.store, demo, "Reader", "reader@private.example", "Words", "approved").await;
+    app.post().page().title("About").slug("about").create().await;
+    app.post().slug("draft").draft().tag("Secret").create().await;
+    app.comment(demo).author("Reader").email("reader@private.example").body("Words").approved().create().await;
 
     let r = app.get("/sitemap.xml").await;
 
@@ -114,8 +114,8 @@ async fn post_pages_carry_description_canonical_sharing_tags_and_json_ld() {
 async fn the_json_ld_comment_count_follows_approved_comments() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
-    add_comment(&app.store, demo, "One", "one@private.example", "Approved", "approved").await;
-    add_comment(&app.store, demo, "Two", "two@private.example", "Held", "pending").await;
+    app.comment(demo).author("One").email("one@private.example").body("Approved").approved().create().await;
+    app.comment(demo).author("Two").email("two@private.example").body("Held").held().create().await;
 
     let (_, body) = app.get_text(DEMO).await;
 
@@ -177,9 +177,9 @@ async fn no_public_page_or_feed_ever_shows_a_commenters_email() {
     hewn::store::tags::set_for_post(&app.store, demo, &["Labour"]).await.unwrap();
     let addresses =
         ["approved.reader@private.example", "pending.reader@private.example", "spam.reader@private.example"];
-    add_comment(&app.store, demo, "Approved Reader", addresses[0], "Hello there", "approved").await;
-    add_comment(&app.store, demo, "Pending Reader", addresses[1], "Hello again", "pending").await;
-    add_comment(&app.store, demo, "Spam Reader", addresses[2], "Buy now", "spam").await;
+    app.comment(demo).author("Approved Reader").email(addresses[0]).body("Hello there").approved().create().await;
+    app.comment(demo).author("Pending Reader").email(addresses[1]).body("Hello again").held().create().await;
+    app.comment(demo).author("Spam Reader").email(addresses[2]).body("Buy now").spam().create().await;
 
     for path in [
         "/",

@@ -15,6 +15,7 @@ mod corpus;
 mod crawlers;
 mod db;
 mod feeds;
+mod fixtures;
 mod global_flags;
 mod helpers;
 mod reading;

@@ -5,7 +5,7 @@ use hewn::store::settings;
 use hewn::views::meta::query_value;
 
 use crate::assert::assert_status;
-use crate::corpus::{Post, add_post, demo_id, execute};
+use crate::corpus::{demo_id, execute};
 use crate::db::TestDb;
 use crate::helpers::{TestApp, html, spawn_app, texts};
 
@@ -35,14 +35,9 @@ async fn search_finds_the_demo_post_by_coal_with_a_highlighted_snippet() {
 #[tokio::test]
 async fn titles_rank_above_bodies_and_tags_are_searched() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "b", title: "Notes", markdown: "A word about turbines.", ..Post::default() })
-        .await;
-    add_post(&app.store, Post { slug: "t", title: "Turbines", markdown: "Nothing else.", ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "g", title: "Tagged", markdown: "Plain.", tags: &["Hydroelectric"], ..Post::default() },
-    )
-    .await;
+    app.post().title("Notes").slug("b").body("A word about turbines.").create().await;
+    app.post().title("Turbines").slug("t").body("Nothing else.").create().await;
+    app.post().title("Tagged").slug("g").body("Plain.").tag("Hydroelectric").create().await;
 
     assert_eq!(titles(&app, "turbines").await, ["Turbines", "Notes"]);
     assert_eq!(titles(&app, "hydroelectric").await, ["Tagged"]);
@@ -52,16 +47,8 @@ async fn titles_rank_above_bodies_and_tags_are_searched() {
 #[tokio::test]
 async fn phrases_exclusions_case_and_accents_work_as_readers_expect() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { slug: "cafe", title: "Café culture", markdown: "Strong coffee in Paris.", ..Post::default() },
-    )
-    .await;
-    add_post(
-        &app.store,
-        Post { slug: "tea", title: "Tea", markdown: "Coffee is strong; tea is not.", ..Post::default() },
-    )
-    .await;
+    app.post().title("Café culture").slug("cafe").body("Strong coffee in Paris.").create().await;
+    app.post().title("Tea").slug("tea").body("Coffee is strong; tea is not.").create().await;
 
     assert_eq!(titles(&app, "CAFE").await, ["Café culture"]);
     assert_eq!(titles(&app, "\"strong coffee\"").await, ["Café culture"]);
@@ -137,8 +124,7 @@ async fn search_results_are_paginated_and_keep_the_query() {
     for i in 0..5 {
         let slug = format!("widget-{i}");
         let title = format!("Widget {i}");
-        add_post(&app.store, Post { slug: &slug, title: &title, published_at: 1_500_000_000 + i, ..Post::default() })
-            .await;
+        app.post().title(&title).slug(&slug).at(1_500_000_000 + i).create().await;
     }
 
     let (_, first) = app.get_text("/search?q=widget+%26").await;
@@ -161,16 +147,12 @@ async fn search_results_are_paginated_and_keep_the_query() {
 async fn drafts_future_posts_and_trash_are_never_found() {
     let app = spawn_app().await;
     let now = hewn::domain::now();
-    add_post(&app.store, Post { slug: "d", title: "Zebra draft", status: "draft", ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "s", title: "Zebra later", status: "scheduled", published_at: now + 3600, ..Post::default() },
-    )
-    .await;
-    add_post(&app.store, Post { slug: "t", title: "Zebra trash", status: "trash", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "p", title: "Zebra private", status: "private", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "v", title: "Zebra visible", ..Post::default() }).await;
-    add_post(&app.store, Post { kind: "page", slug: "zebra-page", title: "Zebra page", ..Post::default() }).await;
+    app.post().title("Zebra draft").slug("d").draft().create().await;
+    app.post().title("Zebra later").slug("s").scheduled(now + 3600).create().await;
+    app.post().title("Zebra trash").slug("t").trashed().create().await;
+    app.post().title("Zebra private").slug("p").private().create().await;
+    app.post().title("Zebra visible").slug("v").create().await;
+    app.post().page().title("Zebra page").slug("zebra-page").create().await;
 
     let (_, body) = app.get_text("/search?q=zebra").await;
 
@@ -182,11 +164,7 @@ async fn drafts_future_posts_and_trash_are_never_found() {
 #[tokio::test]
 async fn the_index_follows_edits_deletions_and_tag_changes_by_any_writer() {
     let app = spawn_app().await;
-    let id = add_post(
-        &app.store,
-        Post { slug: "x", title: "Aardvark", markdown: "About burrows.", tags: &["Mammals"], ..Post::default() },
-    )
-    .await;
+    let id = app.post().title("Aardvark").slug("x").body("About burrows.").tag("Mammals").create().await;
     assert_eq!(titles(&app, "aardvark").await, ["Aardvark"]);
 
     execute(&app, &format!("update posts set title = 'Pangolin', source = 'About scales.' where id = {id}")).await;
@@ -236,11 +214,7 @@ async fn the_migration_indexes_posts_written_before_it() {
 #[tokio::test]
 async fn pages_found_by_search_open_at_their_own_address() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { kind: "page", slug: "colophon", title: "Colophon", markdown: "Set in Charter.", ..Post::default() },
-    )
-    .await;
+    app.post().page().title("Colophon").slug("colophon").body("Set in Charter.").create().await;
 
     let (_, body) = app.get_text("/search?q=charter").await;
     let (status, page) = app.get_text("/colophon").await;

@@ -46,7 +46,7 @@ async fn populated_blog() -> TestApp {
         },
     )
     .await;
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
+    app.post().page().title("About").slug("about").create().await;
     add_comment(&app.store, demo, "R & D <team>", "rd@private.example", "Tags <i>and</i> & ampersands", "approved")
         .await;
     app
