@@ -1,9 +1,9 @@
-//! Content for the discovery tests: posts with tags, comments with known addresses,
-//! and direct SQL for writes that other parts of hewn (the editor, the importer)
-//! make.
+//! Content for the discovery tests: the post record behind `app.post()` (see
+//! fixtures.rs), the demo post, and direct SQL for writes that other parts of hewn
+//! (the editor, the importer) make.
 
 use hewn::domain::markdown;
-use hewn::store::{Store, comments, posts, tags};
+use hewn::store::{Store, posts, tags};
 
 use crate::helpers::TestApp;
 
@@ -63,31 +63,6 @@ pub async fn add_post(store: &Store, p: Post<'_>) -> i64 {
         tags::set_for_post(store, id, p.tags).await.unwrap();
     }
     id
-}
-
-/// Inserts a comment with an email address and a status.
-pub async fn add_comment(store: &Store, post_id: i64, name: &str, email: &str, body: &str, status: &str) -> i64 {
-    comments::insert(
-        store,
-        &comments::NewComment {
-            post_id,
-            parent_id: None,
-            kind: "comment",
-            author_name: name,
-            author_email: email,
-            author_url: "",
-            user_id: None,
-            body,
-            body_html: &format!("<p>{body}</p>"),
-            status,
-            rule: "test",
-            author_ip: "127.0.0.1",
-            user_agent: "test",
-            created_at: store.now(),
-        },
-    )
-    .await
-    .unwrap()
 }
 
 /// The demo post's id.

@@ -37,6 +37,7 @@ impl TestApp {
             url: String::new(),
             ip: "198.51.100.7".to_owned(),
             body: "A comment.".to_owned(),
+            html: None,
             status: "pending",
             rule: Rule::FirstComment.as_str(),
             created_at: None,
@@ -151,6 +152,7 @@ pub struct CommentBuilder<'a> {
     url: String,
     ip: String,
     body: String,
+    html: Option<String>,
     status: &'static str,
     rule: &'static str,
     created_at: Option<i64>,
@@ -181,6 +183,13 @@ impl CommentBuilder<'_> {
     /// The text as the commenter typed it (rendered as the comment form renders it).
     pub fn body(mut self, text: &str) -> Self {
         text.clone_into(&mut self.body);
+        self
+    }
+
+    /// The stored HTML, as an import or older version stored it, instead of the
+    /// rendering of the text.
+    pub fn html(mut self, html: &str) -> Self {
+        self.html = Some(html.to_owned());
         self
     }
 
@@ -218,7 +227,7 @@ impl CommentBuilder<'_> {
 
     /// Stores the comment; returns its id.
     pub async fn create(self) -> i64 {
-        let body_html = comment_text::render(&self.body);
+        let body_html = self.html.unwrap_or_else(|| comment_text::render(&self.body).as_str().to_owned());
         let created_at = self.created_at.unwrap_or_else(|| self.app.store.now() - 60);
         comments::insert(
             &self.app.store,
@@ -231,7 +240,7 @@ impl CommentBuilder<'_> {
                 author_url: &self.url,
                 user_id: None,
                 body: &self.body,
-                body_html: body_html.as_str(),
+                body_html: &body_html,
                 status: self.status,
                 rule: self.rule,
                 author_ip: &self.ip,

@@ -54,7 +54,7 @@ async fn search_finds_comments_by_text_name_email_website_and_ip() {
     }
     .insert(&app)
     .await;
-    Comment::pending(post, "Someone Else", "unrelated").insert(&app).await;
+    app.comment(post).author("Someone Else").body("unrelated").create().await;
 
     for term in ["zelda", "ZQ@MAIL", "quill.example", "192.0.2.77", "100%", "effort_l", "thoughts on"] {
         let page = app.get(&format!("/admin/comments?status=all&s={}", urlencode(term))).await.text().await.unwrap();
@@ -110,7 +110,7 @@ async fn each_row_shows_who_wrote_what_where_when_and_why_it_was_held() {
 async fn every_action_moves_a_comment_between_statuses() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Reader", "moderate me").insert(&app).await;
+    let id = app.comment(post).author("Reader").body("moderate me").create().await;
     let act = |action: &'static str| {
         let app = &app;
         async move {
@@ -173,9 +173,9 @@ async fn an_unknown_action_or_comment_is_a_404() {
 async fn bulk_actions_apply_to_every_checked_comment_and_nothing_else() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let a = Comment::pending(post, "A", "one").insert(&app).await;
-    let b = Comment::pending(post, "B", "two").insert(&app).await;
-    let c = Comment::pending(post, "C", "three").insert(&app).await;
+    let a = app.comment(post).author("A").body("one").create().await;
+    let b = app.comment(post).author("B").body("two").create().await;
+    let c = app.comment(post).author("C").body("three").create().await;
     let (a_s, b_s) = (a.to_string(), b.to_string());
 
     let r = post_form(
@@ -252,7 +252,7 @@ async fn deleting_a_comment_keeps_its_replies_in_the_thread() {
 async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let by_email = Comment { email: "bot@spam.example", ..Comment::pending(post, "Bot", "spam") }.insert(&app).await;
+    let by_email = app.comment(post).author("Bot").email("bot@spam.example").body("spam").create().await;
     let by_ip = Comment { ip: "192.0.2.200", ..Comment::pending(post, "Bot2", "spam") }.insert(&app).await;
     let (e, i) = (by_email.to_string(), by_ip.to_string());
 
@@ -270,7 +270,7 @@ async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
 async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Typo Nmae", "teh text").insert(&app).await;
+    let id = app.comment(post).author("Typo Nmae").body("teh text").create().await;
     let path = format!("/admin/comments/{id}");
 
     let page = app.get(&format!("{path}/edit")).await;
@@ -323,7 +323,7 @@ async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
 async fn an_admin_reply_is_published_at_once_as_the_post_author() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let question = Comment::pending(post, "Curious Reader", "Is this true?").insert(&app).await;
+    let question = app.comment(post).author("Curious Reader").body("Is this true?").create().await;
 
     let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await.status();
     let r = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "Yes, *really*.")]).await;
@@ -348,7 +348,7 @@ async fn an_admin_reply_is_published_at_once_as_the_post_author() {
 async fn the_dashboard_shows_what_needs_attention() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    Comment::pending(post, "Waiting Walter", "please approve").insert(&app).await;
+    app.comment(post).author("Waiting Walter").body("please approve").create().await;
 
     let page = app.get("/admin").await.text().await.unwrap();
     let doc = html(&page);
@@ -395,7 +395,7 @@ async fn emails_show_in_the_panel_and_nowhere_public() {
 async fn a_bulk_request_with_too_many_ids_is_a_clear_400() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Kept", "still pending").insert(&app).await;
+    let id = app.comment(post).author("Kept").body("still pending").create().await;
     let ids: Vec<String> = (1..=600).map(|n| n.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = vec![("action", "approve")];
     fields.extend(ids.iter().map(|i| ("ids", i.as_str())));

@@ -304,7 +304,7 @@ async fn trash_restore_and_delete_permanently() {
 async fn the_post_list_shows_status_dates_tags_and_comment_counts() {
     let app = admin_app().await;
     let demo = super::support::demo_post_id(&app).await;
-    Comment::pending(demo, "Waiting", "pending one").insert(&app).await;
+    app.comment(demo).author("Waiting").body("pending one").create().await;
     save_post(&app, &[("title", "A draft"), ("body", "x"), ("status", "draft"), ("tags", "notes")]).await;
 
     let page = app.get("/admin/posts").await.text().await.unwrap();

@@ -4,7 +4,7 @@
 use hewn::routes::admin::{Access, routes};
 use hewn::store::site;
 
-use super::support::{Comment, admin_app, comment_status, csrf, demo_post_id, location};
+use super::support::{admin_app, comment_status, csrf, demo_post_id, location};
 use crate::assert::{assert_not_found, assert_status};
 use crate::helpers::{TestApp, client, spawn_app};
 
@@ -32,7 +32,7 @@ async fn send(app: &TestApp, c: &reqwest::Client, method: &axum::http::Method, p
 async fn every_admin_route_but_login_and_setup_sends_anonymous_visitors_to_login() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let table = routes();
 
     let mut checked = 0;
@@ -63,7 +63,7 @@ async fn every_admin_route_but_login_and_setup_sends_anonymous_visitors_to_login
 async fn every_admin_page_is_no_store_and_noindex_when_logged_in_too() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
 
     for route in routes().iter().filter(|r| r.method == axum::http::Method::GET) {
         let path = concrete(route.path, comment_id, post_id);
@@ -81,7 +81,7 @@ async fn every_admin_page_is_no_store_and_noindex_when_logged_in_too() {
 async fn every_state_changing_admin_route_refuses_a_missing_or_wrong_csrf_token() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let version = site::state(&app.store).await.unwrap().version;
 
     let mut checked = 0;
@@ -111,7 +111,7 @@ async fn every_state_changing_admin_route_refuses_a_missing_or_wrong_csrf_token(
 async fn a_cross_site_request_is_refused_even_with_the_right_token() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let token = csrf(&app).await;
     let path = app.url(&format!("/admin/comments/{comment_id}/approve"));
 
