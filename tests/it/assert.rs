@@ -41,10 +41,13 @@ impl Reply {
         &self.headers
     }
 
-    /// `URL answered STATUS` with the body's start, for failure messages.
+    /// `URL answered STATUS` with the start of the body (of its `<main>` on a page), for
+    /// failure messages.
     pub fn describe(&self) -> String {
-        let excerpt: String = self.body.chars().take(EXCERPT_CHARS).collect();
-        let more = if self.body.chars().nth(EXCERPT_CHARS).is_some() { "\n[…]" } else { "" };
+        // A page's content, not its <head>, says what went wrong.
+        let from = self.body.find("<main").and_then(|i| self.body.get(i..)).unwrap_or(&self.body);
+        let excerpt: String = from.chars().take(EXCERPT_CHARS).collect();
+        let more = if from.chars().nth(EXCERPT_CHARS).is_some() { "\n[…]" } else { "" };
         let location = match self.header("location") {
             "" => String::new(),
             to => format!(" (Location: {to})"),
@@ -172,4 +175,19 @@ pub async fn assert_conditional_get(app: &TestApp, path: &str, last_modified: bo
     }
     check_status(&send("if-none-match", "\"something-else\"").await, 200, "another version's ETag");
     etag
+}
+
+#[tokio::test]
+async fn a_failed_assertion_names_the_url_the_status_and_the_start_of_the_body() {
+    let app = crate::helpers::spawn_app().await;
+    let url = app.url("/no-such-page");
+    let res = app.get("/no-such-page").await;
+
+    let failed = tokio::spawn(async move { assert_status!(res, 200, "the home page") }).await;
+
+    let panic = failed.err().expect("a 404 is not a 200").into_panic();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    for part in ["the home page", "expected 200", &format!("{url} answered 404"), "Page not found"] {
+        assert!(message.contains(part), "{part:?} missing from:\n{message}");
+    }
 }
