@@ -4,7 +4,7 @@
 use hewn::store::settings;
 use hewn::views::meta::query_value;
 
-use crate::assert::assert_status;
+use crate::assert::{assert_not_found, assert_status};
 use crate::corpus::{demo_id, execute};
 use crate::db::TestDb;
 use crate::helpers::{TestApp, html, spawn_app, texts};
@@ -129,8 +129,8 @@ async fn search_results_are_paginated_and_keep_the_query() {
 
     let (_, first) = app.get_text("/search?q=widget+%26").await;
     let (status, third) = app.get_text("/search?q=widget+%26&page=3").await;
-    let (past, _) = app.get_text("/search?q=widget&page=4").await;
-    let (bad, _) = app.get_text("/search?q=widget&page=x").await;
+    let past = app.get("/search?q=widget&page=4").await;
+    let bad = app.get("/search?q=widget&page=x").await;
 
     let doc = html(&first);
     assert_eq!(texts(&doc, "[data-test=count]"), ["5 results"]);
@@ -139,8 +139,8 @@ async fn search_results_are_paginated_and_keep_the_query() {
     assert_eq!(status, 200);
     assert_eq!(texts(&html(&third), "[data-test=search-result]").len(), 1);
     assert!(third.contains(r#"rel="prev" href="/search?q=widget%20%26&#38;page=2""#), "{third}");
-    assert_eq!(past, 404);
-    assert_eq!(bad, 400);
+    assert_not_found!(past);
+    assert_status!(bad, 400);
 }
 
 #[tokio::test]

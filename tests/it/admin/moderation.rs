@@ -5,7 +5,7 @@ use hewn::domain::now;
 use hewn::store::{moderation, settings};
 
 use super::support::{ADMIN_EMAIL, Comment, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
-use crate::assert::{assert_redirect, assert_status};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{client, html, texts};
 
 #[tokio::test]
@@ -25,7 +25,7 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
     let (status, first) = app.get_text("/admin/comments?status=pending").await;
     let (_, second) = app.get_text("/admin/comments?status=pending&page=2").await;
     let (_, all) = app.get_text("/admin/comments").await;
-    let bad_page = app.get("/admin/comments?page=zero").await.status();
+    let bad_page = app.get("/admin/comments?page=zero").await;
 
     assert_eq!(status, 200);
     let tabs = texts(&html(&first), "[data-test=tab]");
@@ -38,7 +38,7 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
     assert_eq!(*second_ids.last().unwrap(), ids[0]);
     assert!(first.contains("Page 1 of 2"));
     assert_eq!(row_ids(&all).len(), 20, "All shows pending and approved, not spam");
-    assert_eq!(bad_page, 400);
+    assert_status!(bad_page, 400);
 }
 
 #[tokio::test]
@@ -184,12 +184,12 @@ async fn bulk_actions_apply_to_every_checked_comment_and_nothing_else() {
         &[("action", "approve"), ("ids", &a_s), ("ids", &b_s), ("back", "/admin/comments?status=pending")],
     )
     .await;
-    let no_action = post_form(&app, "/admin/comments/bulk", &[("action", ""), ("ids", &a_s)]).await.status();
+    let no_action = post_form(&app, "/admin/comments/bulk", &[("action", ""), ("ids", &a_s)]).await;
     let trash = post_form(&app, "/admin/comments/bulk", &[("action", "trash"), ("ids", &a_s), ("ids", &b_s)]).await;
     let page = app.get(&location(&trash)).await.text().await.unwrap();
 
     assert_eq!(location(&r), "/admin/comments?status=pending&notice=approve&n=2");
-    assert_eq!(no_action, 400);
+    assert_status!(no_action, 400);
     assert_eq!(comment_status(&app, a).await.as_deref(), Some("trash"));
     assert_eq!(comment_status(&app, b).await.as_deref(), Some("trash"));
     assert_eq!(comment_status(&app, c).await.as_deref(), Some("pending"));
@@ -211,7 +211,7 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
     let r = post_form(&app, "/admin/comments/empty/spam", &[("back", "/admin/comments?status=spam")]).await;
     let counts_after_spam = moderation::counts(&app.store).await.unwrap();
     post_form(&app, "/admin/comments/empty/trash", &[]).await;
-    let bogus = post_form(&app, "/admin/comments/empty/approved", &[]).await.status();
+    let bogus = post_form(&app, "/admin/comments/empty/approved", &[]).await;
 
     assert!(spam_page.contains("data-test=\"empty\""), "the spam view offers Empty spam");
     assert_eq!(location(&r), "/admin/comments?status=spam&notice=emptied&n=2");
@@ -219,7 +219,7 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
     assert_eq!(counts_after_spam.trash, 1);
     assert_eq!(comment_status(&app, ids[2]).await, None);
     assert_eq!(comment_status(&app, ids[3]).await.as_deref(), Some("pending"));
-    assert_eq!(bogus, 404);
+    assert_not_found!(bogus);
 }
 
 #[tokio::test]
@@ -325,13 +325,13 @@ async fn an_admin_reply_is_published_at_once_as_the_post_author() {
     let post = demo_post_id(&app).await;
     let question = app.comment(post).author("Curious Reader").body("Is this true?").create().await;
 
-    let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await.status();
+    let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await;
     let r = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "Yes, *really*.")]).await;
     let page = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
     let doc = html(&page);
     let reply = moderation::recent(&app.store, 1).await.unwrap().remove(0);
 
-    assert_eq!(empty, 422);
+    assert_status!(empty, 422);
     assert_redirect!(r, 303, "/admin/comments?notice=replied");
     assert_eq!(comment_status(&app, question).await.as_deref(), Some("approved"), "replying approves the question");
     assert_eq!(reply.status, "approved");

@@ -6,7 +6,7 @@ use hewn::domain::{datefmt, now};
 use hewn::store::{editor, settings};
 
 use super::support::{Comment, admin_app, admin_app_with_fixed_clock, location, post_form};
-use crate::assert::{assert_redirect, assert_status};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{html, texts};
 
 const MARKDOWN: &str = "Intro with \"quotes\" -- and a footnote.[^1]\n\n\
@@ -143,7 +143,7 @@ async fn drafts_stay_hidden_until_published_and_keep_their_date() {
 
     let r = save_post(&app, &[("title", "Work in progress"), ("body", "draft body"), ("status", "draft")]).await;
     let id = id_from(&location(&r));
-    let hidden = app.get("/posts/work-in-progress").await.status();
+    let hidden = app.get("/posts/work-in-progress").await;
     let index = app.get("/").await.text().await.unwrap();
     let edit = post_form(
         &app,
@@ -173,7 +173,7 @@ async fn drafts_stay_hidden_until_published_and_keep_their_date() {
     let after_edit = editor::by_id(&app.store, id).await.unwrap().unwrap();
 
     assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=draft-saved"));
-    assert_eq!(hidden, 404);
+    assert_not_found!(hidden);
     assert!(!index.contains("Work in progress"));
     assert_eq!(location(&edit), format!("/admin/posts/{id}/edit?notice=published"));
     assert_status!(app.get("/posts/work-in-progress").await, 200);
@@ -278,20 +278,20 @@ async fn trash_restore_and_delete_permanently() {
     let id = id_from(&location(&r));
     let comment = Comment { status: "approved", ..Comment::pending(id, "Reader", "nice") }.insert(&app).await;
 
-    let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await.status();
+    let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
     let trash = post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
-    let public_in_trash = app.get("/posts/short-lived").await.status();
-    let editing_trash = app.get(&format!("/admin/posts/{id}/edit")).await.status();
+    let public_in_trash = app.get("/posts/short-lived").await;
+    let editing_trash = app.get(&format!("/admin/posts/{id}/edit")).await;
     let trash_view = app.get("/admin/posts?status=trash").await.text().await.unwrap();
     let restore = post_form(&app, &format!("/admin/posts/{id}/restore"), &[]).await;
     let restored = editor::by_id(&app.store, id).await.unwrap().unwrap().status;
     post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
     let delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
 
-    assert_eq!(early_delete, 409, "only trashed posts can be deleted");
+    assert_status!(early_delete, 409, "only trashed posts can be deleted");
     assert_eq!(location(&trash), "/admin/posts?notice=trashed");
-    assert_eq!(public_in_trash, 404);
-    assert_eq!(editing_trash, 409);
+    assert_not_found!(public_in_trash);
+    assert_status!(editing_trash, 409);
     assert!(trash_view.contains("data-test=\"restore\""));
     assert_eq!(location(&restore), "/admin/posts?status=trash&notice=restored");
     assert_eq!(restored, "draft", "restored posts come back as drafts");
@@ -414,10 +414,10 @@ async fn pages_cannot_take_the_sites_own_addresses() {
         let page = r.text().await.unwrap();
         refused.push((status, page.contains("is an address hewn itself uses")));
     }
-    let admin_still_admin = app.get("/admin").await.status();
+    let admin_still_admin = app.get("/admin").await;
 
     assert_eq!(refused, [(422, true); 5]);
-    assert_eq!(admin_still_admin, 200);
+    assert_status!(admin_still_admin, 200);
     assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
 }
 

@@ -104,7 +104,7 @@ async fn markdown_in_any_script_publishes_renders_and_gets_an_excerpt() {
         let stored = editor::by_id(&app.store, id_from(&location(&r))).await.unwrap().unwrap();
         let words = stored.excerpt.split(' ').count();
         assert!(words <= markdown::EXCERPT_WORDS + 1, "{body:?} gave the excerpt {:?}", stored.excerpt);
-        let (status, _) = app.get_text(&format!("/posts/{}", stored.slug)).await;
-        assert_eq!(status, 200, "{body:?}");
+        let status = app.get(&format!("/posts/{}", stored.slug)).await;
+        assert_status!(status, 200, "{body:?}");
     }
 }
