@@ -225,6 +225,18 @@ impl CommentBuilder<'_> {
         self
     }
 
+    /// In the trash.
+    pub fn trashed(mut self) -> Self {
+        self.status = "trash";
+        self
+    }
+
+    /// The moderation rule recorded as having decided the status.
+    pub fn rule(mut self, rule: &'static str) -> Self {
+        self.rule = rule;
+        self
+    }
+
     /// Stores the comment; returns its id.
     pub async fn create(self) -> i64 {
         let body_html = self.html.unwrap_or_else(|| comment_text::render(&self.body).as_str().to_owned());

@@ -4,7 +4,7 @@
 use hewn::domain::now;
 use hewn::store::{moderation, settings};
 
-use super::support::{ADMIN_EMAIL, Comment, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
+use super::support::{ADMIN_EMAIL, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
 use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{client, html, texts};
 
@@ -14,13 +14,9 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
     let post = demo_post_id(&app).await;
     let mut ids = Vec::new();
     for i in 0..25 {
-        let mut c = Comment::pending(post, "Reader", "a pending comment");
-        c.created_at = now() - 10_000 + i;
-        ids.push(c.insert(&app).await);
+        ids.push(app.comment(post).author("Reader").body("a pending comment").at(now() - 10_000 + i).create().await);
     }
-    let mut spam = Comment::pending(post, "Spammer", "buy things");
-    spam.status = "spam";
-    spam.insert(&app).await;
+    app.comment(post).author("Spammer").body("buy things").spam().create().await;
 
     let (status, first) = app.get_text("/admin/comments?status=pending").await;
     let (_, second) = app.get_text("/admin/comments?status=pending&page=2").await;
@@ -45,15 +41,15 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
 async fn search_finds_comments_by_text_name_email_website_and_ip() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let target = Comment {
-        name: "Zelda Quill",
-        email: "zq@mail.example",
-        url: "https://quill.example/blog",
-        ip: "192.0.2.77",
-        ..Comment::pending(post, "", "Thoughts on 100% effort_levels")
-    }
-    .insert(&app)
-    .await;
+    let target = app
+        .comment(post)
+        .author("Zelda Quill")
+        .email("zq@mail.example")
+        .url("https://quill.example/blog")
+        .ip("192.0.2.77")
+        .body("Thoughts on 100% effort_levels")
+        .create()
+        .await;
     app.comment(post).author("Someone Else").body("unrelated").create().await;
 
     for term in ["zelda", "ZQ@MAIL", "quill.example", "192.0.2.77", "100%", "effort_l", "thoughts on"] {
@@ -75,19 +71,17 @@ fn urlencode(s: &str) -> String {
 async fn each_row_shows_who_wrote_what_where_when_and_why_it_was_held() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment {
-        name: "Ann Reader",
-        email: "ann@reader.example",
-        url: "https://ann.example",
-        ip: "203.0.113.8",
-        rule: "links",
-        ..Comment::pending(post, "", "See **this** https://spam.example")
-    }
-    .insert(&app)
-    .await;
-    let mut unknown = Comment::pending(post, "Bob", "hi");
-    unknown.rule = "custom-filter";
-    unknown.insert(&app).await;
+    let id = app
+        .comment(post)
+        .author("Ann Reader")
+        .email("ann@reader.example")
+        .url("https://ann.example")
+        .ip("203.0.113.8")
+        .rule("links")
+        .body("See **this** https://spam.example")
+        .create()
+        .await;
+    app.comment(post).author("Bob").body("hi").rule("custom-filter").create().await;
 
     let page = app.get("/admin/comments?status=pending").await.text().await.unwrap();
     let doc = html(&page);
@@ -202,9 +196,13 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
     let post = demo_post_id(&app).await;
     let mut ids = Vec::new();
     for status in ["spam", "spam", "trash", "pending"] {
-        let mut c = Comment::pending(post, "X", "text");
-        c.status = status;
-        ids.push(c.insert(&app).await);
+        let c = app.comment(post).author("X").body("text");
+        let c = match status {
+            "spam" => c.spam(),
+            "trash" => c.trashed(),
+            _ => c.held(),
+        };
+        ids.push(c.create().await);
     }
 
     let spam_page = app.get("/admin/comments?status=spam").await.text().await.unwrap();
@@ -226,17 +224,9 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
 async fn deleting_a_comment_keeps_its_replies_in_the_thread() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let mut top = Comment::pending(post, "Top", "the top comment");
-    top.status = "approved";
-    let top = top.insert(&app).await;
-    let mut middle = Comment::pending(post, "Middle", "the middle reply");
-    middle.status = "approved";
-    middle.parent_id = Some(top);
-    let middle = middle.insert(&app).await;
-    let mut bottom = Comment::pending(post, "Bottom", "the bottom reply");
-    bottom.status = "approved";
-    bottom.parent_id = Some(middle);
-    let bottom = bottom.insert(&app).await;
+    let top = app.comment(post).author("Top").body("the top comment").approved().create().await;
+    let middle = app.comment(post).author("Middle").body("the middle reply").reply_to(top).approved().create().await;
+    let bottom = app.comment(post).author("Bottom").body("the bottom reply").reply_to(middle).approved().create().await;
 
     post_form(&app, &format!("/admin/comments/{middle}/trash"), &[]).await;
     post_form(&app, &format!("/admin/comments/{middle}/delete"), &[]).await;
@@ -253,7 +243,7 @@ async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
     let by_email = app.comment(post).author("Bot").email("bot@spam.example").body("spam").create().await;
-    let by_ip = Comment { ip: "192.0.2.200", ..Comment::pending(post, "Bot2", "spam") }.insert(&app).await;
+    let by_ip = app.comment(post).author("Bot2").ip("192.0.2.200").body("spam").create().await;
     let (e, i) = (by_email.to_string(), by_ip.to_string());
 
     post_form(&app, &format!("/admin/comments/{by_email}/spam-block-email"), &[]).await;
@@ -364,9 +354,7 @@ async fn emails_show_in_the_panel_and_nowhere_public() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
     let reader_email = "secret-reader-7431@mail.example";
-    let mut c = Comment::pending(post, "Shy Reader", "I wrote this");
-    c.email = reader_email;
-    let id = c.insert(&app).await;
+    let id = app.comment(post).author("Shy Reader").email(reader_email).body("I wrote this").create().await;
     post_form(&app, &format!("/admin/comments/{id}/reply"), &[("reply", "Thanks!")]).await;
     post_form(
         &app,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use hewn::domain::{datefmt, now};
 use hewn::store::{editor, settings};
 
-use super::support::{Comment, admin_app, admin_app_with_fixed_clock, location, post_form};
+use super::support::{admin_app, admin_app_with_fixed_clock, location, post_form};
 use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{html, texts};
 
@@ -276,7 +276,7 @@ async fn trash_restore_and_delete_permanently() {
     let app = admin_app().await;
     let r = save_post(&app, &[("title", "Short lived"), ("body", "x"), ("status", "published")]).await;
     let id = id_from(&location(&r));
-    let comment = Comment { status: "approved", ..Comment::pending(id, "Reader", "nice") }.insert(&app).await;
+    let comment = app.comment(id).author("Reader").body("nice").approved().create().await;
 
     let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
     let trash = post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;

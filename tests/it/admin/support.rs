@@ -1,8 +1,9 @@
 //! Helpers for admin tests: an admin account, logging in, forms with the CSRF
-//! token, comments to moderate, and moving stored times into the past.
+//! token, and moving stored times into the past (comments to moderate come from
+//! `app.comment(..)`, see fixtures.rs).
 
 use hewn::domain::{now, password};
-use hewn::store::{comments, posts, users};
+use hewn::store::{posts, users};
 
 use hewn::domain::clock::Clock;
 
@@ -103,62 +104,6 @@ pub fn set_cookies(r: &impl Headers) -> Vec<String> {
 /// The id of the demo post.
 pub async fn demo_post_id(app: &TestApp) -> i64 {
     posts::visible_by_slug(&app.store, now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
-}
-
-/// A comment to moderate, as the comment pipeline would store it.
-pub struct Comment<'a> {
-    pub post_id: i64,
-    pub parent_id: Option<i64>,
-    pub name: &'a str,
-    pub email: &'a str,
-    pub url: &'a str,
-    pub ip: &'a str,
-    pub text: &'a str,
-    pub status: &'a str,
-    pub rule: &'a str,
-    pub created_at: i64,
-}
-
-impl<'a> Comment<'a> {
-    pub fn pending(post_id: i64, name: &'a str, text: &'a str) -> Self {
-        Self {
-            post_id,
-            parent_id: None,
-            name,
-            email: "reader@example.org",
-            url: "",
-            ip: "198.51.100.7",
-            text,
-            status: "pending",
-            rule: "first-comment",
-            created_at: now() - 60,
-        }
-    }
-
-    pub async fn insert(&self, app: &TestApp) -> i64 {
-        let body_html = hewn::domain::comment_text::render(self.text);
-        comments::insert(
-            &app.store,
-            &comments::NewComment {
-                post_id: self.post_id,
-                parent_id: self.parent_id,
-                kind: "comment",
-                author_name: self.name,
-                author_email: self.email,
-                author_url: self.url,
-                user_id: None,
-                body: self.text,
-                body_html: body_html.as_str(),
-                status: self.status,
-                rule: self.rule,
-                author_ip: self.ip,
-                user_agent: "TestBrowser/1.0",
-                created_at: self.created_at,
-            },
-        )
-        .await
-        .unwrap()
-    }
 }
 
 /// The stored status of a comment (`None` once deleted).
