@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::routing::get;
-use hewn::store::{comments, posts, settings};
+use hewn::store::{posts, settings};
 
 use crate::assert::{assert_conditional_get, assert_not_found, assert_redirect, assert_status};
 use crate::db::TestDb;
@@ -22,50 +22,6 @@ const PARAGRAPHS: [&str; 8] = [
     "Freeze, Gregory L. “Chapter 11, Building Stalinism.” Russia: A History. Oxford: Oxford UP, 1997. 363. Print.",
     "Seventeen Moments in Soviet History",
 ];
-
-fn new_comment<'a>(
-    post_id: i64,
-    parent: Option<i64>,
-    name: &'a str,
-    body: &'a str,
-    status: &'a str,
-) -> comments::NewComment<'a> {
-    comments::NewComment {
-        post_id,
-        parent_id: parent,
-        kind: "comment",
-        author_name: name,
-        author_email: "someone@example.com",
-        author_url: "",
-        user_id: None,
-        body,
-        body_html: body,
-        status,
-        rule: "test",
-        author_ip: "127.0.0.1",
-        user_agent: "test",
-        created_at: 1_400_000_000,
-    }
-}
-
-fn new_post<'a>(slug: &'a str, title: &'a str, status: &'a str, published_at: i64) -> posts::NewPost<'a> {
-    posts::NewPost {
-        kind: "post",
-        slug,
-        title,
-        source: "Body",
-        source_format: "markdown",
-        body_html: "<p>Body</p>",
-        excerpt: "Body",
-        status,
-        author_name: "",
-        author_id: None,
-        menu_order: 0,
-        comments_open: true,
-        published_at: Some(published_at),
-        now: published_at,
-    }
-}
 
 async fn demo_post_id(app: &crate::helpers::TestApp) -> i64 {
     posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
@@ -118,9 +74,10 @@ async fn post_page_reproduces_the_reference_page() {
 async fn pending_spam_and_trashed_comments_never_appear() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    for (name, status) in [("Pending Person", "pending"), ("Spam Person", "spam"), ("Trash Person", "trash")] {
-        comments::insert(&app.store, &new_comment(post_id, None, name, "<p>hidden words</p>", status)).await.unwrap();
-    }
+    let hidden = |name| app.comment(post_id).author(name).body("hidden words").html("<p>hidden words</p>");
+    hidden("Pending Person").held().create().await;
+    hidden("Spam Person").spam().create().await;
+    hidden("Trash Person").trashed().create().await;
 
     let (_, body) = app.get_text(DEMO).await;
     let (_, index) = app.get_text("/").await;
@@ -135,11 +92,16 @@ async fn pending_spam_and_trashed_comments_never_appear() {
 async fn replies_render_nested_under_their_parent() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    let parent =
-        comments::insert(&app.store, &new_comment(post_id, None, "Parent", "<p>top</p>", "approved")).await.unwrap();
-    let child = comments::insert(&app.store, &new_comment(post_id, Some(parent), "Child", "<p>reply</p>", "approved"))
-        .await
-        .unwrap();
+    let parent = app.comment(post_id).author("Parent").body("top").html("<p>top</p>").approved().create().await;
+    let child = app
+        .comment(post_id)
+        .author("Child")
+        .body("reply")
+        .html("<p>reply</p>")
+        .reply_to(parent)
+        .approved()
+        .create()
+        .await;
 
     let (_, body) = app.get_text(DEMO).await;
 
@@ -200,7 +162,7 @@ async fn bad_page_numbers_get_a_clear_400() {
 async fn index_paginates_with_previous_and_next_links() {
     let app = spawn_app().await;
     settings::put(&app.store, "posts_per_page", "1").await.unwrap();
-    posts::insert(&app.store, &new_post("newer", "A newer post", "published", 1_500_000_000)).await.unwrap();
+    app.post().title("A newer post").slug("newer").body("Body").at(1_500_000_000).create().await;
 
     let (_, first) = app.get_text("/").await;
     let (status, second) = app.get_text("/?page=2").await;
@@ -218,12 +180,12 @@ async fn index_paginates_with_previous_and_next_links() {
 async fn drafts_and_future_scheduled_posts_are_hidden_until_due() {
     let app = spawn_app().await;
     let now = hewn::domain::now();
-    posts::insert(&app.store, &new_post("draft", "Draft", "draft", now - 10)).await.unwrap();
-    posts::insert(&app.store, &new_post("later", "Later", "scheduled", now + 3600)).await.unwrap();
-    posts::insert(&app.store, &new_post("due", "Due", "scheduled", now - 1)).await.unwrap();
+    app.post().title("Draft").slug("draft").body("Body").at(now - 10).draft().create().await;
+    app.post().title("Later").slug("later").body("Body").scheduled(now + 3600).create().await;
+    app.post().title("Due").slug("due").body("Body").scheduled(now - 1).create().await;
 
-    assert_eq!(app.get_text("/posts/draft").await.0, 404);
-    assert_eq!(app.get_text("/posts/later").await.0, 404);
+    assert_not_found!(app.get("/posts/draft").await);
+    assert_not_found!(app.get("/posts/later").await);
     assert_eq!(app.get_text("/posts/due").await.0, 200);
     let (_, index) = app.get_text("/").await;
     assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title"), ["Due", "Year of the Stakhanovite"]);
@@ -338,7 +300,7 @@ async fn static_files_are_cached_by_fingerprint_or_validated() {
 async fn restarting_keeps_the_data_and_never_duplicates_the_demo() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    comments::insert(&app.store, &new_comment(post_id, None, "Kept", "<p>still here</p>", "approved")).await.unwrap();
+    app.comment(post_id).author("Kept").body("still here").html("<p>still here</p>").approved().create().await;
     let dir = app.stop().await;
 
     let app = spawn_with(Spawn { dir: Some(dir), ..Spawn::default() }).await;
