@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use crate::cli::backup::BackupArgs;
-use crate::config::{Cli, DatabaseConfig};
-use crate::store::backup::{self, Check};
+use crate::config::Cli;
+use crate::store::sqlite::backup::{self, Check};
 use crate::store::staging::database_file;
 
 /// `hewn backup ...`.
@@ -18,7 +18,7 @@ pub async fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<()> {
         println!("{} is a sound hewn backup: {}", args.file.display(), describe(&check));
         return Ok(());
     }
-    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let database = cli.database()?;
     let started = Instant::now();
     let check = write(&database.url, &args.file, args.force).await?;
     let size = std::fs::metadata(&args.file).map(|m| m.len()).unwrap_or(0);

@@ -11,6 +11,8 @@ use crate::domain::signing::Secret;
 
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://hewn.db";
+/// The default number of PostgreSQL reader connections per instance.
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 10;
 /// The default listening address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 
@@ -18,9 +20,15 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
 #[derive(Debug, Parser)]
 #[command(name = "hewn", version, about)]
 pub struct Cli {
-    /// Database to use: `sqlite://PATH` (created if missing) or a plain file path.
+    /// Database to use: `sqlite://PATH` (created if missing), a plain file path, or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DB` (also `postgresql://`, `?sslmode=`, `?host=/socket/dir`).
     #[arg(long, global = true, env = "HEWN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+
+    /// PostgreSQL: most connections this instance opens for reading (it opens one more
+    /// for writing, and an import one more again).
+    #[arg(long, global = true, env = "HEWN_DB_MAX_CONNECTIONS", default_value_t = DEFAULT_DB_MAX_CONNECTIONS)]
+    pub db_max_connections: u32,
 
     /// Log filter, e.g. `info` or `hewn=debug,tower_http=warn` (falls back to `RUST_LOG`).
     #[arg(long, global = true, env = "HEWN_LOG")]
@@ -224,37 +232,65 @@ pub struct Config {
 /// Where the data lives and how it is written.
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
-    /// A `sqlite://` URL.
+    /// A `sqlite://` or `postgres://` URL.
     pub url: String,
+    /// How SQLite syncs commits (PostgreSQL keeps its own `synchronous_commit`).
     pub synchronous: Synchronous,
+    /// PostgreSQL reader connections of this instance.
+    pub max_connections: u32,
 }
 
 impl DatabaseConfig {
-    /// Normalises a user-given database location into a `sqlite://` URL.
+    /// Normalises a user-given database location into a `sqlite://` or
+    /// `postgres://` URL.
     pub fn from_cli(raw: &str, synchronous: Synchronous) -> anyhow::Result<Self> {
         let raw = raw.trim();
         let url = if raw.starts_with("sqlite:") {
             raw.to_owned()
-        } else if raw.starts_with("postgres:") || raw.starts_with("postgresql:") {
-            bail!(
-                "this build of hewn serves SQLite only; PostgreSQL support has not landed yet \
-                 (use a sqlite:// URL or a file path)"
-            );
+        } else if let Some(rest) = raw.strip_prefix("postgresql://") {
+            format!("postgres://{rest}")
+        } else if raw.starts_with("postgres://") {
+            raw.to_owned()
         } else if raw.contains("://") {
-            bail!("unsupported database URL scheme in {raw:?} (expected sqlite://PATH)");
+            bail!("unsupported database URL scheme in {raw:?} (expected sqlite://PATH or postgres://…)");
         } else if raw.is_empty() {
             bail!("the database URL is empty");
         } else {
             format!("sqlite://{raw}")
         };
-        Ok(Self { url, synchronous })
+        Ok(Self { url, synchronous, max_connections: DEFAULT_DB_MAX_CONNECTIONS })
+    }
+
+    /// True when the data lives in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres://")
+    }
+
+    /// The URL with any password left out, for messages and logs.
+    pub fn display_url(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("***"));
+                u.to_string()
+            }
+            _ => self.url.clone(),
+        }
+    }
+}
+
+impl Cli {
+    /// The database the global flags name.
+    pub fn database(&self) -> anyhow::Result<DatabaseConfig> {
+        let mut database = DatabaseConfig::from_cli(&self.database_url, self.sqlite_synchronous)?;
+        database.max_connections = self.db_max_connections.max(1);
+        Ok(database)
     }
 }
 
 impl Config {
     /// Builds the server configuration from the parsed command line.
     pub fn from_cli(cli: &Cli, serve: &ServeArgs) -> anyhow::Result<Self> {
-        let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+        let database = cli.database()?;
         if let Some(secret) = &serve.secret {
             secret.check_length().map_err(anyhow::Error::msg)?;
         }

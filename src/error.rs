@@ -106,14 +106,13 @@ impl IntoResponse for ErrorPage {
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            // Every connection busy or the database locked for too long: a passing overload.
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("database pool timed out");
-                Self::Unavailable
-            }
-            other => Self::Internal(anyhow::Error::new(other).context("database")),
+        // Every connection busy, the database locked for too long, or the database
+        // unreachable for now (a PostgreSQL restart): a passing condition, 503.
+        if crate::store::db::is_busy(&e) || crate::store::db::is_unreachable(&e) {
+            tracing::warn!(error = %e, "database busy or unreachable");
+            return Self::Unavailable;
         }
+        Self::Internal(anyhow::Error::new(e).context("database"))
     }
 }
 

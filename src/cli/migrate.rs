@@ -1,11 +1,11 @@
 //! `hewn migrate`.
 
-use crate::config::{Cli, DatabaseConfig};
+use crate::config::Cli;
 use crate::store;
 
 /// Creates or upgrades the database schema, then returns.
 pub(super) async fn run(cli: &Cli) -> anyhow::Result<()> {
-    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let database = cli.database()?;
     let store = store::Store::open(&database).await?;
     store::init(&store, !cli.no_demo).await?;
     tracing::info!("database is up to date");

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use crate::config::{Cli, Config, DatabaseConfig};
+use crate::config::{Cli, Config};
 use crate::domain::{accounts, password};
 use crate::store::{self, Store, users};
 
@@ -47,7 +47,7 @@ pub enum UserCommand {
 
 /// Runs a `hewn user` subcommand.
 pub async fn run(cli: &Cli, args: &UserArgs) -> anyhow::Result<()> {
-    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let database = cli.database()?;
     let store = Store::open(&database).await?;
     store::init(&store, !cli.no_demo).await?;
     let result = match &args.command {

@@ -95,6 +95,22 @@ impl SearchQuery {
         Some(expr)
     }
 
+    /// The PostgreSQL `to_tsquery` expression for this query, or `None` when there is
+    /// nothing to look for: the same meaning as [`SearchQuery::fts5_expression`].
+    /// Every term is a quoted lexeme, so no reader input acts as syntax.
+    pub fn tsquery_expression(&self) -> Option<String> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut terms: Vec<String> =
+            self.words.iter().map(|w| if is_prefix(w) { format!("{}:*", lexeme(w)) } else { lexeme(w) }).collect();
+        terms.extend(
+            self.phrases.iter().map(|p| format!("({})", p.iter().map(|w| lexeme(w)).collect::<Vec<_>>().join(" <-> "))),
+        );
+        terms.extend(self.excluded.iter().map(|w| format!("!{}", lexeme(w))));
+        Some(terms.join(" & "))
+    }
+
     /// Every word to highlight, folded for comparison, and whether it matches as a
     /// word beginning.
     fn highlight_terms(&self) -> Vec<(String, bool)> {
@@ -135,6 +151,12 @@ fn is_prefix(word: &str) -> bool {
 /// An FTS5 string literal: double quotes around, inner double quotes doubled.
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// A `tsquery` lexeme: single quotes around, inner quotes doubled and backslashes
+/// escaped.
+fn lexeme(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// A word reduced for matching the way the index tokenizer does: lowercase and

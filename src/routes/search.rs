@@ -41,15 +41,15 @@ async fn search(State(app): State<AppState>, Query(params): Query<Params>) -> Re
     let query = SearchQuery::parse(raw);
     let per_page = settings.posts_per_page;
 
-    let (total, hits) = match query.fts5_expression() {
+    let (total, hits) = match (!query.is_empty()).then_some(&query) {
         Some(expr) => {
             let now = app.now();
-            let total = u64::try_from(store::search::count_visible(&app.store, now, &expr).await?).unwrap_or(0);
+            let total = u64::try_from(store::search::count_visible(&app.store, now, expr).await?).unwrap_or(0);
             let skip = (page - 1).saturating_mul(u64::from(per_page));
             if page > 1 && skip >= total {
                 return Err(AppError::NotFound);
             }
-            (total, store::search::visible_page(&app.store, now, &expr, per_page, skip).await?)
+            (total, store::search::visible_page(&app.store, now, expr, per_page, skip).await?)
         }
         None if page > 1 => return Err(AppError::NotFound),
         None => (0, Vec::new()),

@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use super::posts::{PostSummary, VISIBLE};
 use super::tags::Tag;
 use super::{Result, Store};
+use crate::with_db;
 
 /// The columns of a [`PostSummary`], for `p` = posts.
 const SUMMARY_COLUMNS: &str = "p.id, p.slug, p.title, p.excerpt, p.published_at, \
@@ -32,7 +33,7 @@ fn offset(n: u64) -> i64 {
 
 /// Every tag that at least one visible post carries, by name, with its count.
 pub async fn tags_in_use(store: &Store, now: i64) -> Result<Vec<TagCount>> {
-    sqlx::query_as::<_, TagCount>(
+    with_db!(store.reader(), db => sqlx::query_as::<_, TagCount>(
         "select t.slug, t.name, count(*) as posts \
          from tags t join post_tags pt on pt.tag_id = t.id \
          where pt.visible_at <= $1 \
@@ -40,16 +41,16 @@ pub async fn tags_in_use(store: &Store, now: i64) -> Result<Vec<TagCount>> {
          order by lower(t.name), t.slug",
     )
     .bind(now)
-    .fetch_all(store.reader())
-    .await
+    .fetch_all(db)
+    .await)
 }
 
 /// A tag by its slug.
 pub async fn tag_by_slug(store: &Store, slug: &str) -> Result<Option<Tag>> {
-    sqlx::query_as::<_, Tag>("select id, slug, name from tags where slug = $1")
+    with_db!(store.reader(), db => sqlx::query_as::<_, Tag>("select id, slug, name from tags where slug = $1")
         .bind(slug)
-        .fetch_optional(store.reader())
-        .await
+        .fetch_optional(db)
+        .await)
 }
 
 /// The visible posts carrying tag `$2` (`$1` now): `post_tags.visible_at`, kept by
@@ -59,13 +60,13 @@ const TAGGED: &str = "from post_tags pt where pt.tag_id = $2 and pt.visible_at <
 
 /// One page of the visible posts carrying a tag, newest first.
 pub async fn tagged_page(store: &Store, now: i64, tag_id: i64, limit: u32, skip: u64) -> Result<Vec<PostSummary>> {
-    sqlx::query_as::<_, PostSummary>(&tagged_page_sql())
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostSummary>(&tagged_page_sql())
         .bind(now)
         .bind(tag_id)
         .bind(i64::from(limit))
         .bind(offset(skip))
-        .fetch_all(store.reader())
-        .await
+        .fetch_all(db)
+        .await)
 }
 
 /// `$1` now, `$2` the tag, `$3` limit, `$4` offset: order and cut on the small
@@ -80,7 +81,7 @@ fn tagged_page_sql() -> String {
 
 /// How many visible posts carry a tag.
 pub async fn count_tagged(store: &Store, now: i64, tag_id: i64) -> Result<i64> {
-    sqlx::query_scalar(&count_tagged_sql()).bind(now).bind(tag_id).fetch_one(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar(&count_tagged_sql()).bind(now).bind(tag_id).fetch_one(db).await)
 }
 
 fn count_tagged_sql() -> String {
@@ -92,7 +93,7 @@ fn count_tagged_sql() -> String {
 pub async fn visible_times(store: &Store, now: i64) -> Result<Vec<i64>> {
     let sql =
         format!("select p.published_at from posts p where p.kind = 'post' and {VISIBLE} order by p.published_at desc");
-    sqlx::query_scalar(&sql).bind(now).fetch_all(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar(&sql).bind(now).fetch_all(db).await)
 }
 
 /// One page of the visible posts published in `[from, until)`, newest first.
@@ -109,14 +110,14 @@ pub async fn between_page(
          where p.kind = 'post' and {VISIBLE} and p.published_at >= $2 and p.published_at < $3 \
          order by p.published_at desc, p.id desc limit $4 offset $5"
     );
-    sqlx::query_as::<_, PostSummary>(&sql)
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostSummary>(&sql)
         .bind(now)
         .bind(from)
         .bind(until)
         .bind(i64::from(limit))
         .bind(offset(skip))
-        .fetch_all(store.reader())
-        .await
+        .fetch_all(db)
+        .await)
 }
 
 /// How many visible posts were published in `[from, until)`.
@@ -125,7 +126,7 @@ pub async fn count_between(store: &Store, now: i64, from: i64, until: i64) -> Re
         "select count(*) from posts p \
          where p.kind = 'post' and {VISIBLE} and p.published_at >= $2 and p.published_at < $3"
     );
-    sqlx::query_scalar(&sql).bind(now).bind(from).bind(until).fetch_one(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar(&sql).bind(now).bind(from).bind(until).fetch_one(db).await)
 }
 
 /// The visible posts just before (older) and just after (newer) the post published
@@ -146,18 +147,18 @@ pub async fn neighbours(
            and (p.published_at > $2 or (p.published_at = $2 and p.id > $3)) \
          order by p.published_at, p.id limit 1"
     );
-    let older = sqlx::query_as::<_, PostLink>(&older)
+    let older = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&older)
         .bind(now)
         .bind(published_at)
         .bind(id)
-        .fetch_optional(store.reader())
-        .await?;
-    let newer = sqlx::query_as::<_, PostLink>(&newer)
+        .fetch_optional(db)
+        .await)?;
+    let newer = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&newer)
         .bind(now)
         .bind(published_at)
         .bind(id)
-        .fetch_optional(store.reader())
-        .await?;
+        .fetch_optional(db)
+        .await)?;
     Ok((older, newer))
 }
 

@@ -5,8 +5,10 @@
 
 use sqlx::FromRow;
 
+use super::db::Conn;
 use super::{Result, Store};
 use crate::domain::thread::Threaded;
+use crate::with_db;
 
 /// A comment as readers see it.
 #[derive(Debug, Clone, FromRow)]
@@ -55,19 +57,19 @@ pub struct NewComment<'a> {
 
 /// The approved comments of a post, oldest first.
 pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<PublicComment>> {
-    sqlx::query_as::<_, PublicComment>(
+    with_db!(store.reader(), db => sqlx::query_as::<_, PublicComment>(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
            user_id is not null as by_author, wp_id \
          from comments where post_id = $1 and status = 'approved' order by created_at, id",
     )
     .bind(post_id)
-    .fetch_all(store.reader())
-    .await
+    .fetch_all(db)
+    .await)
 }
 
 /// Inserts a comment inside an open transaction, returning its id.
-pub async fn insert_in(tx: &mut sqlx::SqliteConnection, c: &NewComment<'_>) -> Result<i64> {
-    sqlx::query_scalar(
+pub async fn insert_in(mut tx: Conn<'_>, c: &NewComment<'_>) -> Result<i64> {
+    with_db!(tx.reborrow(), cx => sqlx::query_scalar(
         "insert into comments (post_id, parent_id, kind, author_name, author_email, author_url, user_id, \
            body, body_html, status, rule, author_ip, user_agent, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
@@ -86,8 +88,8 @@ pub async fn insert_in(tx: &mut sqlx::SqliteConnection, c: &NewComment<'_>) -> R
     .bind(c.author_ip)
     .bind(c.user_agent)
     .bind(c.created_at)
-    .fetch_one(tx)
-    .await
+    .fetch_one(cx)
+    .await)
 }
 
 /// Inserts a comment, returning its id.

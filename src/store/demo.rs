@@ -2,8 +2,10 @@
 
 use anyhow::{Context, bail};
 
+use super::db::Conn;
 use super::{Store, comments, posts};
 use crate::domain::{comment_text, markdown};
+use crate::with_db;
 
 /// The demo post as shipped: front matter, a Markdown body, then comments.
 const DEMO_SOURCE: &str = include_str!("../../demo/year-of-the-stakhanovite.md");
@@ -37,12 +39,11 @@ pub async fn initialise_once(store: &Store, with_demo: bool) -> anyhow::Result<(
     let demo = parse(DEMO_SOURCE).context("reading the built-in demo post")?;
     let now = store.now();
     let mut tx = store.begin_write().await?;
-    let first = sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
+    let first = with_db!(tx.conn(), cx => sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
         .bind(INITIALISED_KEY)
         .bind(now.to_string())
-        .execute(tx.conn())
-        .await?
-        .rows_affected()
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?
         == 1;
     if first && with_demo {
         insert_demo(tx.conn(), &demo, now).await?;
@@ -52,11 +53,11 @@ pub async fn initialise_once(store: &Store, with_demo: bool) -> anyhow::Result<(
     Ok(())
 }
 
-async fn insert_demo(tx: &mut sqlx::SqliteConnection, demo: &DemoPost, now: i64) -> anyhow::Result<()> {
+async fn insert_demo(mut tx: Conn<'_>, demo: &DemoPost, now: i64) -> anyhow::Result<()> {
     let body_html = markdown::render_markdown(&demo.body);
     let excerpt = markdown::excerpt(body_html.as_str());
     let post_id = posts::insert_in(
-        tx,
+        tx.reborrow(),
         &posts::NewPost {
             kind: "post",
             slug: &demo.slug,
@@ -78,7 +79,7 @@ async fn insert_demo(tx: &mut sqlx::SqliteConnection, demo: &DemoPost, now: i64)
     for c in &demo.comments {
         let body_html = comment_text::render(&c.body);
         comments::insert_in(
-            tx,
+            tx.reborrow(),
             &comments::NewComment {
                 post_id,
                 parent_id: None,

@@ -3,7 +3,9 @@
 
 use sqlx::FromRow;
 
+use super::db::Conn;
 use super::{Result, Store, posts, tags};
+use crate::with_db;
 use crate::wordpress::links::key_of_path;
 
 /// A post or page in the admin list.
@@ -92,14 +94,14 @@ fn status_filter(view: &str) -> &'static str {
 
 /// Posts (or pages) per status.
 pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(
         "select case when status = 'scheduled' and published_at <= $2 then 'published' else status end as s, \
            count(*) from posts where kind = $1 group by s",
     )
     .bind(kind)
     .bind(now)
-    .fetch_all(store.reader())
-    .await?;
+    .fetch_all(db)
+    .await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
         match status.as_str() {
@@ -138,14 +140,14 @@ pub async fn list(
          order by {order} limit $4 offset $5",
         status_filter(view)
     );
-    sqlx::query_as::<_, PostRow>(&sql)
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostRow>(&sql)
         .bind(kind)
         .bind(now)
         .bind(title_pattern(search))
         .bind(i64::from(limit))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(store.reader())
-        .await
+        .fetch_all(db)
+        .await)
 }
 
 /// How many rows [`list`] pages through.
@@ -154,7 +156,7 @@ pub async fn count(store: &Store, kind: &str, view: &str, search: &str, now: i64
         "select count(*) from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\'",
         status_filter(view)
     );
-    sqlx::query_scalar(&sql).bind(kind).bind(now).bind(title_pattern(search)).fetch_one(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar(&sql).bind(kind).bind(now).bind(title_pattern(search)).fetch_one(db).await)
 }
 
 fn title_pattern(search: &str) -> String {
@@ -164,7 +166,7 @@ fn title_pattern(search: &str) -> String {
 
 /// The most recently changed posts and pages, any status but trash.
 pub async fn recent(store: &Store, limit: u32) -> Result<Vec<PostRow>> {
-    sqlx::query_as::<_, PostRow>(
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostRow>(
         "select p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
            p.created_at, p.menu_order, \
            (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
@@ -172,8 +174,8 @@ pub async fn recent(store: &Store, limit: u32) -> Result<Vec<PostRow>> {
          from posts p where p.status not in ('trash', 'importing') order by p.updated_at desc, p.id desc limit $1",
     )
     .bind(i64::from(limit))
-    .fetch_all(store.reader())
-    .await
+    .fetch_all(db)
+    .await)
 }
 
 /// The tag names of each of `post_ids`, as `(post_id, name)` pairs sorted by name.
@@ -181,41 +183,43 @@ pub async fn tags_of(store: &Store, post_ids: &[i64]) -> Result<Vec<(i64, String
     if post_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks = (1..=post_ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let marks = super::placeholders(1, post_ids.len());
     let sql = format!(
         "select pt.post_id, t.name from post_tags pt join tags t on t.id = pt.tag_id \
          where pt.post_id in ({marks}) order by lower(t.name)"
     );
-    let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
-    for id in post_ids {
-        q = q.bind(*id);
-    }
-    q.fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for id in post_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(db).await
+    })
 }
 
 /// A post or page by id, any status.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<EditPost>> {
-    sqlx::query_as::<_, EditPost>(
+    with_db!(store.reader(), db => sqlx::query_as::<_, EditPost>(
         "select id, kind, slug, title, source, source_format, body_html, excerpt, status, comments_open, \
            published_at, updated_at, menu_order from posts where id = $1",
     )
     .bind(id)
-    .fetch_optional(store.reader())
-    .await
+    .fetch_optional(db)
+    .await)
 }
 
 /// The id of the post or page that has `slug`, if any.
 pub async fn slug_owner(store: &Store, slug: &str) -> Result<Option<i64>> {
-    sqlx::query_scalar("select id from posts where slug = $1").bind(slug).fetch_optional(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar("select id from posts where slug = $1").bind(slug).fetch_optional(db).await)
 }
 
 /// Every slug that starts with `prefix` (for picking a free `-2`, `-3`, ...).
 pub async fn slugs_like(store: &Store, prefix: &str) -> Result<Vec<String>> {
     let escaped = super::escape_like(prefix);
-    sqlx::query_scalar("select slug from posts where slug like $1 escape '\\'")
+    with_db!(store.reader(), db => sqlx::query_scalar("select slug from posts where slug like $1 escape '\\'")
         .bind(format!("{escaped}%"))
-        .fetch_all(store.reader())
-        .await
+        .fetch_all(db)
+        .await)
 }
 
 /// The outcome of saving.
@@ -231,8 +235,7 @@ pub enum Saved {
 /// Creates a post (`id` is `None`) or updates one, with its tags, in one transaction.
 pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Saved> {
     let mut tx = store.begin_write().await?;
-    let owner: Option<i64> =
-        sqlx::query_scalar("select id from posts where slug = $1").bind(p.slug).fetch_optional(tx.conn()).await?;
+    let owner: Option<i64> = with_db!(tx.conn(), cx => sqlx::query_scalar("select id from posts where slug = $1").bind(p.slug).fetch_optional(cx).await)?;
     if owner.is_some() && owner != id {
         return Ok(Saved::SlugTaken);
     }
@@ -257,15 +260,15 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             posts::insert_in(tx.conn(), &post).await?
         }
         Some(id) => {
-            let old_slug: Option<String> = sqlx::query_scalar("select slug from posts where id = $1 and kind = $2")
+            let old_slug: Option<String> = with_db!(tx.conn(), cx => sqlx::query_scalar("select slug from posts where id = $1 and kind = $2")
                 .bind(id)
                 .bind(p.kind)
-                .fetch_optional(tx.conn())
-                .await?;
+                .fetch_optional(cx)
+                .await)?;
             if let Some(old) = old_slug.filter(|old| old != p.slug) {
                 remember_old_address(tx.conn(), id, p.kind, &old, p.slug).await?;
             }
-            let n = sqlx::query(
+            let n = with_db!(tx.conn(), cx => sqlx::query(
                 "update posts set slug = $1, title = $2, source = $3, body_html = $4, excerpt = $5, status = $6, \
                    comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10 \
                  where id = $11 and kind = $12",
@@ -282,9 +285,8 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             .bind(p.now)
             .bind(id)
             .bind(p.kind)
-            .execute(tx.conn())
-            .await?
-            .rows_affected();
+            .execute(cx)
+            .await.map(|r| r.rows_affected()))?;
             if n != 1 {
                 return Ok(Saved::Missing);
             }
@@ -300,26 +302,20 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
 /// Keeps a renamed post's old address answering: a `301` from `/posts/{old}` (or
 /// `/{old}` for a page) to the new one, through the old-links table the WordPress
 /// import also fills. The new address stops redirecting anywhere else.
-async fn remember_old_address(
-    conn: &mut sqlx::SqliteConnection,
-    id: i64,
-    kind: &str,
-    old: &str,
-    new: &str,
-) -> Result<()> {
+async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: &str, old: &str, new: &str) -> Result<()> {
     let address = |slug: &str| if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") };
     if let Some(key) = key_of_path(&address(new)) {
-        sqlx::query("delete from legacy_links where key = $1").bind(key).execute(&mut *conn).await?;
+        with_db!(conn.reborrow(), cx => sqlx::query("delete from legacy_links where key = $1").bind(key).execute(cx).await.map(|r| r.rows_affected()))?;
     }
     if let Some(key) = key_of_path(&address(old)) {
-        sqlx::query(
+        with_db!(conn.reborrow(), cx => sqlx::query(
             "insert into legacy_links (key, post_id) values ($1, $2) \
              on conflict (key) do update set post_id = excluded.post_id, tag_id = null, media_id = null",
         )
         .bind(key)
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -338,7 +334,8 @@ pub async fn restore(store: &Store, id: i64, now: i64) -> Result<bool> {
 async fn set_status(store: &Store, id: i64, condition: &str, status: &str, now: i64) -> Result<bool> {
     let mut tx = store.begin_write().await?;
     let sql = format!("update posts set status = $1, updated_at = $2 where id = $3 and {condition}");
-    let changed = sqlx::query(&sql).bind(status).bind(now).bind(id).execute(tx.conn()).await?.rows_affected() == 1;
+    let changed = with_db!(tx.conn(), cx => sqlx::query(&sql).bind(status).bind(now).bind(id).execute(cx).await.map(|r| r.rows_affected()))?
+        == 1;
     if changed {
         tx.commit().await?;
     }
@@ -348,11 +345,10 @@ async fn set_status(store: &Store, id: i64, condition: &str, status: &str, now: 
 /// Deletes a trashed post for good, with its comments and tags.
 pub async fn delete(store: &Store, id: i64) -> Result<bool> {
     let mut tx = store.begin_write().await?;
-    let changed = sqlx::query("delete from posts where id = $1 and status = 'trash'")
+    let changed = with_db!(tx.conn(), cx => sqlx::query("delete from posts where id = $1 and status = 'trash'")
         .bind(id)
-        .execute(tx.conn())
-        .await?
-        .rows_affected()
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?
         == 1;
     if changed {
         tx.commit().await?;

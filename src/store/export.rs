@@ -2,9 +2,11 @@
 //! is a consistent snapshot while the site keeps taking comments. Rows carry emails:
 //! an export is the owner's own backup.
 
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::FromRow;
 
-use super::{Result, Store};
+use super::db::Transact;
+use super::{Backend, Result, Store};
+use crate::with_db;
 
 /// A post or page, with everything a round trip needs.
 #[derive(Debug, Clone, FromRow)]
@@ -81,86 +83,93 @@ pub struct ExportTag {
 
 /// A read transaction the export reads everything through.
 pub struct Snapshot {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transact,
 }
 
 impl Snapshot {
     /// Starts the snapshot (the first read fixes it).
     pub async fn begin(store: &Store) -> Result<Self> {
-        let mut tx = store.reader().begin().await?;
-        sqlx::query("select 1 from site_state").execute(&mut *tx).await?;
+        let begin = match store.backend() {
+            Backend::Sqlite => "begin",
+            Backend::Postgres => "begin isolation level repeatable read, read only",
+        };
+        let mut tx = store.read_pool().begin_with(begin).await?;
+        with_db!(tx.conn(), cx => sqlx::query("select 1 from site_state").execute(cx).await.map(|_| ()))?;
         Ok(Self { tx })
     }
 
     pub async fn settings(&mut self) -> Result<Vec<(String, String)>> {
-        sqlx::query_as("select name, value from settings order by name").fetch_all(&mut *self.tx).await
+        with_db!(self.tx.conn(), cx => sqlx::query_as("select name, value from settings order by name").fetch_all(cx).await)
     }
 
     pub async fn users(&mut self) -> Result<Vec<ExportUser>> {
-        sqlx::query_as::<_, ExportUser>("select id, username, display_name, email from users order by id")
-            .fetch_all(&mut *self.tx)
-            .await
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportUser>("select id, username, display_name, email from users order by id")
+            .fetch_all(cx)
+            .await)
     }
 
     /// Author names of posts no user account is linked to.
     pub async fn unlinked_authors(&mut self) -> Result<Vec<String>> {
-        sqlx::query_scalar(
+        with_db!(self.tx.conn(), cx => sqlx::query_scalar(
             "select distinct author_name from posts where author_id is null and author_name <> '' order by author_name",
         )
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     pub async fn tags(&mut self) -> Result<Vec<ExportTag>> {
-        sqlx::query_as::<_, ExportTag>("select id, slug, name from tags order by id").fetch_all(&mut *self.tx).await
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportTag>("select id, slug, name from tags order by id").fetch_all(cx).await)
     }
 
     /// WordPress ids already given to posts and media (an export must not reuse them).
     pub async fn wp_ids(&mut self) -> Result<Vec<i64>> {
-        sqlx::query_scalar(
+        with_db!(self.tx.conn(), cx => sqlx::query_scalar(
             "select wp_id from posts where wp_id is not null union select wp_id from media where wp_id is not null",
         )
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     /// The largest post id, WordPress id or media id.
     pub async fn max_id(&mut self) -> Result<i64> {
-        sqlx::query_scalar(
-            "select max(coalesce((select max(id) from posts), 0), coalesce((select max(wp_id) from posts), 0), \
-               coalesce((select max(wp_id) from media), 0), coalesce((select max(id) from media), 0))",
+        // Each maximum on its own, folded here: SQLite's `max(a, b, ...)` has no
+        // PostgreSQL twin (`greatest`), and this reads the same on both.
+        let (a, b, c, d): (i64, i64, i64, i64) = with_db!(self.tx.conn(), cx => sqlx::query_as(
+            "select coalesce((select max(id) from posts), 0), coalesce((select max(wp_id) from posts), 0), \
+               coalesce((select max(wp_id) from media), 0), coalesce((select max(id) from media), 0)",
         )
-        .fetch_one(&mut *self.tx)
-        .await
+        .fetch_one(cx)
+        .await)?;
+        Ok(a.max(b).max(c).max(d))
     }
 
     /// Up to `limit` posts and pages after id `after`, by id.
     pub async fn posts_after(&mut self, after: i64, limit: i64) -> Result<Vec<ExportPost>> {
-        sqlx::query_as::<_, ExportPost>(
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportPost>(
             "select id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, author_id, \
                author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink \
              from posts where id > $1 and status <> 'importing' order by id limit $2",
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     /// The tags of a post.
     pub async fn tags_of(&mut self, post_id: i64) -> Result<Vec<ExportTag>> {
-        sqlx::query_as::<_, ExportTag>(
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportTag>(
             "select t.id, t.slug, t.name from tags t join post_tags pt on pt.tag_id = t.id where pt.post_id = $1 \
              order by t.name",
         )
         .bind(post_id)
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     /// Up to `limit` comments of a post after id `after`, by id, in every status.
     pub async fn comments_after(&mut self, post_id: i64, after: i64, limit: i64) -> Result<Vec<ExportComment>> {
-        sqlx::query_as::<_, ExportComment>(
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportComment>(
             "select id, post_id, parent_id, kind, author_name, author_email, author_url, user_id, body, body_html, \
                status, status_before_trash, rule, author_ip, user_agent, created_at \
              from comments where post_id = $1 and id > $2 order by id limit $3",
@@ -168,23 +177,23 @@ impl Snapshot {
         .bind(post_id)
         .bind(after)
         .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     /// Up to `limit` media files after id `after`.
     pub async fn media_after(&mut self, after: i64, limit: i64) -> Result<Vec<ExportMedia>> {
-        sqlx::query_as::<_, ExportMedia>(
+        with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportMedia>(
             "select id, path, title, alt, created_at, wp_id from media where id > $1 order by id limit $2",
         )
         .bind(after)
         .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await
+        .fetch_all(cx)
+        .await)
     }
 
     /// Ends the snapshot.
     pub async fn finish(self) -> Result<()> {
-        self.tx.rollback().await
+        with_db!(self.tx, tx => tx.rollback().await)
     }
 }

@@ -8,6 +8,7 @@ use sqlx::FromRow;
 use super::comments::PublicComment;
 use super::posts::VISIBLE;
 use super::{Result, Store};
+use crate::with_db;
 
 /// A post as a feed entry shows it.
 #[derive(Debug, Clone, FromRow)]
@@ -85,11 +86,13 @@ pub async fn newest_posts(store: &Store, now: i64, tag_id: Option<i64>, limit: u
         "select {FEED_POST_COLUMNS} from posts p where p.kind = 'post' and {VISIBLE} {tagged} \
          order by p.published_at desc, p.id desc limit $2"
     );
-    let mut query = sqlx::query_as::<_, FeedPost>(&sql).bind(now).bind(i64::from(limit));
-    if let Some(tag_id) = tag_id {
-        query = query.bind(tag_id);
-    }
-    query.fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut query = sqlx::query_as::<_, FeedPost>(&sql).bind(now).bind(i64::from(limit));
+        if let Some(tag_id) = tag_id {
+            query = query.bind(tag_id);
+        }
+        query.fetch_all(db).await
+    })
 }
 
 /// The tags of the given posts, by post then name.
@@ -97,17 +100,19 @@ pub async fn tags_of(store: &Store, post_ids: &[i64]) -> Result<Vec<FeedTag>> {
     if post_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=post_ids.len()).map(|i| format!("${i}")).collect();
+    let placeholders = super::placeholders(1, post_ids.len());
     let sql = format!(
         "select pt.post_id, t.slug, t.name from post_tags pt join tags t on t.id = pt.tag_id \
          where pt.post_id in ({}) order by pt.post_id, t.name",
-        placeholders.join(", ")
+        placeholders
     );
-    let mut query = sqlx::query_as::<_, FeedTag>(&sql);
-    for id in post_ids {
-        query = query.bind(*id);
-    }
-    query.fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut query = sqlx::query_as::<_, FeedTag>(&sql);
+        for id in post_ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(db).await
+    })
 }
 
 /// The newest `limit` approved comments on visible posts and pages, newest first;
@@ -119,11 +124,13 @@ pub async fn newest_comments(store: &Store, now: i64, post_id: Option<i64>, limi
          where c.status = 'approved' and p.kind in ('post', 'page') and {VISIBLE} {on_post} \
          order by c.created_at desc, c.id desc limit $2"
     );
-    let mut query = sqlx::query_as::<_, FeedComment>(&sql).bind(now).bind(i64::from(limit));
-    if let Some(post_id) = post_id {
-        query = query.bind(post_id);
-    }
-    query.fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut query = sqlx::query_as::<_, FeedComment>(&sql).bind(now).bind(i64::from(limit));
+        if let Some(post_id) = post_id {
+            query = query.bind(post_id);
+        }
+        query.fetch_all(db).await
+    })
 }
 
 /// Every visible post and page, newest first, at most `limit`.
@@ -135,7 +142,7 @@ pub async fn sitemap_posts(store: &Store, now: i64, limit: u32) -> Result<Vec<Si
          from posts p where p.kind in ('post', 'page') and {VISIBLE} \
          order by p.published_at desc, p.id desc limit $2"
     );
-    sqlx::query_as::<_, SitemapPost>(&sql).bind(now).bind(i64::from(limit)).fetch_all(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_as::<_, SitemapPost>(&sql).bind(now).bind(i64::from(limit)).fetch_all(db).await)
 }
 
 /// Every tag carried by a visible post, with the newest publication and edit among them.
@@ -146,5 +153,5 @@ pub async fn sitemap_tags(store: &Store, now: i64, limit: u32) -> Result<Vec<Sit
          where p.kind = 'post' and {VISIBLE} \
          group by t.id, t.slug order by t.slug limit $2"
     );
-    sqlx::query_as::<_, SitemapTag>(&sql).bind(now).bind(i64::from(limit)).fetch_all(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_as::<_, SitemapTag>(&sql).bind(now).bind(i64::from(limit)).fetch_all(db).await)
 }

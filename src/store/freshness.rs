@@ -17,10 +17,10 @@
 //! So a visible write, a scheduled post going live and comments closing all show on
 //! the very next request, on every instance.
 
-use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
 use super::{Result, Store, site};
+use crate::with_db;
 
 /// The site's data generation as a request sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct Freshness {
     /// The database's WAL index, when there is one to read.
-    shm: Option<std::fs::File>,
+    shm: Option<super::sqlite::WalIndex>,
     state: Mutex<FreshState>,
 }
 
@@ -52,10 +52,10 @@ struct FreshState {
 }
 
 impl Freshness {
-    /// Watches the database at `database_url` (a `sqlite://` URL).
+    /// Watches the database at `database_url`: a SQLite file's WAL index when there
+    /// is one; with none (PostgreSQL), every request reads the version.
     pub(super) fn new(database_url: &str) -> Self {
-        let shm = sqlite_path(database_url).and_then(|p| std::fs::File::open(format!("{p}-shm")).ok());
-        Self { shm, state: Mutex::new(FreshState::default()) }
+        Self { shm: super::sqlite::WalIndex::open(database_url), state: Mutex::new(FreshState::default()) }
     }
 
     /// The current generation if nothing moved since it was read: one `pread`, no
@@ -121,21 +121,9 @@ impl Freshness {
     /// and the read counts as a change) and this process's write count. `None` when
     /// the header cannot be read, which makes every request read the version.
     fn fingerprint(&self, store: &Store) -> Option<([u8; 96], u64)> {
-        let shm = self.shm.as_ref()?;
-        let mut header = [0u8; 96];
-        shm.read_exact_at(&mut header, 0).ok()?;
-        if header[..48] != header[48..] {
-            return None;
-        }
+        let header = self.shm.as_ref()?.header()?;
         Some((header, store.local_writes()))
     }
-}
-
-/// The file path in a `sqlite://PATH?options` URL.
-fn sqlite_path(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next()?;
-    (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
 impl Store {
@@ -159,23 +147,23 @@ const DAY: i64 = 24 * 60 * 60;
 /// `close_after_days` is the discussion setting (0 when comments never close by age).
 pub async fn last_public_change(store: &Store, now: i64, close_after_days: u32) -> Result<i64> {
     let state = site::state(store).await?;
-    let due: Option<i64> = sqlx::query_scalar(
+    let due: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
         "select max(p.published_at) from posts p \
          where p.kind in ('post', 'page') and p.status in ('published', 'scheduled') and p.published_at <= $1",
     )
     .bind(now)
-    .fetch_one(store.reader())
-    .await?;
+    .fetch_one(db)
+    .await)?;
     let mut last = state.changed_at.max(due.unwrap_or(0));
     if close_after_days > 0 {
         let span = i64::from(close_after_days) * DAY;
-        let closed: Option<i64> = sqlx::query_scalar(
+        let closed: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
             "select max(p.published_at) from posts p \
              where p.kind = 'post' and p.status in ('published', 'scheduled') and p.published_at <= $1",
         )
         .bind(now - span)
-        .fetch_one(store.reader())
-        .await?;
+        .fetch_one(db)
+        .await)?;
         last = last.max(closed.map_or(0, |t| t + span));
     }
     Ok(last.min(now))
@@ -185,22 +173,22 @@ pub async fn last_public_change(store: &Store, now: i64, close_after_days: u32) 
 /// scheduled post coming due, or a post's comments closing by age. `None` when
 /// nothing is due.
 pub async fn next_public_change(store: &Store, now: i64, close_after_days: u32) -> Result<Option<i64>> {
-    let due: Option<i64> = sqlx::query_scalar(
+    let due: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
         "select min(p.published_at) from posts p \
          where p.kind in ('post', 'page') and p.status in ('published', 'scheduled') and p.published_at > $1",
     )
     .bind(now)
-    .fetch_one(store.reader())
-    .await?;
+    .fetch_one(db)
+    .await)?;
     let closing = if close_after_days > 0 {
         let span = i64::from(close_after_days) * DAY;
-        let next: Option<i64> = sqlx::query_scalar(
+        let next: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
             "select min(p.published_at) from posts p \
              where p.kind = 'post' and p.status in ('published', 'scheduled') and p.published_at > $1",
         )
         .bind(now - span)
-        .fetch_one(store.reader())
-        .await?;
+        .fetch_one(db)
+        .await)?;
         next.map(|t| t + span)
     } else {
         None
@@ -209,17 +197,4 @@ pub async fn next_public_change(store: &Store, now: i64, close_after_days: u32) 
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_paths_come_out_of_sqlite_urls() {
-        assert_eq!(sqlite_path("sqlite://hewn.db"), Some("hewn.db"));
-        assert_eq!(sqlite_path("sqlite:///var/lib/hewn/db.sqlite?mode=rwc"), Some("/var/lib/hewn/db.sqlite"));
-        assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(sqlite_path("postgres://x"), None);
-    }
 }

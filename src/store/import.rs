@@ -6,19 +6,20 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
 use super::staging::read_only_uri;
 use super::{Result, Store};
+use crate::with_db;
 
 /// Brings the schema up to date and initialises a brand-new database (without the
 /// demo post). A database that is up to date is not written to, so an import that
 /// turns out to have nothing to do leaves it exactly as it was.
 pub async fn prepare(store: &Store) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations/sqlite").run(&store.writer.pool).await.context("running database migrations")?;
-    let initialised: bool = sqlx::query_scalar("select exists (select 1 from settings where name = 'initialised_at')")
-        .fetch_one(store.reader())
-        .await?;
+    super::migrate(store).await?;
+    let initialised: bool = with_db!(store.reader(), db => sqlx::query_scalar(
+        "select exists (select 1 from settings where name = 'initialised_at')",
+    )
+    .fetch_one(db)
+    .await)?;
     if !initialised {
         super::demo::initialise_once(store, false).await?;
     }
@@ -52,17 +53,15 @@ impl Reservation {
 /// short write that changes nothing a reader sees.
 pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i64) -> Result<Reservation> {
     let mut tx = store.begin_write().await?;
-    let conn = tx.conn();
-    let (post, comment): (i64, i64) = sqlx::query_as(
-        "select (select coalesce(max(id), 0) from posts) + $1 + 1, \
-           max((select coalesce(max(id), 0) from comments), $3) + $2 + 1",
+    let (max_post, max_comment): (i64, i64) = with_db!(tx.conn(), cx => sqlx::query_as(
+        "select (select coalesce(max(id), 0) from posts), (select coalesce(max(id), 0) from comments)",
     )
-    .bind(items)
-    .bind(comments)
-    .bind(max_wp_comment)
-    .fetch_one(&mut *conn)
-    .await?;
+    .fetch_one(cx)
+    .await)?;
+    let post = max_post + items + 1;
+    let comment = max_comment.max(max_wp_comment) + comments + 1;
     let now = store.now();
+    let conn = tx.sqlite()?;
     sqlx::query(
         "insert into posts (id, kind, slug, title, source, body_html, status, updated_at, created_at) \
          values ($1, 'post', '.import-' || $1, $4, '', '', $2, $3, $3)",
@@ -94,7 +93,7 @@ pub async fn add_tags(store: &Store) -> Result<Vec<i64>> {
         "insert into tags (slug, name) select slug, min(name) from staging.tags where true group by slug \
          on conflict (slug) do nothing returning id",
     )
-    .fetch_all(tx.conn())
+    .fetch_all(tx.sqlite()?)
     .await?;
     tx.commit().await?;
     Ok(tags)
@@ -103,13 +102,19 @@ pub async fn add_tags(store: &Store) -> Result<Vec<i64>> {
 /// Removes the tags `ids` an import added, if no post carries them.
 pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query(
-        "delete from tags where id in (select value from json_each($1)) \
-         and not exists (select 1 from post_tags pt where pt.tag_id = tags.id)",
-    )
-    .bind(json_list(ids))
-    .execute(tx.conn())
-    .await?;
+    for chunk in ids.chunks(super::MAX_LIST) {
+        let sql = format!(
+            "delete from tags where id in ({}) and not exists (select 1 from post_tags pt where pt.tag_id = tags.id)",
+            super::placeholders(1, chunk.len())
+        );
+        with_db!(tx.conn(), cx => {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(cx).await.map(|_| ())
+        })?;
+    }
     tx.commit().await
 }
 
@@ -119,7 +124,7 @@ pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
 pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i64]) -> Result<Vec<i64>> {
     let seqs = json_list(seqs);
     let mut tx = store.begin_write().await?;
-    let conn = tx.conn();
+    let conn = tx.sqlite()?;
     // The reserved post's time shows the import is still at work (see [`reservations`]).
     sqlx::query("update posts set updated_at = $1 where id = $2")
         .bind(store.now())
@@ -179,7 +184,7 @@ const INSERT_COMMENTS: &str = "insert into comments (id, post_id, parent_id, kin
 /// post and comment of the import appears at once.
 pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    let conn = tx.conn();
+    let conn = tx.sqlite()?;
     sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
     sqlx::query(&format!(
         "{INSERT_COMMENTS} left join staging.posts p on p.seq = c.post_seq \
@@ -229,7 +234,7 @@ async fn remove_placeholders(conn: &mut sqlx::SqliteConnection, reservation: &Re
 /// Gives back a reservation (of an import that failed, or had nothing to write).
 pub async fn release(store: &Store, reservation: &Reservation) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    remove_placeholders(tx.conn(), reservation).await?;
+    remove_placeholders(tx.sqlite()?, reservation).await?;
     tx.commit().await
 }
 
@@ -252,30 +257,39 @@ pub fn process_namespace() -> String {
 /// The reservations of imports that may still be writing: each one's title (see
 /// [`RESERVED_BY`]) and the last time it wrote.
 pub async fn reservations(store: &Store) -> Result<Vec<(String, i64)>> {
-    sqlx::query_as("select title, updated_at from posts where kind = 'post' and status = $1 and slug like '.import-%'")
-        .bind(IMPORTING)
-        .fetch_all(store.reader())
-        .await
+    with_db!(store.reader(), db => sqlx::query_as(
+        "select title, updated_at from posts where kind = 'post' and status = $1 and slug like '.import-%'",
+    )
+    .bind(IMPORTING)
+    .fetch_all(db)
+    .await)
 }
 
 /// The hidden posts an import that was killed half-way left behind (none of them
 /// ever shown), by id.
 pub async fn leftovers(store: &Store) -> Result<Vec<i64>> {
-    sqlx::query_scalar("select id from posts where kind in ('post', 'page') and status = $1 order by id")
-        .bind(IMPORTING)
-        .fetch_all(store.reader())
-        .await
+    with_db!(store.reader(), db => sqlx::query_scalar(
+        "select id from posts where kind in ('post', 'page') and status = $1 order by id",
+    )
+    .bind(IMPORTING)
+    .fetch_all(db)
+    .await)
 }
 
 /// Removes hidden posts (with their comments, tags and search entries) by id, in
 /// one write: what a failed import wrote, or a killed one left behind.
 pub async fn remove_hidden(store: &Store, ids: &[i64]) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query("delete from posts where id in (select value from json_each($1)) and status = $2")
-        .bind(json_list(ids))
-        .bind(IMPORTING)
-        .execute(tx.conn())
-        .await?;
+    for chunk in ids.chunks(super::MAX_LIST) {
+        let sql = format!("delete from posts where status = $1 and id in ({})", super::placeholders(2, chunk.len()));
+        with_db!(tx.conn(), cx => {
+            let mut q = sqlx::query(&sql).bind(IMPORTING);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(cx).await.map(|_| ())
+        })?;
+    }
     tx.commit().await
 }
 
@@ -294,7 +308,7 @@ fn json_list(ids: &[i64]) -> String {
 /// Opens the staging database `staging` on the writer connection, for the writes
 /// that follow (until [`close_staging`]).
 pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
-    let pool = &store.writer.pool;
+    let pool = store.sqlite_writer()?;
     sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(pool).await?;
     // Room for the indexes the inserts touch, so the lock is held for memory work,
     // not for rereading pages; and no copying of the write-ahead log into the database
@@ -310,21 +324,25 @@ pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
 /// import's writes, it keeps the log small (and the copy out of the commits of
 /// anyone writing meanwhile).
 pub async fn checkpoint(store: &Store) {
-    let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(&store.writer.pool).await;
+    if let Ok(pool) = store.sqlite_writer() {
+        let _ = sqlx::query("pragma wal_checkpoint(passive)").execute(pool).await;
+    }
 }
 
 /// Closes the staging database opened by [`open_staging`], and copies the write-ahead
 /// log into the database file (without waiting for readers).
 pub async fn close_staging(store: &Store) {
     detach(store).await;
-    let _ = sqlx::query("pragma wal_autocheckpoint = 1000").execute(&store.writer.pool).await;
+    if let Ok(pool) = store.sqlite_writer() {
+        let _ = sqlx::query("pragma wal_autocheckpoint = 1000").execute(pool).await;
+    }
     checkpoint(store).await;
 }
 
 /// The staged media still to copy, in batches of about `batch_bytes`: rowid ranges
 /// of the staging media table.
 pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> Result<Vec<(i64, i64)>> {
-    let mut conn = store.writer.pool.acquire().await?;
+    let mut conn = store.sqlite_writer()?.acquire().await?;
     sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
     let rows: Result<Vec<(i64, i64)>> = sqlx::query_as(
         "select s.rowid, s.size from staging.media s \
@@ -361,7 +379,7 @@ pub async fn copy_media(store: &Store, from: i64, to: i64) -> Result<Vec<String>
     )
     .bind(from)
     .bind(to)
-    .fetch_all(tx.conn())
+    .fetch_all(tx.sqlite()?)
     .await?;
     tx.commit().await?;
     Ok(paths)
@@ -374,16 +392,17 @@ pub async fn remove_media(store: &Store, paths: &[String]) -> Result<()> {
     }
     let mut tx = store.begin_write().await?;
     for path in paths {
-        sqlx::query("delete from media where path = $1").bind(path).execute(tx.conn()).await?;
+        sqlx::query("delete from media where path = $1").bind(path).execute(tx.sqlite()?).await?;
     }
     tx.commit().await
 }
 
 async fn detach(store: &Store) {
-    if let Err(e) = sqlx::query("detach database staging").execute(&store.writer.pool).await {
+    let Ok(pool) = store.sqlite_writer() else { return };
+    if let Err(e) = sqlx::query("detach database staging").execute(pool).await {
         tracing::debug!("detaching the staging database: {e}");
     }
-    let _ = sqlx::query("pragma cache_size = -2000").execute(&store.writer.pool).await;
+    let _ = sqlx::query("pragma cache_size = -2000").execute(pool).await;
 }
 
 /// The page cache of the writer connection during an import's writes.

@@ -1,12 +1,15 @@
-//! The store: the only code that speaks SQL. SQLite today, written portably
-//! (`$N` placeholders, integer times, text enumerations) for a PostgreSQL backend.
+//! The store: the only code that speaks SQL, to SQLite (embedded, the default) or
+//! PostgreSQL (several instances on one database).
 //!
-//! SQLite runs in WAL mode with one writer connection and a pool of readers, so
-//! reads never wait for writes and writes never fight each other for the lock.
+//! Portable modules write each statement once (`$N` placeholders, integer times,
+//! text enumerations) and run it through [`with_db!`](crate::with_db) on the
+//! store's own handles ([`db`]); what only one backend has lives in [`sqlite`] or
+//! [`postgres`]. Either way there is one writer connection, whose transactions wait
+//! their turn behind every other writer, and a pool of readers that never wait.
 
 pub mod archive;
-pub mod backup;
 pub mod comments;
+pub mod db;
 pub mod demo;
 pub mod editor;
 pub mod export;
@@ -18,38 +21,38 @@ pub mod legacy;
 pub mod media;
 pub mod moderation;
 pub mod pages;
+pub mod postgres;
 pub mod posts;
 pub mod search;
 pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod site;
+pub mod sqlite;
 pub mod staging;
 pub mod submissions;
 pub mod tags;
 pub mod users;
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::config::{DatabaseConfig, Synchronous};
+use crate::config::DatabaseConfig;
 use crate::domain::clock::Clock;
+use crate::with_db;
+use db::{Conn, Pool, PoolRef, Transact};
 
-/// How long a connection waits for a lock held by another process before failing.
+/// How long a connection waits for a lock held by another process (or instance)
+/// before failing: SQLite's busy timeout, PostgreSQL's lock timeout.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Readers per CPU; SQLite readers are cheap and mostly wait on nothing.
-const READERS_PER_CPU: u32 = 2;
-const MIN_READERS: u32 = 4;
 
 /// Handle to the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]
 pub struct Store {
-    read: SqlitePool,
+    read: Pool,
     writer: Writer,
     /// Comment submissions waiting to be committed together (see `submissions`).
     pub(crate) submissions: submissions::Queue,
@@ -62,19 +65,27 @@ pub struct Store {
 /// The single writer connection, and the count of what it committed.
 #[derive(Clone, Debug)]
 pub(crate) struct Writer {
-    pool: SqlitePool,
+    pool: Pool,
     /// Write transactions committed through this writer: caches compare it so that
     /// their own process's writes invalidate them without reading anything.
     writes: Arc<AtomicU64>,
 }
 
 impl Writer {
-    /// Starts a write transaction (see [`Store::begin_write`]).
+    /// Starts a write transaction (see [`Store::begin_write`]): it waits its turn
+    /// behind every other writer (of this process or another), and then sees every
+    /// earlier commit.
     pub(crate) async fn begin(&self) -> Result<WriteTx> {
-        // IMMEDIATE takes the write lock up front: with several processes on one file,
-        // a deferred transaction could fail to upgrade instead of waiting its turn.
-        let tx = self.pool.begin_with("begin immediate").await?;
+        let begin = match &self.pool {
+            Pool::Sqlite(_) => sqlite::BEGIN_WRITE,
+            Pool::Postgres(_) => postgres::BEGIN_WRITE,
+        };
+        let tx = self.pool.begin_with(begin).await?;
         Ok(WriteTx { tx, writes: Arc::clone(&self.writes) })
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 }
 
@@ -84,39 +95,13 @@ pub type Result<T> = std::result::Result<T, sqlx::Error>;
 impl Store {
     /// Opens (creating if missing) the database described by `config`.
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
-        let synchronous = match config.synchronous {
-            Synchronous::Normal => SqliteSynchronous::Normal,
-            Synchronous::Full => SqliteSynchronous::Full,
+        let (read, write) = if postgres::is_url(&config.url) {
+            let (read, write) = postgres::open(config).await?;
+            (Pool::Postgres(read), Pool::Postgres(write))
+        } else {
+            let (read, write) = sqlite::open(config).await?;
+            (Pool::Sqlite(read), Pool::Sqlite(write))
         };
-        let base = SqliteConnectOptions::from_str(&config.url)
-            .with_context(|| format!("reading database URL {}", config.url))?
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(synchronous)
-            .pragma("temp_store", "memory");
-
-        let writer_opts = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
-        // No idle timeout or lifetime (nothing to recycle on a local file): sqlx 0.8.6's
-        // maintenance task for them can spin a thread for ever (a race on its idle count).
-        let write = SqlitePoolOptions::new()
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(BUSY_TIMEOUT * 2)
-            .connect_with(writer_opts)
-            .await
-            .with_context(|| format!("opening database {}", config.url))?;
-
-        let cpus = std::thread::available_parallelism().map_or(2, |n| u32::try_from(n.get()).unwrap_or(2));
-        let read = SqlitePoolOptions::new()
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .max_connections((cpus * READERS_PER_CPU).max(MIN_READERS))
-            .acquire_timeout(BUSY_TIMEOUT * 2)
-            .connect_with(base.read_only(true))
-            .await
-            .with_context(|| format!("opening database {} for reading", config.url))?;
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
         let freshness = Arc::new(freshness::Freshness::new(&config.url));
         Ok(Self { read, writer, submissions: submissions::Queue::default(), freshness, clock: Clock::system() })
@@ -152,11 +137,26 @@ impl Store {
 
     /// True when the database answers a trivial query.
     pub async fn is_healthy(&self) -> bool {
-        sqlx::query_scalar::<_, i64>("select 1").fetch_one(&self.read).await.is_ok()
+        with_db!(self.reader(), db => sqlx::query_scalar::<_, i64>("select cast(1 as bigint)").fetch_one(db).await)
+            .is_ok()
     }
 
-    pub(crate) fn reader(&self) -> &SqlitePool {
+    /// The pool reads run on.
+    pub(crate) fn reader(&self) -> PoolRef<'_> {
+        self.read.as_ref()
+    }
+
+    /// The readers' pool, for a connection or a read transaction of several statements.
+    pub(crate) fn read_pool(&self) -> &Pool {
         &self.read
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.read {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// Starts a write transaction on the single writer connection (see
@@ -168,24 +168,50 @@ impl Store {
     pub(crate) fn writer(&self) -> &Writer {
         &self.writer
     }
+
+    /// The writer's SQLite pool, for the statements only SQLite has; an error on
+    /// PostgreSQL.
+    pub(crate) fn sqlite_writer(&self) -> Result<&sqlx::SqlitePool> {
+        match &self.writer.pool {
+            Pool::Sqlite(p) => Ok(p),
+            Pool::Postgres(_) => Err(postgres::unsupported("this step")),
+        }
+    }
+}
+
+/// The database system a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
 /// An open write transaction on the single writer connection.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: Transact,
     writes: Arc<AtomicU64>,
 }
 
 impl WriteTx {
     /// The connection to run statements on.
-    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        &mut self.tx
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        self.tx.conn()
     }
 
-    /// Commits. Returns once SQLite has the commit in its write-ahead log: from then
-    /// on a killed process cannot lose it. The site's data version moves with the
-    /// commit if, and only if, it changed something a reader can see: triggers on
-    /// the public tables bump it (migration 0009), whoever writes.
+    /// The connection of a SQLite write, for the statements only SQLite has (the
+    /// import's attached staging file); an error on PostgreSQL.
+    pub(crate) fn sqlite(&mut self) -> Result<&mut sqlx::SqliteConnection> {
+        match &mut self.tx {
+            db::Db::Sqlite(tx) => Ok(&mut **tx),
+            db::Db::Postgres(_) => Err(postgres::unsupported("this step")),
+        }
+    }
+
+    /// Commits. Returns once the database has the commit durably (SQLite: in its
+    /// write-ahead log): from then on a killed process cannot lose it. The site's
+    /// data version moves with the commit if, and only if, it changed something a
+    /// reader can see: triggers on the public tables bump it (migration 0009),
+    /// whoever writes.
     pub async fn commit(self) -> Result<()> {
         self.tx.commit().await?;
         self.writes.fetch_add(1, Ordering::AcqRel);
@@ -196,11 +222,28 @@ impl WriteTx {
 /// Brings the schema up to date and, on the very first start, records the
 /// initialisation and inserts the demo content (unless `demo` is false).
 pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
-    sqlx::migrate!("./migrations/sqlite").run(&store.writer.pool).await.context("running database migrations")?;
+    migrate(store).await?;
     demo::initialise_once(store, demo).await.context("initialising the database")?;
     secret::ensure(store).await.context("creating the site secret")?;
     Ok(())
 }
+
+/// Brings the schema up to date with the backend's own set of migrations.
+pub async fn migrate(store: &Store) -> anyhow::Result<()> {
+    match store.writer.pool() {
+        Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+        Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+    }
+    .context("running database migrations")
+}
+
+/// `n` numbered placeholders from `$first`, comma-separated, for an `in (...)` list.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Most values bound in one `in (...)` list (well under both backends' limits).
+pub(crate) const MAX_LIST: usize = 500;
 
 /// `text` with the `like` wildcards (`%`, `_`) and the escape character itself
 /// escaped, for a pattern used with `like ... escape '\\'`.
@@ -231,6 +274,9 @@ pub(crate) mod testing {
 
     /// SQLite's plan for `sql`, one step per line.
     pub async fn plan(store: &Store, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<String>> {
+        let super::db::Db::Sqlite(pool) = store.reader() else {
+            anyhow::bail!("query plans are read from SQLite");
+        };
         let explain = format!("explain query plan {sql}");
         let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
         for p in params {
@@ -239,6 +285,6 @@ pub(crate) mod testing {
                 Param::Text(v) => query.bind(*v),
             };
         }
-        Ok(query.fetch_all(store.reader()).await?.into_iter().map(|r| r.3).collect())
+        Ok(query.fetch_all(pool).await?.into_iter().map(|r| r.3).collect())
     }
 }

@@ -3,8 +3,11 @@
 
 use sqlx::FromRow;
 
+use super::db::Conn;
+use super::placeholders;
 use super::{Result, Store, comments};
 use crate::domain::queue::{Action, ValidComment, add_to_list};
+use crate::with_db;
 
 /// The setting that holds the block list (one entry per line).
 const BLOCK_LIST_SETTING: &str = "comment_block_words";
@@ -80,20 +83,20 @@ const NOT_IMPORTING: &str =
     "post_id not in (select p.id from posts p where p.kind in ('post', 'page') and p.status = 'importing')";
 
 /// True while an import is writing hidden posts (one indexed lookup).
-async fn importing(conn: impl sqlx::SqliteExecutor<'_>) -> Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from posts where kind in ('post', 'page') and status = 'importing')")
-        .fetch_one(conn)
-        .await
+async fn importing(store: &Store) -> Result<bool> {
+    with_db!(store.reader(), db => sqlx::query_scalar(IMPORTING).fetch_one(db).await)
 }
+
+/// [`importing`], inside a write.
+async fn importing_in(mut conn: Conn<'_>) -> Result<bool> {
+    with_db!(conn.reborrow(), cx => sqlx::query_scalar(IMPORTING).fetch_one(cx).await)
+}
+
+const IMPORTING: &str = "select exists (select 1 from posts where kind in ('post', 'page') and status = 'importing')";
 
 /// ` and NOT_IMPORTING` (its column qualified by `table`) while an import is at work, else nothing.
 fn unless_importing(importing: bool, table: &str) -> String {
     if importing { format!(" and {table}{NOT_IMPORTING}") } else { String::new() }
-}
-
-/// `$first, $first+1, ...` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// A `like` pattern matching `term` anywhere, with its wildcards escaped.
@@ -120,12 +123,11 @@ fn filter(statuses: &[&str], search: &str, importing: bool) -> String {
 
 /// Comments per status.
 pub async fn counts(store: &Store) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+    let sql = format!(
         "select status, count(*) from comments where true{} group by status",
-        unless_importing(importing(store.reader()).await?, "")
-    ))
-    .fetch_all(store.reader())
-    .await?;
+        unless_importing(importing(store).await?, "")
+    );
+    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(&sql).fetch_all(db).await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
         match status.as_str() {
@@ -151,39 +153,43 @@ pub async fn list(
     let n = statuses.len() + usize::from(!search.is_empty());
     let sql = format!(
         "{SELECT}{} order by c.created_at desc, c.id desc limit ${} offset ${}",
-        filter(statuses, search, importing(store.reader()).await?),
+        filter(statuses, search, importing(store).await?),
         n + 1,
         n + 2
     );
-    let mut q = sqlx::query_as::<_, AdminComment>(&sql);
-    for s in statuses {
-        q = q.bind(*s);
-    }
-    if !search.is_empty() {
-        q = q.bind(contains_pattern(search));
-    }
-    q.bind(i64::from(limit)).bind(i64::try_from(offset).unwrap_or(i64::MAX)).fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut q = sqlx::query_as::<_, AdminComment>(&sql);
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        if !search.is_empty() {
+            q = q.bind(contains_pattern(search));
+        }
+        q.bind(i64::from(limit)).bind(i64::try_from(offset).unwrap_or(i64::MAX)).fetch_all(db).await
+    })
 }
 
 /// How many comments [`list`] pages through.
 pub async fn count(store: &Store, statuses: &[&str], search: &str) -> Result<i64> {
-    let sql = format!("select count(*) from comments c{}", filter(statuses, search, importing(store.reader()).await?));
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for s in statuses {
-        q = q.bind(*s);
-    }
-    if !search.is_empty() {
-        q = q.bind(contains_pattern(search));
-    }
-    q.fetch_one(store.reader()).await
+    let sql = format!("select count(*) from comments c{}", filter(statuses, search, importing(store).await?));
+    with_db!(store.reader(), db => {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        if !search.is_empty() {
+            q = q.bind(contains_pattern(search));
+        }
+        q.fetch_one(db).await
+    })
 }
 
 /// A comment by id.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<AdminComment>> {
-    sqlx::query_as::<_, AdminComment>(&format!("{SELECT} where c.id = $1"))
+    with_db!(store.reader(), db => sqlx::query_as::<_, AdminComment>(&format!("{SELECT} where c.id = $1"))
         .bind(id)
-        .fetch_optional(store.reader())
-        .await
+        .fetch_optional(db)
+        .await)
 }
 
 /// The newest comments that are not spam or trash.
@@ -246,11 +252,11 @@ pub async fn empty(store: &Store, status: &str) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = store.begin_write().await?;
-    let hidden = unless_importing(importing(tx.conn()).await?, "");
-    let ids: Vec<i64> = sqlx::query_scalar(&format!("select id from comments where status = $1{hidden}"))
+    let hidden = unless_importing(importing_in(tx.conn()).await?, "");
+    let ids: Vec<i64> = with_db!(tx.conn(), cx => sqlx::query_scalar(&format!("select id from comments where status = $1{hidden}"))
         .bind(status)
-        .fetch_all(tx.conn())
-        .await?;
+        .fetch_all(cx)
+        .await)?;
     for id in &ids {
         delete_keeping_replies(tx.conn(), *id).await?;
     }
@@ -264,7 +270,7 @@ pub async fn empty(store: &Store, status: &str) -> Result<u64> {
 /// came from, for "not spam" and "restore".
 pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -> Result<bool> {
     let mut tx = store.begin_write().await?;
-    let changed = sqlx::query(
+    let changed = with_db!(tx.conn(), cx => sqlx::query(
         "update comments set author_name = $1, author_email = $2, author_url = $3, body = $4, body_html = $5, \
            status_before_trash = case when status = $6 then status_before_trash \
              when $6 in ('spam', 'trash') then status else null end, \
@@ -278,9 +284,8 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
     .bind(body_html)
     .bind(c.status)
     .bind(id)
-    .execute(tx.conn())
-    .await?
-    .rows_affected()
+    .execute(cx)
+    .await.map(|r| r.rows_affected()))?
         == 1;
     if changed {
         tx.commit().await?;
@@ -293,19 +298,19 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
 /// parent does not exist or is spam or trash.
 pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
     let mut tx = store.begin_write().await?;
-    let parent: Option<(i64, String)> = sqlx::query_as("select post_id, status from comments where id = $1")
+    let parent: Option<(i64, String)> = with_db!(tx.conn(), cx => sqlx::query_as("select post_id, status from comments where id = $1")
         .bind(r.parent_id)
-        .fetch_optional(tx.conn())
-        .await?;
+        .fetch_optional(cx)
+        .await)?;
     let Some((post_id, status)) = parent else { return Ok(None) };
     if status != "pending" && status != "approved" {
         return Ok(None);
     }
     if status == "pending" {
-        sqlx::query("update comments set status = 'approved' where id = $1")
+        with_db!(tx.conn(), cx => sqlx::query("update comments set status = 'approved' where id = $1")
             .bind(r.parent_id)
-            .execute(tx.conn())
-            .await?;
+            .execute(cx)
+            .await.map(|r| r.rows_affected()))?;
     }
     let id = comments::insert_in(
         tx.conn(),
@@ -332,37 +337,41 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
 }
 
 /// The ids among `ids` whose status is one of `statuses`.
-async fn ids_in(conn: &mut sqlx::SqliteConnection, ids: &[i64], statuses: &[&str]) -> Result<Vec<i64>> {
+async fn ids_in(mut conn: Conn<'_>, ids: &[i64], statuses: &[&str]) -> Result<Vec<i64>> {
     let sql = format!(
         "select id from comments where id in ({}) and status in ({})",
         placeholders(1, ids.len()),
         placeholders(ids.len() + 1, statuses.len())
     );
-    let mut q = sqlx::query_scalar::<_, i64>(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    for s in statuses {
-        q = q.bind(*s);
-    }
-    q.fetch_all(conn).await
+    with_db!(conn.reborrow(), cx => {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        for s in statuses {
+            q = q.bind(*s);
+        }
+        q.fetch_all(cx).await
+    })
 }
 
-async fn update_ids(conn: &mut sqlx::SqliteConnection, set: &str, ids: &[i64]) -> Result<u64> {
+async fn update_ids(mut conn: Conn<'_>, set: &str, ids: &[i64]) -> Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let sql = format!("update comments set {set} where id in ({})", placeholders(1, ids.len()));
-    let mut q = sqlx::query(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    Ok(q.execute(conn).await?.rows_affected())
+    with_db!(conn.reborrow(), cx => {
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.execute(cx).await.map(|r| r.rows_affected())
+    })
 }
 
 /// Adds the distinct, non-empty values of `column` (author_email or author_ip) of
 /// the comments `ids` to the block list setting.
-async fn block_authors(conn: &mut sqlx::SqliteConnection, ids: &[i64], column: &str) -> Result<()> {
+async fn block_authors(mut conn: Conn<'_>, ids: &[i64], column: &str) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -371,15 +380,18 @@ async fn block_authors(conn: &mut sqlx::SqliteConnection, ids: &[i64], column: &
         "select distinct {column} from comments where id in ({}) and {column} <> ''",
         placeholders(1, ids.len())
     );
-    let mut q = sqlx::query_scalar::<_, String>(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    let entries = q.fetch_all(&mut *conn).await?;
-    let mut list: String = sqlx::query_scalar("select value from settings where name = $1")
+    let entries: Vec<String> = with_db!(conn.reborrow(), cx => {
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(cx).await
+    })?;
+    let mut list: String =
+        with_db!(conn.reborrow(), cx => sqlx::query_scalar("select value from settings where name = $1")
         .bind(BLOCK_LIST_SETTING)
-        .fetch_optional(&mut *conn)
-        .await?
+        .fetch_optional(cx)
+        .await)?
         .unwrap_or_default();
     let mut changed = false;
     for entry in entries {
@@ -389,24 +401,24 @@ async fn block_authors(conn: &mut sqlx::SqliteConnection, ids: &[i64], column: &
         }
     }
     if changed {
-        sqlx::query(
+        with_db!(conn.reborrow(), cx => sqlx::query(
             "insert into settings (name, value) values ($1, $2) on conflict (name) do update set value = excluded.value",
         )
         .bind(BLOCK_LIST_SETTING)
         .bind(&list)
-        .execute(&mut *conn)
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
 /// Deletes a comment, moving its replies up to its own parent so that the thread
 /// stays readable (WordPress does the same).
-async fn delete_keeping_replies(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<()> {
-    sqlx::query("update comments set parent_id = (select parent_id from comments where id = $1) where parent_id = $1")
+async fn delete_keeping_replies(mut conn: Conn<'_>, id: i64) -> Result<()> {
+    with_db!(conn.reborrow(), cx => sqlx::query("update comments set parent_id = (select parent_id from comments where id = $1) where parent_id = $1")
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from comments where id = $1").bind(id).execute(&mut *conn).await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
+    with_db!(conn.reborrow(), cx => sqlx::query("delete from comments where id = $1").bind(id).execute(cx).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

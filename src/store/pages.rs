@@ -4,6 +4,7 @@
 use super::posts::{PublicPost, VISIBLE};
 use super::{Result, Store};
 use crate::domain::settings::NavLink;
+use crate::with_db;
 
 /// A visible page by its slug.
 pub async fn visible_by_slug(store: &Store, now: i64, slug: &str) -> Result<Option<PublicPost>> {
@@ -12,7 +13,7 @@ pub async fn visible_by_slug(store: &Store, now: i64, slug: &str) -> Result<Opti
            p.published_at, p.updated_at \
          from posts p where p.slug = $2 and p.kind = 'page' and {VISIBLE}"
     );
-    sqlx::query_as::<_, PublicPost>(&sql).bind(now).bind(slug).fetch_optional(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_as::<_, PublicPost>(&sql).bind(now).bind(slug).fetch_optional(db).await)
 }
 
 /// The navigation's page links: visible pages by their order, then title.
@@ -21,6 +22,7 @@ pub async fn nav(store: &Store, now: i64) -> Result<Vec<NavLink>> {
         "select p.title, p.slug from posts p where p.kind = 'page' and {VISIBLE} \
          order by p.menu_order, lower(p.title), p.id"
     );
-    let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(now).fetch_all(store.reader()).await?;
+    let rows: Vec<(String, String)> =
+        with_db!(store.reader(), db => sqlx::query_as(&sql).bind(now).fetch_all(db).await)?;
     Ok(rows.into_iter().map(|(title, slug)| NavLink { title, path: format!("/{slug}") }).collect())
 }

@@ -2,7 +2,9 @@
 
 use sqlx::FromRow;
 
+use super::db::Conn;
 use super::{Result, Store};
+use crate::with_db;
 
 /// SQL condition for a post readers may see: published, or scheduled and now due.
 /// Kept as one fragment so every listing uses the same rule (and the same index).
@@ -65,18 +67,18 @@ pub async fn visible_page(store: &Store, now: i64, limit: u32, offset: u64) -> R
          order by p.published_at desc, p.id desc \
          limit $2 offset $3"
     );
-    sqlx::query_as::<_, PostSummary>(&sql)
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostSummary>(&sql)
         .bind(now)
         .bind(i64::from(limit))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(store.reader())
-        .await
+        .fetch_all(db)
+        .await)
 }
 
 /// How many posts readers can see.
 pub async fn count_visible(store: &Store, now: i64) -> Result<i64> {
     let sql = format!("select count(*) from posts p where p.kind = 'post' and {VISIBLE}");
-    sqlx::query_scalar(&sql).bind(now).fetch_one(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_scalar(&sql).bind(now).fetch_one(db).await)
 }
 
 /// A visible post (not a page) by its slug.
@@ -86,12 +88,12 @@ pub async fn visible_by_slug(store: &Store, now: i64, slug: &str) -> Result<Opti
            p.published_at, p.updated_at \
          from posts p where p.slug = $2 and p.kind = 'post' and {VISIBLE}"
     );
-    sqlx::query_as::<_, PublicPost>(&sql).bind(now).bind(slug).fetch_optional(store.reader()).await
+    with_db!(store.reader(), db => sqlx::query_as::<_, PublicPost>(&sql).bind(now).bind(slug).fetch_optional(db).await)
 }
 
 /// Inserts a post inside an open transaction, returning its id.
-pub async fn insert_in(tx: &mut sqlx::SqliteConnection, post: &NewPost<'_>) -> Result<i64> {
-    sqlx::query_scalar(
+pub async fn insert_in(mut tx: Conn<'_>, post: &NewPost<'_>) -> Result<i64> {
+    with_db!(tx.reborrow(), cx => sqlx::query_scalar(
         "insert into posts (kind, slug, title, source, source_format, body_html, excerpt, status, \
            author_id, author_name, comments_open, published_at, menu_order, updated_at, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) returning id",
@@ -110,8 +112,8 @@ pub async fn insert_in(tx: &mut sqlx::SqliteConnection, post: &NewPost<'_>) -> R
     .bind(post.published_at)
     .bind(post.menu_order)
     .bind(post.now)
-    .fetch_one(tx)
-    .await
+    .fetch_one(cx)
+    .await)
 }
 
 /// Inserts a post, returning its id.

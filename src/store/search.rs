@@ -1,16 +1,15 @@
-//! Full-text search over visible posts and pages.
-//!
-//! BACKEND-SPECIFIC: SQLite FTS5 (`post_search`, kept in sync by the triggers of
-//! migration 0004). A PostgreSQL backend gives these two functions its own arm
-//! (`to_tsvector`/`websearch_to_tsquery`, `ts_rank`); callers see only the rows.
+//! Full-text search over visible posts and pages, on either backend: SQLite's FTS5
+//! (`sqlite::search`) or PostgreSQL's text search (`postgres::search`). Both take
+//! the reader's query already parsed (`domain::search::SearchQuery`), never raw
+//! input, and rank title matches above tag matches above body matches.
 
 use sqlx::FromRow;
 
-use super::posts::VISIBLE;
-use super::{Result, Store};
+use super::db::Db;
+use super::{Result, Store, postgres, sqlite};
+use crate::domain::search::SearchQuery;
 
-/// A post or page that matched, best first. Ranking is FTS5's bm25 with the
-/// columns weighted title 10, body 1, tags 5.
+/// A post or page that matched, best first.
 #[derive(Debug, Clone, FromRow)]
 pub struct SearchHit {
     pub id: i64,
@@ -22,83 +21,38 @@ pub struct SearchHit {
     pub comment_count: i64,
 }
 
-/// The matches of `$2` with their rank, computed once. MATERIALIZED keeps SQLite
-/// from running the full-text query again for every candidate post (which it
-/// otherwise may do, visiting posts first through their listing index: minutes
-/// instead of milliseconds on a few thousand posts), and the queries below join
-/// from the matches to their posts with `cross join`, which SQLite keeps in that
-/// order: a search reads its matches, never every post of the blog.
-const HITS: &str = "hits as materialized ( \
-    select rowid as id, bm25(post_search, 10.0, 1.0, 5.0) as rank from post_search where post_search match $2)";
-
-/// One page of visible posts and pages matching `expression`, an FTS5 expression
-/// built by `domain::search::SearchQuery` (never raw reader input), best first.
+/// One page of visible posts and pages matching `query`, best first (none for an
+/// empty query).
 pub async fn visible_page(
     store: &Store,
     now: i64,
-    expression: &str,
+    query: &SearchQuery,
     limit: u32,
     offset: u64,
 ) -> Result<Vec<SearchHit>> {
-    sqlx::query_as::<_, SearchHit>(&page_sql())
-        .bind(now)
-        .bind(expression)
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(store.reader())
-        .await
+    let (limit, offset) = (i64::from(limit), i64::try_from(offset).unwrap_or(i64::MAX));
+    match store.reader() {
+        Db::Sqlite(pool) => match query.fts5_expression() {
+            Some(expr) => sqlite::search::visible_page(pool, now, &expr, limit, offset).await,
+            None => Ok(Vec::new()),
+        },
+        Db::Postgres(pool) => match query.tsquery_expression() {
+            Some(expr) => postgres::search::visible_page(pool, now, &expr, limit, offset).await,
+            None => Ok(Vec::new()),
+        },
+    }
 }
 
-/// How many visible posts and pages match `expression`.
-pub async fn count_visible(store: &Store, now: i64, expression: &str) -> Result<i64> {
-    sqlx::query_scalar(&count_sql()).bind(now).bind(expression).fetch_one(store.reader()).await
-}
-
-/// `$1` now, `$2` the expression, `$3` limit, `$4` offset.
-fn page_sql() -> String {
-    // Rank and cut the page on ids first; read bodies and counts for that page only.
-    format!(
-        "with {HITS}, \
-         page as ( \
-           select p.id, hits.rank, p.published_at from hits cross join posts p on p.id = hits.id \
-           where p.kind in ('post', 'page') and {VISIBLE} \
-           order by hits.rank, p.published_at desc, p.id desc limit $3 offset $4) \
-         select p.id, p.kind, p.slug, p.title, p.body_html, p.published_at, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as comment_count \
-         from page join posts p on p.id = page.id \
-         order by page.rank, page.published_at desc, page.id desc"
-    )
-}
-
-/// `$1` now, `$2` the expression.
-fn count_sql() -> String {
-    format!(
-        "with {HITS} select count(*) from hits cross join posts p on p.id = hits.id \
-         where p.kind in ('post', 'page') and {VISIBLE}"
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::testing::{Param, fresh_store, plan};
-
-    /// SQLite may otherwise walk posts through their listing index and run the
-    /// full-text query again for each one (`INDEX 0:=`, a rowid probe): minutes on
-    /// a few thousand posts.
-    #[tokio::test]
-    async fn the_full_text_query_runs_once_per_search() -> anyhow::Result<()> {
-        let (_dir, store) = fresh_store().await?;
-        let params = [Param::Int(0), Param::Text("\"coal\"*"), Param::Int(10), Param::Int(0)];
-
-        for sql in [page_sql(), count_sql()] {
-            let steps = plan(&store, &sql, &params).await?;
-            assert!(steps.iter().any(|s| s.contains("MATERIALIZE hits")), "{steps:#?}");
-            assert!(!steps.iter().any(|s| s.contains("post_search VIRTUAL TABLE INDEX 0:=")), "{steps:#?}");
-            // From the matches to their posts, never over every post of the blog.
-            assert!(!steps.iter().any(|s| s.contains("posts_listing")), "{steps:#?}");
-        }
-        store.close().await;
-        Ok(())
+/// How many visible posts and pages match `query`.
+pub async fn count_visible(store: &Store, now: i64, query: &SearchQuery) -> Result<i64> {
+    match store.reader() {
+        Db::Sqlite(pool) => match query.fts5_expression() {
+            Some(expr) => sqlite::search::count_visible(pool, now, &expr).await,
+            None => Ok(0),
+        },
+        Db::Postgres(pool) => match query.tsquery_expression() {
+            Some(expr) => postgres::search::count_visible(pool, now, &expr).await,
+            None => Ok(0),
+        },
     }
 }

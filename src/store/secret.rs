@@ -4,6 +4,7 @@
 use super::{Result, Store};
 use crate::domain::random_token;
 use crate::domain::signing::Secret;
+use crate::with_db;
 
 /// The settings row that holds the generated secret.
 const SECRET_KEY: &str = "site_secret";
@@ -17,11 +18,11 @@ pub async fn ensure(store: &Store) -> Result<()> {
         return Ok(());
     }
     let mut tx = store.begin_write().await?;
-    sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
+    with_db!(tx.conn(), cx => sqlx::query("insert into settings (name, value) values ($1, $2) on conflict (name) do nothing")
         .bind(SECRET_KEY)
         .bind(random_token(SECRET_BYTES))
-        .execute(tx.conn())
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
@@ -39,9 +40,9 @@ pub async fn site_secret(store: &Store, configured: Option<&Secret>) -> Result<S
 }
 
 async fn stored(store: &Store) -> Result<Option<Secret>> {
-    let value: Option<String> = sqlx::query_scalar("select value from settings where name = $1")
+    let value: Option<String> = with_db!(store.reader(), db => sqlx::query_scalar("select value from settings where name = $1")
         .bind(SECRET_KEY)
-        .fetch_optional(store.reader())
-        .await?;
+        .fetch_optional(db)
+        .await)?;
     Ok(value.filter(|v| !v.is_empty()).map(Secret::new))
 }

@@ -9,6 +9,7 @@ use sqlx::FromRow;
 
 use super::{Result, Store};
 use crate::domain::{random_token, secret};
+use crate::with_db;
 
 /// A session unused this long has ended.
 pub const IDLE_TIMEOUT: i64 = 12 * 60 * 60;
@@ -57,27 +58,27 @@ pub async fn create(store: &Store, user_id: i64, now: i64) -> Result<NewSession>
     let cookie_value = random_token(TOKEN_BYTES);
     let csrf_token = random_token(TOKEN_BYTES);
     let mut tx = store.begin_write().await?;
-    sqlx::query("delete from sessions where last_seen_at <= $1 or created_at <= $2")
+    with_db!(tx.conn(), cx => sqlx::query("delete from sessions where last_seen_at <= $1 or created_at <= $2")
         .bind(now - IDLE_TIMEOUT)
         .bind(now - ABSOLUTE_LIFETIME)
-        .execute(tx.conn())
-        .await?;
-    sqlx::query(
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
+    with_db!(tx.conn(), cx => sqlx::query(
         "insert into sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) values ($1, $2, $3, $4, $4)",
     )
     .bind(secret::hash_token(&cookie_value))
     .bind(user_id)
     .bind(&csrf_token)
     .bind(now)
-    .execute(tx.conn())
-    .await?;
+    .execute(cx)
+    .await.map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(NewSession { cookie_value, csrf_token })
 }
 
 /// The live session a cookie value names, if any.
 pub async fn find(store: &Store, cookie_value: &str, now: i64) -> Result<Option<Session>> {
-    sqlx::query_as::<_, Session>(
+    with_db!(store.reader(), db => sqlx::query_as::<_, Session>(
         "select s.id_hash, s.csrf_token, s.created_at, s.last_seen_at, \
            u.id as user_id, u.username, u.display_name, u.email \
          from sessions s join users u on u.id = s.user_id \
@@ -86,56 +87,55 @@ pub async fn find(store: &Store, cookie_value: &str, now: i64) -> Result<Option<
     .bind(secret::hash_token(cookie_value))
     .bind(now - IDLE_TIMEOUT)
     .bind(now - ABSOLUTE_LIFETIME)
-    .fetch_optional(store.reader())
-    .await
+    .fetch_optional(db)
+    .await)
 }
 
 /// Records that a session was used now (the idle timeout counts from here).
 pub async fn touch(store: &Store, id_hash: &str, now: i64) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query("update sessions set last_seen_at = $1 where id_hash = $2")
+    with_db!(tx.conn(), cx => sqlx::query("update sessions set last_seen_at = $1 where id_hash = $2")
         .bind(now)
         .bind(id_hash)
-        .execute(tx.conn())
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
 /// Ends a session.
 pub async fn delete(store: &Store, id_hash: &str) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query("delete from sessions where id_hash = $1").bind(id_hash).execute(tx.conn()).await?;
+    with_db!(tx.conn(), cx => sqlx::query("delete from sessions where id_hash = $1").bind(id_hash).execute(cx).await.map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
 /// Ends every session of a user but `keep` (e.g. after a password change).
 pub async fn delete_others(store: &Store, user_id: i64, keep: &str) -> Result<u64> {
     let mut tx = store.begin_write().await?;
-    let n = sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
+    let n = with_db!(tx.conn(), cx => sqlx::query("delete from sessions where user_id = $1 and id_hash <> $2")
         .bind(user_id)
         .bind(keep)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(n)
 }
 
 /// How many live sessions a user has.
 pub async fn count_for_user(store: &Store, user_id: i64, now: i64) -> Result<i64> {
-    sqlx::query_scalar("select count(*) from sessions where user_id = $1 and last_seen_at > $2 and created_at > $3")
+    with_db!(store.reader(), db => sqlx::query_scalar("select count(*) from sessions where user_id = $1 and last_seen_at > $2 and created_at > $3")
         .bind(user_id)
         .bind(now - IDLE_TIMEOUT)
         .bind(now - ABSOLUTE_LIFETIME)
-        .fetch_one(store.reader())
-        .await
+        .fetch_one(db)
+        .await)
 }
 
 /// When `client` is locked out of logging in as `username`, the seconds until it
 /// may try again: the window must pass over the failure that completed the count.
 pub async fn lockout(store: &Store, client: &str, username: &str, now: i64) -> Result<Option<i64>> {
     let since = now - THROTTLE_WINDOW;
-    let per_name: Option<i64> = sqlx::query_scalar(
+    let per_name: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
         "select failed_at from login_failures where client = $1 and username = $2 and failed_at > $3 \
          order by failed_at desc limit 1 offset $4",
     )
@@ -143,17 +143,17 @@ pub async fn lockout(store: &Store, client: &str, username: &str, now: i64) -> R
     .bind(username)
     .bind(since)
     .bind(MAX_FAILURES_PER_NAME - 1)
-    .fetch_optional(store.reader())
-    .await?;
-    let per_client: Option<i64> = sqlx::query_scalar(
+    .fetch_optional(db)
+    .await)?;
+    let per_client: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
         "select failed_at from login_failures where client = $1 and failed_at > $2 \
          order by failed_at desc limit 1 offset $3",
     )
     .bind(client)
     .bind(since)
     .bind(MAX_FAILURES_PER_CLIENT - 1)
-    .fetch_optional(store.reader())
-    .await?;
+    .fetch_optional(db)
+    .await)?;
     Ok(retry_after([per_name, per_client], now))
 }
 
@@ -166,29 +166,29 @@ fn retry_after(completing: impl IntoIterator<Item = Option<i64>>, now: i64) -> O
 /// When `username` refuses clients without a device cookie for it (too many failures
 /// for the name from all of them), the seconds until it takes them again.
 pub async fn account_lockout(store: &Store, username: &str, now: i64) -> Result<Option<i64>> {
-    let completing: Option<i64> = sqlx::query_scalar(
+    let completing: Option<i64> = with_db!(store.reader(), db => sqlx::query_scalar(
         "select failed_at from login_failures where username = $1 and device is null and failed_at > $2 \
          order by failed_at desc limit 1 offset $3",
     )
     .bind(username)
     .bind(now - THROTTLE_WINDOW)
     .bind(MAX_FAILURES_PER_ACCOUNT - 1)
-    .fetch_optional(store.reader())
-    .await?;
+    .fetch_optional(db)
+    .await)?;
     Ok(retry_after([completing], now))
 }
 
 /// True when the device cookie `device` has failed too often for `username` to let
 /// its browser past [`account_lockout`].
 pub async fn device_locked(store: &Store, username: &str, device: &str, now: i64) -> Result<bool> {
-    let failures: i64 = sqlx::query_scalar(
+    let failures: i64 = with_db!(store.reader(), db => sqlx::query_scalar(
         "select count(*) from login_failures where username = $1 and device = $2 and failed_at > $3",
     )
     .bind(username)
     .bind(device)
     .bind(now - THROTTLE_WINDOW)
-    .fetch_one(store.reader())
-    .await?;
+    .fetch_one(db)
+    .await)?;
     Ok(failures >= MAX_FAILURES_PER_DEVICE)
 }
 
@@ -196,27 +196,27 @@ pub async fn device_locked(store: &Store, username: &str, device: &str, now: i64
 /// with, if any), and forgets failures older than the window.
 pub async fn record_failure(store: &Store, client: &str, username: &str, device: Option<&str>, now: i64) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query("delete from login_failures where failed_at <= $1")
+    with_db!(tx.conn(), cx => sqlx::query("delete from login_failures where failed_at <= $1")
         .bind(now - THROTTLE_WINDOW)
-        .execute(tx.conn())
-        .await?;
-    sqlx::query("insert into login_failures (client, username, device, failed_at) values ($1, $2, $3, $4)")
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
+    with_db!(tx.conn(), cx => sqlx::query("insert into login_failures (client, username, device, failed_at) values ($1, $2, $3, $4)")
         .bind(client)
         .bind(username)
         .bind(device)
         .bind(now)
-        .execute(tx.conn())
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     tx.commit().await
 }
 
 /// Forgets a client's failures for a name after it logged in as that name.
 pub async fn clear_failures(store: &Store, client: &str, username: &str) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    sqlx::query("delete from login_failures where client = $1 and username = $2")
+    with_db!(tx.conn(), cx => sqlx::query("delete from login_failures where client = $1 and username = $2")
         .bind(client)
         .bind(username)
-        .execute(tx.conn())
-        .await?;
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     tx.commit().await
 }

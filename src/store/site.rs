@@ -6,6 +6,7 @@
 use sqlx::FromRow;
 
 use super::{Result, Store};
+use crate::with_db;
 
 /// The data version and the time of the visible write that set it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
@@ -16,9 +17,9 @@ pub struct SiteState {
 
 /// Reads the current data version.
 pub async fn state(store: &Store) -> Result<SiteState> {
-    sqlx::query_as::<_, SiteState>("select version, changed_at from site_state where id = 1")
-        .fetch_one(store.reader())
-        .await
+    with_db!(store.reader(), db => sqlx::query_as::<_, SiteState>("select version, changed_at from site_state where id = 1")
+        .fetch_one(db)
+        .await)
 }
 
 #[cfg(test)]
@@ -30,7 +31,7 @@ mod tests {
     async fn bumps(store: &Store, sql: &str) -> anyhow::Result<bool> {
         let before = state(store).await?.version;
         let mut tx = store.begin_write().await?;
-        sqlx::query(sql).execute(tx.conn()).await?;
+        with_db!(tx.conn(), cx => sqlx::query(sql).execute(cx).await.map(|r| r.rows_affected()))?;
         tx.commit().await?;
         Ok(state(store).await?.version != before)
     }

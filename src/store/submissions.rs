@@ -17,8 +17,10 @@ use sqlx::FromRow;
 use tokio::sync::{mpsc, oneshot};
 
 use super::comments::{NewComment, PublicComment, insert_in};
+use super::db::Conn;
 use super::{Result, Store, Writer};
 use crate::domain::moderation::{Decision, Facts, Rule, Status};
+use crate::with_db;
 
 /// Most submissions committed in one transaction.
 const MAX_BATCH: usize = 64;
@@ -41,12 +43,7 @@ pub enum SubmitError {
 
 impl From<sqlx::Error> for SubmitError {
     fn from(e: sqlx::Error) -> Self {
-        let busy = match &e {
-            sqlx::Error::PoolTimedOut => true,
-            sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("5" | "6" | "517" | "261")),
-            _ => false,
-        };
-        if busy { Self::Busy } else { Self::Failed(e.to_string()) }
+        if super::db::is_busy(&e) || super::db::is_unreachable(&e) { Self::Busy } else { Self::Failed(e.to_string()) }
     }
 }
 
@@ -114,21 +111,21 @@ const FACTS: &str = "select \
 /// the write lock: for the rules that run before the text is rendered. [`submit`]
 /// reads them again under the lock before it stores anything.
 pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
-    let mut conn = store.reader().acquire().await?;
-    facts_in(&mut conn, draft).await
+    let mut conn = store.read_pool().acquire().await?;
+    facts_in(conn.conn(), draft).await
 }
 
 /// The facts about `draft`, in one round trip (each sub-select uses its own index).
-async fn facts_in(conn: &mut sqlx::SqliteConnection, draft: &Draft) -> Result<Facts> {
+async fn facts_in(mut conn: Conn<'_>, draft: &Draft) -> Result<Facts> {
     let email = draft.author_email.to_ascii_lowercase();
-    let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = sqlx::query_as(FACTS)
+    let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = with_db!(conn.reborrow(), cx => sqlx::query_as(FACTS)
         .bind(draft.post_id)
         .bind(&draft.body)
         .bind(&email)
         .bind(&draft.author_name)
         .bind(&draft.author_ip)
-        .fetch_one(conn)
-        .await?;
+        .fetch_one(cx)
+        .await)?;
     Ok(Facts {
         now: draft.created_at,
         post_published_at: draft.post_published_at,
@@ -243,10 +240,10 @@ impl Parent {
 
 /// A comment by id, for checking a reply's parent.
 pub async fn parent(store: &Store, id: i64) -> Result<Option<Parent>> {
-    sqlx::query_as::<_, Parent>("select id, post_id, status, kind, author_name from comments where id = $1")
+    with_db!(store.reader(), db => sqlx::query_as::<_, Parent>("select id, post_id, status, kind, author_name from comments where id = $1")
         .bind(id)
-        .fetch_optional(store.reader())
-        .await
+        .fetch_optional(db)
+        .await)
 }
 
 /// The comments among `ids` that belong to `post_id` and are still held (pending,
@@ -256,19 +253,21 @@ pub async fn own_held(store: &Store, post_id: i64, ids: &[i64]) -> Result<Vec<Pu
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let placeholders = super::placeholders(2, ids.len());
     let sql = format!(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
            user_id is not null as by_author, wp_id \
          from comments where post_id = $1 and status in ('pending', 'spam') and id in ({}) \
          order by created_at, id",
-        placeholders.join(", ")
+        placeholders
     );
-    let mut query = sqlx::query_as::<_, PublicComment>(&sql).bind(post_id);
-    for id in ids {
-        query = query.bind(id);
-    }
-    query.fetch_all(store.reader()).await
+    with_db!(store.reader(), db => {
+        let mut query = sqlx::query_as::<_, PublicComment>(&sql).bind(post_id);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(db).await
+    })
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::uploads::{MEDIA_PREFIX, media_url};
 use super::wxr::HEWN_NS;
 use super::xml::{cdata, gmt_date, local_date, rfc2822, text};
 use crate::cli::export::{ExportArgs, ExportFormat};
-use crate::config::{Cli, DEFAULT_BIND, DatabaseConfig, derive_base_url, normalise_base_url};
+use crate::config::{Cli, DEFAULT_BIND, derive_base_url, normalise_base_url};
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
 use crate::domain::{comment_text, markdown};
@@ -41,7 +41,7 @@ pub struct Counts {
 /// `hewn export ...`.
 pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
     let ExportFormat::Wordpress(args) = &args.format;
-    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let database = cli.database()?;
     let file = crate::store::staging::database_file(&database.url)?;
     if !file.is_file() {
         bail!("there is no database at {}", file.display());

@@ -98,7 +98,7 @@ pub struct Writes {
 
 /// `hewn import ...`.
 pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<()> {
-    let database = DatabaseConfig::from_cli(&cli.database_url, cli.sqlite_synchronous)?;
+    let database = cli.database()?;
     // Ctrl-C or SIGTERM stops the import; whatever it wrote is taken back first, so
     // the database then has all of the import or none of it. The handlers are
     // installed before anything is written, so no signal can kill it half-way.

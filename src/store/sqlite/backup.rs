@@ -14,7 +14,7 @@ const REQUIRED_TABLES: [&str; 7] = ["site_state", "settings", "users", "posts", 
 
 /// Copies the live database at `database_url` into the new file `target`.
 pub async fn vacuum_into(database_url: &str, target: &Path) -> anyhow::Result<()> {
-    let opts = SqliteConnectOptions::from_str(database_url)?.read_only(true).busy_timeout(super::BUSY_TIMEOUT);
+    let opts = SqliteConnectOptions::from_str(database_url)?.read_only(true).busy_timeout(crate::store::BUSY_TIMEOUT);
     let mut conn = SqliteConnection::connect_with(&opts).await.with_context(|| format!("opening {database_url}"))?;
     let result = sqlx::query("vacuum into $1").bind(target.to_string_lossy().into_owned()).execute(&mut conn).await;
     let _ = conn.close().await;

@@ -1,0 +1,47 @@
+//! Full-text search on PostgreSQL: `post_search.document`, a `tsvector` kept by the
+//! triggers of migration 0004 (title weight A, tags B, body C) with the `hewn`
+//! text search configuration (`simple` words, accents folded by `unaccent`, so any
+//! language works), a GIN index, and `ts_rank` weighting title 10, tags 5, body 1.
+
+use sqlx::PgPool;
+
+use crate::store::Result;
+use crate::store::posts::VISIBLE;
+use crate::store::search::SearchHit;
+
+/// The matches of `$2` (a `to_tsquery` expression built by
+/// `domain::search::SearchQuery`) with their rank, computed once from the index.
+const HITS: &str = "hits as materialized ( \
+    select s.post_id as id, ts_rank('{0.05, 0.1, 0.5, 1.0}', s.document, q.q) as rank \
+    from post_search s, (select to_tsquery('hewn', $2) as q) q where s.document @@ q.q)";
+
+/// One page of visible posts and pages matching `expression`, best first.
+pub(crate) async fn visible_page(
+    pool: &PgPool,
+    now: i64,
+    expression: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<SearchHit>> {
+    let sql = format!(
+        "with {HITS}, \
+         page as ( \
+           select p.id, hits.rank, p.published_at from hits join posts p on p.id = hits.id \
+           where p.kind in ('post', 'page') and {VISIBLE} \
+           order by hits.rank desc, p.published_at desc, p.id desc limit $3 offset $4) \
+         select p.id, p.kind, p.slug, p.title, p.body_html, p.published_at, \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as comment_count \
+         from page join posts p on p.id = page.id \
+         order by page.rank desc, page.published_at desc, page.id desc"
+    );
+    sqlx::query_as::<_, SearchHit>(&sql).bind(now).bind(expression).bind(limit).bind(offset).fetch_all(pool).await
+}
+
+/// How many visible posts and pages match `expression`.
+pub(crate) async fn count_visible(pool: &PgPool, now: i64, expression: &str) -> Result<i64> {
+    let sql = format!(
+        "with {HITS} select count(*) from hits join posts p on p.id = hits.id \
+         where p.kind in ('post', 'page') and {VISIBLE}"
+    );
+    sqlx::query_scalar(&sql).bind(now).bind(expression).fetch_one(pool).await
+}
