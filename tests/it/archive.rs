@@ -3,7 +3,8 @@
 
 use hewn::store::settings;
 
-use crate::corpus::{DEMO, Post, add_post, demo_id};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
+use crate::corpus::{DEMO, demo_id};
 use crate::helpers::{html, spawn_app, texts};
 
 /// 2013-10-12 10:00 UTC, the demo post's publication.
@@ -12,9 +13,9 @@ const DEMO_TIME: i64 = 1_381_572_000;
 #[tokio::test]
 async fn the_tag_list_shows_tags_in_use_with_counts() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "a", tags: &["Coal", "Labour"], ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "b", tags: &["coal"], ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "c", status: "draft", tags: &["Secret plans"], ..Post::default() }).await;
+    app.post().slug("a").tag("Coal").tag("Labour").create().await;
+    app.post().slug("b").tag("coal").create().await;
+    app.post().slug("c").draft().tag("Secret plans").create().await;
 
     let (status, body) = app.get_text("/tags").await;
 
@@ -31,17 +32,13 @@ async fn a_tag_page_lists_its_posts_with_a_count_and_pages() {
     for i in 0..3 {
         let slug = format!("coal-{i}");
         let title = format!("Coal {i}");
-        add_post(
-            &app.store,
-            Post { slug: &slug, title: &title, published_at: 1_500_000_000 + i, tags: &["Coal"], ..Post::default() },
-        )
-        .await;
+        app.post().title(&title).slug(&slug).at(1_500_000_000 + i).tag("Coal").create().await;
     }
-    add_post(&app.store, Post { slug: "iron", title: "Iron", tags: &["Iron"], ..Post::default() }).await;
+    app.post().title("Iron").slug("iron").tag("Iron").create().await;
 
     let (status, first) = app.get_text("/tags/coal").await;
     let (_, second) = app.get_text("/tags/coal?page=2").await;
-    let (past_end, _) = app.get_text("/tags/coal?page=3").await;
+    let past_end = app.get("/tags/coal?page=3").await;
 
     assert_eq!(status, 200);
     let doc = html(&first);
@@ -57,21 +54,20 @@ async fn a_tag_page_lists_its_posts_with_a_count_and_pages() {
     assert_eq!(texts(&html(&second), "[data-test=post-summary] .entry-title"), ["Coal 0"]);
     assert!(second.contains(r#"rel="prev" href="/tags/coal""#));
     assert!(second.contains(&format!(r#"<link rel="canonical" href="{}">"#, app.url("/tags/coal?page=2"))));
-    assert_eq!(past_end, 404);
+    assert_not_found!(past_end);
 }
 
 /// A tag page follows its posts' status and time whatever changes them: the editor,
 /// an import, or SQL run by hand.
 #[tokio::test]
 async fn tag_pages_follow_posts_drafted_scheduled_and_republished() {
-    use sqlx::Connection;
     let app = spawn_app().await;
     for slug in ["one", "two"] {
-        add_post(&app.store, Post { slug, title: slug, tags: &["Coal"], ..Post::default() }).await;
+        app.post().title(slug).slug(slug).tag("Coal").create().await;
     }
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
+    let mut db = app.db().await;
     let mut sql = async |statement: &str| {
-        sqlx::query(statement).execute(&mut conn).await.unwrap();
+        db.exec(statement, &[]).await;
         let (_, body) = app.get_text("/tags/coal").await;
         let doc = html(&body);
         (texts(&doc, "[data-test=post-summary] .entry-title"), texts(&doc, "[data-test=count]"))
@@ -91,16 +87,15 @@ async fn tag_pages_follow_posts_drafted_scheduled_and_republished() {
 #[tokio::test]
 async fn unknown_or_empty_tags_are_not_found_and_loose_slugs_redirect() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "a", tags: &["Soviet History"], ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "b", status: "draft", tags: &["Hidden"], ..Post::default() }).await;
+    app.post().slug("a").tag("Soviet History").create().await;
+    app.post().slug("b").draft().tag("Hidden").create().await;
 
     let loose = app.get("/tags/Soviet%20History").await;
 
-    assert_eq!(app.get("/tags/nope").await.status(), 404);
-    assert_eq!(app.get("/tags/hidden").await.status(), 404, "no visible post carries it");
-    assert_eq!(loose.status(), 301);
-    assert_eq!(loose.headers()["location"], "/tags/soviet-history");
-    assert_eq!(app.get("/tags/soviet-history?page=0").await.status(), 400);
+    assert_not_found!(app.get("/tags/nope").await);
+    assert_not_found!(app.get("/tags/hidden").await, "no visible post carries it");
+    assert_redirect!(loose, 301, "/tags/soviet-history");
+    assert_status!(app.get("/tags/soviet-history?page=0").await, 400);
 }
 
 #[tokio::test]
@@ -108,9 +103,9 @@ async fn the_archive_lists_years_and_months_with_counts() {
     let app = spawn_app().await;
     // 2014-01-05, 2014-01-20 and 2014-03-01 (UTC).
     for (slug, t) in [("a", 1_388_880_000), ("b", 1_390_176_000), ("c", 1_393_632_000)] {
-        add_post(&app.store, Post { slug, published_at: t, ..Post::default() }).await;
+        app.post().slug(slug).at(t).create().await;
     }
-    add_post(&app.store, Post { slug: "d", status: "draft", published_at: 1_420_070_400, ..Post::default() }).await;
+    app.post().slug("d").at(1_420_070_400).draft().create().await;
 
     let (status, body) = app.get_text("/archive").await;
 
@@ -128,11 +123,7 @@ async fn the_archive_lists_years_and_months_with_counts() {
 #[tokio::test]
 async fn year_and_month_pages_list_their_posts() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { slug: "nov", title: "November post", published_at: DEMO_TIME + 30 * 86_400, ..Post::default() },
-    )
-    .await;
+    app.post().title("November post").slug("nov").at(DEMO_TIME + 30 * 86_400).create().await;
 
     let (year_status, year) = app.get_text("/archive/2013").await;
     let (month_status, month) = app.get_text("/archive/2013/10").await;
@@ -154,7 +145,7 @@ async fn year_and_month_pages_list_their_posts() {
 async fn archive_months_follow_the_site_time_zone() {
     let app = spawn_app().await;
     // 2013-10-31 23:30 UTC: still October in UTC, already November in Berlin.
-    add_post(&app.store, Post { slug: "late", title: "Late", published_at: 1_383_262_200, ..Post::default() }).await;
+    app.post().title("Late").slug("late").at(1_383_262_200).create().await;
 
     let (_, utc) = app.get_text("/archive/2013/10").await;
     settings::put(&app.store, "timezone", "Europe/Berlin").await.unwrap();
@@ -179,9 +170,9 @@ async fn bad_or_empty_archive_periods_are_not_found() {
         "/archive/abcd",
         "/archive/2013/10/12",
     ] {
-        assert_eq!(app.get(path).await.status(), 404, "{path}");
+        assert_not_found!(app.get(path).await, "{path}");
     }
-    assert_eq!(app.get("/archive/2013/10?page=2").await.status(), 404);
+    assert_not_found!(app.get("/archive/2013/10?page=2").await);
 }
 
 #[tokio::test]
@@ -189,18 +180,10 @@ async fn post_pages_link_the_previous_and_next_posts_and_their_tags() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
     hewn::store::tags::set_for_post(&app.store, demo, &["Soviet History", "Labour"]).await.unwrap();
-    add_post(&app.store, Post { slug: "older", title: "Older", published_at: DEMO_TIME - 10, ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "newer", title: "Newer", published_at: DEMO_TIME + 10, ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "draft", title: "Draft", status: "draft", published_at: DEMO_TIME + 5, ..Post::default() },
-    )
-    .await;
-    add_post(
-        &app.store,
-        Post { kind: "page", slug: "about", title: "About", published_at: DEMO_TIME + 1, ..Post::default() },
-    )
-    .await;
+    app.post().title("Older").slug("older").at(DEMO_TIME - 10).create().await;
+    app.post().title("Newer").slug("newer").at(DEMO_TIME + 10).create().await;
+    app.post().title("Draft").slug("draft").at(DEMO_TIME + 5).draft().create().await;
+    app.post().page().title("About").slug("about").at(DEMO_TIME + 1).create().await;
 
     let (_, middle) = app.get_text(DEMO).await;
     let (_, oldest) = app.get_text("/posts/older").await;

@@ -2,25 +2,29 @@
 //! `--check` telling a sound hewn backup from anything else.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use hewn::store::{comments, posts};
-use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
+use crate::db::TestDb;
 use crate::helpers::spawn_app;
 use crate::wordpress::{fixture, hewn};
 
 async fn version_and_comments(db: &std::path::Path) -> (i64, i64) {
-    let opts = SqliteConnectOptions::new().filename(db).read_only(true);
-    let mut conn = SqliteConnection::connect_with(&opts).await.unwrap();
-    let row = sqlx::query_as("select (select version from site_state), (select count(*) from comments)")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    let mut conn = TestDb::sqlite_read_only(db).await;
+    let row = conn.row("select (select version from site_state), (select count(*) from comments)", &[]).await;
+    conn.close().await;
     row
+}
+
+/// Waits until the writer has stored `count` comments (failing after a generous deadline).
+async fn wait_for_writes(written: &AtomicU32, count: u32) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while written.load(Ordering::Relaxed) < count {
+        assert!(tokio::time::Instant::now() < deadline, "the writer stored fewer than {count} comments");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 #[tokio::test]
@@ -30,8 +34,9 @@ async fn a_backup_taken_while_comments_arrive_is_one_consistent_snapshot() {
     let post_id =
         posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id;
     let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU32::new(0));
     let writer = {
-        let (store, stop) = (app.store.clone(), Arc::clone(&stop));
+        let (store, stop, counter) = (app.store.clone(), Arc::clone(&stop), Arc::clone(&written));
         tokio::spawn(async move {
             let mut written = 0u32;
             while !stop.load(Ordering::Relaxed) {
@@ -53,16 +58,18 @@ async fn a_backup_taken_while_comments_arrive_is_one_consistent_snapshot() {
                 };
                 comments::insert(&store, &c).await.unwrap();
                 written += 1;
+                counter.store(written, Ordering::Relaxed);
             }
             written
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Comments are arriving before the backup begins and go on arriving after it ends.
+    wait_for_writes(&written, 20).await;
     let target = app.dir.path().join("backup.db");
 
     let (db, out) = (app.db_path.clone(), target.clone());
     let run = tokio::task::spawn_blocking(move || hewn(&db, &["backup", out.to_str().unwrap()])).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    wait_for_writes(&written, written.load(Ordering::Relaxed) + 5).await;
     stop.store(true, Ordering::Relaxed);
     let written = writer.await.unwrap();
 
@@ -94,10 +101,9 @@ async fn the_check_rejects_damaged_and_foreign_files() {
     std::fs::write(&damaged, &bytes[..bytes.len() / 2]).unwrap();
     let foreign = app.dir.path().join("foreign.db");
     {
-        let opts = SqliteConnectOptions::new().filename(&foreign).create_if_missing(true);
-        let mut conn = SqliteConnection::connect_with(&opts).await.unwrap();
-        sqlx::query("create table notes (x)").execute(&mut conn).await.unwrap();
-        conn.close().await.unwrap();
+        let mut conn = TestDb::sqlite_create(&foreign).await;
+        conn.exec("create table notes (x)", &[]).await;
+        conn.close().await;
     }
 
     for (file, expected) in [

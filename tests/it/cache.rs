@@ -3,19 +3,18 @@
 
 use hewn::store::settings;
 
-use sqlx::Connection;
-
 use crate::admin::support::{self as admin, ADMIN, admin_app, demo_post_id, login_with};
+use crate::assert::assert_status;
 use crate::comments::{approve, form, no_flood, post_form, row_with_body};
-use crate::corpus::{DEMO, Post, add_post};
+use crate::corpus::DEMO;
 use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
 
 /// `hit` or `miss`, as the cache reports it.
 async fn cache_outcome(app: &TestApp, client: &reqwest::Client, path: &str) -> (String, String) {
     let r = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     let outcome = r.headers().get("x-hewn-cache").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    (outcome, r.text().await.unwrap())
+    (outcome, r.body)
 }
 
 fn comment_authors(body: &str) -> Vec<String> {
@@ -96,7 +95,7 @@ async fn a_newly_approved_comment_shows_on_the_very_next_request() {
     let (outcome, _) = cache_outcome(&app, &app.client, DEMO).await;
     assert_eq!(outcome, "hit");
     let r = post_form(&app, &client(), &form("A fresh thought on coal.", "Fresh Reader", "fresh@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = crate::comments::row_with_body(&app, "A fresh thought on coal.").await.unwrap();
 
     let (_, pending) = cache_outcome(&app, &app.client, DEMO).await;
@@ -116,23 +115,14 @@ async fn an_edited_post_and_a_changed_setting_show_on_the_very_next_request() {
 
     hewn::store::settings::put(&app.store, "site_title", "The Coal Face").await.unwrap();
     let (_, index) = app.get_text("/").await;
-    let mut conn =
-        <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", app.db_path.display()))
-            .await
-            .unwrap();
-    sqlx::query("update posts set title = 'Year of the Record' where slug = 'year-of-the-stakhanovite'")
-        .execute(&mut conn)
+    app.db()
         .await
-        .unwrap();
+        .exec("update posts set title = 'Year of the Record' where slug = 'year-of-the-stakhanovite'", &[])
+        .await;
     let (_, post) = app.get_text(DEMO).await;
 
     assert_eq!(texts(&html(&index), "#site-title"), ["The Coal Face"]);
     assert_eq!(texts(&html(&post), "h1.entry-title"), ["Year of the Record"], "a write made outside hewn shows too");
-}
-
-/// A connection of its own to the app's database, as `sqlite3` by hand would open.
-async fn outside_connection(app: &TestApp) -> sqlx::SqliteConnection {
-    sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap()
 }
 
 /// Asserts that a reader who warmed `path` gets the next answer from memory.
@@ -167,45 +157,36 @@ async fn writes_no_reader_can_see_leave_cached_pages_warm() {
     warm("warming").await;
 
     let failed = login_with(&app, &client(), ADMIN, "not the password").await;
-    assert_eq!(failed.status(), 422);
+    assert_status!(failed, 422);
     warm("a failed login").await;
 
     let r = post_form(&app, &client(), &form("Held for a first look.", "New Reader", "new.reader@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     assert_eq!(row_with_body(&app, "Held for a first look.").await.unwrap().status, "pending");
     warm("a held comment").await;
 
     let mut spam = form("Cheap pills for all.", "Bot", "bot@example.com");
     spam.push(("subject", "Buy now"));
-    assert_eq!(post_form(&app, &client(), &spam).await.status(), 303);
+    assert_status!(post_form(&app, &client(), &spam).await, 303);
     assert_eq!(row_with_body(&app, "Cheap pills for all.").await.unwrap().status, "spam");
     warm("a spam comment").await;
 
-    let mut conn = outside_connection(&app).await;
-    let (id_hash, seen): (String, i64) =
-        sqlx::query_as("select id_hash, last_seen_at from sessions").fetch_one(&mut conn).await.unwrap();
+    // A connection of its own to the app's database, as `sqlite3` by hand would open.
+    let mut db = app.db().await;
+    let (id_hash, seen): (String, i64) = db.row("select id_hash, last_seen_at from sessions", &[]).await;
     hewn::store::sessions::touch(&app.store, &id_hash, seen + 120).await.unwrap();
     warm("a session touch").await;
 
     // An import's hidden rows, in the order an import writes them (tags first).
-    let mut tx = conn.begin().await.unwrap();
-    sqlx::query("pragma defer_foreign_keys = on").execute(&mut *tx).await.unwrap();
-    sqlx::query("insert into post_tags (post_id, tag_id) select 9000, id from tags").execute(&mut *tx).await.unwrap();
-    sqlx::query(
+    db.transaction(&[
+        "pragma defer_foreign_keys = on",
+        "insert into post_tags (post_id, tag_id) select 9000, id from tags",
         "insert into posts (id, kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values (9000, 'post', 'hidden-import', 'Hidden import', 'x', '<p>x</p>', 'importing', 1, 1, 1)",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    sqlx::query(
         "insert into comments (post_id, body, body_html, status, created_at) \
          values (9000, 'Imported words', '<p>Imported words</p>', 'approved', 1)",
-    )
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    ])
+    .await;
     warm("an import's hidden rows").await;
 
     let index = app.get_text("/").await.1;
@@ -225,12 +206,12 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
         }
     };
     let r = post_form(&app, &client(), &form("Worth the wait.", "Patient Reader", "patient@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = row_with_body(&app, "Worth the wait.").await.unwrap();
 
     warm(DEMO).await;
     let approved = admin::post_form(&app, &format!("/admin/comments/{}/approve", held.id), &[]).await;
-    assert_eq!(approved.status(), 303);
+    assert_status!(approved, 303);
     assert_miss_showing(&app, &reader, DEMO, "approving a comment", "Worth the wait.").await;
 
     warm(DEMO).await;
@@ -247,7 +228,7 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
         ],
     )
     .await;
-    assert_eq!(edited.status(), 303);
+    assert_status!(edited, 303);
     assert_miss_showing(&app, &reader, DEMO, "editing the post", "Rewritten in the editor.").await;
 
     warm("/").await;
@@ -255,11 +236,7 @@ async fn writes_a_reader_can_see_make_the_next_request_a_fresh_render() {
     assert_miss_showing(&app, &reader, "/", "changing a setting", "The Coal Face").await;
 
     warm(DEMO).await;
-    let mut conn = outside_connection(&app).await;
-    sqlx::query("update posts set title = 'Edited by hand' where slug = 'year-of-the-stakhanovite'")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    app.db().await.exec("update posts set title = 'Edited by hand' where slug = 'year-of-the-stakhanovite'", &[]).await;
     assert_miss_showing(&app, &reader, DEMO, "an update made outside hewn", "Edited by hand").await;
 }
 
@@ -271,7 +248,7 @@ async fn a_commenters_own_page_is_never_served_to_anyone_else() {
     let mut fields = form("Mine alone until approved.", "Private Person", "private.person@example.com");
     fields.push(("wp-comment-cookies-consent", "yes"));
     let r = post_form(&app, &commenter, &fields).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
 
     let own = commenter.get(app.url(DEMO)).send().await.unwrap();
     let own_cache_control = own.headers()["cache-control"].to_str().unwrap().to_owned();
@@ -304,7 +281,7 @@ async fn two_instances_on_one_database_file_stay_consistent() {
 
     let r =
         post_form(&b, &client(), &form("Written through the other instance.", "Other Side", "other@example.com")).await;
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let held = crate::comments::row_with_body(&b, "Written through the other instance.").await.unwrap();
     approve(&b, held.id).await;
     let (_, seen_by_a) = cache_outcome(&a, &a.client, DEMO).await;
@@ -319,11 +296,7 @@ async fn two_instances_on_one_database_file_stay_consistent() {
 async fn a_scheduled_post_appears_when_its_time_comes_with_no_write() {
     let app = spawn_with_fixed_clock().await;
     let due = app.clock().now() + 2;
-    add_post(
-        &app.store,
-        Post { slug: "soon", title: "Coming soon", status: "scheduled", published_at: due, ..Post::default() },
-    )
-    .await;
+    app.post().title("Coming soon").slug("soon").scheduled(due).create().await;
     let (_, before) = cache_outcome(&app, &app.client, "/").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/").await;
 
@@ -340,11 +313,7 @@ async fn comments_close_by_age_on_the_very_next_request_after_the_deadline() {
     let app = spawn_with_fixed_clock().await;
     settings::put(&app.store, "comment_close_after_days", "1").await.unwrap();
     let closes_at = app.clock().now() + 2;
-    add_post(
-        &app.store,
-        Post { slug: "closing", title: "Closing", published_at: closes_at - 86_400, ..Post::default() },
-    )
-    .await;
+    app.post().title("Closing").slug("closing").at(closes_at - 86_400).create().await;
     let (_, open) = cache_outcome(&app, &app.client, "/posts/closing").await;
     let (outcome, _) = cache_outcome(&app, &app.client, "/posts/closing").await;
 

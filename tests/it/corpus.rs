@@ -1,9 +1,9 @@
-//! Content for the discovery tests: posts with tags, comments with known addresses,
-//! and direct SQL for writes that other parts of hewn (the editor, the importer)
-//! make.
+//! Content for the discovery tests: the post record behind `app.post()` (see
+//! fixtures.rs), the demo post, and direct SQL for writes that other parts of hewn
+//! (the editor, the importer) make.
 
 use hewn::domain::markdown;
-use hewn::store::{Store, comments, posts, tags};
+use hewn::store::{Store, posts, tags};
 
 use crate::helpers::TestApp;
 
@@ -65,31 +65,6 @@ pub async fn add_post(store: &Store, p: Post<'_>) -> i64 {
     id
 }
 
-/// Inserts a comment with an email address and a status.
-pub async fn add_comment(store: &Store, post_id: i64, name: &str, email: &str, body: &str, status: &str) -> i64 {
-    comments::insert(
-        store,
-        &comments::NewComment {
-            post_id,
-            parent_id: None,
-            kind: "comment",
-            author_name: name,
-            author_email: email,
-            author_url: "",
-            user_id: None,
-            body,
-            body_html: &format!("<p>{body}</p>"),
-            status,
-            rule: "test",
-            author_ip: "127.0.0.1",
-            user_agent: "test",
-            created_at: store.now(),
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// The demo post's id.
 pub async fn demo_id(app: &TestApp) -> i64 {
     posts::visible_by_slug(&app.store, app.store.now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
@@ -98,8 +73,7 @@ pub async fn demo_id(app: &TestApp) -> i64 {
 /// Runs one statement on the database file directly, as another writer would
 /// (another process, `sqlite3` by hand, code that knows nothing of search).
 pub async fn execute(app: &TestApp, sql: &str) {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
+    let mut db = app.db().await;
+    db.exec(sql, &[]).await;
+    db.close().await;
 }

@@ -3,7 +3,8 @@
 
 use hewn::store::settings;
 
-use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id, execute};
+use crate::assert::assert_status;
+use crate::corpus::{DEMO, demo_id, execute};
 use crate::helpers::{html, spawn_app};
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -25,9 +26,9 @@ async fn robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_the_admin() {
 
     let r = app.get("/robots.txt").await;
 
-    assert_eq!(r.status(), 200);
+    let r = assert_status!(r, 200);
     assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
-    let body = r.text().await.unwrap();
+    let body = r.body;
     let lines: Vec<&str> = body.lines().collect();
     assert!(lines.contains(&"User-agent: *"), "{body}");
     assert!(lines.contains(&"Disallow: /admin"), "{body}");
@@ -39,15 +40,15 @@ async fn the_sitemap_lists_home_posts_pages_and_tags_with_lastmod() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
     hewn::store::tags::set_for_post(&app.store, demo, &["Soviet History"]).await.unwrap();
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "draft", status: "draft", tags: &["Secret"], ..Post::default() }).await;
-    add_comment(&app.store, demo, "Reader", "reader@private.example", "Words", "approved").await;
+    app.post().page().title("About").slug("about").create().await;
+    app.post().slug("draft").draft().tag("Secret").create().await;
+    app.comment(demo).author("Reader").email("reader@private.example").body("Words").approved().create().await;
 
     let r = app.get("/sitemap.xml").await;
 
-    assert_eq!(r.status(), 200);
+    let r = assert_status!(r, 200);
     assert_eq!(r.headers()["content-type"], "application/xml; charset=utf-8");
-    let body = r.text().await.unwrap();
+    let body = r.body;
     let doc = roxmltree::Document::parse(&body).unwrap();
     assert!(doc.root_element().has_tag_name((SITEMAP_NS, "urlset")));
     let urls: Vec<_> = doc.root_element().children().filter(|n| n.has_tag_name((SITEMAP_NS, "url"))).collect();
@@ -113,8 +114,8 @@ async fn post_pages_carry_description_canonical_sharing_tags_and_json_ld() {
 async fn the_json_ld_comment_count_follows_approved_comments() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
-    add_comment(&app.store, demo, "One", "one@private.example", "Approved", "approved").await;
-    add_comment(&app.store, demo, "Two", "two@private.example", "Held", "pending").await;
+    app.comment(demo).author("One").email("one@private.example").body("Approved").approved().create().await;
+    app.comment(demo).author("Two").email("two@private.example").body("Held").held().create().await;
 
     let (_, body) = app.get_text(DEMO).await;
 
@@ -176,9 +177,9 @@ async fn no_public_page_or_feed_ever_shows_a_commenters_email() {
     hewn::store::tags::set_for_post(&app.store, demo, &["Labour"]).await.unwrap();
     let addresses =
         ["approved.reader@private.example", "pending.reader@private.example", "spam.reader@private.example"];
-    add_comment(&app.store, demo, "Approved Reader", addresses[0], "Hello there", "approved").await;
-    add_comment(&app.store, demo, "Pending Reader", addresses[1], "Hello again", "pending").await;
-    add_comment(&app.store, demo, "Spam Reader", addresses[2], "Buy now", "spam").await;
+    app.comment(demo).author("Approved Reader").email(addresses[0]).body("Hello there").approved().create().await;
+    app.comment(demo).author("Pending Reader").email(addresses[1]).body("Hello again").held().create().await;
+    app.comment(demo).author("Spam Reader").email(addresses[2]).body("Buy now").spam().create().await;
 
     for path in [
         "/",
@@ -266,7 +267,7 @@ async fn comments_posted_through_the_form_reach_feeds_with_names_only() {
 
     let posted = crate::comments::post_form(&app, &crate::helpers::client(), &fields).await;
 
-    assert_eq!(posted.status(), 303);
+    assert_status!(posted, 303);
     for path in ["/comments/feed.xml", "/posts/year-of-the-stakhanovite/comments.xml", DEMO, "/feed.xml", "/rss.xml"] {
         let body = crate::helpers::client().get(app.url(path)).send().await.unwrap().text().await.unwrap();
         assert!(!body.contains(address) && !body.contains("withheld.example"), "{path} shows the address");

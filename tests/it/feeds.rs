@@ -2,7 +2,8 @@
 
 use hewn::store::settings;
 
-use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id, execute};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
+use crate::corpus::{DEMO, demo_id, execute};
 use crate::helpers::{TestApp, spawn_app};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
@@ -10,9 +11,9 @@ const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 /// GETs a feed, checks its content type, and returns its text.
 async fn fetch(app: &TestApp, path: &str, content_type: &str) -> String {
     let r = app.get(path).await;
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     assert_eq!(r.headers()["content-type"], format!("{content_type}; charset=utf-8"), "{path}");
-    r.text().await.unwrap()
+    r.body
 }
 
 /// The text of every `name` element in namespace `ns` ("" for none) that is a child
@@ -34,17 +35,15 @@ fn child_texts(doc: &roxmltree::Document<'_>, parent: &str, ns: &str, name: &str
 #[tokio::test]
 async fn atom_feed_has_the_newest_posts_with_full_content_tags_and_stable_ids() {
     let app = spawn_app().await;
-    let id = add_post(
-        &app.store,
-        Post {
-            slug: "newer",
-            title: "A newer post",
-            markdown: "Read [the demo](/posts/year-of-the-stakhanovite) & more[^1].\n\n[^1]: A note.",
-            tags: &["Soviet History", "Coal"],
-            ..Post::default()
-        },
-    )
-    .await;
+    let id = app
+        .post()
+        .title("A newer post")
+        .slug("newer")
+        .body("Read [the demo](/posts/year-of-the-stakhanovite) & more[^1].\n\n[^1]: A note.")
+        .tag("Soviet History")
+        .tag("Coal")
+        .create()
+        .await;
 
     let body = fetch(&app, "/feed.xml", "application/atom+xml").await;
 
@@ -76,7 +75,7 @@ async fn atom_feed_has_the_newest_posts_with_full_content_tags_and_stable_ids() 
 #[tokio::test]
 async fn atom_ids_survive_edits_to_slug_and_title() {
     let app = spawn_app().await;
-    let id = add_post(&app.store, Post { slug: "first-name", title: "First title", ..Post::default() }).await;
+    let id = app.post().title("First title").slug("first-name").create().await;
     let before = fetch(&app, "/feed.xml", "application/atom+xml").await;
 
     execute(&app, &format!("update posts set slug = 'second-name', title = 'Second title' where id = {id}")).await;
@@ -93,7 +92,7 @@ async fn atom_ids_survive_edits_to_slug_and_title() {
 #[tokio::test]
 async fn imported_posts_keep_their_wordpress_guid_as_feed_id() {
     let app = spawn_app().await;
-    let id = add_post(&app.store, Post::default()).await;
+    let id = app.post().create().await;
     execute(&app, &format!("update posts set wp_guid = 'http://old.example/?p=42' where id = {id}")).await;
 
     let atom = fetch(&app, "/feed.xml", "application/atom+xml").await;
@@ -106,7 +105,7 @@ async fn imported_posts_keep_their_wordpress_guid_as_feed_id() {
 #[tokio::test]
 async fn rss_feed_carries_the_same_posts_with_rfc_822_dates() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { title: "Tagged & <escaped>", tags: &["Labour"], ..Post::default() }).await;
+    app.post().title("Tagged & <escaped>").tag("Labour").create().await;
 
     let body = fetch(&app, "/rss.xml", "application/rss+xml").await;
 
@@ -127,15 +126,11 @@ async fn feeds_hold_the_number_of_posts_set_in_settings_and_only_visible_ones() 
     let now = hewn::domain::now();
     for i in 0..4 {
         let slug = format!("p{i}");
-        add_post(&app.store, Post { slug: &slug, title: &slug, published_at: now - 100 + i, ..Post::default() }).await;
+        app.post().title(&slug).slug(&slug).at(now - 100 + i).create().await;
     }
-    add_post(&app.store, Post { slug: "draft", title: "Draft", status: "draft", ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "later", title: "Later", status: "scheduled", published_at: now + 3600, ..Post::default() },
-    )
-    .await;
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
+    app.post().title("Draft").slug("draft").draft().create().await;
+    app.post().title("Later").slug("later").scheduled(now + 3600).create().await;
+    app.post().page().title("About").slug("about").create().await;
     settings::put(&app.store, "feed_items", "3").await.unwrap();
 
     let atom = fetch(&app, "/feed.xml", "application/atom+xml").await;
@@ -154,13 +149,25 @@ async fn feeds_hold_the_number_of_posts_set_in_settings_and_only_visible_ones() 
 async fn comment_feeds_show_approved_comments_with_names_only() {
     let app = spawn_app().await;
     let post = demo_id(&app).await;
-    let other = add_post(&app.store, Post { slug: "other", ..Post::default() }).await;
-    let draft = add_post(&app.store, Post { slug: "draft", status: "draft", ..Post::default() }).await;
-    add_comment(&app.store, post, "Approved Alice", "alice@private.example", "Visible words", "approved").await;
-    add_comment(&app.store, other, "Other Olga", "olga@private.example", "On another post", "approved").await;
-    add_comment(&app.store, post, "Pending Pat", "pat@private.example", "Held words", "pending").await;
-    add_comment(&app.store, post, "Spam Sam", "sam@private.example", "Spam words", "spam").await;
-    add_comment(&app.store, draft, "Draft Dora", "dora@private.example", "On a draft", "approved").await;
+    let other = app.post().slug("other").create().await;
+    let draft = app.post().slug("draft").draft().create().await;
+    app.comment(post)
+        .author("Approved Alice")
+        .email("alice@private.example")
+        .body("Visible words")
+        .approved()
+        .create()
+        .await;
+    app.comment(other)
+        .author("Other Olga")
+        .email("olga@private.example")
+        .body("On another post")
+        .approved()
+        .create()
+        .await;
+    app.comment(post).author("Pending Pat").email("pat@private.example").body("Held words").held().create().await;
+    app.comment(post).author("Spam Sam").email("sam@private.example").body("Spam words").spam().create().await;
+    app.comment(draft).author("Draft Dora").email("dora@private.example").body("On a draft").approved().create().await;
 
     let site = fetch(&app, "/comments/feed.xml", "application/atom+xml").await;
     let one = fetch(&app, &format!("{DEMO}/comments.xml"), "application/atom+xml").await;
@@ -193,24 +200,24 @@ async fn comment_feeds_show_approved_comments_with_names_only() {
 #[tokio::test]
 async fn tag_feeds_hold_only_that_tags_posts() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "coal-post", title: "Coal post", tags: &["Coal"], ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "iron-post", title: "Iron post", tags: &["Iron"], ..Post::default() }).await;
+    app.post().title("Coal post").slug("coal-post").tag("Coal").create().await;
+    app.post().title("Iron post").slug("iron-post").tag("Iron").create().await;
 
     let body = fetch(&app, "/tags/coal/feed.xml", "application/atom+xml").await;
 
     let doc = roxmltree::Document::parse(&body).unwrap();
     assert_eq!(child_texts(&doc, "entry", ATOM_NS, "title"), ["Coal post"]);
     assert_eq!(child_texts(&doc, "feed", ATOM_NS, "title"), ["hewn – Coal"]);
-    assert_eq!(app.get("/tags/nope/feed.xml").await.status(), 404);
+    assert_not_found!(app.get("/tags/nope/feed.xml").await);
 }
 
 #[tokio::test]
 async fn comment_feeds_of_hidden_or_unknown_posts_are_not_found() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "draft", status: "draft", ..Post::default() }).await;
+    app.post().slug("draft").draft().create().await;
 
-    assert_eq!(app.get("/posts/draft/comments.xml").await.status(), 404);
-    assert_eq!(app.get("/posts/nope/comments.xml").await.status(), 404);
+    assert_not_found!(app.get("/posts/draft/comments.xml").await);
+    assert_not_found!(app.get("/posts/nope/comments.xml").await);
 }
 
 #[tokio::test]
@@ -234,11 +241,7 @@ async fn empty_feeds_are_still_valid_documents() {
 #[tokio::test]
 async fn control_characters_in_content_never_break_the_xml() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { title: "Bell\u{7} and form\u{c}feed", markdown: "Vertical\u{b}tab", ..Post::default() },
-    )
-    .await;
+    app.post().title("Bell\u{7} and form\u{c}feed").body("Vertical\u{b}tab").create().await;
 
     for (path, ct) in [("/feed.xml", "application/atom+xml"), ("/rss.xml", "application/rss+xml")] {
         let body = fetch(&app, path, ct).await;
@@ -260,7 +263,6 @@ async fn wordpress_feed_addresses_redirect_to_the_feeds() {
         ("/comments/feed/", "/comments/feed.xml"),
     ] {
         let r = app.get(from).await;
-        assert_eq!(r.status(), 301, "{from}");
-        assert_eq!(r.headers()["location"], to, "{from}");
+        assert_redirect!(r, 301, to, "{from}");
     }
 }

@@ -11,6 +11,8 @@ use hewn::config::{Config, DatabaseConfig, ServerLimits, Synchronous};
 use hewn::domain::clock::Clock;
 use hewn::store::{self, Store};
 use tempfile::TempDir;
+
+use crate::db::TestDb;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -133,6 +135,11 @@ impl TestApp {
     /// The absolute URL of `path`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// A connection to the app's database from outside the app, for SQL of the test's own.
+    pub async fn db(&self) -> TestDb {
+        TestDb::sqlite(&self.db_path).await
     }
 
     /// GET `path` with the app's client.

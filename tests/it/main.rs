@@ -5,6 +5,7 @@
 
 pub mod admin;
 mod archive;
+mod assert;
 mod backend;
 mod backup;
 mod browser;
@@ -13,7 +14,9 @@ mod comments;
 mod conditional;
 mod corpus;
 mod crawlers;
+mod db;
 mod feeds;
+mod fixtures;
 mod global_flags;
 mod helpers;
 mod reading;

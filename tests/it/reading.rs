@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use axum::routing::get;
-use hewn::store::{comments, posts, settings};
+use hewn::store::{posts, settings};
 
+use crate::assert::{assert_conditional_get, assert_not_found, assert_redirect, assert_status};
+use crate::db::TestDb;
 use crate::helpers::{Binary, Spawn, html, spawn_app, spawn_with, texts};
 
 const DEMO: &str = "/posts/year-of-the-stakhanovite";
@@ -20,50 +22,6 @@ const PARAGRAPHS: [&str; 8] = [
     "Freeze, Gregory L. “Chapter 11, Building Stalinism.” Russia: A History. Oxford: Oxford UP, 1997. 363. Print.",
     "Seventeen Moments in Soviet History",
 ];
-
-fn new_comment<'a>(
-    post_id: i64,
-    parent: Option<i64>,
-    name: &'a str,
-    body: &'a str,
-    status: &'a str,
-) -> comments::NewComment<'a> {
-    comments::NewComment {
-        post_id,
-        parent_id: parent,
-        kind: "comment",
-        author_name: name,
-        author_email: "someone@example.com",
-        author_url: "",
-        user_id: None,
-        body,
-        body_html: body,
-        status,
-        rule: "test",
-        author_ip: "127.0.0.1",
-        user_agent: "test",
-        created_at: 1_400_000_000,
-    }
-}
-
-fn new_post<'a>(slug: &'a str, title: &'a str, status: &'a str, published_at: i64) -> posts::NewPost<'a> {
-    posts::NewPost {
-        kind: "post",
-        slug,
-        title,
-        source: "Body",
-        source_format: "markdown",
-        body_html: "<p>Body</p>",
-        excerpt: "Body",
-        status,
-        author_name: "",
-        author_id: None,
-        menu_order: 0,
-        comments_open: true,
-        published_at: Some(published_at),
-        now: published_at,
-    }
-}
 
 async fn demo_post_id(app: &crate::helpers::TestApp) -> i64 {
     posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
@@ -116,9 +74,10 @@ async fn post_page_reproduces_the_reference_page() {
 async fn pending_spam_and_trashed_comments_never_appear() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    for (name, status) in [("Pending Person", "pending"), ("Spam Person", "spam"), ("Trash Person", "trash")] {
-        comments::insert(&app.store, &new_comment(post_id, None, name, "<p>hidden words</p>", status)).await.unwrap();
-    }
+    let hidden = |name| app.comment(post_id).author(name).body("hidden words").html("<p>hidden words</p>");
+    hidden("Pending Person").held().create().await;
+    hidden("Spam Person").spam().create().await;
+    hidden("Trash Person").trashed().create().await;
 
     let (_, body) = app.get_text(DEMO).await;
     let (_, index) = app.get_text("/").await;
@@ -133,11 +92,16 @@ async fn pending_spam_and_trashed_comments_never_appear() {
 async fn replies_render_nested_under_their_parent() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    let parent =
-        comments::insert(&app.store, &new_comment(post_id, None, "Parent", "<p>top</p>", "approved")).await.unwrap();
-    let child = comments::insert(&app.store, &new_comment(post_id, Some(parent), "Child", "<p>reply</p>", "approved"))
-        .await
-        .unwrap();
+    let parent = app.comment(post_id).author("Parent").body("top").html("<p>top</p>").approved().create().await;
+    let child = app
+        .comment(post_id)
+        .author("Child")
+        .body("reply")
+        .html("<p>reply</p>")
+        .reply_to(parent)
+        .approved()
+        .create()
+        .await;
 
     let (_, body) = app.get_text(DEMO).await;
 
@@ -177,10 +141,10 @@ async fn wrong_methods_get_405_with_allow() {
 
     let r = app.client.delete(app.url(DEMO)).send().await.unwrap();
 
-    assert_eq!(r.status(), 405);
+    let r = assert_status!(r, 405);
     assert!(r.headers()["allow"].to_str().unwrap().contains("GET"));
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(r.text().await.unwrap().contains("does not accept that kind of request"));
+    assert!(r.body.contains("does not accept that kind of request"));
 }
 
 #[tokio::test]
@@ -208,30 +172,30 @@ async fn bad_page_numbers_get_a_clear_400() {
 async fn index_paginates_with_previous_and_next_links() {
     let app = spawn_app().await;
     settings::put(&app.store, "posts_per_page", "1").await.unwrap();
-    posts::insert(&app.store, &new_post("newer", "A newer post", "published", 1_500_000_000)).await.unwrap();
+    app.post().title("A newer post").slug("newer").body("Body").at(1_500_000_000).create().await;
 
     let (_, first) = app.get_text("/").await;
     let (status, second) = app.get_text("/?page=2").await;
-    let (past_end, _) = app.get_text("/?page=3").await;
+    let past_end = app.get("/?page=3").await;
 
     assert_eq!(texts(&html(&first), "[data-test=post-summary] .entry-title"), ["A newer post"]);
     assert!(first.contains(r#"rel="next" href="/?page=2""#), "{first}");
     assert_eq!(status, 200);
     assert_eq!(texts(&html(&second), "[data-test=post-summary] .entry-title"), ["Year of the Stakhanovite"]);
     assert!(second.contains(r#"rel="prev" href="/""#), "{second}");
-    assert_eq!(past_end, 404);
+    assert_not_found!(past_end);
 }
 
 #[tokio::test]
 async fn drafts_and_future_scheduled_posts_are_hidden_until_due() {
     let app = spawn_app().await;
     let now = hewn::domain::now();
-    posts::insert(&app.store, &new_post("draft", "Draft", "draft", now - 10)).await.unwrap();
-    posts::insert(&app.store, &new_post("later", "Later", "scheduled", now + 3600)).await.unwrap();
-    posts::insert(&app.store, &new_post("due", "Due", "scheduled", now - 1)).await.unwrap();
+    app.post().title("Draft").slug("draft").body("Body").at(now - 10).draft().create().await;
+    app.post().title("Later").slug("later").body("Body").scheduled(now + 3600).create().await;
+    app.post().title("Due").slug("due").body("Body").scheduled(now - 1).create().await;
 
-    assert_eq!(app.get_text("/posts/draft").await.0, 404);
-    assert_eq!(app.get_text("/posts/later").await.0, 404);
+    assert_not_found!(app.get("/posts/draft").await);
+    assert_not_found!(app.get("/posts/later").await);
     assert_eq!(app.get_text("/posts/due").await.0, 200);
     let (_, index) = app.get_text("/").await;
     assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title"), ["Due", "Year of the Stakhanovite"]);
@@ -244,22 +208,20 @@ async fn trailing_slash_redirects_to_the_canonical_url() {
     let r = app.get("/posts/year-of-the-stakhanovite/").await;
     let odd = app.get("/posts/caf%C3%A9%20x/").await;
 
-    assert_eq!(r.status(), 301);
-    assert_eq!(r.headers()["location"], DEMO);
-    assert_eq!(odd.status(), 301);
-    assert_eq!(odd.headers()["location"], "/posts/caf%C3%A9%20x");
+    assert_redirect!(r, 301, DEMO);
+    assert_redirect!(odd, 301, "/posts/caf%C3%A9%20x");
 }
 
 #[tokio::test]
 async fn healthz_reports_the_database() {
     let app = spawn_app().await;
 
-    let ok = app.get("/healthz").await.status();
+    let ok = app.get("/healthz").await;
     app.store.close().await;
-    let down = app.get("/healthz").await.status();
+    let down = app.get("/healthz").await;
 
-    assert_eq!(ok, 200);
-    assert_eq!(down, 503);
+    assert_status!(ok, 200);
+    assert_status!(down, 503);
 }
 
 #[tokio::test]
@@ -275,7 +237,7 @@ async fn a_panicking_handler_becomes_the_500_page() {
     assert_eq!(status, 500);
     assert!(body.contains("Something went wrong"), "{body}");
     assert!(!body.contains("deliberate"), "the panic text must not reach the reader");
-    assert_eq!(app.get("/").await.status(), 200, "the server keeps serving");
+    assert_status!(app.get("/").await, 200, "the server keeps serving");
 }
 
 #[tokio::test]
@@ -300,7 +262,7 @@ async fn pages_are_compressed_when_asked() {
 
     for encoding in ["gzip", "br"] {
         let r = app.client.get(app.url(DEMO)).header("accept-encoding", encoding).send().await.unwrap();
-        assert_eq!(r.status(), 200);
+        let r = assert_status!(r, 200);
         assert_eq!(r.headers()["content-encoding"], encoding);
     }
 }
@@ -311,9 +273,9 @@ async fn head_answers_like_get_without_a_body() {
 
     let r = app.client.head(app.url(DEMO)).send().await.unwrap();
 
-    assert_eq!(r.status(), 200);
+    let r = assert_status!(r, 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
-    assert!(r.bytes().await.unwrap().is_empty());
+    assert!(r.bytes.is_empty());
 }
 
 #[tokio::test]
@@ -322,8 +284,8 @@ async fn oversized_bodies_are_refused_with_413() {
 
     let r = app.client.post(app.url("/")).body(vec![b'a'; hewn::app::BODY_LIMIT + 1]).send().await.unwrap();
 
-    assert_eq!(r.status(), 413);
-    assert!(r.text().await.unwrap().contains("too large"));
+    let r = assert_status!(r, 413);
+    assert!(r.body.contains("too large"));
 }
 
 #[tokio::test]
@@ -336,13 +298,11 @@ async fn static_files_are_cached_by_fingerprint_or_validated() {
     let plain = app.get("/static/style.css").await;
 
     assert!(href.starts_with("/static/style.") && href != "/static/style.css", "{href}");
-    assert_eq!(fingerprinted.status(), 200);
+    let fingerprinted = assert_status!(fingerprinted, 200);
     assert!(fingerprinted.headers()["cache-control"].to_str().unwrap().contains("immutable"));
-    let etag = plain.headers()["etag"].clone();
     assert!(plain.headers()["cache-control"].to_str().unwrap().contains("must-revalidate"));
-    let revalidated = app.client.get(app.url("/static/style.css")).header("if-none-match", etag).send().await.unwrap();
-    assert_eq!(revalidated.status(), 304);
-    assert_eq!(app.get("/static/nope.css").await.status(), 404);
+    assert_conditional_get(&app, "/static/style.css", false).await;
+    assert_not_found!(app.get("/static/nope.css").await);
     assert_eq!(app.get("/favicon.ico").await.headers()["content-type"], "image/x-icon");
 }
 
@@ -350,7 +310,7 @@ async fn static_files_are_cached_by_fingerprint_or_validated() {
 async fn restarting_keeps_the_data_and_never_duplicates_the_demo() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    comments::insert(&app.store, &new_comment(post_id, None, "Kept", "<p>still here</p>", "approved")).await.unwrap();
+    app.comment(post_id).author("Kept").body("still here").html("<p>still here</p>").approved().create().await;
     let dir = app.stop().await;
 
     let app = spawn_with(Spawn { dir: Some(dir), ..Spawn::default() }).await;
@@ -402,15 +362,14 @@ async fn the_binary_migrates_serves_logs_to_stderr_and_stops_on_sigterm() {
 
 #[tokio::test]
 async fn the_database_is_a_plain_sqlite_file_in_wal_mode() {
-    use sqlx::Connection;
     let app = spawn_app().await;
     let path = app.db_path.clone();
     let _dir = app.stop().await;
 
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
-    let mode: String = sqlx::query_scalar("pragma journal_mode").fetch_one(&mut conn).await.unwrap();
-    let check: String = sqlx::query_scalar("pragma integrity_check").fetch_one(&mut conn).await.unwrap();
-    let posts: i64 = sqlx::query_scalar("select count(*) from posts").fetch_one(&mut conn).await.unwrap();
+    let mut db = TestDb::sqlite(&path).await;
+    let mode: String = db.scalar("pragma journal_mode", &[]).await;
+    let check: String = db.scalar("pragma integrity_check", &[]).await;
+    let posts: i64 = db.scalar("select count(*) from posts", &[]).await;
 
     assert!(std::fs::read(&path).unwrap().starts_with(b"SQLite format 3\0"));
     assert_eq!((mode.as_str(), check.as_str(), posts), ("wal", "ok", 1));

@@ -4,14 +4,16 @@
 use hewn::domain::percent::component as query_value;
 use hewn::store::settings;
 
-use crate::corpus::{Post, add_post, demo_id, execute};
+use crate::assert::{assert_not_found, assert_status};
+use crate::corpus::{demo_id, execute};
+use crate::db::TestDb;
 use crate::helpers::{TestApp, html, spawn_app, texts};
 
 /// The result titles of a search, in order.
 async fn titles(app: &TestApp, query: &str) -> Vec<String> {
     let r = app.get(&format!("/search?q={}", query_value(query))).await;
-    assert_eq!(r.status(), 200, "{query}");
-    texts(&html(&r.text().await.unwrap()), "[data-test=search-result] .entry-title")
+    let r = assert_status!(r, 200, "{query}");
+    texts(&html(&r.body), "[data-test=search-result] .entry-title")
 }
 
 #[tokio::test]
@@ -33,14 +35,9 @@ async fn search_finds_the_demo_post_by_coal_with_a_highlighted_snippet() {
 #[tokio::test]
 async fn titles_rank_above_bodies_and_tags_are_searched() {
     let app = spawn_app().await;
-    add_post(&app.store, Post { slug: "b", title: "Notes", markdown: "A word about turbines.", ..Post::default() })
-        .await;
-    add_post(&app.store, Post { slug: "t", title: "Turbines", markdown: "Nothing else.", ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "g", title: "Tagged", markdown: "Plain.", tags: &["Hydroelectric"], ..Post::default() },
-    )
-    .await;
+    app.post().title("Notes").slug("b").body("A word about turbines.").create().await;
+    app.post().title("Turbines").slug("t").body("Nothing else.").create().await;
+    app.post().title("Tagged").slug("g").body("Plain.").tag("Hydroelectric").create().await;
 
     assert_eq!(titles(&app, "turbines").await, ["Turbines", "Notes"]);
     assert_eq!(titles(&app, "hydroelectric").await, ["Tagged"]);
@@ -50,16 +47,8 @@ async fn titles_rank_above_bodies_and_tags_are_searched() {
 #[tokio::test]
 async fn phrases_exclusions_case_and_accents_work_as_readers_expect() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { slug: "cafe", title: "Café culture", markdown: "Strong coffee in Paris.", ..Post::default() },
-    )
-    .await;
-    add_post(
-        &app.store,
-        Post { slug: "tea", title: "Tea", markdown: "Coffee is strong; tea is not.", ..Post::default() },
-    )
-    .await;
+    app.post().title("Café culture").slug("cafe").body("Strong coffee in Paris.").create().await;
+    app.post().title("Tea").slug("tea").body("Coffee is strong; tea is not.").create().await;
 
     assert_eq!(titles(&app, "CAFE").await, ["Café culture"]);
     assert_eq!(titles(&app, "\"strong coffee\"").await, ["Café culture"]);
@@ -135,14 +124,13 @@ async fn search_results_are_paginated_and_keep_the_query() {
     for i in 0..5 {
         let slug = format!("widget-{i}");
         let title = format!("Widget {i}");
-        add_post(&app.store, Post { slug: &slug, title: &title, published_at: 1_500_000_000 + i, ..Post::default() })
-            .await;
+        app.post().title(&title).slug(&slug).at(1_500_000_000 + i).create().await;
     }
 
     let (_, first) = app.get_text("/search?q=widget+%26").await;
     let (status, third) = app.get_text("/search?q=widget+%26&page=3").await;
-    let (past, _) = app.get_text("/search?q=widget&page=4").await;
-    let (bad, _) = app.get_text("/search?q=widget&page=x").await;
+    let past = app.get("/search?q=widget&page=4").await;
+    let bad = app.get("/search?q=widget&page=x").await;
 
     let doc = html(&first);
     assert_eq!(texts(&doc, "[data-test=count]"), ["5 results"]);
@@ -151,24 +139,20 @@ async fn search_results_are_paginated_and_keep_the_query() {
     assert_eq!(status, 200);
     assert_eq!(texts(&html(&third), "[data-test=search-result]").len(), 1);
     assert!(third.contains(r#"rel="prev" href="/search?q=widget%20%26&#38;page=2""#), "{third}");
-    assert_eq!(past, 404);
-    assert_eq!(bad, 400);
+    assert_not_found!(past);
+    assert_status!(bad, 400);
 }
 
 #[tokio::test]
 async fn drafts_future_posts_and_trash_are_never_found() {
     let app = spawn_app().await;
     let now = hewn::domain::now();
-    add_post(&app.store, Post { slug: "d", title: "Zebra draft", status: "draft", ..Post::default() }).await;
-    add_post(
-        &app.store,
-        Post { slug: "s", title: "Zebra later", status: "scheduled", published_at: now + 3600, ..Post::default() },
-    )
-    .await;
-    add_post(&app.store, Post { slug: "t", title: "Zebra trash", status: "trash", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "p", title: "Zebra private", status: "private", ..Post::default() }).await;
-    add_post(&app.store, Post { slug: "v", title: "Zebra visible", ..Post::default() }).await;
-    add_post(&app.store, Post { kind: "page", slug: "zebra-page", title: "Zebra page", ..Post::default() }).await;
+    app.post().title("Zebra draft").slug("d").draft().create().await;
+    app.post().title("Zebra later").slug("s").scheduled(now + 3600).create().await;
+    app.post().title("Zebra trash").slug("t").trashed().create().await;
+    app.post().title("Zebra private").slug("p").private().create().await;
+    app.post().title("Zebra visible").slug("v").create().await;
+    app.post().page().title("Zebra page").slug("zebra-page").create().await;
 
     let (_, body) = app.get_text("/search?q=zebra").await;
 
@@ -180,11 +164,7 @@ async fn drafts_future_posts_and_trash_are_never_found() {
 #[tokio::test]
 async fn the_index_follows_edits_deletions_and_tag_changes_by_any_writer() {
     let app = spawn_app().await;
-    let id = add_post(
-        &app.store,
-        Post { slug: "x", title: "Aardvark", markdown: "About burrows.", tags: &["Mammals"], ..Post::default() },
-    )
-    .await;
+    let id = app.post().title("Aardvark").slug("x").body("About burrows.").tag("Mammals").create().await;
     assert_eq!(titles(&app, "aardvark").await, ["Aardvark"]);
 
     execute(&app, &format!("update posts set title = 'Pangolin', source = 'About scales.' where id = {id}")).await;
@@ -212,28 +192,21 @@ async fn the_index_follows_edits_deletions_and_tag_changes_by_any_writer() {
 
 #[tokio::test]
 async fn the_migration_indexes_posts_written_before_it() {
-    use sqlx::Connection;
+    // SQLite's own full-text search (FTS5), so SQLite only.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hewn.db");
-    let url = format!("sqlite://{}", path.display());
-    let opts: sqlx::sqlite::SqliteConnectOptions =
-        url.parse::<sqlx::sqlite::SqliteConnectOptions>().unwrap().create_if_missing(true);
-    let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
+    let mut db = TestDb::sqlite_create(&dir.path().join("hewn.db")).await;
     // Only the first migration, with a post in it, as a database from before search.
-    sqlx::raw_sql(include_str!("../../migrations/sqlite/0001_initial.sql")).execute(&mut conn).await.unwrap();
-    sqlx::query(
+    db.script(include_str!("../../migrations/sqlite/0001_initial.sql")).await;
+    db.exec(
         "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values ('post', 'old', 'Old post', 'Ancient words', '<p>Ancient words</p>', 'published', 1, 1, 1)",
+        &[],
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    sqlx::raw_sql(include_str!("../../migrations/sqlite/0004_discovery.sql")).execute(&mut conn).await.unwrap();
+    .await;
+    db.script(include_str!("../../migrations/sqlite/0004_discovery.sql")).await;
 
-    let found: Vec<String> = sqlx::query_scalar("select title from post_search where post_search match '\"ancient\"'")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let found: Vec<String> =
+        db.column("select title from post_search where post_search match '\"ancient\"'", &[]).await;
 
     assert_eq!(found, ["Old post"]);
 }
@@ -241,11 +214,7 @@ async fn the_migration_indexes_posts_written_before_it() {
 #[tokio::test]
 async fn pages_found_by_search_open_at_their_own_address() {
     let app = spawn_app().await;
-    add_post(
-        &app.store,
-        Post { kind: "page", slug: "colophon", title: "Colophon", markdown: "Set in Charter.", ..Post::default() },
-    )
-    .await;
+    app.post().page().title("Colophon").slug("colophon").body("Set in Charter.").create().await;
 
     let (_, body) = app.get_text("/search?q=charter").await;
     let (status, page) = app.get_text("/colophon").await;

@@ -10,6 +10,7 @@ use hewn::config::ServerLimits;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+use crate::assert::assert_status;
 use crate::helpers::{Spawn, TestApp, spawn_with};
 
 const GREEDY: &str = "127.0.0.1";
@@ -273,7 +274,7 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
     )
     .await;
 
-    assert_eq!(fits.status(), 200);
+    assert_status!(fits, 200);
     assert_eq!(big_status, 431);
     assert!(big_page.contains("Clearing this site"), "{big_page}");
     assert_eq!(huge.0, 431, "hyper refuses what it will not read");
@@ -281,16 +282,25 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
 
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish_and_closes_idle_connections() {
-    async fn slow() -> &'static str {
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        "finished"
-    }
+    // A request that takes a while, and word once the app is working on it.
+    let entered = std::sync::Arc::new(tokio::sync::Notify::new());
+    let slow = {
+        let entered = entered.clone();
+        move || {
+            let entered = entered.clone();
+            async move {
+                entered.notify_one();
+                tokio::time::sleep(Duration::from_millis(800)).await;
+                "finished"
+            }
+        }
+    };
     let extra = axum::Router::new().route("/slow", axum::routing::get(slow));
     let app = spawn_with(Spawn { extra: Some(extra), ..Spawn::default() }).await;
     let idle = connect_from(&app, GREEDY).await;
     let url = app.url("/slow");
     let in_flight = tokio::spawn(async move { client_from(READER).get(url).send().await.unwrap().text().await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(10), entered.notified()).await.expect("the request never reached the app");
 
     let started = Instant::now();
     let _dir = app.stop().await;

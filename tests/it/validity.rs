@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use crate::corpus::{DEMO, Post, add_comment, add_post, demo_id};
+use crate::corpus::{DEMO, demo_id};
 use crate::helpers::{TestApp, spawn_app};
 
 const FEEDPARSER_HELP: &str = "the feed check needs Python 3 with feedparser: python3 -m pip install feedparser";
@@ -35,19 +35,21 @@ async fn populated_blog() -> TestApp {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
     hewn::store::tags::set_for_post(&app.store, demo, &["Soviet History", "Labour & Work"]).await.unwrap();
-    add_post(
-        &app.store,
-        Post {
-            slug: "symbols",
-            title: "Quotes “curly” & <angles> 'single'",
-            markdown: "A [link](/posts/year-of-the-stakhanovite), a footnote[^n], `code <b>`, and\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[^n]: The note.",
-            tags: &["Labour & Work"],
-            ..Post::default()
-        },
-    )
-    .await;
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
-    add_comment(&app.store, demo, "R & D <team>", "rd@private.example", "Tags <i>and</i> & ampersands", "approved")
+    app.post()
+        .title("Quotes “curly” & <angles> 'single'")
+        .slug("symbols")
+        .body("A [link](/posts/year-of-the-stakhanovite), a footnote[^n], `code <b>`, and\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[^n]: The note.")
+        .tag("Labour & Work")
+        .create()
+        .await;
+    app.post().page().title("About").slug("about").create().await;
+    app.comment(demo)
+        .author("R & D <team>")
+        .email("rd@private.example")
+        .body("Tags <i>and</i> & ampersands")
+        .html("<p>Tags <i>and</i> & ampersands</p>")
+        .approved()
+        .create()
         .await;
     app
 }

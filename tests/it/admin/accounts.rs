@@ -11,6 +11,7 @@ use super::support::{
     ADMIN, PASSWORD, admin_app, admin_app_with_fixed_clock, create_admin, csrf, input_value, location, login,
     login_with, post_form, proxied_app, session_cookie, set_cookies,
 };
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{Binary, Spawn, client, html, spawn_app, spawn_with, texts};
 
 #[tokio::test]
@@ -28,33 +29,31 @@ async fn the_setup_link_creates_the_first_admin_and_works_once() {
         ]
     };
 
-    let without_token = app.get("/admin/setup").await.status();
-    let wrong_token = app.get("/admin/setup?token=0123abcd").await.status();
+    let without_token = app.get("/admin/setup").await;
+    let wrong_token = app.get("/admin/setup?token=0123abcd").await;
     let (page_status, page) = app.get_text(&format!("/admin/setup?token={token}")).await;
     let too_short = app.client.post(app.url("/admin/setup")).form(&form("short")).send().await.unwrap();
     let too_short_status = too_short.status();
     let too_short_page = too_short.text().await.unwrap();
     let users_after_bad_form = users::count(&app.store).await.unwrap();
     let created = app.client.post(app.url("/admin/setup")).form(&form("a long passphrase")).send().await.unwrap();
-    let dashboard = app.get("/admin").await.status();
-    let again = app.get(&format!("/admin/setup?token={token}")).await.status();
-    let replay =
-        client().post(app.url("/admin/setup")).form(&form("another passphrase")).send().await.unwrap().status();
+    let dashboard = app.get("/admin").await;
+    let again = app.get(&format!("/admin/setup?token={token}")).await;
+    let replay = client().post(app.url("/admin/setup")).form(&form("another passphrase")).send().await.unwrap();
 
-    assert_eq!(without_token, 404);
-    assert_eq!(wrong_token, 404);
+    assert_not_found!(without_token);
+    assert_not_found!(wrong_token);
     assert_eq!(page_status, 200);
     assert!(page.contains("data-test=\"setup-form\""));
     assert_eq!(too_short_status, 422);
     assert!(too_short_page.contains("Use at least 8 characters."), "{too_short_page}");
     assert_eq!(input_value(&too_short_page, "username"), "Owner", "the form keeps what was typed");
     assert_eq!(users_after_bad_form, 0);
-    assert_eq!(created.status(), 303);
-    assert_eq!(location(&created), "/admin?notice=welcome");
+    let created = assert_redirect!(created, 303, "/admin?notice=welcome");
     assert!(session_cookie(&created).is_some());
-    assert_eq!(dashboard, 200);
-    assert_eq!(again, 404);
-    assert_eq!(replay, 404);
+    assert_status!(dashboard, 200);
+    assert_not_found!(again);
+    assert_not_found!(replay);
     assert_eq!(users::count(&app.store).await.unwrap(), 1);
     let user = users::all(&app.store).await.unwrap().remove(0);
     assert_eq!((user.username.as_str(), user.display_name.as_str()), ("owner", "The Owner"));
@@ -92,7 +91,7 @@ async fn a_wrong_name_and_a_wrong_password_get_the_same_message() {
     assert_eq!(wrong_name_text, ["The user name or password is incorrect."]);
     assert_eq!(wrong_name_text, wrong_password_text);
     assert!(wrong_name_cookie.is_none());
-    assert_eq!(dashboard.status(), 303);
+    assert_status!(dashboard, 303);
 }
 
 #[tokio::test]
@@ -117,8 +116,7 @@ async fn login_ignores_case_in_the_name_and_returns_to_the_page_asked_for() {
         .unwrap();
 
     assert_eq!(login_url, "/admin/login?next=%2Fadmin%2Fcomments%3Fstatus%3Dspam");
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/comments?status=spam");
+    assert_redirect!(r, 303, "/admin/comments?status=spam");
 }
 
 #[tokio::test]
@@ -134,7 +132,7 @@ async fn a_login_form_without_its_token_is_refused() {
         .await
         .unwrap();
 
-    assert_eq!(r.status(), 403);
+    let r = assert_status!(r, 403);
     assert!(session_cookie(&r).is_none());
 }
 
@@ -150,8 +148,7 @@ async fn login_sets_a_new_http_only_same_site_session_cookie_every_time() {
     let second_cookie = session_cookie(&second).unwrap();
     let relogin = login_carrying(&app, &value(&first_cookie)).await;
     let relogin_cookie = session_cookie(&relogin).unwrap();
-    let old_session =
-        client().get(app.url("/admin")).header("cookie", value(&first_cookie)).send().await.unwrap().status();
+    let old_session = client().get(app.url("/admin")).header("cookie", value(&first_cookie)).send().await.unwrap();
 
     assert!(first_cookie.starts_with("hewn_session="), "{first_cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
@@ -160,7 +157,7 @@ async fn login_sets_a_new_http_only_same_site_session_cookie_every_time() {
     assert!(!first_cookie.contains("Secure"), "plain http must not set Secure: {first_cookie}");
     assert_ne!(value(&first_cookie), value(&second_cookie));
     assert_ne!(value(&first_cookie), value(&relogin_cookie), "logging in again starts a new session id");
-    assert_eq!(old_session, 303, "the session replaced at login is ended");
+    assert_status!(old_session, 303, "the session replaced at login is ended");
 }
 
 /// Logs in with a fresh client that also sends `session` (a `name=value` cookie).
@@ -183,8 +180,7 @@ async fn an_open_session_skips_the_login_form() {
 
     let r = app.get("/admin/login?next=/admin/posts").await;
 
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/posts");
+    assert_redirect!(r, 303, "/admin/posts");
 }
 
 #[tokio::test]
@@ -194,11 +190,11 @@ async fn a_session_id_planted_before_login_is_never_adopted() {
     let planted = "hewn_session=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
     let r = login_carrying(&app, planted).await;
-    let with_planted = client().get(app.url("/admin")).header("cookie", planted).send().await.unwrap().status();
+    let with_planted = client().get(app.url("/admin")).header("cookie", planted).send().await.unwrap();
 
-    assert_eq!(r.status(), 303);
+    let r = assert_status!(r, 303);
     assert!(!session_cookie(&r).unwrap().starts_with(planted));
-    assert_eq!(with_planted, 303);
+    assert_status!(with_planted, 303);
 }
 
 #[tokio::test]
@@ -210,7 +206,7 @@ async fn logout_ends_the_session_for_good() {
     };
     let other = client();
 
-    let before = other.get(app.url("/admin")).header("cookie", &cookie_value).send().await.unwrap().status();
+    let before = other.get(app.url("/admin")).header("cookie", &cookie_value).send().await.unwrap();
     let page = other.get(app.url("/admin")).header("cookie", &cookie_value).send().await.unwrap().text().await.unwrap();
     let r = other
         .post(app.url("/admin/logout"))
@@ -219,15 +215,14 @@ async fn logout_ends_the_session_for_good() {
         .send()
         .await
         .unwrap();
-    let after = other.get(app.url("/admin")).header("cookie", &cookie_value).send().await.unwrap().status();
-    let first_session_still_in = app.get("/admin").await.status();
+    let after = other.get(app.url("/admin")).header("cookie", &cookie_value).send().await.unwrap();
+    let first_session_still_in = app.get("/admin").await;
 
-    assert_eq!(before, 200);
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/login?notice=logged-out");
+    assert_status!(before, 200);
+    let r = assert_redirect!(r, 303, "/admin/login?notice=logged-out");
     assert!(set_cookies(&r).iter().any(|c| c.starts_with("hewn_session=;") && c.contains("Max-Age=0")));
-    assert_eq!(after, 303, "the old cookie no longer opens the panel");
-    assert_eq!(first_session_still_in, 200, "other sessions are not affected");
+    assert_status!(after, 303, "the old cookie no longer opens the panel");
+    assert_status!(first_session_still_in, 200, "other sessions are not affected");
 }
 
 #[tokio::test]
@@ -240,19 +235,19 @@ async fn sessions_survive_a_restart() {
     let app = spawn_with(Spawn { dir: Some(dir), ..Spawn::default() }).await;
     let r = client().get(app.url("/admin")).header("cookie", &cookie).send().await.unwrap();
 
-    assert_eq!(r.status(), 200);
+    assert_status!(r, 200);
 }
 
 #[tokio::test]
 async fn an_idle_session_expires() {
     let app = admin_app_with_fixed_clock().await;
-    let before = app.get("/admin").await.status();
+    let before = app.get("/admin").await;
 
     app.clock().advance(sessions::IDLE_TIMEOUT + 1);
     let after = app.get("/admin/comments").await;
 
-    assert_eq!(before, 200);
-    assert_eq!(after.status(), 303);
+    assert_status!(before, 200);
+    let after = assert_status!(after, 303);
     assert!(location(&after).starts_with("/admin/login"));
 }
 
@@ -271,8 +266,7 @@ async fn a_session_ends_at_its_absolute_lifetime_even_when_in_use() {
     let after = app.get("/admin").await;
 
     assert!(while_in_use.iter().all(|s| *s == 200), "{while_in_use:?}");
-    assert_eq!(after.status(), 303);
-    assert_eq!(location(&after), "/admin/login");
+    assert_redirect!(after, 303, "/admin/login");
 }
 
 /// A login attempt from the client at `ip`, with its own cookie jar.
@@ -301,16 +295,16 @@ async fn five_failures_for_a_name_lock_that_client_out_until_the_window_passes()
     let locked_status = locked.status();
     let retry_after: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     let locked_cookie = session_cookie(&locked);
-    let bystander = login_from(&app, "198.51.100.20", ADMIN, PASSWORD).await.status();
+    let bystander = login_from(&app, "198.51.100.20", ADMIN, PASSWORD).await;
     app.clock().advance(sessions::THROTTLE_WINDOW);
-    let after_window = login_from(&app, attacker, ADMIN, PASSWORD).await.status();
+    let after_window = login_from(&app, attacker, ADMIN, PASSWORD).await;
 
     assert_eq!(failures, [422; 5]);
     assert_eq!(locked_status, 429, "even the right password is refused during the lockout");
     assert!((1..=sessions::THROTTLE_WINDOW).contains(&retry_after), "{retry_after}");
     assert!(locked_cookie.is_none());
-    assert_eq!(bystander, 303, "other clients can still log in");
-    assert_eq!(after_window, 303);
+    assert_status!(bystander, 303, "other clients can still log in");
+    assert_status!(after_window, 303);
 }
 
 #[tokio::test]
@@ -322,19 +316,19 @@ async fn twenty_failures_for_any_names_lock_the_client_out() {
     for i in 0..20 {
         statuses.push(login_from(&app, sprayer, &format!("user{i}"), "guess").await.status().as_u16());
     }
-    let locked = login_from(&app, sprayer, ADMIN, PASSWORD).await.status();
-    let elsewhere = login_from(&app, "2001:db8:aa::1", ADMIN, PASSWORD).await.status();
+    let locked = login_from(&app, sprayer, ADMIN, PASSWORD).await;
+    let elsewhere = login_from(&app, "2001:db8:aa::1", ADMIN, PASSWORD).await;
 
     assert_eq!(statuses, [422; 20], "no single name reached five failures");
-    assert_eq!(locked, 429);
-    assert_eq!(elsewhere, 303);
+    assert_status!(locked, 429);
+    assert_status!(elsewhere, 303);
 }
 
 #[tokio::test]
 async fn changing_the_password_needs_the_old_one_and_logs_out_other_sessions() {
     let app = admin_app().await;
     let other = client();
-    assert_eq!(login_with(&app, &other, ADMIN, PASSWORD).await.status(), 303);
+    assert_status!(login_with(&app, &other, ADMIN, PASSWORD).await, 303);
 
     let wrong = post_form(
         &app,
@@ -350,30 +344,30 @@ async fn changing_the_password_needs_the_old_one_and_logs_out_other_sessions() {
         &[("current_password", PASSWORD), ("password", "new passphrase"), ("password_again", "new passphrase")],
     )
     .await;
-    let this_session = app.get("/admin").await.status();
-    let other_session = other.get(app.url("/admin")).send().await.unwrap().status();
-    let old_password = login_with(&app, &client(), ADMIN, PASSWORD).await.status();
-    let new_password = login_with(&app, &client(), ADMIN, "new passphrase").await.status();
+    let this_session = app.get("/admin").await;
+    let other_session = other.get(app.url("/admin")).send().await.unwrap();
+    let old_password = login_with(&app, &client(), ADMIN, PASSWORD).await;
+    let new_password = login_with(&app, &client(), ADMIN, "new passphrase").await;
 
     assert_eq!(wrong_status, 422);
     assert!(wrong_page.contains("That is not your current password."));
-    assert_eq!(changed.status(), 303);
-    assert_eq!(this_session, 200);
-    assert_eq!(other_session, 303);
-    assert_eq!(old_password, 422);
-    assert_eq!(new_password, 303);
+    assert_status!(changed, 303);
+    assert_status!(this_session, 200);
+    assert_status!(other_session, 303);
+    assert_status!(old_password, 422);
+    assert_status!(new_password, 303);
 }
 
 #[tokio::test]
 async fn the_profile_changes_the_name_shown_on_replies() {
     let app = admin_app().await;
 
-    let bad = post_form(&app, "/admin/profile", &[("display_name", "Ann"), ("email", "not-an-email")]).await.status();
+    let bad = post_form(&app, "/admin/profile", &[("display_name", "Ann"), ("email", "not-an-email")]).await;
     let ok = post_form(&app, "/admin/profile", &[("display_name", "Ann Author"), ("email", "ann@example.org")]).await;
     let page = app.get("/admin/profile").await.text().await.unwrap();
 
-    assert_eq!(bad, 422);
-    assert_eq!(ok.status(), 303);
+    assert_status!(bad, 422);
+    assert_status!(ok, 303);
     assert_eq!(input_value(&page, "display_name"), "Ann Author");
     assert_eq!(texts(&html(&page), "[data-test=profile-link]"), ["Ann Author"]);
 }
@@ -429,9 +423,9 @@ async fn hewn_user_add_and_passwd_manage_accounts_from_the_command_line() {
         }
     };
     let before = try_login("first passphrase").await;
-    let session_works = app_client.get(format!("{base}/admin")).send().await.unwrap().status();
+    let session_works = app_client.get(format!("{base}/admin")).send().await.unwrap();
     let reset = run_hewn(&db, &["user", "passwd", "editor", "--password-stdin"], "second passphrase\r\n");
-    let session_after_reset = app_client.get(format!("{base}/admin")).send().await.unwrap().status();
+    let session_after_reset = app_client.get(format!("{base}/admin")).send().await.unwrap();
     let old = try_login("first passphrase").await;
     let new = try_login("second passphrase").await;
     let missing = run_hewn(&db, &["user", "passwd", "ghost", "--password-stdin"], "whatever long\n");
@@ -448,9 +442,9 @@ async fn hewn_user_add_and_passwd_manage_accounts_from_the_command_line() {
     assert!(listed.1.contains("editor\tEditor\tadmin"), "{}", listed.1);
     assert!(!server.log().contains("/admin/setup?token="), "an account exists, so no setup link");
     assert_eq!(before, 303);
-    assert_eq!(session_works, 200);
+    assert_status!(session_works, 200);
     assert_eq!(reset.0, 0, "{}", reset.1);
-    assert_eq!(session_after_reset, 303, "a password reset logs the account out");
+    assert_status!(session_after_reset, 303, "a password reset logs the account out");
     assert_eq!(old, 422);
     assert_eq!(new, 303);
     assert_ne!(missing.0, 0);
@@ -465,7 +459,7 @@ async fn serve_logs_a_setup_link_that_opens_the_first_admin_form_once() {
     let token = link.rsplit('=').next().unwrap().to_owned();
     let c = client();
 
-    let page = c.get(&link).send().await.unwrap().status();
+    let page = c.get(&link).send().await.unwrap();
     let created = c
         .post(format!("{}/admin/setup", server.base))
         .form(&[
@@ -478,15 +472,15 @@ async fn serve_logs_a_setup_link_that_opens_the_first_admin_form_once() {
         .await
         .unwrap()
         .status();
-    let dashboard = c.get(format!("{}/admin", server.base)).send().await.unwrap().status();
-    let reused = client().get(&link).send().await.unwrap().status();
+    let dashboard = c.get(format!("{}/admin", server.base)).send().await.unwrap();
+    let reused = client().get(&link).send().await.unwrap();
 
     assert!(link.starts_with(&format!("{}/admin/setup?token=", server.base)), "{link}");
     assert_eq!(token.len(), 64);
-    assert_eq!(page, 200);
+    assert_status!(page, 200);
     assert_eq!(created, 303);
-    assert_eq!(dashboard, 200);
-    assert_eq!(reused, 404);
+    assert_status!(dashboard, 200);
+    assert_not_found!(reused);
 }
 
 #[tokio::test]
@@ -513,7 +507,7 @@ async fn over_https_the_session_cookie_is_secure_and_host_only() {
 
     assert!(login_cookie.starts_with("__Host-hewn_login="), "{login_cookie}");
     assert!(login_cookie.contains("; Secure"), "{login_cookie}");
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
         assert!(session.contains(attribute), "{attribute} missing: {session}");
     }
@@ -529,11 +523,11 @@ async fn the_csrf_token_is_tied_to_the_session() {
     let page = other.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
 
     let second = input_value(&page, "_csrf");
-    let cross = other.post(app.url("/admin/logout")).form(&[("_csrf", first.as_str())]).send().await.unwrap().status();
+    let cross = other.post(app.url("/admin/logout")).form(&[("_csrf", first.as_str())]).send().await.unwrap();
 
     assert_eq!(first.len(), 64);
     assert_ne!(first, second);
-    assert_eq!(cross, 403, "one session's token does not work for another");
+    assert_status!(cross, 403, "one session's token does not work for another");
 }
 
 #[tokio::test]
@@ -552,5 +546,5 @@ async fn a_login_form_opened_twice_still_works() {
         .unwrap();
 
     assert_eq!(input_value(&first, "form_token"), input_value(&second, "form_token"));
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
 }

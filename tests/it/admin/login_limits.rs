@@ -3,9 +3,9 @@
 //! are refused before any password is hashed.
 
 use hewn::store::sessions;
-use sqlx::Connection;
 
 use super::support::{ADMIN, PASSWORD, input_value, proxied_app, run_sql, set_cookies};
+use crate::assert::assert_status;
 use crate::helpers::{TestApp, client};
 
 /// A login attempt from `ip` with the browser `c` (its cookie jar comes along).
@@ -24,17 +24,14 @@ async fn attempt(app: &TestApp, c: &reqwest::Client, ip: &str, name: &str, pw: &
 async fn owners_browser(app: &TestApp) -> (reqwest::Client, String) {
     let browser = client();
     let first = attempt(app, &browser, "192.0.2.10", ADMIN, PASSWORD).await;
-    assert_eq!(first.status(), 303);
+    let first = assert_status!(first, 303);
     let device = set_cookies(&first).into_iter().find(|c| c.starts_with("hewn_device=")).unwrap_or_default();
     run_sql(app, "delete from sessions").await;
     (browser, device)
 }
 
 async fn failures_stored(app: &TestApp) -> i64 {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    let n = sqlx::query_scalar("select count(*) from login_failures").fetch_one(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-    n
+    app.db().await.scalar("select count(*) from login_failures", &[]).await
 }
 
 #[tokio::test]
@@ -53,8 +50,8 @@ async fn thirty_guesses_from_thirty_addresses_lock_the_account_but_not_its_owner
             locked_page = r.text().await.unwrap();
         }
     }
-    let owner_again = attempt(&app, &owner, "198.51.100.7", ADMIN, PASSWORD).await.status();
-    let new_browser = attempt(&app, &client(), "198.51.100.8", ADMIN, PASSWORD).await.status();
+    let owner_again = attempt(&app, &owner, "198.51.100.7", ADMIN, PASSWORD).await;
+    let new_browser = attempt(&app, &client(), "198.51.100.8", ADMIN, PASSWORD).await;
     let forged = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let forged_login = {
         let page = forged.get(app.url("/admin/login")).send().await.unwrap();
@@ -71,7 +68,7 @@ async fn thirty_guesses_from_thirty_addresses_lock_the_account_but_not_its_owner
             .status()
     };
     app.clock().advance(sessions::THROTTLE_WINDOW);
-    let after_window = attempt(&app, &client(), "198.51.100.8", ADMIN, PASSWORD).await.status();
+    let after_window = attempt(&app, &client(), "198.51.100.8", ADMIN, PASSWORD).await;
 
     let limit = sessions::MAX_FAILURES_PER_ACCOUNT as usize;
     assert_eq!(guesses[..limit], vec![422; limit], "{guesses:?}");
@@ -81,10 +78,10 @@ async fn thirty_guesses_from_thirty_addresses_lock_the_account_but_not_its_owner
     assert!(locked_page.contains("Too many failed logins for this account"), "{locked_page}");
     assert!(device_cookie.contains("HttpOnly") && device_cookie.contains("SameSite=Lax"), "{device_cookie}");
     assert!(device_cookie.contains("Max-Age=15552000"), "{device_cookie}");
-    assert_eq!(owner_again, 303, "the owner's browser still logs in");
-    assert_eq!(new_browser, 429, "an unknown browser waits, even with the right password");
+    assert_status!(owner_again, 303, "the owner's browser still logs in");
+    assert_status!(new_browser, 429, "an unknown browser waits, even with the right password");
     assert_eq!(forged_login, 429, "a forged device cookie counts for nothing");
-    assert_eq!(after_window, 303);
+    assert_status!(after_window, 303);
 }
 
 #[tokio::test]
@@ -111,10 +108,10 @@ async fn a_device_cookie_that_keeps_failing_no_longer_gets_past_the_limit() {
     for i in 1..=sessions::MAX_FAILURES_PER_DEVICE {
         with_cookie.push(attempt(&app, &owner, &format!("198.51.100.{i}"), ADMIN, "typo").await.status().as_u16());
     }
-    let then = attempt(&app, &owner, "198.51.100.99", ADMIN, PASSWORD).await.status();
+    let then = attempt(&app, &owner, "198.51.100.99", ADMIN, PASSWORD).await;
 
     assert!(with_cookie.iter().all(|s| *s == 422), "the device got past the account limit: {with_cookie:?}");
-    assert_eq!(then, 429);
+    assert_status!(then, 429);
 }
 
 #[tokio::test]
@@ -133,18 +130,18 @@ async fn login_forms_with_invalid_utf8_or_huge_passwords_are_refused_without_a_g
     let invalid = raw("%FF%FEabc".to_owned()).await.unwrap();
     let invalid_status = invalid.status();
     let invalid_page = invalid.text().await.unwrap();
-    let huge = raw("a".repeat(1024 * 1024)).await.unwrap().status();
+    let huge = raw("a".repeat(1024 * 1024)).await.unwrap();
     let long = raw("a".repeat(2000)).await.unwrap();
     let long_status = long.status();
     let long_page = long.text().await.unwrap();
     let stored = failures_stored(&app).await;
-    let right = raw(PASSWORD.replace(' ', "+")).await.unwrap().status();
+    let right = raw(PASSWORD.replace(' ', "+")).await.unwrap();
 
     assert_eq!(invalid_status, 400);
     assert!(invalid_page.contains("not valid UTF-8"), "{invalid_page}");
-    assert_eq!(huge, 413);
+    assert_status!(huge, 413);
     assert_eq!(long_status, 400);
     assert!(long_page.contains("longer than any password"), "{long_page}");
     assert_eq!(stored, 0, "refused forms are not guesses");
-    assert_eq!(right, 303);
+    assert_status!(right, 303);
 }

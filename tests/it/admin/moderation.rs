@@ -4,7 +4,8 @@
 use hewn::domain::now;
 use hewn::store::{moderation, settings};
 
-use super::support::{ADMIN_EMAIL, Comment, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
+use super::support::{ADMIN_EMAIL, admin_app, comment_status, demo_post_id, location, post_form, row_ids};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{client, html, texts};
 
 #[tokio::test]
@@ -13,18 +14,14 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
     let post = demo_post_id(&app).await;
     let mut ids = Vec::new();
     for i in 0..25 {
-        let mut c = Comment::pending(post, "Reader", "a pending comment");
-        c.created_at = now() - 10_000 + i;
-        ids.push(c.insert(&app).await);
+        ids.push(app.comment(post).author("Reader").body("a pending comment").at(now() - 10_000 + i).create().await);
     }
-    let mut spam = Comment::pending(post, "Spammer", "buy things");
-    spam.status = "spam";
-    spam.insert(&app).await;
+    app.comment(post).author("Spammer").body("buy things").spam().create().await;
 
     let (status, first) = app.get_text("/admin/comments?status=pending").await;
     let (_, second) = app.get_text("/admin/comments?status=pending&page=2").await;
     let (_, all) = app.get_text("/admin/comments").await;
-    let bad_page = app.get("/admin/comments?page=zero").await.status();
+    let bad_page = app.get("/admin/comments?page=zero").await;
 
     assert_eq!(status, 200);
     let tabs = texts(&html(&first), "[data-test=tab]");
@@ -37,23 +34,23 @@ async fn the_queue_has_views_with_counts_newest_first_in_pages() {
     assert_eq!(*second_ids.last().unwrap(), ids[0]);
     assert!(first.contains("Page 1 of 2"));
     assert_eq!(row_ids(&all).len(), 20, "All shows pending and approved, not spam");
-    assert_eq!(bad_page, 400);
+    assert_status!(bad_page, 400);
 }
 
 #[tokio::test]
 async fn search_finds_comments_by_text_name_email_website_and_ip() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let target = Comment {
-        name: "Zelda Quill",
-        email: "zq@mail.example",
-        url: "https://quill.example/blog",
-        ip: "192.0.2.77",
-        ..Comment::pending(post, "", "Thoughts on 100% effort_levels")
-    }
-    .insert(&app)
-    .await;
-    Comment::pending(post, "Someone Else", "unrelated").insert(&app).await;
+    let target = app
+        .comment(post)
+        .author("Zelda Quill")
+        .email("zq@mail.example")
+        .url("https://quill.example/blog")
+        .ip("192.0.2.77")
+        .body("Thoughts on 100% effort_levels")
+        .create()
+        .await;
+    app.comment(post).author("Someone Else").body("unrelated").create().await;
 
     for term in ["zelda", "ZQ@MAIL", "quill.example", "192.0.2.77", "100%", "effort_l", "thoughts on"] {
         let page = app.get(&format!("/admin/comments?status=all&s={}", urlencode(term))).await.text().await.unwrap();
@@ -74,19 +71,17 @@ fn urlencode(s: &str) -> String {
 async fn each_row_shows_who_wrote_what_where_when_and_why_it_was_held() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment {
-        name: "Ann Reader",
-        email: "ann@reader.example",
-        url: "https://ann.example",
-        ip: "203.0.113.8",
-        rule: "links",
-        ..Comment::pending(post, "", "See **this** https://spam.example")
-    }
-    .insert(&app)
-    .await;
-    let mut unknown = Comment::pending(post, "Bob", "hi");
-    unknown.rule = "custom-filter";
-    unknown.insert(&app).await;
+    let id = app
+        .comment(post)
+        .author("Ann Reader")
+        .email("ann@reader.example")
+        .url("https://ann.example")
+        .ip("203.0.113.8")
+        .rule("links")
+        .body("See **this** https://spam.example")
+        .create()
+        .await;
+    app.comment(post).author("Bob").body("hi").rule("custom-filter").create().await;
 
     let page = app.get("/admin/comments?status=pending").await.text().await.unwrap();
     let doc = html(&page);
@@ -109,14 +104,14 @@ async fn each_row_shows_who_wrote_what_where_when_and_why_it_was_held() {
 async fn every_action_moves_a_comment_between_statuses() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Reader", "moderate me").insert(&app).await;
+    let id = app.comment(post).author("Reader").body("moderate me").create().await;
     let act = |action: &'static str| {
         let app = &app;
         async move {
             let r =
                 post_form(app, &format!("/admin/comments/{id}/{action}"), &[("back", "/admin/comments?status=all")])
                     .await;
-            assert_eq!(r.status(), 303, "{action}");
+            let r = assert_status!(r, 303, "{action}");
             let to = location(&r);
             (comment_status(app, id).await.unwrap_or_else(|| "deleted".to_owned()), to)
         }
@@ -172,9 +167,9 @@ async fn an_unknown_action_or_comment_is_a_404() {
 async fn bulk_actions_apply_to_every_checked_comment_and_nothing_else() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let a = Comment::pending(post, "A", "one").insert(&app).await;
-    let b = Comment::pending(post, "B", "two").insert(&app).await;
-    let c = Comment::pending(post, "C", "three").insert(&app).await;
+    let a = app.comment(post).author("A").body("one").create().await;
+    let b = app.comment(post).author("B").body("two").create().await;
+    let c = app.comment(post).author("C").body("three").create().await;
     let (a_s, b_s) = (a.to_string(), b.to_string());
 
     let r = post_form(
@@ -183,12 +178,12 @@ async fn bulk_actions_apply_to_every_checked_comment_and_nothing_else() {
         &[("action", "approve"), ("ids", &a_s), ("ids", &b_s), ("back", "/admin/comments?status=pending")],
     )
     .await;
-    let no_action = post_form(&app, "/admin/comments/bulk", &[("action", ""), ("ids", &a_s)]).await.status();
+    let no_action = post_form(&app, "/admin/comments/bulk", &[("action", ""), ("ids", &a_s)]).await;
     let trash = post_form(&app, "/admin/comments/bulk", &[("action", "trash"), ("ids", &a_s), ("ids", &b_s)]).await;
     let page = app.get(&location(&trash)).await.text().await.unwrap();
 
     assert_eq!(location(&r), "/admin/comments?status=pending&notice=approve&n=2");
-    assert_eq!(no_action, 400);
+    assert_status!(no_action, 400);
     assert_eq!(comment_status(&app, a).await.as_deref(), Some("trash"));
     assert_eq!(comment_status(&app, b).await.as_deref(), Some("trash"));
     assert_eq!(comment_status(&app, c).await.as_deref(), Some("pending"));
@@ -201,16 +196,20 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
     let post = demo_post_id(&app).await;
     let mut ids = Vec::new();
     for status in ["spam", "spam", "trash", "pending"] {
-        let mut c = Comment::pending(post, "X", "text");
-        c.status = status;
-        ids.push(c.insert(&app).await);
+        let c = app.comment(post).author("X").body("text");
+        let c = match status {
+            "spam" => c.spam(),
+            "trash" => c.trashed(),
+            _ => c.held(),
+        };
+        ids.push(c.create().await);
     }
 
     let spam_page = app.get("/admin/comments?status=spam").await.text().await.unwrap();
     let r = post_form(&app, "/admin/comments/empty/spam", &[("back", "/admin/comments?status=spam")]).await;
     let counts_after_spam = moderation::counts(&app.store).await.unwrap();
     post_form(&app, "/admin/comments/empty/trash", &[]).await;
-    let bogus = post_form(&app, "/admin/comments/empty/approved", &[]).await.status();
+    let bogus = post_form(&app, "/admin/comments/empty/approved", &[]).await;
 
     assert!(spam_page.contains("data-test=\"empty\""), "the spam view offers Empty spam");
     assert_eq!(location(&r), "/admin/comments?status=spam&notice=emptied&n=2");
@@ -218,24 +217,16 @@ async fn empty_spam_and_empty_trash_delete_only_their_own() {
     assert_eq!(counts_after_spam.trash, 1);
     assert_eq!(comment_status(&app, ids[2]).await, None);
     assert_eq!(comment_status(&app, ids[3]).await.as_deref(), Some("pending"));
-    assert_eq!(bogus, 404);
+    assert_not_found!(bogus);
 }
 
 #[tokio::test]
 async fn deleting_a_comment_keeps_its_replies_in_the_thread() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let mut top = Comment::pending(post, "Top", "the top comment");
-    top.status = "approved";
-    let top = top.insert(&app).await;
-    let mut middle = Comment::pending(post, "Middle", "the middle reply");
-    middle.status = "approved";
-    middle.parent_id = Some(top);
-    let middle = middle.insert(&app).await;
-    let mut bottom = Comment::pending(post, "Bottom", "the bottom reply");
-    bottom.status = "approved";
-    bottom.parent_id = Some(middle);
-    let bottom = bottom.insert(&app).await;
+    let top = app.comment(post).author("Top").body("the top comment").approved().create().await;
+    let middle = app.comment(post).author("Middle").body("the middle reply").reply_to(top).approved().create().await;
+    let bottom = app.comment(post).author("Bottom").body("the bottom reply").reply_to(middle).approved().create().await;
 
     post_form(&app, &format!("/admin/comments/{middle}/trash"), &[]).await;
     post_form(&app, &format!("/admin/comments/{middle}/delete"), &[]).await;
@@ -251,8 +242,8 @@ async fn deleting_a_comment_keeps_its_replies_in_the_thread() {
 async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let by_email = Comment { email: "bot@spam.example", ..Comment::pending(post, "Bot", "spam") }.insert(&app).await;
-    let by_ip = Comment { ip: "192.0.2.200", ..Comment::pending(post, "Bot2", "spam") }.insert(&app).await;
+    let by_email = app.comment(post).author("Bot").email("bot@spam.example").body("spam").create().await;
+    let by_ip = app.comment(post).author("Bot2").ip("192.0.2.200").body("spam").create().await;
     let (e, i) = (by_email.to_string(), by_ip.to_string());
 
     post_form(&app, &format!("/admin/comments/{by_email}/spam-block-email"), &[]).await;
@@ -269,7 +260,7 @@ async fn spam_and_block_adds_the_email_or_ip_to_the_block_list() {
 async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Typo Nmae", "teh text").insert(&app).await;
+    let id = app.comment(post).author("Typo Nmae").body("teh text").create().await;
     let path = format!("/admin/comments/{id}");
 
     let page = app.get(&format!("{path}/edit")).await;
@@ -322,17 +313,16 @@ async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
 async fn an_admin_reply_is_published_at_once_as_the_post_author() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let question = Comment::pending(post, "Curious Reader", "Is this true?").insert(&app).await;
+    let question = app.comment(post).author("Curious Reader").body("Is this true?").create().await;
 
-    let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await.status();
+    let empty = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "  ")]).await;
     let r = post_form(&app, &format!("/admin/comments/{question}/reply"), &[("reply", "Yes, *really*.")]).await;
     let page = app.get("/posts/year-of-the-stakhanovite").await.text().await.unwrap();
     let doc = html(&page);
     let reply = moderation::recent(&app.store, 1).await.unwrap().remove(0);
 
-    assert_eq!(empty, 422);
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/comments?notice=replied");
+    assert_status!(empty, 422);
+    assert_redirect!(r, 303, "/admin/comments?notice=replied");
     assert_eq!(comment_status(&app, question).await.as_deref(), Some("approved"), "replying approves the question");
     assert_eq!(reply.status, "approved");
     assert_eq!(reply.parent_id, Some(question));
@@ -348,7 +338,7 @@ async fn an_admin_reply_is_published_at_once_as_the_post_author() {
 async fn the_dashboard_shows_what_needs_attention() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    Comment::pending(post, "Waiting Walter", "please approve").insert(&app).await;
+    app.comment(post).author("Waiting Walter").body("please approve").create().await;
 
     let page = app.get("/admin").await.text().await.unwrap();
     let doc = html(&page);
@@ -364,9 +354,7 @@ async fn emails_show_in_the_panel_and_nowhere_public() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
     let reader_email = "secret-reader-7431@mail.example";
-    let mut c = Comment::pending(post, "Shy Reader", "I wrote this");
-    c.email = reader_email;
-    let id = c.insert(&app).await;
+    let id = app.comment(post).author("Shy Reader").email(reader_email).body("I wrote this").create().await;
     post_form(&app, &format!("/admin/comments/{id}/reply"), &[("reply", "Thanks!")]).await;
     post_form(
         &app,
@@ -395,14 +383,14 @@ async fn emails_show_in_the_panel_and_nowhere_public() {
 async fn a_bulk_request_with_too_many_ids_is_a_clear_400() {
     let app = admin_app().await;
     let post = demo_post_id(&app).await;
-    let id = Comment::pending(post, "Kept", "still pending").insert(&app).await;
+    let id = app.comment(post).author("Kept").body("still pending").create().await;
     let ids: Vec<String> = (1..=600).map(|n| n.to_string()).collect();
     let mut fields: Vec<(&str, &str)> = vec![("action", "approve")];
     fields.extend(ids.iter().map(|i| ("ids", i.as_str())));
 
     let r = post_form(&app, "/admin/comments/bulk", &fields).await;
 
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("Select at most 500 comments at a time."));
+    let r = assert_status!(r, 400);
+    assert!(r.body.contains("Select at most 500 comments at a time."));
     assert_eq!(comment_status(&app, id).await.as_deref(), Some("pending"));
 }

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use hewn::domain::{datefmt, now};
 use hewn::store::{editor, settings};
 
-use super::support::{Comment, admin_app, admin_app_with_fixed_clock, location, post_form};
+use super::support::{admin_app, admin_app_with_fixed_clock, location, post_form};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{html, texts};
 
 const MARKDOWN: &str = "Intro with \"quotes\" -- and a footnote.[^1]\n\n\
@@ -44,8 +45,7 @@ async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
     let stored = editor::by_id(&app.store, id).await.unwrap().unwrap();
     let list = app.get("/admin/posts").await.text().await.unwrap();
 
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=published"));
+    assert_redirect!(r, 303, format!("/admin/posts/{id}/edit?notice=published"));
     assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title")[0], "Ærøskøbing café");
     assert_eq!(status, 200);
     for rendered in ["<table>", "<td>Apple</td>", "footnote-definition", "“quotes”", "–", "language-rust"] {
@@ -111,7 +111,7 @@ async fn deeply_nested_markdown_previews_and_saves_quickly_with_bounded_html() {
     let doc = html(&page);
     let shown = texts(&doc, "[data-test=preview] blockquote").len();
     assert_eq!(shown, 8, "eight quote levels, the rest as text");
-    assert_eq!(saved.status(), 303);
+    assert_status!(saved, 303);
     let (_, post) = app.get_text("/posts/deeper").await;
     let doc = html(&post);
     let opened = texts(&doc, ".entry-content li").len() + texts(&doc, ".entry-content blockquote").len();
@@ -143,7 +143,7 @@ async fn drafts_stay_hidden_until_published_and_keep_their_date() {
 
     let r = save_post(&app, &[("title", "Work in progress"), ("body", "draft body"), ("status", "draft")]).await;
     let id = id_from(&location(&r));
-    let hidden = app.get("/posts/work-in-progress").await.status();
+    let hidden = app.get("/posts/work-in-progress").await;
     let index = app.get("/").await.text().await.unwrap();
     let edit = post_form(
         &app,
@@ -173,10 +173,10 @@ async fn drafts_stay_hidden_until_published_and_keep_their_date() {
     let after_edit = editor::by_id(&app.store, id).await.unwrap().unwrap();
 
     assert_eq!(location(&r), format!("/admin/posts/{id}/edit?notice=draft-saved"));
-    assert_eq!(hidden, 404);
+    assert_not_found!(hidden);
     assert!(!index.contains("Work in progress"));
     assert_eq!(location(&edit), format!("/admin/posts/{id}/edit?notice=published"));
-    assert_eq!(app.get("/posts/work-in-progress").await.status(), 200);
+    assert_status!(app.get("/posts/work-in-progress").await, 200);
     assert!((now() - published_at).abs() < 60);
     assert_eq!(after_edit.published_at, Some(published_at), "saving again keeps the publish date");
     assert_eq!(after_edit.title, "Work in progress, edited");
@@ -205,7 +205,7 @@ async fn a_scheduled_post_appears_on_its_own_when_its_time_comes() {
     assert_eq!(texts(&html(&list), "[data-test=post-row] [data-test=status]"), ["Scheduled"]);
     assert!(!early, "the scheduled post showed before its time");
     assert!(appeared, "the scheduled post did not appear by itself");
-    assert_eq!(app.get("/posts/coming-soon").await.status(), 200);
+    assert_status!(app.get("/posts/coming-soon").await, 200);
 }
 
 #[tokio::test]
@@ -253,7 +253,7 @@ async fn slugs_are_generated_unique_and_editable() {
     assert!(typed_clash_page.contains("Another post or page already uses “hello-world”."));
     assert_eq!(slug(&russian).await, "moskva-zimoi");
     assert_eq!(slug(&custom).await, "my-custom-slug");
-    assert_eq!(app.get("/posts/moskva-zimoi").await.status(), 200);
+    assert_status!(app.get("/posts/moskva-zimoi").await, 200);
 }
 
 #[tokio::test]
@@ -276,22 +276,22 @@ async fn trash_restore_and_delete_permanently() {
     let app = admin_app().await;
     let r = save_post(&app, &[("title", "Short lived"), ("body", "x"), ("status", "published")]).await;
     let id = id_from(&location(&r));
-    let comment = Comment { status: "approved", ..Comment::pending(id, "Reader", "nice") }.insert(&app).await;
+    let comment = app.comment(id).author("Reader").body("nice").approved().create().await;
 
-    let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await.status();
+    let early_delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
     let trash = post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
-    let public_in_trash = app.get("/posts/short-lived").await.status();
-    let editing_trash = app.get(&format!("/admin/posts/{id}/edit")).await.status();
+    let public_in_trash = app.get("/posts/short-lived").await;
+    let editing_trash = app.get(&format!("/admin/posts/{id}/edit")).await;
     let trash_view = app.get("/admin/posts?status=trash").await.text().await.unwrap();
     let restore = post_form(&app, &format!("/admin/posts/{id}/restore"), &[]).await;
     let restored = editor::by_id(&app.store, id).await.unwrap().unwrap().status;
     post_form(&app, &format!("/admin/posts/{id}/trash"), &[]).await;
     let delete = post_form(&app, &format!("/admin/posts/{id}/delete"), &[]).await;
 
-    assert_eq!(early_delete, 409, "only trashed posts can be deleted");
+    assert_status!(early_delete, 409, "only trashed posts can be deleted");
     assert_eq!(location(&trash), "/admin/posts?notice=trashed");
-    assert_eq!(public_in_trash, 404);
-    assert_eq!(editing_trash, 409);
+    assert_not_found!(public_in_trash);
+    assert_status!(editing_trash, 409);
     assert!(trash_view.contains("data-test=\"restore\""));
     assert_eq!(location(&restore), "/admin/posts?status=trash&notice=restored");
     assert_eq!(restored, "draft", "restored posts come back as drafts");
@@ -304,7 +304,7 @@ async fn trash_restore_and_delete_permanently() {
 async fn the_post_list_shows_status_dates_tags_and_comment_counts() {
     let app = admin_app().await;
     let demo = super::support::demo_post_id(&app).await;
-    Comment::pending(demo, "Waiting", "pending one").insert(&app).await;
+    app.comment(demo).author("Waiting").body("pending one").create().await;
     save_post(&app, &[("title", "A draft"), ("body", "x"), ("status", "draft"), ("tags", "notes")]).await;
 
     let page = app.get("/admin/posts").await.text().await.unwrap();
@@ -388,8 +388,7 @@ async fn pages_live_at_their_slug_in_the_navigation_but_not_among_posts() {
     assert_eq!(texts(&html(&index), ".site-nav a"), ["Home", "Contact", "About me"], "ordered by menu order");
     assert!(page.contains("<a href=\"/about-me\">About me</a>"), "the navigation is on every page");
     assert_eq!(texts(&html(&index), "[data-test=post-summary] .entry-title"), ["Year of the Stakhanovite"]);
-    assert_eq!(as_post.status(), 301, "a page asked for as a post is sent to its own address");
-    assert_eq!(location(&as_post), "/about-me");
+    assert_redirect!(as_post, 301, "/about-me", "a page asked for as a post is sent to its own address");
     assert_eq!(draft, 404);
     assert_eq!(
         texts(&html(&pages_list), "[data-test=post-row] [data-test=title]"),
@@ -415,10 +414,10 @@ async fn pages_cannot_take_the_sites_own_addresses() {
         let page = r.text().await.unwrap();
         refused.push((status, page.contains("is an address hewn itself uses")));
     }
-    let admin_still_admin = app.get("/admin").await.status();
+    let admin_still_admin = app.get("/admin").await;
 
     assert_eq!(refused, [(422, true); 5]);
-    assert_eq!(admin_still_admin, 200);
+    assert_status!(admin_still_admin, 200);
     assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
 }
 
@@ -430,7 +429,7 @@ async fn a_long_post_in_any_script_saves_even_when_it_encodes_past_the_comment_l
 
     let r = save_post(&app, &[("title", "Длинный пост"), ("body", &body), ("status", "published")]).await;
 
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert_status!(r, 303);
     let (status, page) = app.get_text("/posts/dlinnyi-post").await;
     assert_eq!(status, 200);
     let content = texts(&html(&page), ".entry-content").join(" ");
@@ -461,7 +460,7 @@ async fn a_renamed_post_or_page_keeps_its_old_address_as_a_redirect() {
             &[("title", title), ("slug", slug), ("body", "Words."), ("status", "published"), ("intent", "save")],
         )
         .await;
-        assert_eq!(saved.status(), 303, "{slug}");
+        assert_status!(saved, 303, "{slug}");
     }
 
     for (old, new) in [
@@ -470,9 +469,8 @@ async fn a_renamed_post_or_page_keeps_its_old_address_as_a_redirect() {
         ("/old-page", "/new-page"),
     ] {
         let moved = app.get(old).await;
-        assert_eq!(moved.status(), 301, "{old}");
-        assert_eq!(location(&moved), new, "{old}");
+        assert_redirect!(moved, 301, new, "{old}");
     }
-    assert_eq!(app.get("/posts/third-name").await.status(), 200);
-    assert_eq!(app.get("/new-page").await.status(), 200);
+    assert_status!(app.get("/posts/third-name").await, 200);
+    assert_status!(app.get("/new-page").await, 200);
 }

@@ -4,7 +4,8 @@
 use hewn::routes::admin::{Access, routes};
 use hewn::store::site;
 
-use super::support::{Comment, admin_app, comment_status, csrf, demo_post_id, location};
+use super::support::{admin_app, comment_status, csrf, demo_post_id, location};
+use crate::assert::{assert_not_found, assert_status};
 use crate::helpers::{TestApp, client, spawn_app};
 
 /// A concrete path for a route pattern, with ids of things that exist.
@@ -16,8 +17,8 @@ fn concrete(path: &str, comment_id: i64, post_id: i64) -> String {
         .replace("{*rest}", "no/such/page")
 }
 
-fn assert_private(r: &reqwest::Response, what: &str) {
-    let header = |name: &str| r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+fn assert_private(r: &impl crate::assert::Headers, what: &str) {
+    let header = |name: &str| r.header_map().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert_eq!(header("cache-control"), "no-store", "{what}");
     assert_eq!(header("x-robots-tag"), "noindex", "{what}");
 }
@@ -31,7 +32,7 @@ async fn send(app: &TestApp, c: &reqwest::Client, method: &axum::http::Method, p
 async fn every_admin_route_but_login_and_setup_sends_anonymous_visitors_to_login() {
     let app = spawn_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let table = routes();
 
     let mut checked = 0;
@@ -42,7 +43,7 @@ async fn every_admin_route_but_login_and_setup_sends_anonymous_visitors_to_login
         assert_private(&r, &what);
         match route.access {
             Access::Admin => {
-                assert_eq!(r.status(), 303, "{what}");
+                let r = assert_status!(r, 303, "{what}");
                 assert!(location(&r).starts_with("/admin/login"), "{what} -> {}", location(&r));
             }
             Access::Anyone => {
@@ -62,7 +63,7 @@ async fn every_admin_route_but_login_and_setup_sends_anonymous_visitors_to_login
 async fn every_admin_page_is_no_store_and_noindex_when_logged_in_too() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
 
     for route in routes().iter().filter(|r| r.method == axum::http::Method::GET) {
         let path = concrete(route.path, comment_id, post_id);
@@ -72,7 +73,7 @@ async fn every_admin_page_is_no_store_and_noindex_when_logged_in_too() {
         assert!(r.status().as_u16() < 500, "{what}: {}", r.status());
     }
     let unknown = app.get("/admin/no/such/page").await;
-    assert_eq!(unknown.status(), 404);
+    let unknown = assert_not_found!(unknown);
     assert_private(&unknown, "unknown admin path");
 }
 
@@ -80,7 +81,7 @@ async fn every_admin_page_is_no_store_and_noindex_when_logged_in_too() {
 async fn every_state_changing_admin_route_refuses_a_missing_or_wrong_csrf_token() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let version = site::state(&app.store).await.unwrap().version;
 
     let mut checked = 0;
@@ -94,8 +95,8 @@ async fn every_state_changing_admin_route_refuses_a_missing_or_wrong_csrf_token(
             .send()
             .await
             .unwrap();
-        assert_eq!(missing.status(), 403, "POST {path} without a token");
-        assert_eq!(wrong.status(), 403, "POST {path} with a wrong token");
+        assert_status!(missing, 403, "POST {path} without a token");
+        let wrong = assert_status!(wrong, 403, "POST {path} with a wrong token");
         assert_private(&wrong, &path);
         checked += 1;
     }
@@ -103,14 +104,14 @@ async fn every_state_changing_admin_route_refuses_a_missing_or_wrong_csrf_token(
     assert!(checked >= 19, "only {checked} POST routes");
     assert_eq!(site::state(&app.store).await.unwrap().version, version, "no write happened");
     assert_eq!(comment_status(&app, comment_id).await.as_deref(), Some("pending"));
-    assert_eq!(app.get("/admin").await.status(), 200, "still logged in: logout was refused too");
+    assert_status!(app.get("/admin").await, 200, "still logged in: logout was refused too");
 }
 
 #[tokio::test]
 async fn a_cross_site_request_is_refused_even_with_the_right_token() {
     let app = admin_app().await;
     let post_id = demo_post_id(&app).await;
-    let comment_id = Comment::pending(post_id, "Reader", "hello").insert(&app).await;
+    let comment_id = app.comment(post_id).author("Reader").body("hello").create().await;
     let token = csrf(&app).await;
     let path = app.url(&format!("/admin/comments/{comment_id}/approve"));
 
@@ -129,11 +130,11 @@ async fn a_cross_site_request_is_refused_even_with_the_right_token() {
         .await
         .unwrap();
 
-    assert_eq!(cross_site.status(), 403);
-    assert_eq!(other_origin.status(), 403);
-    assert!(other_origin.text().await.unwrap().contains("data-test=\"error\""), "the site's error page");
+    assert_status!(cross_site, 403);
+    let other_origin = assert_status!(other_origin, 403);
+    assert!(other_origin.body.contains("data-test=\"error\""), "the site's error page");
     assert_eq!(status_after_attacks.as_deref(), Some("pending"));
-    assert_eq!(same_origin.status(), 303);
+    assert_status!(same_origin, 303);
     assert_eq!(comment_status(&app, comment_id).await.as_deref(), Some("approved"));
 }
 
@@ -150,5 +151,5 @@ async fn a_cross_site_login_is_refused() {
         .await
         .unwrap();
 
-    assert_eq!(r.status(), 403);
+    assert_status!(r, 403);
 }

@@ -7,6 +7,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
 use super::support::{admin_app, location, post_form};
+use crate::assert::assert_status;
 
 async fn publish(app: &crate::helpers::TestApp, title: &str, body: &str) -> reqwest::Response {
     let fields = [("intent", "save"), ("title", title), ("body", body), ("status", "published")];
@@ -23,7 +24,7 @@ async fn a_post_that_opens_with_emphasis_in_cyrillic_publishes_with_its_excerpt(
 
     let r = publish(&app, "Привет", "*Привет* мир").await;
 
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let r = assert_status!(r, 303);
     let stored = editor::by_id(&app.store, id_from(&location(&r))).await.unwrap().unwrap();
     assert_eq!(stored.excerpt, "Привет мир");
     let (status, page) = app.get_text(&format!("/posts/{}", stored.slug)).await;
@@ -99,11 +100,11 @@ async fn markdown_in_any_script_publishes_renders_and_gets_an_excerpt() {
 
         let r = publish(&app, &title, &body).await;
 
-        assert_eq!(r.status(), 303, "{body:?}: {}", r.text().await.unwrap());
+        let r = assert_status!(r, 303, "{body:?}");
         let stored = editor::by_id(&app.store, id_from(&location(&r))).await.unwrap().unwrap();
         let words = stored.excerpt.split(' ').count();
         assert!(words <= markdown::EXCERPT_WORDS + 1, "{body:?} gave the excerpt {:?}", stored.excerpt);
-        let (status, _) = app.get_text(&format!("/posts/{}", stored.slug)).await;
-        assert_eq!(status, 200, "{body:?}");
+        let status = app.get(&format!("/posts/{}", stored.slug)).await;
+        assert_status!(status, 200, "{body:?}");
     }
 }

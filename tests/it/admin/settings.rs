@@ -5,7 +5,8 @@ use hewn::domain::datefmt;
 use hewn::domain::settings::Settings;
 use hewn::store::settings;
 
-use super::support::{admin_app, csrf, location};
+use super::support::{admin_app, csrf};
+use crate::assert::{assert_redirect, assert_status};
 use crate::helpers::{TestApp, client, html, texts};
 
 /// Every field of the settings form as the page shows it now.
@@ -103,8 +104,7 @@ async fn saved_settings_change_the_public_site() {
     let stored = settings::load(&app.store).await.unwrap();
     let page = app.get("/admin/settings?notice=settings-saved").await.text().await.unwrap();
 
-    assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/admin/settings?notice=settings-saved");
+    assert_redirect!(r, 303, "/admin/settings?notice=settings-saved");
     assert_eq!(texts(&html(&index), "#site-title"), ["My Own Blog"]);
     assert_eq!(texts(&html(&index), ".site-tagline"), ["Notes & more"]);
     assert_eq!(
@@ -155,12 +155,12 @@ async fn the_date_example_follows_the_format_as_typed() {
     let content_type = year.headers()["content-type"].to_str().unwrap().to_owned();
     let year = year.text().await.unwrap();
     let zoned = app.get("/admin/settings/date-example?format=e&timezone=Europe/Berlin").await.text().await.unwrap();
-    let anonymous = client().get(app.url("/admin/settings/date-example?format=Y")).send().await.unwrap().status();
+    let anonymous = client().get(app.url("/admin/settings/date-example?format=Y")).send().await.unwrap();
 
     assert_eq!(year, datefmt::format(now, &datefmt::zone("UTC"), "Y"));
     assert!(content_type.starts_with("text/plain"));
     assert_eq!(zoned, "Europe/Berlin");
-    assert_eq!(anonymous, 303);
+    assert_status!(anonymous, 303);
 }
 
 #[tokio::test]
@@ -174,8 +174,7 @@ async fn custom_css_is_served_with_validators_and_linked_after_the_stylesheet() 
     let etag = css.headers()["etag"].to_str().unwrap().to_owned();
     let content_type = css.headers()["content-type"].to_str().unwrap().to_owned();
     let body = css.text().await.unwrap();
-    let revalidated =
-        client().get(app.url("/custom.css")).header("if-none-match", &etag).send().await.unwrap().status();
+    let revalidated = client().get(app.url("/custom.css")).header("if-none-match", &etag).send().await.unwrap();
 
     assert!(!before.contains("/custom.css"), "no link while there is no custom CSS");
     let main = index.find("/static/style.").unwrap();
@@ -184,5 +183,5 @@ async fn custom_css_is_served_with_validators_and_linked_after_the_stylesheet() 
     assert_eq!(body, "body { color: rebeccapurple; }");
     assert!(content_type.starts_with("text/css"));
     assert!(index.contains(&format!("/custom.css?v={}", etag.trim_matches('"'))), "the link is versioned by content");
-    assert_eq!(revalidated, 304);
+    assert_status!(revalidated, 304);
 }

@@ -1,12 +1,13 @@
 //! Helpers for admin tests: an admin account, logging in, forms with the CSRF
-//! token, comments to moderate, and moving stored times into the past.
+//! token, and moving stored times into the past (comments to moderate come from
+//! `app.comment(..)`, see fixtures.rs).
 
 use hewn::domain::{now, password};
-use hewn::store::{comments, posts, users};
-use sqlx::Connection;
+use hewn::store::{posts, users};
 
 use hewn::domain::clock::Clock;
 
+use crate::assert::assert_status;
 use crate::helpers::{Spawn, TestApp, html, spawn_app, spawn_with, spawn_with_fixed_clock};
 
 pub const ADMIN: &str = "admin";
@@ -51,7 +52,7 @@ pub async fn admin_app() -> TestApp {
     let app = spawn_app().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     let r = login(&app, ADMIN, PASSWORD).await;
-    assert_eq!(r.status(), 303, "login failed");
+    assert_status!(r, 303, "login failed");
     app
 }
 
@@ -60,7 +61,7 @@ pub async fn admin_app_with_fixed_clock() -> TestApp {
     let app = spawn_with_fixed_clock().await;
     create_admin(&app, ADMIN, PASSWORD).await;
     let r = login(&app, ADMIN, PASSWORD).await;
-    assert_eq!(r.status(), 303, "login failed");
+    assert_status!(r, 303, "login failed");
     app
 }
 
@@ -87,80 +88,22 @@ pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> re
     app.client.post(app.url(path)).form(&all).send().await.unwrap()
 }
 
-/// The `Location` of a redirect.
-pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
-}
+use crate::assert::Headers;
+pub use crate::assert::location;
 
 /// The session cookie a response sets, as `name=value`.
-pub fn session_cookie(r: &reqwest::Response) -> Option<String> {
+pub fn session_cookie(r: &impl Headers) -> Option<String> {
     set_cookies(r).into_iter().find(|c| c.contains("hewn_session=") && !c.contains("Max-Age=0"))
 }
 
 /// Every `Set-Cookie` of a response.
-pub fn set_cookies(r: &reqwest::Response) -> Vec<String> {
-    r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
+pub fn set_cookies(r: &impl Headers) -> Vec<String> {
+    r.header_map().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect()
 }
 
 /// The id of the demo post.
 pub async fn demo_post_id(app: &TestApp) -> i64 {
     posts::visible_by_slug(&app.store, now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id
-}
-
-/// A comment to moderate, as the comment pipeline would store it.
-pub struct Comment<'a> {
-    pub post_id: i64,
-    pub parent_id: Option<i64>,
-    pub name: &'a str,
-    pub email: &'a str,
-    pub url: &'a str,
-    pub ip: &'a str,
-    pub text: &'a str,
-    pub status: &'a str,
-    pub rule: &'a str,
-    pub created_at: i64,
-}
-
-impl<'a> Comment<'a> {
-    pub fn pending(post_id: i64, name: &'a str, text: &'a str) -> Self {
-        Self {
-            post_id,
-            parent_id: None,
-            name,
-            email: "reader@example.org",
-            url: "",
-            ip: "198.51.100.7",
-            text,
-            status: "pending",
-            rule: "first-comment",
-            created_at: now() - 60,
-        }
-    }
-
-    pub async fn insert(&self, app: &TestApp) -> i64 {
-        let body_html = hewn::domain::comment_text::render(self.text);
-        comments::insert(
-            &app.store,
-            &comments::NewComment {
-                post_id: self.post_id,
-                parent_id: self.parent_id,
-                kind: "comment",
-                author_name: self.name,
-                author_email: self.email,
-                author_url: self.url,
-                user_id: None,
-                body: self.text,
-                body_html: body_html.as_str(),
-                status: self.status,
-                rule: self.rule,
-                author_ip: self.ip,
-                user_agent: "TestBrowser/1.0",
-                created_at: self.created_at,
-            },
-        )
-        .await
-        .unwrap()
-    }
 }
 
 /// The stored status of a comment (`None` once deleted).
@@ -171,9 +114,9 @@ pub async fn comment_status(app: &TestApp, id: i64) -> Option<String> {
 /// Runs SQL on the test database from outside the app, to make time pass for
 /// stored rows (session ages, login failures).
 pub async fn run_sql(app: &TestApp, sql: &str) {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
+    let mut db = app.db().await;
+    db.exec(sql, &[]).await;
+    db.close().await;
 }
 
 /// The comment rows' ids on a queue page, in order.

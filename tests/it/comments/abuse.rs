@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use hewn::store::settings;
-use sqlx::Connection;
 
 use super::{DEMO, DEMO_FORM, approve, comment_id, form, location, no_flood, post_form, rows};
+use crate::assert::assert_status;
 use crate::helpers::{TestApp, html, spawn_app, texts};
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -21,8 +21,7 @@ fn deep_quotes() -> String {
 
 /// The stored HTML of every comment with this text.
 async fn stored_html(app: &TestApp, body: &str) -> Vec<String> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query_scalar("select body_html from comments where body = $1").bind(body).fetch_all(&mut conn).await.unwrap()
+    app.db().await.column("select body_html from comments where body = $1", &[body.into()]).await
 }
 
 /// Checks the answer to a deeply quoted comment: stored with at most eight quote
@@ -81,7 +80,7 @@ async fn robots_txt_answers_quickly_while_two_deep_comments_render() {
         let start = Instant::now();
         let r = app.get("/robots.txt").await;
         slowest = slowest.max(start.elapsed());
-        assert_eq!(r.status(), 200);
+        assert_status!(r, 200);
         answered += 1;
     }
     let ((r1, t1), (r2, t2)) = (first.await.unwrap(), second.await.unwrap());
@@ -102,8 +101,8 @@ async fn a_comment_whose_html_would_be_too_large_is_refused_with_422_and_not_sto
 
     let r = post_form(&app, &app.client, &form(&body, "Deep", "deep@example.com")).await;
 
-    assert_eq!(r.status(), 422);
-    let doc = html(&r.text().await.unwrap());
+    let r = assert_status!(r, 422);
+    let doc = html(&r.body);
     assert!(texts(&doc, "#comment-error")[0].contains("more formatting than can be shown"));
     assert!(texts(&doc, "textarea#comment")[0].starts_with(">>>>>>>>a >>>>>>>>a"), "the text is kept");
     assert_eq!(rows(&app).await.len(), before);
@@ -113,12 +112,12 @@ async fn a_comment_whose_html_would_be_too_large_is_refused_with_422_and_not_sto
 async fn flood_control_refuses_a_deep_comment_before_rendering_it() {
     let app = spawn_app().await;
     let first = post_form(&app, &app.client, &form("A first comment.", "Ann", "ann@example.com")).await;
-    assert_eq!(first.status(), 303);
+    assert_status!(first, 303);
 
     let start = Instant::now();
     let r = post_form(&app, &app.client, &form(&deep_quotes(), "Ann", "ann@example.com")).await;
 
-    assert_eq!(r.status(), 429);
+    assert_status!(r, 429);
     assert!(start.elapsed() < QUICK, "took {:?}", start.elapsed());
     assert!(stored_html(&app, &deep_quotes()).await.is_empty());
 }
@@ -142,8 +141,8 @@ async fn comment_posts_from_other_sites_are_refused_with_the_error_page() {
     let curl = post("no headers", None).await.unwrap();
 
     for refused in [evil, cross] {
-        assert_eq!(refused.status(), 403);
-        let doc = html(&refused.text().await.unwrap());
+        let refused = assert_status!(refused, 403);
+        let doc = html(&refused.body);
         assert_eq!(texts(&doc, "[data-test=error]").len(), 1, "the site's error page");
         assert!(texts(&doc, "[data-test=error]")[0].contains("came from another site"));
     }
@@ -162,8 +161,8 @@ async fn invisible_names_and_comments_count_as_empty() {
     for invisible in ["\u{200B}", "\u{FEFF}", "\u{200B}\u{FEFF}\u{2060} \u{200D}"] {
         let r = post_form(&app, &app.client, &form(invisible, invisible, "ann@example.com")).await;
 
-        assert_eq!(r.status(), 422, "{invisible:?}");
-        let doc = html(&r.text().await.unwrap());
+        let r = assert_status!(r, 422, "{invisible:?}");
+        let doc = html(&r.body);
         assert!(texts(&doc, "#comment-error")[0].contains("type your comment"), "{invisible:?}");
         assert!(texts(&doc, "#author-error")[0].contains("enter your name"), "{invisible:?}");
     }
@@ -179,8 +178,8 @@ async fn one_line_fields_refuse_tabs_and_line_separators() {
     for name in ["Ann\tLee", "Ann\u{2028}Lee", "Ann\u{2029}Lee"] {
         let r = post_form(&app, &app.client, &form("Hello.", name, "ann@example.com")).await;
 
-        assert_eq!(r.status(), 422, "{name:?}");
-        let doc = html(&r.text().await.unwrap());
+        let r = assert_status!(r, 422, "{name:?}");
+        let doc = html(&r.body);
         assert!(texts(&doc, "#author-error")[0].contains("one line"), "{name:?}");
     }
     assert_eq!(rows(&app).await.len(), before);
@@ -195,7 +194,7 @@ async fn bidi_controls_in_names_are_isolated_in_feed_titles() {
 
     for (who, email) in [(name, "m@example.com"), (hebrew, "d@example.com")] {
         let r = post_form(&app, &app.client, &form("Reversed, am I?", who, email)).await;
-        assert_eq!(r.status(), 303);
+        assert_status!(r, 303);
     }
     let (_, feed) = app.get_text("/comments/feed.xml").await;
 
@@ -251,8 +250,7 @@ async fn replies_to_hidden_missing_and_closed_comments_get_one_answer() {
     let closed = post_form(&app, &app.client, &form("approved, then trashed", "Bo", "bo@example.com")).await;
     let closed = comment_id(&location(&closed));
     approve(&app, closed).await;
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query("update comments set status = 'trash' where id = $1").bind(closed).execute(&mut conn).await.unwrap();
+    app.db().await.exec("update comments set status = 'trash' where id = $1", &[closed.into()]).await;
     let reply = |parent: i64| {
         let parent = parent.to_string();
         let fields = vec![

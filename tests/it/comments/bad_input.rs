@@ -4,6 +4,7 @@
 use hewn::store::{comments, posts};
 
 use super::{DEMO, DEMO_FORM, form, location, post_form, post_raw, row_with_body, rows};
+use crate::assert::{assert_not_found, assert_status};
 use crate::helpers::{html, spawn_app, texts};
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -26,9 +27,9 @@ async fn an_invalid_form_is_shown_again_with_422_the_text_kept_and_each_message_
 
     let r = post_form(&app, &app.client, &fields).await;
 
-    assert_eq!(r.status(), 422);
+    let r = assert_status!(r, 422);
     assert_eq!(r.headers()["cache-control"], "private, no-store");
-    let body = r.text().await.unwrap();
+    let body = r.body;
     let doc = html(&body);
     assert!(texts(&doc, "title")[0].starts_with("Error: "));
     assert_eq!(texts(&doc, "textarea#comment"), ["My long considered thoughts."]);
@@ -76,8 +77,8 @@ async fn every_field_rule_refuses_with_a_message() {
 
         let r = post_form(&app, &app.client, &fields).await;
 
-        assert_eq!(r.status(), 422, "{field}={value:?}");
-        let doc = html(&r.text().await.unwrap());
+        let r = assert_status!(r, 422, "{field}={value:?}");
+        let doc = html(&r.body);
         let shown = texts(&doc, &format!("#{field}-error"));
         assert!(shown.len() == 1 && shown[0].contains(message), "{field}={value:?}: {shown:?}");
     }
@@ -100,7 +101,7 @@ async fn values_are_trimmed_line_endings_normalised_and_bare_hosts_get_http() {
     )
     .await;
 
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     let row = row_with_body(&app, "line one\nline two").await.unwrap();
     assert_eq!((row.author_name.as_str(), row.author_email.as_str()), ("Ann", "ann@example.com"));
     assert_eq!(row.author_url, "http://example.com");
@@ -142,7 +143,7 @@ async fn malformed_bodies_get_a_clear_4xx_page_and_store_nothing() {
         assert!(texts(&doc, ".error-message")[0].contains(message), "{page}");
     }
     let no_type = app.client.post(app.url(DEMO_FORM)).body(valid).send().await.unwrap();
-    assert_eq!(no_type.status(), 415);
+    assert_status!(no_type, 415);
     assert_eq!(rows(&app).await.len(), 2, "nothing was stored");
 }
 
@@ -209,12 +210,12 @@ async fn a_parent_must_be_an_approved_comment_of_the_same_post() {
 
     // One answer for all three, so that it tells nothing about hidden comments.
     for refused in [other_post, unknown] {
-        assert_eq!(refused.status(), 422);
-        let doc = html(&refused.text().await.unwrap());
+        let refused = assert_status!(refused, 422);
+        let doc = html(&refused.body);
         assert!(texts(&doc, "[data-test=error-summary]")[0].contains("does not take replies"));
     }
-    assert_eq!(pending.status(), 422);
-    let page = pending.text().await.unwrap();
+    let pending = assert_status!(pending, 422);
+    let page = pending.body;
     let doc = html(&page);
     assert!(texts(&doc, "[data-test=error-summary]")[0].contains("does not take replies"), "{page}");
     assert_eq!(attr(&doc, "input[name=comment_parent]", "value").unwrap(), "0");
@@ -249,11 +250,11 @@ async fn unknown_and_unpublished_posts_answer_404() {
 
     for path in ["/posts/nope/comments", "/posts/draft/comments", "/posts/%FF/comments"] {
         let r = app.client.post(app.url(path)).form(&form("hi", "Ann", "ann@example.com")).send().await.unwrap();
-        assert_eq!(r.status(), 404, "{path}");
-        assert_eq!(texts(&html(&r.text().await.unwrap()), "[data-test=error] h1"), ["Page not found"]);
+        let r = assert_not_found!(r, "{path}");
+        assert_eq!(texts(&html(&r.body), "[data-test=error] h1"), ["Page not found"]);
     }
     let get = app.get(DEMO_FORM).await;
-    assert_eq!(get.status(), 405);
+    assert_status!(get, 405);
     assert_eq!(rows(&app).await.len(), 2);
 }
 
@@ -279,5 +280,5 @@ async fn no_junk_makes_the_server_fail() {
         assert!((200..500).contains(&status), "{status} for {:?}", String::from_utf8_lossy(&body));
         assert!(page.contains("id=\"site-title\"") || page.is_empty(), "an HTML page for {body:?}");
     }
-    assert_eq!(app.get(DEMO).await.status(), 200);
+    assert_status!(app.get(DEMO).await, 200);
 }

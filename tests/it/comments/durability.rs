@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use sqlx::Connection;
 use tokio::sync::Mutex;
 
 use super::{DEMO_FORM, form, prepare_database, rows};
+use crate::db::TestDb;
 use crate::helpers::{Binary, Spawn, client, spawn_with};
 
 #[tokio::test]
@@ -131,15 +131,11 @@ async fn a_server_killed_mid_stream_loses_no_acknowledged_comment() {
         acknowledged.extend(acked.lock().await.drain(..));
 
         let restarted = Binary::start(&db, &[]).await;
-        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display())).await.unwrap();
-        let bodies: HashSet<String> =
-            sqlx::query_scalar("select body from comments").fetch_all(&mut conn).await.unwrap().into_iter().collect();
-        let check: String = sqlx::query_scalar("pragma integrity_check").fetch_one(&mut conn).await.unwrap();
-        let dupes: i64 = sqlx::query_scalar("select count(*) - count(distinct body) from comments")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
+        let mut conn = TestDb::sqlite_read_only(&db).await;
+        let bodies: HashSet<String> = conn.column("select body from comments", &[]).await.into_iter().collect();
+        let check: String = conn.scalar("pragma integrity_check", &[]).await;
+        let dupes: i64 = conn.scalar("select count(*) - count(distinct body) from comments", &[]).await;
+        conn.close().await;
         drop(restarted);
 
         eprintln!("round {round}: {} acknowledged in all, {} comments stored", acknowledged.len(), bodies.len());

@@ -3,6 +3,7 @@
 use hewn::store::{posts, settings};
 
 use super::{DEMO, DEMO_COMMENT, approve, comment_id, form, location, no_flood, post_form, row_with_body};
+use crate::assert::assert_status;
 use crate::helpers::{html, spawn_app, texts};
 
 fn attr(doc: &scraper::Html, selector: &str, name: &str) -> Option<String> {
@@ -77,7 +78,7 @@ async fn an_approved_comment_is_redirected_to_its_anchor_with_303() {
 
     let r = post_form(&app, &app.client, &form("First!\n\nSecond *paragraph*.", "Ann", "ann@example.com")).await;
 
-    assert_eq!(r.status(), 303);
+    let r = assert_status!(r, 303);
     let to = location(&r);
     let id = comment_id(&to);
     assert_eq!(to, format!("{DEMO}#comment-{id}"));
@@ -174,7 +175,7 @@ async fn replies_beyond_the_depth_cap_attach_at_the_deepest_level() {
             &[&form(text, "Di", "di@example.com")[..3], &[("comment_parent", p.as_str())]].concat(),
         )
         .await;
-        assert_eq!(r.status(), 303, "{text}");
+        let r = assert_status!(r, 303, "{text}");
         parent = comment_id(&location(&r));
         ids.push(parent);
     }
@@ -207,8 +208,8 @@ async fn a_post_with_comments_closed_says_so_and_refuses_comments_with_403() {
     let doc = html(&page);
     assert_eq!(texts(&doc, "[data-test=comments-closed]"), ["Comments are closed."]);
     assert_eq!(count(&doc, "#commentform"), 0);
-    assert_eq!(r.status(), 403);
-    assert_eq!(texts(&html(&r.text().await.unwrap()), ".error-message"), ["Comments are closed."]);
+    let r = assert_status!(r, 403);
+    assert_eq!(texts(&html(&r.body), ".error-message"), ["Comments are closed."]);
     assert!(row_with_body(&app, "hi").await.is_none());
 }
 
@@ -234,10 +235,10 @@ async fn comments_close_on_posts_older_than_the_configured_days() {
     assert_eq!(texts(&html(&old_page), "[data-test=comments-closed]"), ["Comments are closed."]);
     assert_eq!(count(&html(&old_page), "[data-test=reply-link]"), 0, "no replies on a closed post");
     assert_eq!(count(&html(&recent_page), "#commentform"), 1);
-    assert_eq!(old.status(), 403);
-    assert!(old.text().await.unwrap().contains("Comments are closed."));
-    assert_eq!(invalid.status(), 403);
-    assert_eq!(recent.status(), 303);
+    let old = assert_status!(old, 403);
+    assert!(old.body.contains("Comments are closed."));
+    assert_status!(invalid, 403);
+    assert_status!(recent, 303);
     assert!(row_with_body(&app, "too late").await.is_none());
     assert!(row_with_body(&app, "in time").await.is_some());
 }

@@ -4,6 +4,7 @@
 use hewn::store::settings;
 
 use super::{DEMO, DEMO_FORM, comment_id, location, no_flood};
+use crate::assert::assert_status;
 use crate::helpers::{TestApp, html, spawn_app, texts};
 
 /// Strings that try to break out of text, attributes, URLs or the page's direction.
@@ -115,7 +116,7 @@ async fn hostile_comments_and_names_come_back_as_text() {
         let comment = format!("{s} #{i}");
         let email = format!("h{i}@example.com");
         let r = submit(&app, &[("comment", &comment), ("author", s), ("email", &email), ("url", "")]).await;
-        assert_eq!(r.status(), 303, "{s:?}");
+        let r = assert_status!(r, 303, "{s:?}");
         ids.push((comment_id(&location(&r)), *s));
     }
     let (_, body) = app.get_text(DEMO).await;
@@ -172,8 +173,8 @@ async fn hostile_input_in_a_rejected_form_is_shown_back_escaped() {
     for s in HOSTILE {
         // The email is invalid, so every field comes back in a 422 page.
         let r = submit(&app, &[("comment", s), ("author", s), ("email", s), ("url", s)]).await;
-        assert_eq!(r.status(), 422, "{s:?}");
-        let body = r.text().await.unwrap();
+        let r = assert_status!(r, 422, "{s:?}");
+        let body = r.body;
         assert_inert(&body, &format!("422 for {s:?}"));
         let doc = html(&body);
         assert_eq!(texts(&doc, "textarea#comment"), [s.split_whitespace().collect::<Vec<_>>().join(" ")], "{s:?}");

@@ -11,7 +11,6 @@ mod privacy;
 mod rules;
 
 use hewn::store::settings;
-use sqlx::Connection;
 
 use crate::helpers::TestApp;
 
@@ -59,14 +58,14 @@ pub async fn no_flood(app: &TestApp) {
 
 /// Every stored comment, oldest first.
 pub async fn rows(app: &TestApp) -> Vec<Row> {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query_as::<_, Row>(
-        "select id, post_id, parent_id, author_name, author_email, author_url, body, status, rule, author_ip, \
-           user_agent from comments order by id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap()
+    app.db()
+        .await
+        .rows(
+            "select id, post_id, parent_id, author_name, author_email, author_url, body, status, rule, author_ip, \
+               user_agent from comments order by id",
+            &[],
+        )
+        .await
 }
 
 /// The stored comment with this text.
@@ -76,14 +75,10 @@ pub async fn row_with_body(app: &TestApp, body: &str) -> Option<Row> {
 
 /// Approves a comment, as the admin would.
 pub async fn approve(app: &TestApp, id: i64) {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    sqlx::query("update comments set status = 'approved' where id = $1").bind(id).execute(&mut conn).await.unwrap();
+    app.db().await.exec("update comments set status = 'approved' where id = $1", &[id.into()]).await;
 }
 
-/// The `Location` of a redirect.
-pub fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-}
+pub use crate::assert::location;
 
 /// The comment id a redirect's `#comment-ID` points at.
 pub fn comment_id(location: &str) -> i64 {
@@ -106,8 +101,6 @@ pub async fn prepare_database(path: &std::path::Path) {
 
 /// The secret the database keeps.
 pub async fn stored_secret(app: &TestApp) -> hewn::domain::signing::Secret {
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", app.db_path.display())).await.unwrap();
-    let value: String =
-        sqlx::query_scalar("select value from settings where name = 'site_secret'").fetch_one(&mut conn).await.unwrap();
+    let value: String = app.db().await.scalar("select value from settings where name = 'site_secret'", &[]).await;
     hewn::domain::signing::Secret::new(value.into_bytes())
 }

@@ -5,6 +5,7 @@ use hewn::domain::now;
 use hewn::domain::signing::{PENDING_LINK_SECONDS, PendingPass, Secret};
 
 use super::{DEMO, approve, comment_id, form, location, no_flood, post_form, prepare_database, stored_secret};
+use crate::assert::assert_status;
 use crate::helpers::{Binary, Spawn, TestApp, client, html, spawn_app, spawn_with, spawn_with_fixed_clock, texts};
 
 /// A form with the "save my details" box ticked.
@@ -23,16 +24,16 @@ fn set_cookies(r: &reqwest::Response) -> Vec<String> {
     r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
 }
 
-fn is_private(r: &reqwest::Response) -> bool {
-    r.headers().get("cache-control").is_some_and(|v| v == "private, no-store")
+fn is_private(r: &impl crate::assert::Headers) -> bool {
+    r.header_map().get("cache-control").is_some_and(|v| v == "private, no-store")
 }
 
 /// GETs `path` and returns whether it is private, and the page.
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (bool, scraper::Html, String) {
     let r = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{path}");
+    let r = assert_status!(r, 200, "{path}");
     let private = is_private(&r);
-    let body = r.text().await.unwrap();
+    let body = r.body;
     (private, html(&body), body)
 }
 
@@ -47,7 +48,7 @@ async fn a_held_comment_is_shown_to_its_author_alone_awaiting_moderation() {
     let (other_private, _, other) = page(&client(), &app, DEMO).await;
     let (plain_private, _, plain) = page(&app.client, &app, DEMO).await;
 
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     assert!(to.starts_with(&format!("{DEMO}?unapproved={id}&moderation-hash=")), "{to}");
     assert!(to.ends_with(&format!("#comment-{id}")), "{to}");
     assert!(own_private, "a page with the reader's own held comment is private");
@@ -136,7 +137,7 @@ async fn ticking_the_box_remembers_the_details_for_a_year_and_keeps_showing_held
     let (private, doc, body) = page(&app.client, &app, DEMO).await;
     let (stranger_private, _, stranger) = page(&client(), &app, DEMO).await;
 
-    assert_eq!(r.status(), 303);
+    let r = assert_status!(r, 303);
     assert!(is_private(&r));
     for name in [
         "hewn_comment_author=Ann;",
@@ -217,7 +218,7 @@ async fn instances_sharing_a_database_accept_each_others_passes() {
         .unwrap();
     let on_b = http.get(format!("{}{}", b.base, location(&r))).send().await.unwrap().text().await.unwrap();
 
-    assert_eq!(r.status(), 303);
+    assert_status!(r, 303);
     assert!(on_b.contains("Posted on A") && on_b.contains("awaiting moderation"));
 }
 

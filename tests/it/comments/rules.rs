@@ -3,12 +3,13 @@
 use hewn::store::settings;
 
 use super::{DEMO, approve, comment_id, form, location, no_flood, post_form, row_with_body, rows};
+use crate::assert::assert_status;
 use crate::helpers::{Spawn, TestApp, client, html, spawn_app, spawn_with, texts};
 
 /// Posts a valid comment and returns its stored (status, rule).
 async fn outcome(app: &TestApp, fields: &[(&str, &str)]) -> (String, String) {
     let r = post_form(app, &app.client, fields).await;
-    assert_eq!(r.status(), 303, "{fields:?}");
+    assert_status!(r, 303, "{fields:?}");
     let text = fields.iter().find(|(n, _)| *n == "comment").unwrap().1;
     let row = row_with_body(app, text).await.unwrap();
     (row.status, row.rule)
@@ -109,13 +110,13 @@ async fn block_list_words_in_any_field_make_spam() {
     for (what, got) in [("text", by_text), ("name", by_name), ("email", by_email), ("url", by_url)] {
         assert_eq!(got, pair("spam", "blocklist"), "{what}");
     }
-    assert_eq!(by_agent.status(), 303);
+    assert_status!(by_agent, 303);
     let ua = row_with_body(&app, "by user agent").await.unwrap();
     assert_eq!(
         (ua.status.as_str(), ua.rule.as_str(), ua.user_agent.as_str()),
         ("spam", "blocklist", "Mozilla/5.0 BadBot/1.0")
     );
-    assert_eq!(by_ip.status(), 303);
+    assert_status!(by_ip, 303);
     let ip = row_with_body(&proxied, "by address").await.unwrap();
     assert_eq!((ip.status.as_str(), ip.rule.as_str(), ip.author_ip.as_str()), ("spam", "blocklist", "198.51.100.23"));
     assert_eq!(clean, pair("pending", "first-comment"));
@@ -128,11 +129,11 @@ async fn the_same_client_again_within_15_seconds_gets_429_and_nothing_is_stored(
 
     let again = post_form(&app, &client(), &form("second words", "Bo", "bo@example.com")).await;
 
-    assert_eq!(first.status(), 303);
-    assert_eq!(again.status(), 429);
+    assert_status!(first, 303);
+    let again = assert_status!(again, 429);
     let retry: u64 = again.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=15).contains(&retry), "{retry}");
-    let page = again.text().await.unwrap();
+    let page = again.body;
     let message = &texts(&html(&page), ".error-message")[0];
     assert!(message.contains("Slow down") && message.contains("too quickly"), "{message}");
     assert!(row_with_body(&app, "second words").await.is_none());
@@ -176,14 +177,14 @@ async fn a_duplicate_comment_gets_409_and_nothing_is_stored() {
     let same_name = post_form(&app, &app.client, &form("I have said this.", "Ann", "other@example.com")).await;
     let someone_else = post_form(&app, &app.client, &form("I have said this.", "Bo", "bo@example.com")).await;
 
-    assert_eq!(same_email.status(), 409);
-    let page = same_email.text().await.unwrap();
+    let same_email = assert_status!(same_email, 409);
+    let page = same_email.body;
     assert_eq!(
         texts(&html(&page), ".error-message"),
         ["Duplicate comment detected; it looks as though you've already said that!"]
     );
-    assert_eq!(same_name.status(), 409);
-    assert_eq!(someone_else.status(), 303);
+    assert_status!(same_name, 409);
+    assert_status!(someone_else, 303);
     assert_eq!(rows(&app).await.iter().filter(|r| r.body == "I have said this.").count(), 2);
 }
 
@@ -196,7 +197,7 @@ async fn duplicate_detection_can_be_turned_off() {
 
     let again = post_form(&app, &app.client, &form("Twice on purpose.", "Ann", "ann@example.com")).await;
 
-    assert_eq!(again.status(), 303);
+    assert_status!(again, 303);
     assert_eq!(rows(&app).await.iter().filter(|r| r.body == "Twice on purpose.").count(), 2);
 }
 
@@ -246,9 +247,9 @@ async fn earlier_rules_win_blocked_words_before_flood_and_flood_before_duplicate
     let blocked = post_form(&app, &app.client, &form("casino again", "Ann", "ann@example.com")).await;
     let repeated = post_form(&app, &app.client, &form("said once", "Ann", "ann@example.com")).await;
 
-    assert_eq!(blocked.status(), 303, "a blocked word is spam even inside the flood interval");
+    assert_status!(blocked, 303, "a blocked word is spam even inside the flood interval");
     assert_eq!(row_with_body(&app, "casino again").await.unwrap().status, "spam");
-    assert_eq!(repeated.status(), 429, "flood control answers before the duplicate check");
+    assert_status!(repeated, 429, "flood control answers before the duplicate check");
 }
 
 #[tokio::test]

@@ -66,19 +66,16 @@ async fn disqus_comments_land_on_their_posts_threaded_and_no_email_shows() {
     );
     assert!(!run.stdout.contains("no-comments-here"), "a thread without comments is no loss:\n{}", run.stdout);
     let mut conn = open(&db_of(&dir)).await;
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "select disqus_id, status, created_at from comments where disqus_id is not null order by disqus_id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    let placed: Vec<(i64, String, String)> = sqlx::query_as(
-        "select c.disqus_id, p.slug, c.body_html from comments c join posts p on p.id = c.post_id \
+    let rows: Vec<(i64, String, i64)> = conn
+        .rows("select disqus_id, status, created_at from comments where disqus_id is not null order by disqus_id", &[])
+        .await;
+    let placed: Vec<(i64, String, String)> = conn
+        .rows(
+            "select c.disqus_id, p.slug, c.body_html from comments c join posts p on p.id = c.post_id \
          where c.disqus_id > 8200 order by c.disqus_id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+            &[],
+        )
+        .await;
     let app = serve(dir).await;
 
     let statuses: Vec<(i64, &str)> = rows.iter().map(|(id, s, _)| (*id, s.as_str())).collect();
@@ -198,8 +195,7 @@ async fn a_disqus_export_with_defects_imports_what_it_can_and_says_what_it_left_
         assert!(run.stdout.contains(said), "{said} in\n{}", run.stdout);
     }
     let mut conn = open(&db_of(&dir)).await;
-    let kept: Vec<String> =
-        sqlx::query_scalar("select body from comments where disqus_id is not null").fetch_all(&mut conn).await.unwrap();
+    let kept: Vec<String> = conn.column("select body from comments where disqus_id is not null", &[]).await;
     assert_eq!(kept, ["<p>Said once.</p>"]);
 }
 

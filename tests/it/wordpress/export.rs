@@ -6,9 +6,9 @@ use std::path::Path;
 use hewn::domain::{comment_text, markdown};
 use hewn::store::{comments, posts, tags};
 use quick_xml::events::Event;
-use sqlx::Connection;
 
 use super::{db_of, hewn, import, open, uploads};
+use crate::db::TestDb;
 use crate::helpers::{Spawn, spawn_with};
 
 const POST_COLUMNS: &str = "kind, slug, title, source, source_format, body_html, excerpt, status, sticky, author_name, \
@@ -16,35 +16,26 @@ const POST_COLUMNS: &str = "kind, slug, title, source, source_format, body_html,
 const COMMENT_COLUMNS: &str = "c.id, p.slug, c.parent_id, c.kind, c.author_name, c.author_email, c.author_url, c.body, \
      c.body_html, c.status, c.status_before_trash, c.rule, c.author_ip, c.user_agent, c.created_at";
 
-/// Every post, comment, post tag and the mapped settings of a database, as text.
+/// Every post, comment, post tag and the mapped settings of a database, as text
+/// (one line per row, each column read as text).
 async fn contents(db: &Path) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
     let mut conn = open(db).await;
-    let rows = |sql: String| sql;
-    let posts: Vec<String> =
-        sqlx::query_scalar(&rows(format!("select json_array({POST_COLUMNS}) from posts order by slug")))
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
-    let comments: Vec<String> = sqlx::query_scalar(&format!(
-        "select json_array({COMMENT_COLUMNS}) from comments c join posts p on p.id = c.post_id order by c.id"
-    ))
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    let post_tags: Vec<String> = sqlx::query_scalar(
-        "select json_array(p.slug, t.slug, t.name) from post_tags pt join posts p on p.id = pt.post_id \
-         join tags t on t.id = pt.tag_id order by 1",
+    let mut lines = async |columns: &str, rest: &str| -> Vec<String> {
+        let columns: Vec<String> = columns.split(", ").map(|c| format!("cast({c} as text)")).collect();
+        let sql = format!("select {} {rest}", columns.join(", "));
+        conn.text_rows(&sql, &[]).await.into_iter().map(|row| format!("{row:?}")).collect()
+    };
+    let posts = lines(POST_COLUMNS, "from posts order by slug").await;
+    let comments = lines(COMMENT_COLUMNS, "from comments c join posts p on p.id = c.post_id order by c.id").await;
+    let mut post_tags = lines(
+        "p.slug, t.slug, t.name",
+        "from post_tags pt join posts p on p.id = pt.post_id join tags t on t.id = pt.tag_id",
     )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    let settings: Vec<String> = sqlx::query_scalar(
-        "select name || '=' || value from settings where name in ('site_title', 'tagline', 'language') order by name",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
+    .await;
+    post_tags.sort();
+    let settings =
+        lines("name, value", "from settings where name in ('site_title', 'tagline', 'language') order by name").await;
+    conn.close().await;
     (posts, comments, post_tags, settings)
 }
 
@@ -213,17 +204,16 @@ async fn no_two_exported_items_share_an_id_nor_two_files_a_title_and_date() {
     let dir = tempfile::tempdir().unwrap();
     import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
     let db = db_of(&dir);
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut conn = TestDb::sqlite(&db).await;
     // A second site's file with a post's WordPress id, named like a file already here.
-    sqlx::query(
+    conn.exec(
         "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
          select '2014/01/photo.png', content_type, size, sha256, title, alt, created_at, \
            (select min(wp_id) from posts), bytes from media where path = '2013/10/photo.png'",
+        &[],
     )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    drop(conn);
+    .await;
+    conn.close().await;
 
     let run = hewn(&db, &["export", "wordpress", "--base-url", "https://blog.example"]);
 

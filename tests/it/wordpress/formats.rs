@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use hewn::domain::slug::RESERVED_PAGE_SLUGS;
 
 use super::{db_of, hewn, import_file, open, serve, snapshot};
+use crate::assert::assert_redirect;
 
 /// A WXR 1.2 file of `items` (already written `<item>` elements), in the namespace
 /// forms given.
@@ -55,10 +56,7 @@ async fn a_page_with_a_slug_hewn_uses_gets_another_and_is_reached_there_and_its_
     import_file(&dir, &file, &[]);
     let mut conn = open(&db_of(&dir)).await;
     let pages: Vec<(String, String, i64)> =
-        sqlx::query_as("select title, slug, wp_id from posts where kind = 'page' order by wp_id")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select title, slug, wp_id from posts where kind = 'page' order by wp_id", &[]).await;
     let app = serve(dir).await;
 
     assert_eq!(pages.len(), RESERVED_PAGE_SLUGS.len());
@@ -73,8 +71,7 @@ async fn a_page_with_a_slug_hewn_uses_gets_another_and_is_reached_there_and_its_
     // The page's old permalink (with WordPress's trailing slash) follows it.
     let archive = pages.iter().find(|(t, _, _)| t == "Page named archive").unwrap();
     let old = app.get("/archive/").await;
-    assert_eq!(old.status(), 301);
-    assert_eq!(old.headers()["location"], format!("/{}", archive.1).as_str());
+    assert_redirect!(old, 301, format!("/{}", archive.1));
     // hewn's own archive still answers at its address.
     let (status, body) = app.get_text("/archive").await;
     assert_eq!(status, 200);
@@ -223,23 +220,20 @@ async fn wordpress_theme_test_data_imports_whole_answers_at_new_addresses_redire
     let db = db_of(&dir);
     let mut conn = open(&db).await;
     let stored: Vec<(i64, String, String, String)> =
-        sqlx::query_as("select wp_id, kind, slug, status from posts where wp_id is not null")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select wp_id, kind, slug, status from posts where wp_id is not null", &[]).await;
     let address = |wp_id: i64| {
         let (_, kind, slug, _) =
             stored.iter().find(|(id, ..)| *id == wp_id).unwrap_or_else(|| panic!("post {wp_id} was not imported"));
         if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") }
     };
     // Every comment once, on its post, with its status and its parent.
-    let comments: Vec<(i64, i64, String, Option<i64>)> = sqlx::query_as(
-        "select c.wp_id, p.wp_id, c.status, (select pc.wp_id from comments pc where pc.id = c.parent_id) \
+    let comments: Vec<(i64, i64, String, Option<i64>)> = conn
+        .rows(
+            "select c.wp_id, p.wp_id, c.status, (select pc.wp_id from comments pc where pc.id = c.parent_id) \
          from comments c join posts p on p.id = c.post_id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+            &[],
+        )
+        .await;
     for item in &items {
         for (id, parent, approved) in &item.comments {
             let status = match approved.as_str() {

@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hewn::store::{comments, posts, tags};
-use sqlx::Connection;
 
 use super::{db_of, fixture, hewn, import, open, serve, snapshot, uploads};
+use crate::assert::{assert_not_found, assert_status};
+use crate::db::TestDb;
 use crate::helpers::{Spawn, html, spawn_with, texts};
 
 const POST: &str = "/posts/year-of-the-stakhanovite";
@@ -88,10 +89,7 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
 
     let mut conn = open(&db).await;
     let rows: Vec<(i64, String, String, bool, String)> =
-        sqlx::query_as("select wp_id, kind, status, sticky, author_name from posts order by wp_id")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select wp_id, kind, status, sticky, author_name from posts order by wp_id", &[]).await;
     let statuses: Vec<(i64, &str, &str, bool, &str)> =
         rows.iter().map(|(id, k, s, st, a)| (*id, k.as_str(), s.as_str(), *st, a.as_str())).collect();
     assert_eq!(
@@ -111,13 +109,8 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
             (61, "post", "published", false, "Jo & Co"),
         ]
     );
-    let comments: Vec<CommentRow> = sqlx::query_as(
-        "select id, kind, status, status_before_trash, author_email, (select wp_id from comments p where p.id = c.parent_id) \
-         from comments c order by id",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
+    let comments: Vec<CommentRow> = conn.rows("select id, kind, status, status_before_trash, author_email, (select wp_id from comments p where p.id = c.parent_id) \
+         from comments c order by id", &[]).await;
     let by_id = |id: i64| comments.iter().find(|c| c.0 == id).unwrap();
     assert_eq!(comments.len(), 10, "the attachment's comment is left out");
     assert_eq!((by_id(103).2.as_str(), by_id(103).4.as_str()), ("pending", "pending@example.org"));
@@ -125,20 +118,15 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
     assert_eq!((by_id(106).2.as_str(), by_id(106).3.as_deref()), ("trash", Some("approved")));
     assert_eq!((by_id(107).1.as_str(), by_id(108).1.as_str()), ("pingback", "trackback"));
     assert_eq!((by_id(102).5, by_id(105).5, by_id(110).5, by_id(109).5), (Some(105), Some(101), Some(102), None));
-    let author_url: String =
-        sqlx::query_scalar("select author_url from comments where id = 102").fetch_one(&mut conn).await.unwrap();
+    let author_url: String = conn.scalar("select author_url from comments where id = 102", &[]).await;
     assert_eq!(author_url, "", "a javascript: website is dropped");
-    let title: String =
-        sqlx::query_scalar("select title from posts where wp_id = 61").fetch_one(&mut conn).await.unwrap();
+    let title: String = conn.scalar("select title from posts where wp_id = 61", &[]).await;
     assert_eq!(title, "Tom & Jerry <3 — \"cat\" &amp; mouse", "entities decode once, as WordPress showed them");
-    let (moscow_slug, empty_title): (String, String) =
-        sqlx::query_as("select (select slug from posts where wp_id = 35), (select title from posts where wp_id = 60)")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+    let (moscow_slug, empty_title): (String, String) = conn
+        .row("select (select slug from posts where wp_id = 35), (select title from posts where wp_id = 60)", &[])
+        .await;
     assert_eq!((moscow_slug.as_str(), empty_title.as_str()), ("moskva-zimoi", ""));
-    let excerpt: String =
-        sqlx::query_scalar("select excerpt from posts where wp_id = 33").fetch_one(&mut conn).await.unwrap();
+    let excerpt: String = conn.scalar("select excerpt from posts where wp_id = 33", &[]).await;
     assert_eq!(excerpt, "A hand-written excerpt & more");
 
     for line in [
@@ -286,19 +274,17 @@ async fn huge_and_empty_fields_import_whole() {
 
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     let mut conn = open(&db_of(&dir)).await;
-    let (source_len, body_len): (i64, i64) =
-        sqlx::query_as("select length(source), length(body_html) from posts where slug = 'huge'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+    let (source_len, body_len): (i64, i64) = conn
+        .row(
+            "select cast(length(source) as bigint), cast(length(body_html) as bigint) from posts where slug = 'huge'",
+            &[],
+        )
+        .await;
     assert!(source_len > 4_000_000 && body_len > 4_000_000, "{source_len} {body_len}");
-    let bodies: Vec<(String, i64)> = sqlx::query_as("select author_name, length(body) from comments order by id")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let bodies: Vec<(String, i64)> =
+        conn.rows("select author_name, cast(length(body) as bigint) from comments order by id", &[]).await;
     assert_eq!(bodies, [(String::new(), 0), ("Long".to_owned(), 1_000_000)]);
-    let untitled: (String, String) =
-        sqlx::query_as("select title, slug from posts where wp_id = 2").fetch_one(&mut conn).await.unwrap();
+    let untitled: (String, String) = conn.row("select title, slug from posts where wp_id = 2", &[]).await;
     assert_eq!(untitled, (String::new(), "post-2".to_owned()));
 }
 
@@ -312,21 +298,21 @@ async fn uploads_are_copied_into_the_database_and_served_with_long_caching() {
 
     let response = app.get("/media/2013/10/photo.png").await;
 
-    assert_eq!(response.status(), 200);
+    let response = assert_status!(response, 200);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "image/png");
     assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
     assert!(headers.get("content-disposition").is_none());
     let etag = headers["etag"].to_str().unwrap().to_owned();
-    let bytes = response.bytes().await.unwrap();
+    let bytes = response.bytes;
     assert_eq!(bytes.as_ref(), std::fs::read(fixture("uploads/2013/10/photo.png")).unwrap());
     let again =
         app.client.get(app.url("/media/2013/10/photo.png")).header("if-none-match", &etag).send().await.unwrap();
-    assert_eq!(again.status(), 304);
+    assert_status!(again, 304);
     let notes = app.get("/media/2013/10/notes%20file.txt").await;
-    assert_eq!(notes.status(), 200);
-    assert_eq!(notes.text().await.unwrap(), "Plain notes\n");
-    assert_eq!(app.get("/media/2013/10/missing.jpg").await.status(), 404);
+    let notes = assert_status!(notes, 200);
+    assert_eq!(notes.body, "Plain notes\n");
+    assert_not_found!(app.get("/media/2013/10/missing.jpg").await);
     let (_, body) = app.get_text("/posts/moskva-zimoi").await;
     assert!(body.contains(r#"<img src="/media/2013/10/photo.png""#), "block content links are rewritten too: {body}");
 }
@@ -348,23 +334,23 @@ async fn media_answer_byte_ranges_so_audio_and_video_can_seek() {
 
     for (range, first, last) in [("bytes=0-9", 0, 9), ("bytes=-5", size - 5, size - 1), ("bytes=10-", 10, size - 1)] {
         let part = ranged(range).await.unwrap();
-        assert_eq!(part.status(), 206, "{range}");
+        let part = assert_status!(part, 206, "{range}");
         assert_eq!(part.headers()["content-range"], format!("bytes {first}-{last}/{size}").as_str(), "{range}");
         assert_eq!(part.headers()["etag"], etag.as_str());
-        assert_eq!(part.bytes().await.unwrap().as_ref(), &file[first..=last], "{range}");
+        assert_eq!(part.bytes.as_slice(), &file[first..=last], "{range}");
     }
     let past = ranged(&format!("bytes={size}-")).await.unwrap();
-    assert_eq!(past.status(), 416);
+    let past = assert_status!(past, 416);
     assert_eq!(past.headers()["content-range"], format!("bytes */{size}").as_str());
     // Several ranges, or a range of a file that changed since (If-Range), get the whole file.
     let several = ranged("bytes=0-1,4-5").await.unwrap();
-    assert_eq!(several.status(), 200);
-    assert_eq!(several.bytes().await.unwrap().len(), size);
+    let several = assert_status!(several, 200);
+    assert_eq!(several.bytes.len(), size);
     let changed =
         app.client.get(&url).header("range", "bytes=0-9").header("if-range", "\"other\"").send().await.unwrap();
-    assert_eq!(changed.status(), 200);
+    assert_status!(changed, 200);
     let same = app.client.get(&url).header("range", "bytes=0-9").header("if-range", &etag).send().await.unwrap();
-    assert_eq!(same.status(), 206);
+    assert_status!(same, 206);
     // A compressible file's range is its own bytes, not a slice of a compressed body.
     let notes = app
         .client
@@ -374,9 +360,9 @@ async fn media_answer_byte_ranges_so_audio_and_video_can_seek() {
         .send()
         .await
         .unwrap();
-    assert_eq!(notes.status(), 206);
+    let notes = assert_status!(notes, 206);
     assert!(notes.headers().get("content-encoding").is_none());
-    assert_eq!(notes.text().await.unwrap(), "notes");
+    assert_eq!(notes.body, "notes");
 }
 
 #[tokio::test]
@@ -397,7 +383,7 @@ async fn without_an_uploads_folder_images_keep_their_old_addresses() {
         body.contains(r#"<figure class="gallery-item"><a href="https://old.example.com/wp-content/uploads/2013/10/photo.png" rel="noopener"><img src="https://old.example.com/wp-content/uploads/2013/10/photo.png""#),
         "the gallery shows the image from its old address: {body}"
     );
-    assert_eq!(app.get("/media/2013/10/photo.png").await.status(), 404);
+    assert_not_found!(app.get("/media/2013/10/photo.png").await);
 }
 
 #[tokio::test]
@@ -524,8 +510,8 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
         slowest_write = slowest_write.max(started.elapsed());
         let started = Instant::now();
         let sitemap = app.get("/sitemap.xml").await;
-        assert_eq!(sitemap.status(), 200);
-        let imported = sitemap.text().await.unwrap().matches("/posts/busy-").count();
+        let sitemap = assert_status!(sitemap, 200);
+        let imported = sitemap.body.matches("/posts/busy-").count();
         slowest_read = slowest_read.max(started.elapsed());
         assert!(imported == 0 || imported == 40, "readers saw {imported} of the 40 imported posts");
         seen.insert(imported);
@@ -552,8 +538,7 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
     let busy = posts::visible_by_slug(&app.store, hewn::domain::now(), "busy-39").await.unwrap().unwrap();
     assert_eq!(comments::approved_for_post(&app.store, busy.id).await.unwrap().len(), 150);
     let mut conn = open(&app.db_path).await;
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0, "nothing is left hidden");
 }
 
@@ -577,10 +562,7 @@ async fn import_caught_writing(db: &Path, file: &Path, posts: usize) -> std::pro
             panic!("the import never started writing");
         }
         let mut conn = open(db).await;
-        let hidden: i64 = sqlx::query_scalar("select count(*) from posts where status = 'importing'")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+        let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
         if hidden > 1 {
             return child;
         }
@@ -613,23 +595,22 @@ async fn an_import_killed_while_it_writes_shows_nothing_and_the_next_import_clea
     let file = dir.path().join("big.xml");
     let visible = "select count(*) from posts p where p.kind = 'post' and p.status = 'published'";
     let mut conn = open(&db).await;
-    let shown_before: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown_before: i64 = conn.scalar(visible, &[]).await;
 
     let mut child = import_caught_writing(&db, &file, 400).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before, "a killed import shows none of its posts");
 
     let run = hewn(&db, &["import", "wordpress", file.to_str().unwrap()]);
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("posts:     400 new"), "{}", run.stdout);
     assert!(run.stdout.contains("comments:  60,000 new"), "{}", run.stdout);
-    let shown: i64 = sqlx::query_scalar(visible).fetch_one(&mut conn).await.unwrap();
+    let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before + 400);
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0);
     drop(conn);
     let app = serve(dir).await;
@@ -777,7 +758,7 @@ async fn posts_an_import_is_still_writing_show_nowhere() {
     }
 
     for path in ["/posts/hidden-quagga", "/hidden-quagga"] {
-        assert_eq!(app.get(path).await.status(), 404, "{path}");
+        assert_not_found!(app.get(path).await, "{path}");
     }
     let pages = [
         "/".to_owned(),
@@ -816,17 +797,15 @@ async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_aga
     let child = import_caught_writing(&db, &dir.path().join("big.xml"), 400).await;
 
     // The editor saves a post under the slug the import gave its last post.
-    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+    let mut conn = TestDb::sqlite(&db).await;
     let now = hewn::domain::now();
-    sqlx::query(
+    conn.exec(
         "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values ('post', 'busy-399', 'Written meanwhile', 'Mine', '<p>Mine</p>', 'published', $1, $1, $1)",
+        &[now.into()],
     )
-    .bind(now)
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    drop(conn);
+    .await;
+    conn.close().await;
     let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
 
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -835,23 +814,19 @@ async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_aga
     assert!(stdout.contains("because theirs was taken"), "the summary reports the new slug: {stdout}");
     let mut conn = open(&db).await;
     let slugs: Vec<(String, String)> =
-        sqlx::query_as("select slug, title from posts where slug like 'busy-399%' order by slug")
-            .fetch_all(&mut conn)
-            .await
-            .unwrap();
+        conn.rows("select slug, title from posts where slug like 'busy-399%' order by slug", &[]).await;
     assert_eq!(
         slugs,
         [("busy-399".to_owned(), "Written meanwhile".to_owned()), ("busy-399-2".to_owned(), "Post 399".to_owned())]
     );
-    let hidden: i64 =
-        sqlx::query_scalar("select count(*) from posts where status = 'importing'").fetch_one(&mut conn).await.unwrap();
+    let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0);
-    let comments: i64 = sqlx::query_scalar(
-        "select count(*) from comments c join posts p on p.id = c.post_id \
+    let comments: i64 = conn
+        .scalar(
+            "select count(*) from comments c join posts p on p.id = c.post_id \
          where p.slug like 'busy-%'",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .unwrap();
+            &[],
+        )
+        .await;
     assert_eq!(comments, 60_000);
 }

@@ -2,6 +2,7 @@
 //! readers cannot see, and old `#comment-N` anchors landing on their comments.
 
 use super::{import, serve, uploads};
+use crate::assert::{assert_not_found, assert_redirect, assert_status};
 use crate::helpers::{html, texts};
 
 #[tokio::test]
@@ -48,8 +49,7 @@ async fn old_wordpress_addresses_answer_301_with_the_new_address() {
         ("/posts/year-of-the-stakhanovite/", "/posts/year-of-the-stakhanovite"),
     ] {
         let response = app.get(old).await;
-        assert_eq!(response.status(), 301, "{old}");
-        assert_eq!(response.headers()["location"], new, "{old}");
+        assert_redirect!(response, 301, new, "{old}");
     }
 }
 
@@ -73,11 +73,11 @@ async fn links_to_what_readers_cannot_see_stay_not_found() {
         "/wp-content/uploads/2013/10/photo.png",
     ] {
         let response = app.get(old).await;
-        assert_eq!(response.status(), 404, "{old}");
-        assert!(response.text().await.unwrap().contains("There is nothing here."), "{old} shows the site's 404 page");
+        let response = assert_not_found!(response, "{old}");
+        assert!(response.body.contains("There is nothing here."), "{old} shows the site's 404 page");
     }
     // Query strings that are not WordPress's leave the front page alone.
-    assert_eq!(app.get("/?utm_source=x").await.status(), 200);
+    assert_status!(app.get("/?utm_source=x").await, 200);
 }
 
 #[tokio::test]
@@ -88,7 +88,7 @@ async fn old_comment_links_land_on_their_comment() {
 
     // A browser keeps `#comment-105` of `/?p=10#comment-105` across the redirect.
     let response = app.get("/?p=10").await;
-    assert_eq!(response.status(), 301);
+    let response = assert_status!(response, 301);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (status, body) = app.get_text(&location).await;
 
@@ -117,8 +117,7 @@ async fn a_blog_that_lived_under_a_path_keeps_its_links_at_the_root() {
         ("/blog/", "/"),
     ] {
         let response = app.get(old).await;
-        assert_eq!(response.status(), 301, "{old}");
-        assert_eq!(response.headers()["location"], new, "{old}");
+        assert_redirect!(response, 301, new, "{old}");
     }
 }
 
@@ -149,10 +148,10 @@ async fn every_old_address_lands_on_a_page_that_exists() {
         "/wp-content/uploads/2013/10/photo.png",
     ] {
         let moved = app.get(old).await;
-        assert_eq!(moved.status(), 301, "{old}");
+        let moved = assert_status!(moved, 301, "{old}");
         let new = moved.headers()["location"].to_str().unwrap().to_owned();
         let landed = app.get(&new).await;
-        assert_eq!(landed.status(), 200, "{old} -> {new}");
+        assert_status!(landed, 200, "{old} -> {new}");
     }
 }
 
@@ -163,7 +162,7 @@ async fn imported_comments_wait_in_the_admin_panel_in_their_statuses() {
     import(&dir, "site-1.2.xml", &[]);
     let app = serve(dir).await;
     create_admin(&app, ADMIN, PASSWORD).await;
-    assert_eq!(login(&app, ADMIN, PASSWORD).await.status(), 303);
+    assert_status!(login(&app, ADMIN, PASSWORD).await, 303);
 
     let pending = app.get("/admin/comments?status=pending").await.text().await.unwrap();
     let spam = app.get("/admin/comments?status=spam").await.text().await.unwrap();

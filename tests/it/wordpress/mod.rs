@@ -12,10 +12,9 @@ mod links;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sqlx::Connection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use tempfile::TempDir;
 
+use crate::db::TestDb;
 use crate::helpers::{Spawn, TestApp, spawn_with};
 
 /// A fixture file.
@@ -84,21 +83,20 @@ pub async fn serve(dir: TempDir) -> TestApp {
 }
 
 /// A read-only connection to a database file, for checking stored rows.
-pub async fn open(db: &Path) -> SqliteConnection {
-    let opts = SqliteConnectOptions::new().filename(db).read_only(true);
-    SqliteConnection::connect_with(&opts).await.unwrap()
+pub async fn open(db: &Path) -> TestDb {
+    TestDb::sqlite_read_only(db).await
 }
 
 /// The data version and the number of rows of every table the import writes.
 pub async fn snapshot(db: &Path) -> Vec<(String, i64)> {
     let mut conn = open(db).await;
     let mut out = Vec::new();
-    let version: i64 = sqlx::query_scalar("select version from site_state").fetch_one(&mut conn).await.unwrap();
+    let version: i64 = conn.scalar("select version from site_state", &[]).await;
     out.push(("version".to_owned(), version));
     for table in ["posts", "comments", "tags", "post_tags", "legacy_links", "media", "settings"] {
-        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(&mut conn).await.unwrap();
+        let n: i64 = conn.scalar(&format!("select count(*) from {table}"), &[]).await;
         out.push((table.to_owned(), n));
     }
-    conn.close().await.unwrap();
+    conn.close().await;
     out
 }
