@@ -14,8 +14,6 @@ pub enum BodyError {
     InvalidUtf8,
     #[error("The form has the field “{0}” more than once.")]
     DuplicateField(&'static str),
-    #[error("The form contains a NUL character (%00), which no text may hold.")]
-    Nul,
 }
 
 /// The fields of a form that the caller asked for, each present at most once.
@@ -82,9 +80,6 @@ pub fn parse(content_type: Option<&str>, body: &[u8], known: &[&'static str]) ->
 fn decode(raw: &[u8]) -> Result<String, BodyError> {
     let spaced: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
     let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
-    if bytes.contains(&0) {
-        return Err(BodyError::Nul);
-    }
     String::from_utf8(bytes).map_err(|_| BodyError::InvalidUtf8)
 }
 
@@ -112,13 +107,6 @@ mod tests {
         }
         assert!(is_urlencoded(Some("Application/X-WWW-Form-Urlencoded; charset=UTF-8")));
         assert!(!is_urlencoded(Some("application/x-www-form-urlencoded; charset=latin1")));
-    }
-
-    #[test]
-    fn nul_characters_are_refused_in_names_and_values() {
-        assert_eq!(parse(FORM, b"comment=a%00b", KNOWN), Err(BodyError::Nul));
-        assert_eq!(parse(FORM, b"comment=a\0b", KNOWN), Err(BodyError::Nul));
-        assert_eq!(parse(FORM, b"com%00ment=x", KNOWN), Err(BodyError::Nul));
     }
 
     #[test]

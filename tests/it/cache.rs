@@ -179,7 +179,7 @@ async fn writes_no_reader_can_see_leave_cached_pages_warm() {
 
     // An import's hidden rows, in the order an import writes them (tags first).
     db.transaction(&[
-        "pragma defer_foreign_keys = on",
+        db.defer_foreign_keys(),
         "insert into post_tags (post_id, tag_id) select 9000, id from tags",
         "insert into posts (id, kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \
          values (9000, 'post', 'hidden-import', 'Hidden import', 'x', '<p>x</p>', 'importing', 1, 1, 1)",

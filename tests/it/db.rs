@@ -1,6 +1,6 @@
 //! `TestDb`: the one way a test runs SQL of its own against a database, from outside
-//! the app (checking stored rows, writing as another process or `sqlite3` by hand
-//! would). One arm per backend; today SQLite, PostgreSQL joins as a second arm.
+//! the app (checking stored rows, writing as another process, `sqlite3` or `psql` by
+//! hand would). One arm per backend: SQLite and PostgreSQL.
 //!
 //! Test SQL stays portable where the test is not about one backend: `$1` binds,
 //! `length()` results cast `as bigint` before reading them as `i64`, and anything a
@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use sqlx::postgres::{PgConnection, PgRow, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{Connection, Decode, FromRow, Type};
 
@@ -47,6 +48,35 @@ impl From<&[u8]> for Bind {
 /// An open connection to a test database.
 pub enum TestDb {
     Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+}
+
+/// A column value either backend decodes.
+pub trait Value:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> + Send + Unpin
+{
+}
+impl<T> Value for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres> + Send + Unpin
+{
+}
+
+/// A row either backend decodes.
+pub trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+fn bind_pg<'q>(mut q: PgQuery<'q>, binds: &[Bind]) -> PgQuery<'q> {
+    for b in binds {
+        q = match b {
+            Bind::Int(v) => q.bind(*v),
+            Bind::Text(v) => q.bind(v.clone()),
+            Bind::Bytes(v) => q.bind(v.clone()),
+            Bind::Null => q.bind(None::<i64>),
+        };
+    }
+    q
 }
 
 type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
@@ -64,6 +94,14 @@ fn bind_sqlite<'q>(mut q: SqliteQuery<'q>, binds: &[Bind]) -> SqliteQuery<'q> {
 }
 
 impl TestDb {
+    /// Opens the database at `url` (`sqlite://…` or `postgres://…`).
+    pub async fn open(url: &str) -> TestDb {
+        match url.strip_prefix("sqlite://") {
+            Some(path) => TestDb::sqlite(Path::new(path)).await,
+            None => TestDb::Postgres(PgConnection::connect(url).await.unwrap()),
+        }
+    }
+
     /// Opens the SQLite database file at `path` for reading and writing.
     pub async fn sqlite(path: &Path) -> TestDb {
         let opts = SqliteConnectOptions::new().filename(path);
@@ -84,10 +122,24 @@ impl TestDb {
         TestDb::Sqlite(SqliteConnection::connect_with(&opts).await.unwrap())
     }
 
+    /// The statement that defers foreign-key checks to the commit of a transaction
+    /// (as an import writes a post's tags before the post).
+    pub fn defer_foreign_keys(&self) -> &'static str {
+        match self {
+            TestDb::Sqlite(_) => "pragma defer_foreign_keys = on",
+            TestDb::Postgres(_) => "set constraints all deferred",
+        }
+    }
+
     /// Runs one statement with `binds`; returns the rows it changed.
     pub async fn exec(&mut self, sql: &str, binds: &[Bind]) -> u64 {
         match self {
             TestDb::Sqlite(conn) => bind_sqlite(sqlx::query(sql), binds)
+                .execute(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .rows_affected(),
+            TestDb::Postgres(conn) => bind_pg(sqlx::query(sql), binds)
                 .execute(&mut *conn)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -99,6 +151,9 @@ impl TestDb {
     pub async fn script(&mut self, sql: &str) {
         match self {
             TestDb::Sqlite(conn) => {
+                sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+            TestDb::Postgres(conn) => {
                 sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
         }
@@ -114,13 +169,20 @@ impl TestDb {
                 }
                 tx.commit().await.unwrap();
             }
+            TestDb::Postgres(conn) => {
+                let mut tx = conn.begin().await.unwrap();
+                for sql in statements {
+                    sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+                tx.commit().await.unwrap();
+            }
         }
     }
 
     /// The first column of the one row `sql` returns.
     pub async fn scalar<T>(&mut self, sql: &str, binds: &[Bind]) -> T
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + Send + Unpin,
+        T: Value,
     {
         match self.optional_row::<(T,)>(sql, binds).await {
             Some((v,)) => v,
@@ -131,7 +193,7 @@ impl TestDb {
     /// The first column of every row `sql` returns.
     pub async fn column<T>(&mut self, sql: &str, binds: &[Bind]) -> Vec<T>
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + Send + Unpin,
+        T: Value,
     {
         self.rows::<(T,)>(sql, binds).await.into_iter().map(|(v,)| v).collect()
     }
@@ -139,7 +201,7 @@ impl TestDb {
     /// The first column of the row `sql` returns, if it returns one.
     pub async fn optional<T>(&mut self, sql: &str, binds: &[Bind]) -> Option<T>
     where
-        T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + Send + Unpin,
+        T: Value,
     {
         self.optional_row::<(T,)>(sql, binds).await.map(|(v,)| v)
     }
@@ -147,7 +209,7 @@ impl TestDb {
     /// The one row `sql` returns, as a tuple or a `FromRow` type.
     pub async fn row<T>(&mut self, sql: &str, binds: &[Bind]) -> T
     where
-        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+        T: Row,
     {
         match self.optional_row(sql, binds).await {
             Some(v) => v,
@@ -158,11 +220,18 @@ impl TestDb {
     /// Every row `sql` returns, as tuples or a `FromRow` type.
     pub async fn rows<T>(&mut self, sql: &str, binds: &[Bind]) -> Vec<T>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+        T: Row,
     {
         match self {
             TestDb::Sqlite(conn) => {
                 let rows = bind_sqlite(sqlx::query(sql), binds)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.iter().map(|r| T::from_row(r).unwrap_or_else(|e| panic!("{sql}: {e}"))).collect()
+            }
+            TestDb::Postgres(conn) => {
+                let rows = bind_pg(sqlx::query(sql), binds)
                     .fetch_all(&mut *conn)
                     .await
                     .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -189,15 +258,33 @@ impl TestDb {
                     })
                     .collect()
             }
+            TestDb::Postgres(conn) => {
+                let rows = bind_pg(sqlx::query(sql), binds)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get::<Option<String>, _>(i).unwrap_or_else(|e| panic!("{sql}: {e}")))
+                            .collect()
+                    })
+                    .collect()
+            }
         }
     }
 
     async fn optional_row<T>(&mut self, sql: &str, binds: &[Bind]) -> Option<T>
     where
-        T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+        T: Row,
     {
         match self {
             TestDb::Sqlite(conn) => bind_sqlite(sqlx::query(sql), binds)
+                .fetch_optional(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .map(|r| T::from_row(&r).unwrap_or_else(|e| panic!("{sql}: {e}"))),
+            TestDb::Postgres(conn) => bind_pg(sqlx::query(sql), binds)
                 .fetch_optional(&mut *conn)
                 .await
                 .unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -209,6 +296,7 @@ impl TestDb {
     pub async fn close(self) {
         match self {
             TestDb::Sqlite(conn) => conn.close().await.unwrap(),
+            TestDb::Postgres(conn) => conn.close().await.unwrap(),
         }
     }
 }

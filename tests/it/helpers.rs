@@ -139,7 +139,7 @@ impl TestApp {
 
     /// A connection to the app's database from outside the app, for SQL of the test's own.
     pub async fn db(&self) -> TestDb {
-        TestDb::sqlite(&self.db_path).await
+        TestDb::open(&self.database_url).await
     }
 
     /// GET `path` with the app's client.

@@ -19,6 +19,7 @@ mod feeds;
 mod fixtures;
 mod global_flags;
 mod helpers;
+mod postgres;
 mod reading;
 mod search;
 mod server;

@@ -361,7 +361,7 @@ async fn the_binary_migrates_serves_logs_to_stderr_and_stops_on_sigterm() {
 }
 
 #[tokio::test]
-async fn the_database_is_a_plain_sqlite_file_in_wal_mode() {
+async fn sqlite_only_the_database_is_a_plain_sqlite_file_in_wal_mode() {
     let app = spawn_app().await;
     let path = app.db_path.clone();
     let _dir = app.stop().await;

@@ -191,7 +191,7 @@ async fn the_index_follows_edits_deletions_and_tag_changes_by_any_writer() {
 }
 
 #[tokio::test]
-async fn the_migration_indexes_posts_written_before_it() {
+async fn sqlite_only_the_migration_indexes_posts_written_before_it() {
     // SQLite's own full-text search (FTS5), so SQLite only.
     let dir = tempfile::tempdir().unwrap();
     let mut db = TestDb::sqlite_create(&dir.path().join("hewn.db")).await;

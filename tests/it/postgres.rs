@@ -1,0 +1,141 @@
+//! PostgreSQL only: several hewn instances on one database behave as one site.
+//! These need a server (`HEWN_TEST_DATABASE_URL`, see `backend`); `.ci/run` starts
+//! one. Each test makes its own database, whatever backend the rest of the suite
+//! runs on.
+
+use hewn::store::sessions;
+
+use crate::admin::support::{ADMIN, PASSWORD, create_admin, input_value, login_with};
+use crate::assert::{assert_status, location};
+use crate::backend::fresh_postgres;
+use crate::comments::{DEMO, DEMO_FORM, form};
+use crate::helpers::{Spawn, TestApp, client, spawn_with};
+
+/// Two instances serving one new PostgreSQL database, with the demo content.
+async fn two_instances() -> (TestApp, TestApp) {
+    let url = fresh_postgres().await;
+    let a = spawn_with(Spawn { database_url: Some(url.clone()), ..Spawn::default() }).await;
+    let b = spawn_with(Spawn { database_url: Some(url), ..Spawn::default() }).await;
+    (a, b)
+}
+
+/// `X-Hewn-Cache` of a GET of `path`, and its body.
+async fn cached(app: &TestApp, c: &reqwest::Client, path: &str) -> (String, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    let state = r.headers().get("x-hewn-cache").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (state, r.text().await.unwrap())
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_a_comment_approved_on_one_instance_shows_on_the_others_next_request() {
+    let (a, b) = two_instances().await;
+    create_admin(&a, ADMIN, PASSWORD).await;
+    // A reader of B, whose copy of the post is warm.
+    let reader = client();
+    let _ = cached(&b, &reader, DEMO).await;
+    let (warm, _) = cached(&b, &reader, DEMO).await;
+    assert_eq!(warm, "hit");
+
+    // A commenter posts through A: held for moderation, B's page stays warm.
+    let r = a.client.post(a.url(DEMO_FORM)).form(&form("Held on A, approved later", "Ann", "ann@example.com")).send();
+    let r = assert_status!(r.await.unwrap(), 303);
+    let id: i64 = location(&r).rsplit_once("#comment-").unwrap().1.parse().unwrap();
+    let (still_warm, page) = cached(&b, &reader, DEMO).await;
+    assert_eq!(still_warm, "hit", "a held comment leaves every instance's cache warm");
+    assert!(!page.contains("Held on A"));
+
+    // The admin logs in on A and approves it there; the session also works on B.
+    let admin = client();
+    assert_status!(login_with(&a, &admin, ADMIN, PASSWORD).await, 303);
+    let dashboard = admin.get(a.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let token = input_value(&dashboard, "_csrf");
+    let approved = admin
+        .post(a.url(&format!("/admin/comments/{id}/approve")))
+        .form(&[("_csrf", token.as_str()), ("back", "/admin/comments")])
+        .send()
+        .await
+        .unwrap();
+    assert_status!(approved, 303);
+    let on_b = admin.get(b.url("/admin/comments?status=approved")).send().await.unwrap();
+    let on_b = assert_status!(on_b, 200, "a session made on A is valid on B");
+    assert!(on_b.body.contains("Held on A, approved later"));
+
+    // B's very next request shows it.
+    let (state, page) = cached(&b, &reader, DEMO).await;
+    assert_eq!(state, "miss");
+    assert!(page.contains("Held on A, approved later"), "B shows what A approved at once");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_a_write_made_with_psql_shows_on_every_instance() {
+    let (a, b) = two_instances().await;
+    for app in [&a, &b] {
+        let _ = cached(app, &app.client, DEMO).await;
+        assert_eq!(cached(app, &app.client, DEMO).await.0, "hit");
+    }
+    let mut db = a.db().await;
+    db.exec("update posts set title = 'Renamed by hand' where slug = 'year-of-the-stakhanovite'", &[]).await;
+    db.close().await;
+    for app in [&a, &b] {
+        let (state, page) = cached(app, &app.client, DEMO).await;
+        assert_eq!(state, "miss", "{}", app.base);
+        assert!(page.contains("Renamed by hand"), "{}", app.base);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_flood_control_and_the_duplicate_check_hold_across_instances() {
+    let (a, b) = two_instances().await;
+    // One client (one address) posting through A, then at once through B.
+    let first = a.client.post(a.url(DEMO_FORM)).form(&form("First words", "Ann", "ann@example.com")).send();
+    assert_status!(first.await.unwrap(), 303);
+    let flood = b.client.post(b.url(DEMO_FORM)).form(&form("Second words", "Ann", "ann@example.com")).send();
+    assert_status!(flood.await.unwrap(), 429, "B knows what A stored a moment ago");
+
+    hewn::store::settings::put(&a.store, "comment_flood_seconds", "0").await.unwrap();
+    let again = b.client.post(b.url(DEMO_FORM)).form(&form("First words", "Ann", "ann@example.com")).send();
+    assert_status!(again.await.unwrap(), 409, "the duplicate check sees A's comment too");
+
+    // Racing submissions through both instances: each text is stored exactly once.
+    let mut racing = Vec::new();
+    for i in 0..20 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let url = app.url(DEMO_FORM);
+        racing.push(tokio::spawn(async move {
+            let f = form("The same words at once", "Bo", "bo@example.com");
+            client().post(url).form(&f).send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut answers = Vec::new();
+    for r in racing {
+        answers.push(r.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|s| **s == 303).count(), 1, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 409).count(), 19, "{answers:?}");
+    let mut db = a.db().await;
+    let stored: i64 = db.scalar("select count(*) from comments where body = 'The same words at once'", &[]).await;
+    db.close().await;
+    assert_eq!(stored, 1);
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_login_throttling_counts_failures_on_every_instance() {
+    let (a, b) = two_instances().await;
+    create_admin(&a, ADMIN, PASSWORD).await;
+    let limit = sessions::MAX_FAILURES_PER_NAME;
+    let mut answers = Vec::new();
+    for i in 0..=limit {
+        let app = if i % 2 == 0 { &a } else { &b };
+        answers.push(login_with(app, &client(), ADMIN, &format!("guess {i}")).await.status().as_u16());
+    }
+    let limit = usize::try_from(limit).unwrap();
+    assert_eq!(answers[..limit], vec![422; limit], "{answers:?}");
+    assert_eq!(answers[limit], 429, "failures on A and B count together: {answers:?}");
+    // The right password from this client is refused too until the window passes.
+    let right = login_with(&b, &client(), ADMIN, PASSWORD).await;
+    assert_status!(right, 429);
+}
