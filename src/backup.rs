@@ -36,22 +36,29 @@ pub async fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<()> {
 /// copy is made beside `target` and renamed into place once complete and synced, so
 /// `target` is never a half-written file.
 pub async fn write(database_url: &str, target: &Path, force: bool) -> anyhow::Result<Check> {
-    let source = database_file(database_url)?;
-    if !source.is_file() {
-        bail!("there is no database at {}", source.display());
+    let postgres = crate::store::postgres::is_url(database_url);
+    if !postgres {
+        let source = database_file(database_url)?;
+        if !source.is_file() {
+            bail!("there is no database at {}", source.display());
+        }
+        if same_file(&source, target) {
+            bail!("the backup cannot replace the database itself");
+        }
     }
     if target.exists() && !force {
         bail!("{} already exists (use --force to replace it)", target.display());
-    }
-    if same_file(&source, target) {
-        bail!("the backup cannot replace the database itself");
     }
     let mut partial = target.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     let _ = std::fs::remove_file(&partial);
     let result = async {
-        backup::vacuum_into(database_url, &partial).await?;
+        if postgres {
+            copy_into_sqlite(database_url, &partial).await?;
+        } else {
+            backup::vacuum_into(database_url, &partial).await?;
+        }
         std::fs::File::open(&partial).and_then(|f| f.sync_all()).context("syncing the backup to disk")?;
         let check = backup::check(&partial).await.context("the fresh copy failed its check")?;
         std::fs::rename(&partial, target).with_context(|| format!("moving the backup to {}", target.display()))?;
@@ -64,6 +71,26 @@ pub async fn write(database_url: &str, target: &Path, force: bool) -> anyhow::Re
     if result.is_err() {
         let _ = std::fs::remove_file(&partial);
     }
+    result
+}
+
+/// A PostgreSQL site's backup: a new SQLite file with hewn's schema, filled by the
+/// copier from one repeatable-read snapshot (consistent while the site serves).
+async fn copy_into_sqlite(database_url: &str, file: &Path) -> anyhow::Result<()> {
+    use crate::config::{DatabaseConfig, Synchronous};
+    use crate::store::{self, Store};
+    let source = Store::open(&DatabaseConfig::from_cli(database_url, Synchronous::Normal)?).await?;
+    let url = format!("sqlite://{}", file.display());
+    let target = Store::open(&DatabaseConfig::from_cli(&url, Synchronous::Full)?).await?;
+    let result = async {
+        store::migrate(&target).await?;
+        store::copy::copy(&source, &target).await.context("copying the database")?;
+        anyhow::Ok(())
+    }
+    .await;
+    source.close().await;
+    // Closing the last connection folds the write-ahead log into the file.
+    target.close().await;
     result
 }
 

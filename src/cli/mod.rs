@@ -3,6 +3,7 @@
 //! `wordpress::import`, `wordpress::export` and `backup`).
 
 pub mod backup;
+pub mod copy;
 pub mod export;
 pub mod import;
 mod migrate;
@@ -29,6 +30,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Write a consistent copy of the live database to a file (or check one).
     Backup(backup::BackupArgs),
+    /// Copy the whole site into another, empty database (SQLite to PostgreSQL, or back).
+    Copy(copy::CopyArgs),
 }
 
 /// Runs the command the user asked for on a fresh Tokio runtime.
@@ -47,6 +50,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import(args)) => crate::wordpress::import::run(&cli, args).await,
         Some(Command::Export(args)) => crate::wordpress::export::run(&cli, args).await,
         Some(Command::Backup(args)) => crate::backup::run(&cli, args).await,
+        Some(Command::Copy(args)) => copy::run(&cli, args).await,
     }
 }
 

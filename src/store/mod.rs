@@ -9,6 +9,7 @@
 
 pub mod archive;
 pub mod comments;
+pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod editor;

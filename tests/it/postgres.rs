@@ -139,3 +139,68 @@ async fn postgres_only_login_throttling_counts_failures_on_every_instance() {
     let right = login_with(&b, &client(), ADMIN, PASSWORD).await;
     assert_status!(right, 429);
 }
+
+/// Runs the `hewn` executable with `args` against the database at `url`.
+fn hewn_at(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .args(args)
+        .args(["--database-url", url])
+        .env("HEWN_LOG", "warn")
+        .env_remove("HEWN_BASE_URL")
+        .output()
+        .unwrap()
+}
+
+/// The public pages of a site, by path, as a reader gets them.
+async fn public_pages(app: &TestApp) -> Vec<(String, String)> {
+    let mut pages = Vec::new();
+    for path in ["/", DEMO, "/posts/moving-day", "/tag/travel", "/search?q=boxes", "/feed.xml", "/sitemap.xml"] {
+        let r = client().get(app.url(path)).send().await.unwrap();
+        let r = assert_status!(r, 200, "{path}");
+        pages.push((path.to_owned(), r.body.replace(&app.base, "BASE")));
+    }
+    pages
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_a_site_moves_to_postgresql_and_back_with_identical_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("site.db").display());
+    let site = spawn_with(Spawn { database_url: Some(sqlite.clone()), ..Spawn::default() }).await;
+    let post = site.post().title("Moving day").body("Boxes everywhere, *and* a kettle.").tag("Travel").create().await;
+    site.comment(post).author("Neighbour").body("Need a hand with the boxes?").approved().create().await;
+    site.comment(post).author("Held").body("held for moderation").held().create().await;
+    create_admin(&site, ADMIN, PASSWORD).await;
+    let before = public_pages(&site).await;
+    drop(site.stop().await);
+    let dir_guard = dir;
+
+    // Up to PostgreSQL: every row, and the same pages.
+    let postgres = fresh_postgres().await;
+    let up = hewn_at(&sqlite, &["copy", "--to", &postgres]);
+    assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(String::from_utf8_lossy(&up.stdout).contains("3 posts and pages, 4 comments"), "{up:?}");
+    let on_pg = spawn_with(Spawn { database_url: Some(postgres.clone()), ..Spawn::default() }).await;
+    assert_eq!(public_pages(&on_pg).await, before);
+    // The admin logs in with the same password, and new rows get new ids.
+    assert_status!(login_with(&on_pg, &client(), ADMIN, PASSWORD).await, 303);
+    let next = on_pg.post().title("After the move").create().await;
+    assert!(next > post);
+
+    // Refused: copying into a database that has a site already.
+    let again = hewn_at(&sqlite, &["copy", "--to", &postgres]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"), "{again:?}");
+
+    // A backup of the PostgreSQL site is a sound SQLite file serving the same pages.
+    let backup = dir_guard.path().join("backup.db");
+    let saved = hewn_at(&postgres, &["backup", backup.to_str().unwrap()]);
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    let checked = hewn_at(&postgres, &["backup", "--check", backup.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let after_move = public_pages(&on_pg).await;
+    drop(on_pg.stop().await);
+    let restored = spawn_with(Spawn { database: Some(backup), ..Spawn::default() }).await;
+    assert_eq!(public_pages(&restored).await, after_move);
+}
