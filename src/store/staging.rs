@@ -386,13 +386,13 @@ impl Staging {
         for chunk in posts.chunks(ROWS_PER_INSERT / 4) {
             insert_posts(&mut tx, chunk).await?;
         }
-        let text_bytes: usize = posts.iter().map(|p| p.source.len() + p.body_html.len()).sum();
+        let largest_text = posts.iter().map(|p| p.source.len() + p.body_html.len()).max().unwrap_or(0);
         insert_post_texts(&mut tx, posts).await?;
         for chunk in comments.chunks(ROWS_PER_INSERT) {
             insert_comments(&mut tx, chunk).await?;
         }
         tx.commit().await?;
-        if text_bytes > TEXT_BYTES_PER_INSERT {
+        if largest_text > TEXT_BYTES_PER_INSERT {
             // The cache is full of a large post's pages, which nothing reads again soon.
             sqlx::query("pragma shrink_memory").execute(&mut self.conn).await?;
         }
