@@ -9,7 +9,7 @@ mod posts;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use sha2::{Digest, Sha256};
@@ -91,16 +91,40 @@ pub fn render(rows: Vec<Row>) -> Vec<Staged> {
         .collect()
 }
 
-/// Counters the progress bar reads from another thread.
+/// Counters the progress bar reads from another thread, and the post text on its way
+/// to the staging database.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub comments: AtomicU64,
+    /// Bytes of post text sent on and not yet written to the staging database.
+    pub text_in_flight: AtomicU64,
+    /// Set once the staging database takes no more rows: nothing waits for it then.
+    pub closed: AtomicBool,
+}
+
+/// Post text (bytes) after which a batch is sent on, however few its rows.
+const BATCH_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+/// Post text (bytes) sent on and not yet staged past which the reading thread waits,
+/// so that a file of many large posts is read no faster than it is staged and only
+/// a few of them are held at once (a very large one alone).
+const MAX_TEXT_IN_FLIGHT: u64 = 64 * 1024 * 1024;
+/// How often the waiting reading thread looks again.
+const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The bytes of post text (source and HTML) in a staged row.
+pub fn text_bytes(row: &Staged) -> u64 {
+    match row {
+        Staged::Post(p) => u64::try_from(p.source.len() + p.body_html.len()).unwrap_or(u64::MAX),
+        _ => 0,
+    }
 }
 
 /// The [`Sink`] of an import.
 pub struct Stager {
     out: SyncSender<(u64, Vec<Row>)>,
     batch: Vec<Row>,
+    /// Bytes of post text in `batch`.
+    batch_text: u64,
     batches: u64,
     uploads: Option<Uploads>,
     base_path: String,
@@ -129,6 +153,7 @@ impl Stager {
         Self {
             out,
             batch: Vec::with_capacity(BATCH),
+            batch_text: 0,
             batches: 0,
             uploads,
             base_path: String::new(),
@@ -154,8 +179,11 @@ impl Stager {
     }
 
     fn push_row(&mut self, row: Row) -> anyhow::Result<()> {
+        if let Row::Ready(staged) = &row {
+            self.batch_text = self.batch_text.saturating_add(text_bytes(staged));
+        }
         self.batch.push(row);
-        if self.batch.len() >= BATCH {
+        if self.batch.len() >= BATCH || self.batch_text >= BATCH_TEXT_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -167,10 +195,17 @@ impl Stager {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let text = std::mem::take(&mut self.batch_text);
+        self.counters.text_in_flight.fetch_add(text, Ordering::SeqCst);
         self.out
             .send((self.batches, batch))
             .map_err(|_| anyhow::anyhow!("the staging database stopped taking rows"))?;
         self.batches += 1;
+        while self.counters.text_in_flight.load(Ordering::SeqCst) > MAX_TEXT_IN_FLIGHT
+            && !self.counters.closed.load(Ordering::SeqCst)
+        {
+            std::thread::sleep(IN_FLIGHT_POLL);
+        }
         Ok(())
     }
 
