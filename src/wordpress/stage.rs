@@ -430,3 +430,69 @@ impl Stager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use super::*;
+
+    fn post_of(bytes: usize) -> Staged {
+        Staged::Post(Box::new(StagedPost { source: "x".repeat(bytes), ..StagedPost::default() }))
+    }
+
+    #[test]
+    fn a_batch_is_sent_on_once_it_holds_8_mb_of_post_text() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+
+        stager.push(post_of(5 << 20)).unwrap();
+        let held = rx.try_recv().is_err();
+        stager.push(post_of(5 << 20)).unwrap();
+
+        assert!(held, "5 MB of text waits for more rows");
+        let (_, rows) = rx.try_recv().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(counters.text_in_flight.load(SeqCst), 10 << 20);
+    }
+
+    #[test]
+    fn the_reader_waits_while_over_64_mb_of_post_text_is_on_its_way() {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+        let staging = Arc::clone(&counters);
+        let staged = std::thread::spawn(move || {
+            let mut most = 0;
+            for (_, rows) in rx {
+                most = most.max(staging.text_in_flight.load(SeqCst));
+                let text: u64 = rows.iter().map(|r| if let Row::Ready(s) = r { text_bytes(s) } else { 0 }).sum();
+                // The staging database takes its time.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                staging.text_in_flight.fetch_sub(text, SeqCst);
+            }
+            most
+        });
+
+        for _ in 0..12 {
+            stager.push(post_of(10 << 20)).unwrap();
+        }
+        drop(stager);
+
+        let most = staged.join().unwrap();
+        assert!(most <= MAX_TEXT_IN_FLIGHT + (10 << 20), "{} MB on its way", most >> 20);
+    }
+
+    #[test]
+    fn the_reader_stops_waiting_once_the_staging_database_takes_no_more() {
+        let (tx, _rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+        counters.closed.store(true, SeqCst);
+
+        stager.push(post_of(MAX_TEXT_IN_FLIGHT as usize + 1)).unwrap();
+
+        assert_eq!(counters.text_in_flight.load(SeqCst), MAX_TEXT_IN_FLIGHT + 1);
+    }
+}
