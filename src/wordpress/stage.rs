@@ -442,23 +442,24 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_is_sent_on_once_it_holds_8_mb_of_post_text() {
+    fn a_batch_is_sent_on_once_it_holds_8_mb_of_post_text() -> anyhow::Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(16);
         let counters = Arc::new(Counters::default());
         let mut stager = Stager::new(tx, None, Arc::clone(&counters));
 
-        stager.push(post_of(5 << 20)).unwrap();
+        stager.push(post_of(5 << 20))?;
         let held = rx.try_recv().is_err();
-        stager.push(post_of(5 << 20)).unwrap();
+        stager.push(post_of(5 << 20))?;
 
         assert!(held, "5 MB of text waits for more rows");
-        let (_, rows) = rx.try_recv().unwrap();
+        let (_, rows) = rx.try_recv()?;
         assert_eq!(rows.len(), 2);
         assert_eq!(counters.text_in_flight.load(SeqCst), 10 << 20);
+        Ok(())
     }
 
     #[test]
-    fn the_reader_waits_while_over_64_mb_of_post_text_is_on_its_way() {
+    fn the_reader_waits_while_over_64_mb_of_post_text_is_on_its_way() -> anyhow::Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel(16);
         let counters = Arc::new(Counters::default());
         let mut stager = Stager::new(tx, None, Arc::clone(&counters));
@@ -476,23 +477,25 @@ mod tests {
         });
 
         for _ in 0..12 {
-            stager.push(post_of(10 << 20)).unwrap();
+            stager.push(post_of(10 << 20))?;
         }
         drop(stager);
 
-        let most = staged.join().unwrap();
+        let most = staged.join().map_err(|_| anyhow::anyhow!("the staging thread panicked"))?;
         assert!(most <= MAX_TEXT_IN_FLIGHT + (10 << 20), "{} MB on its way", most >> 20);
+        Ok(())
     }
 
     #[test]
-    fn the_reader_stops_waiting_once_the_staging_database_takes_no_more() {
+    fn the_reader_stops_waiting_once_the_staging_database_takes_no_more() -> anyhow::Result<()> {
         let (tx, _rx) = std::sync::mpsc::sync_channel(16);
         let counters = Arc::new(Counters::default());
         let mut stager = Stager::new(tx, None, Arc::clone(&counters));
         counters.closed.store(true, SeqCst);
 
-        stager.push(post_of(MAX_TEXT_IN_FLIGHT as usize + 1)).unwrap();
+        stager.push(post_of(usize::try_from(MAX_TEXT_IN_FLIGHT)? + 1))?;
 
         assert_eq!(counters.text_in_flight.load(SeqCst), MAX_TEXT_IN_FLIGHT + 1);
+        Ok(())
     }
 }
