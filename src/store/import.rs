@@ -143,16 +143,21 @@ pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i6
     .bind(&seqs)
     .execute(&mut *conn)
     .await?;
+    // In the order of `new_id` (the reservation's base plus `seq`), read by key:
+    // sorting would first copy every whole row, however large, into a temporary table.
+    // The statement is dropped once run, with the memory of the rows it copied.
     let ids = sqlx::query_scalar(
         "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
            author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
            wp_permalink) \
-         select new_id, kind, final_slug, title, source, source_format, body_html, excerpt, $2, sticky, \
-           author_id, author_name, comments_open, published_at, updated_at, created_at, final_wp_id, \
-           nullif(wp_guid, ''), nullif(wp_permalink, '') \
-         from staging.posts where seq in (select value from json_each($1)) and new_id is not null \
-         order by new_id returning id",
+         select p.new_id, p.kind, p.final_slug, p.title, t.source, p.source_format, t.body_html, p.excerpt, $2, \
+           p.sticky, p.author_id, p.author_name, p.comments_open, p.published_at, p.updated_at, p.created_at, \
+           p.final_wp_id, nullif(p.wp_guid, ''), nullif(p.wp_permalink, '') \
+         from staging.posts p join staging.post_texts t on t.seq = p.seq \
+         where p.seq in (select value from json_each($1)) and p.new_id is not null \
+         order by p.seq returning id",
     )
+    .persistent(false)
     .bind(&seqs)
     .bind(IMPORTING)
     .fetch_all(&mut *conn)
@@ -196,6 +201,7 @@ pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Re
         "update posts set status = (select s.status from staging.posts s where s.new_id = posts.id) \
          where id in (select new_id from staging.posts where new_id is not null) and status = $1",
     )
+    .persistent(false)
     .bind(IMPORTING)
     .execute(&mut *conn)
     .await?
@@ -313,8 +319,20 @@ pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
     // Room for the indexes the inserts touch, so the lock is held for memory work,
     // not for rereading pages; and no copying of the write-ahead log into the database
     // file inside each commit, holding the lock: the import does it between its
-    // writes ([`checkpoint`]).
-    sqlx::query(&format!("pragma cache_size = -{WRITE_CACHE_KIB}")).execute(pool).await?;
+    // writes ([`checkpoint`]). An import with a very large post keeps a small cache
+    // instead, so that the pages of that post are written out to the log as they
+    // fill, not held in memory until the commit, and keeps temporary tables on disk:
+    // copying rows into a table with triggers goes through one, which would hold
+    // another whole copy of that post in memory.
+    let largest: i64 = sqlx::query_scalar("select coalesce(max(bytes), 0) from staging.posts where new_id is not null")
+        .fetch_one(pool)
+        .await?;
+    if largest > LARGE_POST_BYTES {
+        sqlx::query(&format!("pragma cache_size = -{LARGE_POST_CACHE_KIB}")).execute(pool).await?;
+        sqlx::query("pragma temp_store = file").execute(pool).await?;
+    } else {
+        sqlx::query(&format!("pragma cache_size = -{WRITE_CACHE_KIB}")).execute(pool).await?;
+    }
     sqlx::query("pragma wal_autocheckpoint = 0").execute(pool).await?;
     Ok(())
 }
@@ -403,7 +421,13 @@ async fn detach(store: &Store) {
         tracing::debug!("detaching the staging database: {e}");
     }
     let _ = sqlx::query("pragma cache_size = -2000").execute(pool).await;
+    let _ = sqlx::query("pragma temp_store = memory").execute(pool).await;
 }
 
 /// The page cache of the writer connection during an import's writes.
 const WRITE_CACHE_KIB: u32 = 256 * 1024;
+/// A post this large (source and HTML, in bytes) makes an import write with
+/// [`LARGE_POST_CACHE_KIB`] instead: its own pages would fill the larger cache.
+const LARGE_POST_BYTES: i64 = 16 * 1024 * 1024;
+/// The page cache of the writer connection for an import with a very large post.
+const LARGE_POST_CACHE_KIB: u32 = 8 * 1024;

@@ -178,9 +178,12 @@ pub enum Staged {
 pub(super) const ROWS_PER_INSERT: usize = 400;
 
 const SCHEMA: &str = r"
+-- A post's keys, which planning rewrites, apart from its text (as for comments
+-- below): SQLite rewrites a whole row to update one field of it, and a post's text
+-- may be many megabytes. `bytes`: the size of its text.
 create table posts (
     seq integer primary key, line integer not null, kind text not null, slug text not null,
-    title text not null, source text not null, source_format text not null, body_html text not null,
+    title text not null, source_format text not null, bytes integer not null,
     excerpt text not null, status text not null, sticky integer not null, author_login text not null,
     author_name text not null, comments_open integer not null, published_at integer,
     updated_at integer not null, created_at integer not null, wp_id integer, wp_guid text not null,
@@ -188,6 +191,7 @@ create table posts (
     live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer
 );
 create index posts_wp_id on posts (wp_id);
+create table post_texts (seq integer primary key, source text not null, body_html text not null);
 -- A comment's keys, which planning rewrites, apart from its text, which it never
 -- touches: updating small rows is what keeps planning quick.
 create table comments (
@@ -382,18 +386,28 @@ impl Staging {
         for chunk in posts.chunks(ROWS_PER_INSERT / 4) {
             insert_posts(&mut tx, chunk).await?;
         }
+        let largest_text = posts.iter().map(|p| p.source.len() + p.body_html.len()).max().unwrap_or(0);
+        insert_post_texts(&mut tx, posts).await?;
         for chunk in comments.chunks(ROWS_PER_INSERT) {
             insert_comments(&mut tx, chunk).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        if largest_text > TEXT_BYTES_PER_INSERT {
+            // The cache is full of a large post's pages, which nothing reads again soon.
+            sqlx::query("pragma shrink_memory").execute(&mut self.conn).await?;
+        }
+        Ok(())
     }
 
     /// The posts whose WordPress content has a `[gallery]`: sequence number,
     /// WordPress id and HTML source.
     pub async fn posts_with_galleries(&mut self) -> Result<Vec<(i64, Option<i64>, String)>> {
-        sqlx::query_as("select p.seq, p.wp_id, p.source from galleries g join posts p on p.seq = g.post_seq")
-            .fetch_all(&mut self.conn)
-            .await
+        sqlx::query_as(
+            "select p.seq, p.wp_id, t.source from galleries g join posts p on p.seq = g.post_seq \
+             join post_texts t on t.seq = p.seq",
+        )
+        .fetch_all(&mut self.conn)
+        .await
     }
 
     /// The images of the file, for galleries: WordPress id, parent, url, alt text and
@@ -408,7 +422,7 @@ impl Staging {
 
     /// Replaces a staged post's source and HTML.
     pub async fn set_post_html(&mut self, seq: i64, source: &str, body_html: &str) -> Result<()> {
-        sqlx::query("update posts set source = $1, body_html = $2 where seq = $3")
+        sqlx::query("update post_texts set source = $1, body_html = $2 where seq = $3")
             .bind(source)
             .bind(body_html)
             .bind(seq)
@@ -460,19 +474,19 @@ impl Staging {
 
 async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<()> {
     let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-        "insert into posts (seq, line, kind, slug, title, source, source_format, body_html, excerpt, status, \
+        "insert into posts (seq, line, kind, slug, title, source_format, bytes, excerpt, status, \
          sticky, author_login, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
          wp_permalink) ",
     );
     q.push_values(rows, |mut b, p| {
+        let bytes = p.source.len().saturating_add(p.body_html.len());
         b.push_bind(p.seq)
             .push_bind(p.line)
             .push_bind(&p.kind)
             .push_bind(&p.slug)
             .push_bind(&p.title)
-            .push_bind(&p.source)
             .push_bind(&p.source_format)
-            .push_bind(&p.body_html)
+            .push_bind(i64::try_from(bytes).unwrap_or(i64::MAX))
             .push_bind(&p.excerpt)
             .push_bind(&p.status)
             .push_bind(p.sticky)
@@ -487,6 +501,36 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
             .push_bind(&p.wp_permalink);
     });
     q.build().execute(tx).await?;
+    Ok(())
+}
+
+/// Posts' texts carried at most by one insert (fewer when they are large).
+const TEXT_BYTES_PER_INSERT: usize = 4 * 1024 * 1024;
+
+/// Inserts the texts of `posts`, a few at a time. The texts are moved into the
+/// statements, not copied, and each statement is dropped once run (SQLite keeps the
+/// memory of a statement's values until then): a post of many megabytes is held
+/// by the import no more times than SQLite needs to write it.
+async fn insert_post_texts(tx: &mut SqliteConnection, posts: Vec<StagedPost>) -> Result<()> {
+    let mut posts = posts.into_iter().peekable();
+    while posts.peek().is_some() {
+        let mut rows = Vec::new();
+        let mut bytes = 0;
+        while let Some(p) =
+            posts.next_if(|p| rows.is_empty() || bytes + p.source.len() + p.body_html.len() <= TEXT_BYTES_PER_INSERT)
+        {
+            bytes += p.source.len() + p.body_html.len();
+            rows.push((p.seq, p.source, p.body_html));
+            if rows.len() >= ROWS_PER_INSERT / 4 {
+                break;
+            }
+        }
+        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new("insert into post_texts (seq, source, body_html) ");
+        q.push_values(rows, |mut b, (seq, source, body_html)| {
+            b.push_bind(seq).push_bind(source).push_bind(body_html);
+        });
+        q.build().persistent(false).execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

@@ -21,18 +21,21 @@ pub fn is_block_content(raw: &str) -> bool {
 /// before sanitising. Links into the uploads folder are rewritten when `uploads` is
 /// given, and the media paths they use are added to `used`.
 pub fn post_source(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> String {
-    post_source_bounded(raw, uploads, used).0
+    post_source_bounded(raw.to_owned(), uploads, used).0
 }
 
 /// [`post_source`], and what [`bounds::bound`] cut from HTML nested too deep or with
-/// too many attributes.
-pub fn post_source_bounded(raw: &str, uploads: Option<&Uploads>, used: &mut Vec<String>) -> (String, Cut) {
-    let bounded = bounds::bound(raw);
-    let (raw, cut) = match &bounded {
-        Some((html, cut)) => (html.as_str(), *cut),
+/// too many attributes. Takes the content, so that each pass lets go of the text
+/// before it: a post of many megabytes is held at most twice at once.
+pub fn post_source_bounded(raw: String, uploads: Option<&Uploads>, used: &mut Vec<String>) -> (String, Cut) {
+    let (raw, cut) = match bounds::bound(&raw) {
+        Some((html, cut)) => {
+            drop(raw);
+            (html, cut)
+        }
         None => (raw, Cut::default()),
     };
-    let blocks = is_block_content(raw);
+    let blocks = is_block_content(&raw);
     let mut html = remove_page_markers(&remove_scripts(raw));
     html = shortcodes::convert(&html);
     html = frames_to_links(&html);
@@ -114,12 +117,12 @@ pub fn sanitize_post(html: &str) -> SafeHtml {
 }
 
 /// Scripts and style sheets: never shown, so not kept in the source either.
-fn remove_scripts(html: &str) -> String {
-    let lower_has = |tag: &str| super::html::find_ascii_ci(html, tag).is_some();
+fn remove_scripts(html: String) -> String {
+    let lower_has = |tag: &str| super::html::find_ascii_ci(&html, tag).is_some();
     if !lower_has("<script") && !lower_has("<style") {
-        return html.to_owned();
+        return html;
     }
-    tokens(html)
+    tokens(&html)
         .filter(|t| !matches!(t, Token::Raw { name, .. } if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style")))
         .map(|t| t.raw())
         .collect()
@@ -207,8 +210,7 @@ pub fn comment_html(raw: &str) -> SafeHtml {
 }
 
 fn full_comment_html(raw: &str) -> SafeHtml {
-    let bounded = bounds::bound(raw);
-    let raw = bounded.as_ref().map_or(raw, |(html, _)| html.as_str());
+    let raw = bounds::bound(raw).map_or_else(|| raw.to_owned(), |(html, _)| html);
     let html = texturize::texturize(&remove_scripts(raw));
     let html = make_clickable(&html);
     let html = autop::autop(&html);

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use super::input::{self, Decoded};
 use super::progress::Progress;
 use super::report::{Report, Tally};
 use super::shortcodes::{self, Gallery, GalleryImage};
-use super::stage::{Counters, Row, Stager, render};
+use super::stage::{Counters, Row, Stager, render, text_bytes};
 use super::summary::summary;
 use super::uploads::Uploads;
 use super::wxr::{self, ReadError};
@@ -299,6 +300,8 @@ async fn read_into(
     let opened = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let mut decoded = Decoded::new(opened);
     let counters = Arc::new(Counters::default());
+    // However reading ends (stopped, too), nothing waits for the staging database after.
+    let _closed = CloseOnDrop(Arc::clone(&counters));
     let bar = Progress::start(progress, size, decoded.raw_counter(), Arc::clone(&counters));
     // Reading thread → render threads → this task (in batch order) → staging database.
     let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Row>)>(RENDER_QUEUE);
@@ -342,13 +345,16 @@ async fn read_into(
     'receive: while let Some((n, rows)) = rx.recv().await {
         waiting.insert(n, rows);
         while let Some(rows) = waiting.remove(&next) {
+            let text = rows.iter().map(text_bytes).sum();
             if let Err(e) = staging.insert(rows).await {
                 staging_error = Some(e);
                 break 'receive;
             }
+            counters.text_in_flight.fetch_sub(text, Ordering::SeqCst);
             next += 1;
         }
     }
+    counters.closed.store(true, Ordering::SeqCst);
     drop(rx);
     for handle in renderers {
         let _ = handle.join();
@@ -378,6 +384,15 @@ async fn read_into(
         );
     }
     Ok(report)
+}
+
+/// Tells the reading thread that the staging database takes no more rows.
+struct CloseOnDrop(Arc<Counters>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.closed.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Plans against the live site and (unless a dry run) writes.

@@ -9,7 +9,7 @@ mod posts;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use sha2::{Digest, Sha256};
@@ -92,16 +92,40 @@ pub fn render(rows: Vec<Row>) -> Vec<Staged> {
         .collect()
 }
 
-/// Counters the progress bar reads from another thread.
+/// Counters the progress bar reads from another thread, and the post text on its way
+/// to the staging database.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub comments: AtomicU64,
+    /// Bytes of post text sent on and not yet written to the staging database.
+    pub text_in_flight: AtomicU64,
+    /// Set once the staging database takes no more rows: nothing waits for it then.
+    pub closed: AtomicBool,
+}
+
+/// Post text (bytes) after which a batch is sent on, however few its rows.
+const BATCH_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+/// Post text (bytes) sent on and not yet staged past which the reading thread waits,
+/// so that a file of many large posts is read no faster than it is staged and only
+/// a few of them are held at once (a very large one alone).
+const MAX_TEXT_IN_FLIGHT: u64 = 64 * 1024 * 1024;
+/// How often the waiting reading thread looks again.
+const IN_FLIGHT_POLL: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// The bytes of post text (source and HTML) in a staged row.
+pub fn text_bytes(row: &Staged) -> u64 {
+    match row {
+        Staged::Post(p) => u64::try_from(p.source.len() + p.body_html.len()).unwrap_or(u64::MAX),
+        _ => 0,
+    }
 }
 
 /// The [`Sink`] of an import.
 pub struct Stager {
     out: SyncSender<(u64, Vec<Row>)>,
     batch: Vec<Row>,
+    /// Bytes of post text in `batch`.
+    batch_text: u64,
     batches: u64,
     uploads: Option<Uploads>,
     base_path: String,
@@ -130,6 +154,7 @@ impl Stager {
         Self {
             out,
             batch: Vec::with_capacity(BATCH),
+            batch_text: 0,
             batches: 0,
             uploads,
             base_path: String::new(),
@@ -155,8 +180,11 @@ impl Stager {
     }
 
     fn push_row(&mut self, row: Row) -> anyhow::Result<()> {
+        if let Row::Ready(staged) = &row {
+            self.batch_text = self.batch_text.saturating_add(text_bytes(staged));
+        }
         self.batch.push(row);
-        if self.batch.len() >= BATCH {
+        if self.batch.len() >= BATCH || self.batch_text >= BATCH_TEXT_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -168,10 +196,17 @@ impl Stager {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let text = std::mem::take(&mut self.batch_text);
+        self.counters.text_in_flight.fetch_add(text, Ordering::SeqCst);
         self.out
             .send((self.batches, batch))
             .map_err(|_| anyhow::anyhow!("the staging database stopped taking rows"))?;
         self.batches += 1;
+        while self.counters.text_in_flight.load(Ordering::SeqCst) > MAX_TEXT_IN_FLIGHT
+            && !self.counters.closed.load(Ordering::SeqCst)
+        {
+            std::thread::sleep(IN_FLIGHT_POLL);
+        }
         Ok(())
     }
 
@@ -394,5 +429,74 @@ impl Stager {
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering::SeqCst;
+
+    use super::*;
+
+    fn post_of(bytes: usize) -> Staged {
+        Staged::Post(Box::new(StagedPost { source: "x".repeat(bytes), ..StagedPost::default() }))
+    }
+
+    #[test]
+    fn a_batch_is_sent_on_once_it_holds_8_mb_of_post_text() -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+
+        stager.push(post_of(5 << 20))?;
+        let held = rx.try_recv().is_err();
+        stager.push(post_of(5 << 20))?;
+
+        assert!(held, "5 MB of text waits for more rows");
+        let (_, rows) = rx.try_recv()?;
+        assert_eq!(rows.len(), 2);
+        assert_eq!(counters.text_in_flight.load(SeqCst), 10 << 20);
+        Ok(())
+    }
+
+    #[test]
+    fn the_reader_waits_while_over_64_mb_of_post_text_is_on_its_way() -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+        let staging = Arc::clone(&counters);
+        let staged = std::thread::spawn(move || {
+            let mut most = 0;
+            for (_, rows) in rx {
+                most = most.max(staging.text_in_flight.load(SeqCst));
+                let text: u64 = rows.iter().map(|r| if let Row::Ready(s) = r { text_bytes(s) } else { 0 }).sum();
+                // The staging database takes its time.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                staging.text_in_flight.fetch_sub(text, SeqCst);
+            }
+            most
+        });
+
+        for _ in 0..12 {
+            stager.push(post_of(10 << 20))?;
+        }
+        drop(stager);
+
+        let most = staged.join().map_err(|_| anyhow::anyhow!("the staging thread panicked"))?;
+        assert!(most <= MAX_TEXT_IN_FLIGHT + (10 << 20), "{} MB on its way", most >> 20);
+        Ok(())
+    }
+
+    #[test]
+    fn the_reader_stops_waiting_once_the_staging_database_takes_no_more() -> anyhow::Result<()> {
+        let (tx, _rx) = std::sync::mpsc::sync_channel(16);
+        let counters = Arc::new(Counters::default());
+        let mut stager = Stager::new(tx, None, Arc::clone(&counters));
+        counters.closed.store(true, SeqCst);
+
+        stager.push(post_of(usize::try_from(MAX_TEXT_IN_FLIGHT)? + 1))?;
+
+        assert_eq!(counters.text_in_flight.load(SeqCst), MAX_TEXT_IN_FLIGHT + 1);
+        Ok(())
     }
 }

@@ -77,12 +77,15 @@ impl Lines for &[u8] {
     }
 }
 
+/// The reader's buffer, which grows for an element larger than this.
+const BUF_CAPACITY: usize = 64 * 1024;
+
 /// Reads a whole WXR document from `input`, feeding `sink`. Returns the site header.
 pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, ReadError> {
     let mut xml = NsReader::from_reader(input);
     xml.config_mut().check_end_names = true;
     let mut state = State::default();
-    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut buf = Vec::with_capacity(BUF_CAPACITY);
     loop {
         let line_before = xml.get_ref().line();
         let (ns, event) = match xml.read_resolved_event_into(&mut buf) {
@@ -147,6 +150,8 @@ pub fn read<R: BufRead + Lines>(input: R, sink: &mut impl Sink) -> Result<Site, 
             _ => {}
         }
         buf.clear();
+        // A large element (a post's content) is not kept room for until the end.
+        buf.shrink_to(BUF_CAPACITY);
     }
     let line = xml.get_ref().line();
     if let Some(open) = state.depth.checked_sub(1).and_then(|i| state.stack.get(i)) {

@@ -14,7 +14,7 @@ use crate::wordpress::uploads::media_url;
 use crate::wordpress::wxr::Item;
 
 impl Stager {
-    pub(super) fn post(&mut self, seq: u64, item: Item) -> anyhow::Result<()> {
+    pub(super) fn post(&mut self, seq: u64, mut item: Item) -> anyhow::Result<()> {
         let line = item.line;
         let kind = if item.post_type == "page" { "page" } else { "post" };
         let mut status = match item.status.trim() {
@@ -87,6 +87,14 @@ impl Stager {
             .or(local)
             .unwrap_or(updated_at);
 
+        // Made before the content is converted, which takes it (and lets go of it);
+        // a hewn export's excerpt, if it has none, is made from its HTML below.
+        let excerpt = match item.hewn("excerpt") {
+            Some(e) => Some(e.to_owned()),
+            None if !item.excerpt.trim().is_empty() => Some(text_of(&item.excerpt)),
+            None if item.hewn("source_format").is_some() => None,
+            None => Some(content::excerpt(&item.content)),
+        };
         let (source, source_format, body_html) = match item.hewn("source_format") {
             Some(format @ ("markdown" | "html")) => {
                 let source = item.hewn("source").unwrap_or(&item.content).to_owned();
@@ -99,7 +107,8 @@ impl Stager {
             }
             _ => {
                 let mut used = Vec::new();
-                let (source, cut) = content::post_source_bounded(&item.content, self.uploads.as_ref(), &mut used);
+                let raw = std::mem::take(&mut item.content);
+                let (source, cut) = content::post_source_bounded(raw, self.uploads.as_ref(), &mut used);
                 if cut.flattened > 0 {
                     self.report.note(
                         line,
@@ -126,12 +135,7 @@ impl Stager {
                 (source, "html".to_owned(), body)
             }
         };
-        let excerpt = match item.hewn("excerpt") {
-            Some(e) => e.to_owned(),
-            None if !item.excerpt.trim().is_empty() => text_of(&item.excerpt),
-            None if item.hewn("source_format").is_some() => markdown::excerpt(&body_html),
-            None => content::excerpt(&item.content),
-        };
+        let excerpt = excerpt.unwrap_or_else(|| markdown::excerpt(&body_html));
         let author_login = item.creator.trim().to_owned();
         let author_name = match item.hewn("author_name") {
             Some(name) => name.to_owned(),
