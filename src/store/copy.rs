@@ -93,11 +93,11 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("disqus_id", Int),
         ],
     ),
-    ("sessions", &[("id_hash", Text), ("user_id", Int), ("csrf_token", Text), ("created_at", Int), ("last_seen_at", Int)]),
     (
-        "login_failures",
-        &[("id", Int), ("client", Text), ("username", Text), ("failed_at", Int), ("device", Text)],
+        "sessions",
+        &[("id_hash", Text), ("user_id", Int), ("csrf_token", Text), ("created_at", Int), ("last_seen_at", Int)],
     ),
+    ("login_failures", &[("id", Int), ("client", Text), ("username", Text), ("failed_at", Int), ("device", Text)]),
     ("setup_tokens", &[("token_hash", Text), ("created_at", Int)]),
     (
         "media",
