@@ -370,3 +370,18 @@ async fn postgres_only_postgresql_killed_under_comments_loses_no_acknowledged_on
     assert_eq!(during, 503, "/healthz says the database is down");
     assert_eq!(after, 200, "and recovers by itself");
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_an_instance_that_would_not_get_its_connections_refuses_to_start_and_says_why() {
+    let url = fresh_postgres().await;
+    let refused = hewn_at(&url, &["migrate", "--db-max-connections", "100000"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("this instance needs 100002") && message.contains("N instances need N × 100002"),
+        "{message}"
+    );
+    let fine = hewn_at(&url, &["migrate", "--db-max-connections", "4"]);
+    assert!(fine.status.success(), "{}", String::from_utf8_lossy(&fine.stderr));
+}

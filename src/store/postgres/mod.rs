@@ -55,6 +55,7 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .connect_with(options.clone())
         .await
         .context("connecting to PostgreSQL")?;
+    check_connection_room(&write, config.max_connections).await?;
     let read = PgPoolOptions::new()
         .max_connections(config.max_connections.max(1))
         .min_connections(0)
@@ -64,6 +65,39 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .await
         .context("connecting to PostgreSQL for reading")?;
     Ok((read, write))
+}
+
+/// Connections one instance opens at most: its readers, the writer, and one for an
+/// import's lock.
+pub fn connections_per_instance(readers: u32) -> u32 {
+    readers.max(1) + 2
+}
+
+/// Refuses to start when PostgreSQL has no room for this instance's connections,
+/// saying how many it and several instances need (a pool that cannot connect later
+/// would only show as slow pages).
+async fn check_connection_room(pool: &PgPool, readers: u32) -> anyhow::Result<()> {
+    let (max, reserved, in_use): (String, String, i64) = sqlx::query_as(
+        "select current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
+           (select count(*) from pg_stat_activity where backend_type = 'client backend')",
+    )
+    .fetch_one(pool)
+    .await
+    .context("asking PostgreSQL how many connections it allows")?;
+    let max: i64 = max.parse().unwrap_or(i64::MAX);
+    let reserved: i64 = reserved.parse().unwrap_or(0);
+    let need = i64::from(connections_per_instance(readers));
+    // This instance's writer is already one of those in use.
+    let free = max - reserved - in_use + 1;
+    if need > free {
+        anyhow::bail!(
+            "PostgreSQL has room for {free} more connections (max_connections {max}, {reserved} reserved, \
+             {in_use} in use) but this instance needs {need} (--db-max-connections {readers} readers, a writer \
+             and one for imports); N instances need N × {need}: raise max_connections or lower \
+             --db-max-connections"
+        );
+    }
+    Ok(())
 }
 
 /// The error for a step that has no PostgreSQL arm.
