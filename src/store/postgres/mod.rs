@@ -11,14 +11,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::BUSY_TIMEOUT;
 use crate::config::DatabaseConfig;
 
-/// The advisory lock every write transaction takes: one queue for the writers of
-/// every instance, so each write sees every earlier commit before it decides
-/// (flood control, duplicates, slugs and names rely on it). It stays READ
-/// COMMITTED: each statement after the lock reads what committed before it.
-/// `hewn.own_write` tells the triggers that count writes made outside hewn that
-/// this one is hewn's own.
-pub(super) const BEGIN_WRITE: &str =
-    "begin; select pg_advisory_xact_lock(7305085049114181006); select set_config('hewn.own_write', 'on', true)";
+/// The advisory lock every write transaction takes, in the round trip of its
+/// `BEGIN`: one queue for the writers of every instance, so each write sees every
+/// earlier commit before it decides (flood control, duplicates, slugs and names
+/// rely on it). It stays READ COMMITTED: each statement after the lock reads what
+/// committed before it (a snapshot taken at the lock would miss the previous
+/// holder's commit).
+pub(super) const BEGIN_WRITE: &str = "begin; select pg_advisory_xact_lock(7305085049114181006)";
 
 /// SQLSTATEs that mean "busy for now": lock_not_available (a lock wait past
 /// `lock_timeout`), serialization_failure, deadlock_detected, query_canceled (past
@@ -46,7 +45,14 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .context("reading the PostgreSQL URL")?
         .statement_cache_capacity(STATEMENT_CACHE)
         .application_name("hewn")
-        .options([("lock_timeout", lock_timeout.as_str()), ("idle_in_transaction_session_timeout", "60s")]);
+        // A statement waits for a lock, or runs, at most as long as SQLite waits for
+        // its lock: past it the request answers 503 (busy), as on SQLite. Long
+        // copies lift the statement limit for their own transaction.
+        .options([
+            ("lock_timeout", lock_timeout.as_str()),
+            ("statement_timeout", lock_timeout.as_str()),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ]);
     let write = PgPoolOptions::new()
         .max_connections(1)
         .min_connections(0)
