@@ -49,25 +49,20 @@ pub struct Freshness {
 /// to see every write acknowledged before the request came (by this instance or any
 /// other). So at most one reading is in flight per instance; a request that finds
 /// one running waits for it to end and, if it started too early, for the next. The
-/// cost is one query per round trip per instance, whatever the traffic, and a
-/// request waits at most two round trips.
+/// cost is at most one query per round trip per instance, whatever the traffic, and
+/// a request waits at most two round trips.
 #[derive(Debug)]
 struct Probe {
     /// Readings started so far; a reading's number is this count after it started.
     started: std::sync::atomic::AtomicU64,
-    /// The number of the last reading to finish and what it read.
-    done: tokio::sync::watch::Sender<(u64, Option<site::SiteState>)>,
-    /// Held while a reading runs.
-    running: tokio::sync::Mutex<()>,
+    /// The queue of requests for a reading, held while one runs; it keeps the number
+    /// of the last reading to finish and what it read.
+    last: tokio::sync::Mutex<(u64, Option<site::SiteState>)>,
 }
 
 impl Default for Probe {
     fn default() -> Self {
-        Self {
-            started: std::sync::atomic::AtomicU64::new(0),
-            done: tokio::sync::watch::channel((0, None)).0,
-            running: tokio::sync::Mutex::new(()),
-        }
+        Self { started: std::sync::atomic::AtomicU64::new(0), last: tokio::sync::Mutex::new((0, None)) }
     }
 }
 
@@ -76,26 +71,19 @@ impl Probe {
     async fn read(&self, store: &Store) -> Result<site::SiteState> {
         use std::sync::atomic::Ordering;
         let arrived = self.started.load(Ordering::Acquire);
-        let mut done = self.done.subscribe();
-        loop {
-            if let (n, Some(state)) = *done.borrow_and_update()
-                && n > arrived
-            {
-                return Ok(state);
-            }
-            if let Ok(_running) = self.running.try_lock() {
-                let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
-                let state = site::state(store).await?;
-                self.done.send_replace((n, Some(state)));
-                return Ok(state);
-            }
-            // Another request's reading is running: wait for it (or its failure,
-            // which frees the lock for this one to try).
-            tokio::select! {
-                changed = done.changed() => { let _ = changed; }
-                _running = self.running.lock() => {}
-            }
+        // Requests queue here while a reading runs. Each, in its turn, takes the
+        // last reading if it started after the request arrived, and otherwise makes
+        // one itself: those that came during it then take that one.
+        let mut last = self.last.lock().await;
+        if let (n, Some(state)) = *last
+            && n > arrived
+        {
+            return Ok(state);
         }
+        let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let state = site::state(store).await?;
+        *last = (n, Some(state));
+        Ok(state)
     }
 }
 

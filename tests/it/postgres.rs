@@ -385,3 +385,33 @@ async fn postgres_only_an_instance_that_would_not_get_its_connections_refuses_to
     let fine = hewn_at(&url, &["migrate", "--db-max-connections", "4"]);
     assert!(fine.status.success(), "{}", String::from_utf8_lossy(&fine.stderr));
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_many_readers_at_once_share_the_version_readings_and_all_get_answers() {
+    let (a, _b) = two_instances().await;
+    let _ = cached(&a, &a.client, DEMO).await;
+    let started = std::time::Instant::now();
+    let readers: Vec<_> = (0..16)
+        .map(|_| {
+            let url = a.url(DEMO);
+            tokio::spawn(async move {
+                let c = client();
+                let mut states = Vec::new();
+                for _ in 0..10 {
+                    let r = c.get(&url).send().await.unwrap();
+                    states.push((r.status().as_u16(), r.headers().get("x-hewn-cache").cloned()));
+                }
+                states
+            })
+        })
+        .collect();
+    for r in readers {
+        for (status, state) in r.await.unwrap() {
+            assert_eq!(status, 200);
+            assert_eq!(state.unwrap(), "hit");
+        }
+    }
+    // 160 cached answers; a queue that never let a reading run would never end.
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+}
