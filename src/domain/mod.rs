@@ -18,6 +18,7 @@ pub mod secret;
 pub mod settings;
 pub mod signing;
 pub mod slug;
+pub mod status;
 pub mod thread;
 
 pub use markdown::SafeHtml;

@@ -19,7 +19,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::comments::{NewComment, PublicComment, insert_in};
 use super::db::Conn;
 use super::{Result, Store, Writer};
-use crate::domain::moderation::{Decision, Facts, Rule, Status};
+use crate::domain::moderation::{Decision, Facts, Rule};
+use crate::domain::status::CommentStatus;
 use crate::with_db;
 
 /// Most submissions committed in one transaction.
@@ -87,7 +88,7 @@ pub struct Draft {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submitted {
     /// Stored under this id with this status, decided by this rule.
-    Stored { id: i64, status: Status, rule: Rule },
+    Stored { id: i64, status: CommentStatus, rule: Rule },
     /// Refused (flood, duplicate, closed): nothing was written.
     Refused(Decision),
 }
