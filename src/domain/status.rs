@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn unknown_words_are_refused_with_the_expected_set() {
-        let err = "Published".parse::<PostStatus>().unwrap_err();
+        let Err(err) = "Published".parse::<PostStatus>() else { panic!("a capitalised word parsed") };
         assert_eq!(err.value, "Published");
         let msg = err.to_string();
         assert!(msg.contains("post status \"Published\""), "{msg}");
@@ -192,28 +192,30 @@ mod tests {
         assert!("attachment".parse::<PostKind>().is_err());
     }
 
-    async fn db_round_trip<T>(pool: &sqlx::SqlitePool, all: &[T])
+    async fn db_round_trip<T>(pool: &sqlx::SqlitePool, all: &[T]) -> anyhow::Result<()>
     where
         T: Copy + PartialEq + fmt::Debug + Send + Unpin + 'static,
         T: for<'q> Encode<'q, sqlx::Sqlite> + for<'r> Decode<'r, sqlx::Sqlite> + Type<sqlx::Sqlite>,
     {
         for v in all {
-            let back: T = sqlx::query_scalar("select $1").bind(*v).fetch_one(pool).await.unwrap();
+            let back: T = sqlx::query_scalar("select $1").bind(*v).fetch_one(pool).await?;
             assert_eq!(back, *v);
         }
+        Ok(())
     }
 
     #[tokio::test]
-    async fn every_value_round_trips_through_sqlite() {
-        let (_dir, store) = fresh_store().await.unwrap();
+    async fn every_value_round_trips_through_sqlite() -> anyhow::Result<()> {
+        let (_dir, store) = fresh_store().await?;
         let crate::store::db::Db::Sqlite(pool) = store.reader() else { panic!("sqlite store") };
-        db_round_trip(pool, PostStatus::ALL).await;
-        db_round_trip(pool, PostKind::ALL).await;
-        db_round_trip(pool, CommentStatus::ALL).await;
-        db_round_trip(pool, CommentKind::ALL).await;
+        db_round_trip(pool, PostStatus::ALL).await?;
+        db_round_trip(pool, PostKind::ALL).await?;
+        db_round_trip(pool, CommentStatus::ALL).await?;
+        db_round_trip(pool, CommentKind::ALL).await?;
         // Stored as the plain word.
-        let word: String = sqlx::query_scalar("select $1").bind(CommentStatus::Approved).fetch_one(pool).await.unwrap();
+        let word: String = sqlx::query_scalar("select $1").bind(CommentStatus::Approved).fetch_one(pool).await?;
         assert_eq!(word, "approved");
+        Ok(())
     }
 
     fn stored_on_postgres<T>()
@@ -231,18 +233,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unknown_stored_word_is_an_error_naming_it() {
-        let (_dir, store) = fresh_store().await.unwrap();
+    async fn an_unknown_stored_word_is_an_error_naming_it() -> anyhow::Result<()> {
+        let (_dir, store) = fresh_store().await?;
         let crate::store::db::Db::Sqlite(pool) = store.reader() else { panic!("sqlite store") };
-        let err = sqlx::query_scalar::<_, PostStatus>("select 'publishd' as status")
-            .fetch_one(pool)
-            .await
-            .unwrap_err()
-            .to_string();
+        let Err(err) = sqlx::query_scalar::<_, PostStatus>("select 'publishd' as status").fetch_one(pool).await else {
+            panic!("an unknown status decoded");
+        };
+        let err = err.to_string();
         assert!(err.contains("\"publishd\""), "{err}");
         assert!(err.contains("status"), "{err}");
         assert!(err.contains("expected one of: draft"), "{err}");
-        let err = sqlx::query_scalar::<_, Option<CommentKind>>("select 'ping'").fetch_one(pool).await.unwrap_err();
+        let Err(err) = sqlx::query_scalar::<_, Option<CommentKind>>("select 'ping'").fetch_one(pool).await else {
+            panic!("an unknown kind decoded");
+        };
         assert!(err.to_string().contains("unknown comment kind \"ping\""), "{err}");
+        Ok(())
     }
 }
