@@ -1,6 +1,7 @@
 //! Posts and pages as the editor sees them: every status, listings with counts,
 //! and the writes of the editor (save, trash, restore, delete).
 
+use crate::domain::status::{PostKind, PostStatus};
 use sqlx::FromRow;
 
 use super::db::Conn;
@@ -12,10 +13,10 @@ use crate::wordpress::links::key_of_path;
 #[derive(Debug, Clone, FromRow)]
 pub struct PostRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
-    pub status: String,
+    pub status: PostStatus,
     pub author_name: String,
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -29,14 +30,14 @@ pub struct PostRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct EditPost {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
     pub source: String,
     pub source_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
+    pub status: PostStatus,
     pub comments_open: bool,
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -62,14 +63,14 @@ impl Counts {
 /// What the editor stores.
 #[derive(Debug, Clone)]
 pub struct SavePost<'a> {
-    pub kind: &'a str,
+    pub kind: PostKind,
     pub slug: &'a str,
     pub title: &'a str,
     pub source: &'a str,
     pub source_format: &'a str,
     pub body_html: &'a str,
     pub excerpt: &'a str,
-    pub status: &'a str,
+    pub status: PostStatus,
     pub comments_open: bool,
     pub published_at: Option<i64>,
     pub menu_order: i64,
@@ -302,8 +303,8 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
 /// Keeps a renamed post's old address answering: a `301` from `/posts/{old}` (or
 /// `/{old}` for a page) to the new one, through the old-links table the WordPress
 /// import also fills. The new address stops redirecting anywhere else.
-async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: &str, old: &str, new: &str) -> Result<()> {
-    let address = |slug: &str| if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") };
+async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: PostKind, old: &str, new: &str) -> Result<()> {
+    let address = |slug: &str| if kind == PostKind::Page { format!("/{slug}") } else { format!("/posts/{slug}") };
     if let Some(key) = key_of_path(&address(new)) {
         with_db!(conn.reborrow(), cx => sqlx::query("delete from legacy_links where key = $1").bind(key).execute(cx).await.map(|r| r.rows_affected()))?;
     }

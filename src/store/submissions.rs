@@ -11,6 +11,7 @@
 //!
 //! Reads for pages select into [`PublicComment`], which has no email field.
 
+use crate::domain::status::{CommentKind, CommentStatus};
 use std::sync::{Arc, OnceLock};
 
 use sqlx::FromRow;
@@ -20,7 +21,6 @@ use super::comments::{NewComment, PublicComment, insert_in};
 use super::db::Conn;
 use super::{Result, Store, Writer};
 use crate::domain::moderation::{Decision, Facts, Rule};
-use crate::domain::status::CommentStatus;
 use crate::with_db;
 
 /// Most submissions committed in one transaction.
@@ -197,14 +197,14 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
             &NewComment {
                 post_id: draft.post_id,
                 parent_id: draft.parent_id,
-                kind: "comment",
+                kind: CommentKind::Comment,
                 author_name: &draft.author_name,
                 author_email: &draft.author_email,
                 author_url: &draft.author_url,
                 user_id: None,
                 body: &draft.body,
                 body_html: &draft.body_html,
-                status: status.as_str(),
+                status,
                 rule: rule.as_str(),
                 author_ip: &draft.author_ip,
                 user_agent: &draft.user_agent,
@@ -226,8 +226,8 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
 pub struct Parent {
     pub id: i64,
     pub post_id: i64,
-    pub status: String,
-    pub kind: String,
+    pub status: CommentStatus,
+    pub kind: CommentKind,
     pub author_name: String,
 }
 

@@ -44,7 +44,7 @@ impl ResultView {
     pub fn new(hit: &SearchHit, query: &SearchQuery, settings: &Settings) -> Self {
         let zone = settings.zone();
         Self {
-            url: entry_url(&hit.kind, &hit.slug),
+            url: entry_url(hit.kind, &hit.slug),
             title_html: search::highlight(&hit.title, query),
             is_page: hit.kind == "page",
             date: datefmt::format(hit.published_at, &zone, &settings.date_format),

@@ -198,7 +198,13 @@ async fn post_pages_link_the_previous_and_next_posts_and_their_tags() {
     .await;
     add_post(
         &app.store,
-        Post { kind: "page", slug: "about", title: "About", published_at: DEMO_TIME + 1, ..Post::default() },
+        Post {
+            kind: hewn::domain::status::PostKind::Page,
+            slug: "about",
+            title: "About",
+            published_at: DEMO_TIME + 1,
+            ..Post::default()
+        },
     )
     .await;
 

@@ -39,7 +39,11 @@ async fn the_sitemap_lists_home_posts_pages_and_tags_with_lastmod() {
     let app = spawn_app().await;
     let demo = demo_id(&app).await;
     hewn::store::tags::set_for_post(&app.store, demo, &["Soviet History"]).await.unwrap();
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
+    add_post(
+        &app.store,
+        Post { kind: hewn::domain::status::PostKind::Page, slug: "about", title: "About", ..Post::default() },
+    )
+    .await;
     add_post(&app.store, Post { slug: "draft", status: "draft", tags: &["Secret"], ..Post::default() }).await;
     add_comment(&app.store, demo, "Reader", "reader@private.example", "Words", "approved").await;
 

@@ -135,7 +135,11 @@ async fn feeds_hold_the_number_of_posts_set_in_settings_and_only_visible_ones() 
         Post { slug: "later", title: "Later", status: "scheduled", published_at: now + 3600, ..Post::default() },
     )
     .await;
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
+    add_post(
+        &app.store,
+        Post { kind: hewn::domain::status::PostKind::Page, slug: "about", title: "About", ..Post::default() },
+    )
+    .await;
     settings::put(&app.store, "feed_items", "3").await.unwrap();
 
     let atom = fetch(&app, "/feed.xml", "application/atom+xml").await;

@@ -31,14 +31,14 @@ fn new_comment<'a>(
     comments::NewComment {
         post_id,
         parent_id: parent,
-        kind: "comment",
+        kind: hewn::domain::status::CommentKind::Comment,
         author_name: name,
         author_email: "someone@example.com",
         author_url: "",
         user_id: None,
         body,
         body_html: body,
-        status,
+        status: status.parse().unwrap(),
         rule: "test",
         author_ip: "127.0.0.1",
         user_agent: "test",
@@ -48,14 +48,14 @@ fn new_comment<'a>(
 
 fn new_post<'a>(slug: &'a str, title: &'a str, status: &'a str, published_at: i64) -> posts::NewPost<'a> {
     posts::NewPost {
-        kind: "post",
+        kind: hewn::domain::status::PostKind::Post,
         slug,
         title,
         source: "Body",
         source_format: "markdown",
         body_html: "<p>Body</p>",
         excerpt: "Body",
-        status,
+        status: status.parse().unwrap(),
         author_name: "",
         author_id: None,
         menu_order: 0,

@@ -168,7 +168,11 @@ async fn drafts_future_posts_and_trash_are_never_found() {
     add_post(&app.store, Post { slug: "t", title: "Zebra trash", status: "trash", ..Post::default() }).await;
     add_post(&app.store, Post { slug: "p", title: "Zebra private", status: "private", ..Post::default() }).await;
     add_post(&app.store, Post { slug: "v", title: "Zebra visible", ..Post::default() }).await;
-    add_post(&app.store, Post { kind: "page", slug: "zebra-page", title: "Zebra page", ..Post::default() }).await;
+    add_post(
+        &app.store,
+        Post { kind: hewn::domain::status::PostKind::Page, slug: "zebra-page", title: "Zebra page", ..Post::default() },
+    )
+    .await;
 
     let (_, body) = app.get_text("/search?q=zebra").await;
 
@@ -243,7 +247,13 @@ async fn pages_found_by_search_open_at_their_own_address() {
     let app = spawn_app().await;
     add_post(
         &app.store,
-        Post { kind: "page", slug: "colophon", title: "Colophon", markdown: "Set in Charter.", ..Post::default() },
+        Post {
+            kind: hewn::domain::status::PostKind::Page,
+            slug: "colophon",
+            title: "Colophon",
+            markdown: "Set in Charter.",
+            ..Post::default()
+        },
     )
     .await;
 

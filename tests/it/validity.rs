@@ -46,7 +46,11 @@ async fn populated_blog() -> TestApp {
         },
     )
     .await;
-    add_post(&app.store, Post { kind: "page", slug: "about", title: "About", ..Post::default() }).await;
+    add_post(
+        &app.store,
+        Post { kind: hewn::domain::status::PostKind::Page, slug: "about", title: "About", ..Post::default() },
+    )
+    .await;
     add_comment(&app.store, demo, "R & D <team>", "rd@private.example", "Tags <i>and</i> & ampersands", "approved")
         .await;
     app

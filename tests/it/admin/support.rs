@@ -144,14 +144,14 @@ impl<'a> Comment<'a> {
             &comments::NewComment {
                 post_id: self.post_id,
                 parent_id: self.parent_id,
-                kind: "comment",
+                kind: hewn::domain::status::CommentKind::Comment,
                 author_name: self.name,
                 author_email: self.email,
                 author_url: self.url,
                 user_id: None,
                 body: self.text,
                 body_html: body_html.as_str(),
-                status: self.status,
+                status: self.status.parse().unwrap(),
                 rule: self.rule,
                 author_ip: self.ip,
                 user_agent: "TestBrowser/1.0",
@@ -165,7 +165,7 @@ impl<'a> Comment<'a> {
 
 /// The stored status of a comment (`None` once deleted).
 pub async fn comment_status(app: &TestApp, id: i64) -> Option<String> {
-    hewn::store::moderation::by_id(&app.store, id).await.unwrap().map(|c| c.status)
+    hewn::store::moderation::by_id(&app.store, id).await.unwrap().map(|c| c.status.to_string())
 }
 
 /// Runs SQL on the test database from outside the app, to make time pass for
