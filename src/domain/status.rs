@@ -73,12 +73,6 @@ macro_rules! text_enum {
             }
         }
 
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-
         impl<DB: Database> Type<DB> for $name
         where
             str: Type<DB>,

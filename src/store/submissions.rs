@@ -235,7 +235,7 @@ impl Parent {
     /// True when a reply to it may be posted on `post_id`: an approved comment (not a
     /// pingback or trackback) of that post.
     pub fn accepts_replies_on(&self, post_id: i64) -> bool {
-        self.post_id == post_id && self.status == "approved" && self.kind == "comment"
+        self.post_id == post_id && self.status == CommentStatus::Approved && self.kind == CommentKind::Comment
     }
 }
 

@@ -19,7 +19,7 @@ use crate::cli::export::{ExportArgs, ExportFormat};
 use crate::config::{Cli, DEFAULT_BIND, derive_base_url, normalise_base_url};
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
-use crate::domain::status::{CommentStatus, PostStatus};
+use crate::domain::status::{CommentStatus, PostKind, PostStatus};
 use crate::domain::{comment_text, markdown};
 use crate::store::Store;
 use crate::store::export::{ExportComment, ExportPost, Snapshot};
@@ -219,7 +219,7 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
                 }
             }
             writeln!(out, "\t</item>")?;
-            if post.kind == "page" {
+            if post.kind == PostKind::Page {
                 counts.pages += 1;
             } else {
                 counts.posts += 1;

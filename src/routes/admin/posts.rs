@@ -229,7 +229,7 @@ async fn edit(
     kind: PostKind,
 ) -> Result<Response, AppError> {
     let post = load(&app, &id, kind).await?;
-    if post.status == "trash" {
+    if post.status == PostStatus::Trash {
         return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
     }
     let settings = store::settings::load(&app.store).await?;
@@ -320,7 +320,7 @@ async fn save(
         Some(id) => Some(load(&app, id, kind).await?),
         None => None,
     };
-    if stored.as_ref().is_some_and(|p| p.status == "trash") {
+    if stored.as_ref().is_some_and(|p| p.status == PostStatus::Trash) {
         return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
     }
     let title = if stored.is_some() { format!("Edit {}", noun(kind)) } else { format!("New {}", noun(kind)) };
@@ -447,7 +447,7 @@ async fn restore(app: &AppState, id: &str, kind: PostKind) -> Result<Response, A
 
 async fn delete(app: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
-    if post.status != "trash" {
+    if post.status != PostStatus::Trash {
         return Err(AppError::Conflict(format!("Move this {} to the trash before deleting it for good.", noun(kind))));
     }
     posts::delete(&app.store, post.id).await?;

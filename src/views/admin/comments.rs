@@ -6,7 +6,7 @@ use super::{AdminLayout, Paging, Tab, date_time};
 use crate::domain::editor::FieldErrors;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
-use crate::domain::status::{CommentStatus, PostKind};
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use crate::store::moderation::AdminComment;
 
 /// `templates/admin/comments.html`.
@@ -82,7 +82,7 @@ impl RowAction {
 
 impl CommentRow {
     pub fn new(c: &AdminComment, settings: &Settings, now: i64) -> Self {
-        let visible = (c.post_status == "published" || c.post_status == "scheduled")
+        let visible = matches!(c.post_status, PostStatus::Published | PostStatus::Scheduled)
             && c.post_published_at.is_some_and(|t| t <= now);
         let post_url = visible.then(|| public_url(c.post_kind, &c.post_slug));
         Self {
@@ -94,10 +94,10 @@ impl CommentRow {
             ip_search_url: format!("/admin/comments?status=all&s={}", super::query_value(&c.author_ip)),
             user_agent: c.user_agent.clone(),
             by_admin: c.user_id.is_some(),
-            kind_label: match c.kind.as_str() {
-                "pingback" => "Pingback".to_owned(),
-                "trackback" => "Trackback".to_owned(),
-                _ => String::new(),
+            kind_label: match c.kind {
+                CommentKind::Pingback => "Pingback".to_owned(),
+                CommentKind::Trackback => "Trackback".to_owned(),
+                CommentKind::Comment => String::new(),
             },
             post_title: c.post_title.clone(),
             post_url,

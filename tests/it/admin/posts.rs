@@ -52,7 +52,7 @@ async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
         assert!(page.contains(rendered), "{rendered} missing in\n{page}");
     }
     assert_eq!(stored.slug, "aeroskobing-cafe");
-    assert_eq!(stored.status, "published");
+    assert_eq!(stored.status, hewn::domain::status::PostStatus::Published);
     assert!(stored.excerpt.starts_with("Intro with “quotes”"), "derived excerpt: {}", stored.excerpt);
     let row = format!("[data-test=post-row][data-id=\"{id}\"]");
     assert_eq!(texts(&html(&list), &format!("{row} [data-test=tags]")), ["Denmark, travel"]);
@@ -294,7 +294,7 @@ async fn trash_restore_and_delete_permanently() {
     assert_eq!(editing_trash, 409);
     assert!(trash_view.contains("data-test=\"restore\""));
     assert_eq!(location(&restore), "/admin/posts?status=trash&notice=restored");
-    assert_eq!(restored, "draft", "restored posts come back as drafts");
+    assert_eq!(restored, hewn::domain::status::PostStatus::Draft, "restored posts come back as drafts");
     assert_eq!(location(&delete), "/admin/posts?status=trash&notice=deleted");
     assert!(editor::by_id(&app.store, id).await.unwrap().is_none());
     assert!(hewn::store::moderation::by_id(&app.store, comment).await.unwrap().is_none(), "its comments went with it");
