@@ -94,8 +94,8 @@ fn status_filter(view: &str) -> &'static str {
 }
 
 /// Posts (or pages) per status.
-pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(
+pub async fn counts(store: &Store, kind: PostKind, now: i64) -> Result<Counts> {
+    let rows: Vec<(PostStatus, i64)> = with_db!(store.reader(), db => sqlx::query_as(
         "select case when status = 'scheduled' and published_at <= $2 then 'published' else status end as s, \
            count(*) from posts where kind = $1 group by s",
     )
@@ -105,12 +105,12 @@ pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
     .await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
-        match status.as_str() {
-            "draft" => counts.draft = n,
-            "published" => counts.published = n,
-            "scheduled" => counts.scheduled = n,
-            "trash" => counts.trash = n,
-            _ => {}
+        match status {
+            PostStatus::Draft => counts.draft = n,
+            PostStatus::Published => counts.published = n,
+            PostStatus::Scheduled => counts.scheduled = n,
+            PostStatus::Trash => counts.trash = n,
+            PostStatus::Private | PostStatus::Importing => {}
         }
     }
     Ok(counts)
@@ -120,14 +120,14 @@ pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
 /// newest first (pages: by navigation order, then title).
 pub async fn list(
     store: &Store,
-    kind: &str,
+    kind: PostKind,
     view: &str,
     search: &str,
     now: i64,
     limit: u32,
     offset: u64,
 ) -> Result<Vec<PostRow>> {
-    let order = if kind == "page" {
+    let order = if kind == PostKind::Page {
         "p.menu_order, lower(p.title), p.id"
     } else {
         "coalesce(p.published_at, p.updated_at) desc, p.id desc"
@@ -152,7 +152,7 @@ pub async fn list(
 }
 
 /// How many rows [`list`] pages through.
-pub async fn count(store: &Store, kind: &str, view: &str, search: &str, now: i64) -> Result<i64> {
+pub async fn count(store: &Store, kind: PostKind, view: &str, search: &str, now: i64) -> Result<i64> {
     let sql = format!(
         "select count(*) from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\'",
         status_filter(view)
@@ -323,16 +323,16 @@ async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: PostKind, old: 
 
 /// Moves a post to the trash; returns false when it was not there to move.
 pub async fn trash(store: &Store, id: i64, now: i64) -> Result<bool> {
-    set_status(store, id, "status <> 'trash'", "trash", now).await
+    set_status(store, id, "status <> 'trash'", PostStatus::Trash, now).await
 }
 
 /// Restores a trashed post as a draft (as WordPress does), so that nothing goes
 /// public again by accident.
 pub async fn restore(store: &Store, id: i64, now: i64) -> Result<bool> {
-    set_status(store, id, "status = 'trash'", "draft", now).await
+    set_status(store, id, "status = 'trash'", PostStatus::Draft, now).await
 }
 
-async fn set_status(store: &Store, id: i64, condition: &str, status: &str, now: i64) -> Result<bool> {
+async fn set_status(store: &Store, id: i64, condition: &str, status: PostStatus, now: i64) -> Result<bool> {
     let mut tx = store.begin_write().await?;
     let sql = format!("update posts set status = $1, updated_at = $2 where id = $3 and {condition}");
     let changed = with_db!(tx.conn(), cx => sqlx::query(&sql).bind(status).bind(now).bind(id).execute(cx).await.map(|r| r.rows_affected()))?

@@ -128,15 +128,15 @@ pub async fn counts(store: &Store) -> Result<Counts> {
         "select status, count(*) from comments where true{} group by status",
         unless_importing(importing(store).await?, "")
     );
-    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(&sql).fetch_all(db).await)?;
+    let rows: Vec<(CommentStatus, i64)> = with_db!(store.reader(), db => sqlx::query_as(&sql).fetch_all(db).await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
-        match status.as_str() {
-            "pending" => counts.pending = n,
-            "approved" => counts.approved = n,
-            "spam" => counts.spam = n,
-            "trash" => counts.trash = n,
-            _ => {}
+        match status {
+            CommentStatus::Pending => counts.pending = n,
+            CommentStatus::Approved => counts.approved = n,
+            CommentStatus::Spam => counts.spam = n,
+            CommentStatus::Trash => counts.trash = n,
+            CommentStatus::Importing => {}
         }
     }
     Ok(counts)
@@ -299,15 +299,15 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
 /// parent does not exist or is spam or trash.
 pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
     let mut tx = store.begin_write().await?;
-    let parent: Option<(i64, String)> = with_db!(tx.conn(), cx => sqlx::query_as("select post_id, status from comments where id = $1")
+    let parent: Option<(i64, CommentStatus)> = with_db!(tx.conn(), cx => sqlx::query_as("select post_id, status from comments where id = $1")
         .bind(r.parent_id)
         .fetch_optional(cx)
         .await)?;
     let Some((post_id, status)) = parent else { return Ok(None) };
-    if status != "pending" && status != "approved" {
+    if !matches!(status, CommentStatus::Pending | CommentStatus::Approved) {
         return Ok(None);
     }
-    if status == "pending" {
+    if status == CommentStatus::Pending {
         with_db!(tx.conn(), cx => sqlx::query("update comments set status = 'approved' where id = $1")
             .bind(r.parent_id)
             .execute(cx)

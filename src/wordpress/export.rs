@@ -305,9 +305,9 @@ fn write_post_head(
     display: &str,
     tags: &[crate::store::export::ExportTag],
 ) -> std::io::Result<()> {
-    let link = match post.kind.as_str() {
-        "page" => format!("{}/{}", ctx.base, post.slug),
-        _ => format!("{}{}", ctx.base, crate::views::posts::post_url(&post.slug)),
+    let link = match post.kind {
+        PostKind::Page => format!("{}/{}", ctx.base, post.slug),
+        PostKind::Post => format!("{}{}", ctx.base, crate::views::posts::post_url(&post.slug)),
     };
     let guid = post.wp_guid.clone().filter(|g| !g.is_empty()).unwrap_or_else(|| format!("{}/?p={id}", ctx.base));
     let (content, exact_body) = match post.source_format.as_str() {

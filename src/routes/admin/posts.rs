@@ -88,12 +88,12 @@ async fn list(
     let requested = page_number(q.page.as_deref())?;
     let now = app.now();
     let settings = store::settings::load(&app.store).await?;
-    let counts = posts::counts(&app.store, kind.as_str(), now).await?;
-    let total = posts::count(&app.store, kind.as_str(), view, &search, now).await?;
+    let counts = posts::counts(&app.store, kind, now).await?;
+    let total = posts::count(&app.store, kind, view, &search, now).await?;
     let pages = u64::try_from(total).unwrap_or(0).div_ceil(u64::from(PER_PAGE)).max(1);
     let page = requested.min(pages);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
-    let rows = posts::list(&app.store, kind.as_str(), view, &search, now, PER_PAGE, offset).await?;
+    let rows = posts::list(&app.store, kind, view, &search, now, PER_PAGE, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tags = posts::tags_of(&app.store, &ids).await?;
     let tabs = VIEWS

@@ -62,7 +62,7 @@ async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
 #[tokio::test]
 async fn preview_renders_the_body_without_saving_anything() {
     let app = admin_app().await;
-    let before = editor::count(&app.store, "post", "all", "", now()).await.unwrap();
+    let before = editor::count(&app.store, hewn::domain::status::PostKind::Post, "all", "", now()).await.unwrap();
 
     let r = post_form(
         &app,
@@ -84,7 +84,10 @@ async fn preview_renders_the_body_without_saving_anything() {
     assert!(!page.contains("<script>alert(1)"), "the preview is sanitised");
     assert_eq!(texts(&doc, "[data-test=preview] .entry-title"), ["Draft idea"]);
     assert!(texts(&doc, "textarea#body")[0].contains("Some *emphasis*"), "the text is kept for more editing");
-    assert_eq!(editor::count(&app.store, "post", "all", "", now()).await.unwrap(), before);
+    assert_eq!(
+        editor::count(&app.store, hewn::domain::status::PostKind::Post, "all", "", now()).await.unwrap(),
+        before
+    );
 }
 
 #[tokio::test]
@@ -419,7 +422,7 @@ async fn pages_cannot_take_the_sites_own_addresses() {
 
     assert_eq!(refused, [(422, true); 5]);
     assert_eq!(admin_still_admin, 200);
-    assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
+    assert_eq!(editor::count(&app.store, hewn::domain::status::PostKind::Page, "all", "", now()).await.unwrap(), 0);
 }
 
 #[tokio::test]
