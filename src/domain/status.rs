@@ -38,7 +38,7 @@ impl std::error::Error for UnknownValue {}
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }
@@ -110,6 +110,8 @@ macro_rules! text_enum {
 text_enum! {
     /// `posts.status`.
     PostStatus, "post status" {
+        /// The default: shown to no reader.
+        #[default]
         Draft => "draft",
         Published => "published",
         /// Published with a date in the future: shown once the date has passed.
@@ -125,6 +127,8 @@ text_enum! {
 text_enum! {
     /// `posts.kind`.
     PostKind, "post kind" {
+        /// The default, as in the table.
+        #[default]
         Post => "post",
         Page => "page",
     }
@@ -133,6 +137,8 @@ text_enum! {
 text_enum! {
     /// `comments.status` (and `comments.status_before_trash`).
     CommentStatus, "comment status" {
+        /// The default: shown to no reader.
+        #[default]
         Pending => "pending",
         Approved => "approved",
         Spam => "spam",
@@ -145,6 +151,8 @@ text_enum! {
 text_enum! {
     /// `comments.kind`.
     CommentKind, "comment kind" {
+        /// The default, as in the table.
+        #[default]
         Comment => "comment",
         Pingback => "pingback",
         Trackback => "trackback",

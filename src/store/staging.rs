@@ -6,6 +6,7 @@
 //! The staging file is not the site's data: it is written directly, without
 //! `WriteTx`, and deleted when the import ends.
 
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -21,7 +22,7 @@ pub struct StagedPost {
     /// The item's number in the file (from 1).
     pub seq: i64,
     pub line: i64,
-    pub kind: String,
+    pub kind: PostKind,
     /// The slug wanted (made unique against the live site when resolving).
     pub slug: String,
     pub title: String,
@@ -29,7 +30,7 @@ pub struct StagedPost {
     pub source_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
+    pub status: PostStatus,
     pub sticky: bool,
     /// The old site's user login, to link the post to a hewn user of that name.
     pub author_login: String,
@@ -54,7 +55,7 @@ pub struct StagedComment {
     /// False when an earlier comment in the file has the same WordPress id.
     pub wp_id_unique: bool,
     pub wp_parent: Option<i64>,
-    pub kind: String,
+    pub kind: CommentKind,
     pub author_name: String,
     pub author_email: String,
     pub author_url: String,
@@ -62,8 +63,8 @@ pub struct StagedComment {
     pub user_wp_id: Option<i64>,
     pub body: String,
     pub body_html: String,
-    pub status: String,
-    pub status_before_trash: Option<String>,
+    pub status: CommentStatus,
+    pub status_before_trash: Option<CommentStatus>,
     pub rule: String,
     pub author_ip: String,
     pub user_agent: String,
