@@ -9,6 +9,8 @@ use jiff::tz::TimeZone;
 use super::render_limits::TooComplex;
 pub use super::slug::RESERVED_PAGE_SLUGS;
 use super::slug::{self, MAX_SLUG_LEN, slugify};
+pub use super::status::PostKind;
+use super::status::PostStatus;
 use super::{datefmt, markdown};
 
 pub const MAX_TITLE_CHARS: usize = 300;
@@ -18,27 +20,6 @@ pub const MAX_EXCERPT_CHARS: usize = 2_000;
 pub const MAX_SOURCE_BYTES: usize = 200 * 1024;
 pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 100;
-
-/// Whether an entry is a dated blog post or a standalone page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Post,
-    Page,
-}
-
-impl Kind {
-    /// The stored `posts.kind` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Post => "post",
-            Self::Page => "page",
-        }
-    }
-
-    pub fn from_stored(kind: &str) -> Self {
-        if kind == "page" { Self::Page } else { Self::Post }
-    }
-}
 
 /// The editor's fields as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -71,7 +52,7 @@ pub struct ValidPost {
     pub excerpt: String,
     pub tags: Vec<String>,
     pub comments_open: bool,
-    pub status: &'static str,
+    pub status: PostStatus,
     pub published_at: Option<i64>,
     pub menu_order: i64,
 }
@@ -80,7 +61,7 @@ pub struct ValidPost {
 /// time of the post being edited (kept when a published post is saved again).
 pub fn validate(
     form: &PostForm,
-    kind: Kind,
+    kind: PostKind,
     zone: &TimeZone,
     now: i64,
     previous_published_at: Option<i64>,
@@ -99,7 +80,7 @@ pub fn validate(
         errors.add("slug", "Enter a slug: the title has no letters or digits to make one from.");
     } else if slug_typed && slug.is_empty() {
         errors.add("slug", "A slug needs letters or digits.");
-    } else if kind == Kind::Page && is_reserved(&slug) {
+    } else if kind == PostKind::Page && is_reserved(&slug) {
         errors.add("slug", format!("“{slug}” is an address hewn itself uses. Choose another slug for this page."));
     }
 
@@ -135,7 +116,7 @@ pub fn validate(
         Ok(decided) => decided,
         Err((field, e)) => {
             errors.add(field, e);
-            ("draft", None)
+            (PostStatus::Draft, None)
         }
     };
     if !errors.is_empty() {
@@ -168,19 +149,22 @@ pub fn decide_status(
     time: Option<i64>,
     now: i64,
     previous_published_at: Option<i64>,
-) -> Result<(&'static str, Option<i64>), (&'static str, String)> {
-    match requested {
-        "draft" => Ok(("draft", time)),
-        "published" => {
+) -> Result<(PostStatus, Option<i64>), (&'static str, String)> {
+    use PostStatus::{Draft, Published, Scheduled};
+    match requested.parse::<PostStatus>() {
+        Ok(Draft) => Ok((Draft, time)),
+        Ok(Published) => {
             let at = time.or(previous_published_at).unwrap_or(now);
-            Ok(if at > now { ("scheduled", Some(at)) } else { ("published", Some(at)) })
+            Ok(if at > now { (Scheduled, Some(at)) } else { (Published, Some(at)) })
         }
-        "scheduled" => match time {
+        Ok(Scheduled) => match time {
             None => Err(("publish_at", "Choose the date and time to publish at.".to_owned())),
-            Some(at) if at <= now => Ok(("published", Some(at))),
-            Some(at) => Ok(("scheduled", Some(at))),
+            Some(at) if at <= now => Ok((Published, Some(at))),
+            Some(at) => Ok((Scheduled, Some(at))),
         },
-        _ => Err(("status", "Choose draft, published or scheduled.".to_owned())),
+        Ok(PostStatus::Private | PostStatus::Trash | PostStatus::Importing) | Err(_) => {
+            Err(("status", "Choose draft, published or scheduled.".to_owned()))
+        }
     }
 }
 
@@ -275,11 +259,11 @@ mod tests {
 
     #[test]
     fn slugs_come_from_titles_in_any_script() {
-        let v = validate(&form("Привет, мир", "draft"), Kind::Post, &TimeZone::UTC, NOW, None);
+        let v = validate(&form("Привет, мир", "draft"), PostKind::Post, &TimeZone::UTC, NOW, None);
         assert_eq!(v.map(|v| v.slug), Ok("privet-mir".to_owned()));
         let v = validate(
             &PostForm { slug: "My Own Slug".into(), ..form("T", "draft") },
-            Kind::Post,
+            PostKind::Post,
             &TimeZone::UTC,
             NOW,
             None,
@@ -290,30 +274,30 @@ mod tests {
     #[test]
     fn pages_cannot_take_reserved_slugs_but_posts_can() {
         let err =
-            validate(&form("Admin", "published"), Kind::Page, &TimeZone::UTC, NOW, None).err().unwrap_or_default();
+            validate(&form("Admin", "published"), PostKind::Page, &TimeZone::UTC, NOW, None).err().unwrap_or_default();
         assert!(err.get("slug").contains("hewn itself uses"), "{err:?}");
-        assert!(validate(&form("Admin", "published"), Kind::Post, &TimeZone::UTC, NOW, None).is_ok());
+        assert!(validate(&form("Admin", "published"), PostKind::Post, &TimeZone::UTC, NOW, None).is_ok());
         assert!(is_reserved("feed.xml") && is_reserved("tags") && !is_reserved("about"));
     }
 
     #[test]
     fn empty_titles_and_bad_times_are_reported_per_field() {
         let bad = PostForm { publish_at: "next tuesday".into(), ..form("", "scheduled") };
-        let err = validate(&bad, Kind::Post, &TimeZone::UTC, NOW, None).err().unwrap_or_default();
+        let err = validate(&bad, PostKind::Post, &TimeZone::UTC, NOW, None).err().unwrap_or_default();
         assert_eq!(err.get("title"), "Enter a title.");
         assert!(err.get("publish_at").starts_with("Enter a date and time"), "{err:?}");
     }
 
     #[test]
     fn status_follows_the_publish_time() {
-        assert_eq!(decide_status("published", None, NOW, None), Ok(("published", Some(NOW))));
-        assert_eq!(decide_status("published", None, NOW, Some(5)), Ok(("published", Some(5))));
-        assert_eq!(decide_status("published", Some(NOW + 60), NOW, None), Ok(("scheduled", Some(NOW + 60))));
-        assert_eq!(decide_status("scheduled", Some(NOW - 60), NOW, None), Ok(("published", Some(NOW - 60))));
-        assert_eq!(decide_status("scheduled", Some(NOW + 60), NOW, None), Ok(("scheduled", Some(NOW + 60))));
+        assert_eq!(decide_status("published", None, NOW, None), Ok((PostStatus::Published, Some(NOW))));
+        assert_eq!(decide_status("published", None, NOW, Some(5)), Ok((PostStatus::Published, Some(5))));
+        assert_eq!(decide_status("published", Some(NOW + 60), NOW, None), Ok((PostStatus::Scheduled, Some(NOW + 60))));
+        assert_eq!(decide_status("scheduled", Some(NOW - 60), NOW, None), Ok((PostStatus::Published, Some(NOW - 60))));
+        assert_eq!(decide_status("scheduled", Some(NOW + 60), NOW, None), Ok((PostStatus::Scheduled, Some(NOW + 60))));
         assert!(decide_status("scheduled", None, NOW, None).is_err());
         assert!(decide_status("private", None, NOW, None).is_err());
-        assert_eq!(decide_status("draft", None, NOW, None), Ok(("draft", None)));
+        assert_eq!(decide_status("draft", None, NOW, None), Ok((PostStatus::Draft, None)));
     }
 
     #[test]

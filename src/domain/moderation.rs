@@ -25,28 +25,10 @@
 //! see why a comment was held. The names are stable: see [`Rule::as_str`].
 
 use super::settings::Discussion;
+use super::status::CommentStatus;
 
 /// Seconds in a day, for `close_after_days`.
 const DAY: i64 = 24 * 60 * 60;
-
-/// A stored status decided by the pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Approved,
-    Pending,
-    Spam,
-}
-
-impl Status {
-    /// The value of `comments.status`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Approved => "approved",
-            Self::Pending => "pending",
-            Self::Spam => "spam",
-        }
-    }
-}
 
 /// The rule that decided a stored comment's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +63,7 @@ impl Rule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Store it with this status, decided by this rule.
-    Store { status: Status, rule: Rule },
+    Store { status: CommentStatus, rule: Rule },
     /// The client commented too recently: retry after this many seconds.
     Flood { retry_after: u64 },
     /// The same comment is already there.
@@ -127,18 +109,18 @@ pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision 
     }
     let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
     if rules.max_links > 0 && c.links >= usize::try_from(rules.max_links).unwrap_or(usize::MAX) {
-        return store(Status::Pending, Rule::Links);
+        return store(CommentStatus::Pending, Rule::Links);
     }
     if contains_any(&rules.moderation_words, &fields) {
-        return store(Status::Pending, Rule::ModerationWords);
+        return store(CommentStatus::Pending, Rule::ModerationWords);
     }
     if rules.manual_approval {
-        return store(Status::Pending, Rule::Manual);
+        return store(CommentStatus::Pending, Rule::Manual);
     }
     match (rules.require_prior_approval, facts.known_author) {
-        (false, _) => store(Status::Approved, Rule::Open),
-        (true, true) => store(Status::Approved, Rule::KnownAuthor),
-        (true, false) => store(Status::Pending, Rule::FirstComment),
+        (false, _) => store(CommentStatus::Approved, Rule::Open),
+        (true, true) => store(CommentStatus::Approved, Rule::KnownAuthor),
+        (true, false) => store(CommentStatus::Pending, Rule::FirstComment),
     }
 }
 
@@ -151,10 +133,10 @@ pub fn precheck(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Option<
     let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
 
     if rules.honeypot && c.honeypot_filled {
-        return store(Status::Spam, Rule::Honeypot);
+        return store(CommentStatus::Spam, Rule::Honeypot);
     }
     if contains_any(&rules.block_words, &fields) {
-        return store(Status::Spam, Rule::Blocklist);
+        return store(CommentStatus::Spam, Rule::Blocklist);
     }
     if let Some(retry_after) = flood_wait(rules.flood_seconds, facts.last_from_client, facts.now) {
         return Some(Decision::Flood { retry_after });
@@ -218,18 +200,18 @@ mod tests {
         Facts { now: NOW, post_published_at: NOW - DAY, last_from_client: None, duplicate: false, known_author: false }
     }
 
-    fn stored(status: Status, rule: Rule) -> Decision {
+    fn stored(status: CommentStatus, rule: Rule) -> Decision {
         Decision::Store { status, rule }
     }
 
     #[test]
     fn defaults_hold_a_first_comment_and_pass_a_known_author() {
         let rules = Discussion::default();
-        assert_eq!(decide(&candidate(), &rules, &facts()), stored(Status::Pending, Rule::FirstComment));
+        assert_eq!(decide(&candidate(), &rules, &facts()), stored(CommentStatus::Pending, Rule::FirstComment));
         let known = Facts { known_author: true, ..facts() };
-        assert_eq!(decide(&candidate(), &rules, &known), stored(Status::Approved, Rule::KnownAuthor));
+        assert_eq!(decide(&candidate(), &rules, &known), stored(CommentStatus::Approved, Rule::KnownAuthor));
         let open = Discussion { require_prior_approval: false, ..Discussion::default() };
-        assert_eq!(decide(&candidate(), &open, &facts()), stored(Status::Approved, Rule::Open));
+        assert_eq!(decide(&candidate(), &open, &facts()), stored(CommentStatus::Approved, Rule::Open));
     }
 
     #[test]
@@ -243,9 +225,9 @@ mod tests {
         };
         let bot = Candidate { honeypot_filled: true, text: "casino nice", links: 5, ..candidate() };
         let busy = Facts { last_from_client: Some(NOW - 3), duplicate: true, post_published_at: 0, ..facts() };
-        assert_eq!(decide(&bot, &everything, &busy), stored(Status::Spam, Rule::Honeypot));
+        assert_eq!(decide(&bot, &everything, &busy), stored(CommentStatus::Spam, Rule::Honeypot));
         let human = Candidate { honeypot_filled: false, ..bot };
-        assert_eq!(decide(&human, &everything, &busy), stored(Status::Spam, Rule::Blocklist));
+        assert_eq!(decide(&human, &everything, &busy), stored(CommentStatus::Spam, Rule::Blocklist));
         let clean = Candidate { text: "nice", ..human };
         assert_eq!(decide(&clean, &everything, &busy), Decision::Flood { retry_after: 12 });
         let later = Facts { last_from_client: Some(NOW - 15), ..busy };
@@ -253,11 +235,11 @@ mod tests {
         let fresh = Facts { duplicate: false, ..later };
         assert_eq!(decide(&clean, &everything, &fresh), Decision::Closed);
         let young = Facts { post_published_at: NOW, ..fresh };
-        assert_eq!(decide(&clean, &everything, &young), stored(Status::Pending, Rule::Links));
+        assert_eq!(decide(&clean, &everything, &young), stored(CommentStatus::Pending, Rule::Links));
         let few_links = Candidate { links: 1, ..clean };
-        assert_eq!(decide(&few_links, &everything, &young), stored(Status::Pending, Rule::ModerationWords));
+        assert_eq!(decide(&few_links, &everything, &young), stored(CommentStatus::Pending, Rule::ModerationWords));
         let plain = Candidate { text: "fine", ..few_links };
-        assert_eq!(decide(&plain, &everything, &young), stored(Status::Pending, Rule::Manual));
+        assert_eq!(decide(&plain, &everything, &young), stored(CommentStatus::Pending, Rule::Manual));
     }
 
     #[test]
@@ -265,7 +247,7 @@ mod tests {
         let rules = Discussion { manual_approval: true, ..Discussion::default() };
         assert_eq!(precheck(&candidate(), &rules, &facts()), None);
         let bot = Candidate { honeypot_filled: true, ..candidate() };
-        assert_eq!(precheck(&bot, &rules, &facts()), Some(stored(Status::Spam, Rule::Honeypot)));
+        assert_eq!(precheck(&bot, &rules, &facts()), Some(stored(CommentStatus::Spam, Rule::Honeypot)));
         let busy = Facts { last_from_client: Some(NOW - 3), ..facts() };
         assert_eq!(precheck(&candidate(), &rules, &busy), Some(Decision::Flood { retry_after: 12 }));
         let again = Facts { duplicate: true, ..facts() };

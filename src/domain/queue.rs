@@ -4,9 +4,10 @@
 
 use super::FieldErrors;
 use super::comment_form::{self, MAX_AUTHOR_CHARS, MAX_COMMENT_CHARS, MAX_EMAIL_CHARS, MAX_URL_CHARS};
+use super::status::CommentStatus::{self, Approved, Pending, Spam, Trash};
 
 /// The statuses a comment can have.
-pub const STATUSES: [&str; 4] = ["pending", "approved", "spam", "trash"];
+pub const STATUSES: [CommentStatus; 4] = [Pending, Approved, Spam, Trash];
 
 /// Something the admin does to one or more comments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,15 +74,15 @@ impl Action {
     }
 
     /// The statuses this action applies to; comments in other statuses are left alone.
-    pub fn applies_to(self) -> &'static [&'static str] {
+    pub fn applies_to(self) -> &'static [CommentStatus] {
         match self {
-            Self::Approve => &["pending"],
-            Self::Unapprove => &["approved"],
-            Self::Spam | Self::SpamBlockEmail | Self::SpamBlockIp => &["pending", "approved"],
-            Self::NotSpam => &["spam"],
-            Self::Trash => &["pending", "approved", "spam"],
-            Self::Restore => &["trash"],
-            Self::Delete => &["spam", "trash"],
+            Self::Approve => &[Pending],
+            Self::Unapprove => &[Approved],
+            Self::Spam | Self::SpamBlockEmail | Self::SpamBlockIp => &[Pending, Approved],
+            Self::NotSpam => &[Spam],
+            Self::Trash => &[Pending, Approved, Spam],
+            Self::Restore => &[Trash],
+            Self::Delete => &[Spam, Trash],
         }
     }
 
@@ -107,13 +108,13 @@ impl Action {
     }
 
     /// The actions offered for a comment in `status`, in button order.
-    pub fn for_status(status: &str) -> &'static [Action] {
+    pub fn for_status(status: CommentStatus) -> &'static [Action] {
         match status {
-            "pending" => &[Self::Approve, Self::Spam, Self::SpamBlockEmail, Self::SpamBlockIp, Self::Trash],
-            "approved" => &[Self::Unapprove, Self::Spam, Self::SpamBlockEmail, Self::SpamBlockIp, Self::Trash],
-            "spam" => &[Self::NotSpam, Self::Delete],
-            "trash" => &[Self::Restore, Self::Delete],
-            _ => &[],
+            Pending => &[Self::Approve, Self::Spam, Self::SpamBlockEmail, Self::SpamBlockIp, Self::Trash],
+            Approved => &[Self::Unapprove, Self::Spam, Self::SpamBlockEmail, Self::SpamBlockIp, Self::Trash],
+            Spam => &[Self::NotSpam, Self::Delete],
+            Trash => &[Self::Restore, Self::Delete],
+            CommentStatus::Importing => &[],
         }
     }
 }
@@ -142,13 +143,13 @@ pub fn rule_label(rule: &str) -> String {
 }
 
 /// A status's name for people.
-pub fn status_label(status: &str) -> &'static str {
+pub fn status_label(status: CommentStatus) -> &'static str {
     match status {
-        "pending" => "Pending",
-        "approved" => "Approved",
-        "spam" => "Spam",
-        "trash" => "Trash",
-        _ => "Unknown",
+        Pending => "Pending",
+        Approved => "Approved",
+        Spam => "Spam",
+        Trash => "Trash",
+        CommentStatus::Importing => "Unknown",
     }
 }
 
@@ -170,7 +171,7 @@ pub struct ValidComment {
     pub author_email: String,
     pub author_url: String,
     pub body: String,
-    pub status: &'static str,
+    pub status: CommentStatus,
 }
 
 /// Validates an edited comment with the public comment form's limits and rules
@@ -206,9 +207,9 @@ pub fn validate_comment(form: &CommentForm) -> Result<ValidComment, FieldErrors>
     } else if body.chars().count() > MAX_COMMENT_CHARS {
         errors.add("body", format!("A comment has at most {MAX_COMMENT_CHARS} characters."));
     }
-    let status = STATUSES.into_iter().find(|s| *s == form.status).unwrap_or_else(|| {
+    let status = STATUSES.into_iter().find(|s| s.as_str() == form.status).unwrap_or_else(|| {
         errors.add("status", "Choose pending, approved, spam or trash.");
-        "pending"
+        Pending
     });
     if errors.is_empty() {
         Ok(ValidComment { author_name, author_email, author_url, body, status })
@@ -257,8 +258,8 @@ mod tests {
 
     #[test]
     fn only_spam_and_trash_can_be_deleted() {
-        assert_eq!(Action::Delete.applies_to(), ["spam", "trash"]);
-        assert!(!Action::for_status("pending").contains(&Action::Delete));
+        assert_eq!(Action::Delete.applies_to(), [Spam, Trash]);
+        assert!(!Action::for_status(Pending).contains(&Action::Delete));
     }
 
     #[test]

@@ -21,9 +21,10 @@ use super::extract::{ClientIp, Path, unreadable_body};
 use crate::app::AppState;
 use crate::domain::comment_form::{self, FIELD_HONEYPOT};
 use crate::domain::form_body::{self, BodyError};
-use crate::domain::moderation::{self, Candidate, Decision, Status};
+use crate::domain::moderation::{self, Candidate, Decision};
 use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
+use crate::domain::status::CommentStatus;
 use crate::domain::{comment_text, markdown, render_limits};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
@@ -220,7 +221,7 @@ async fn create_comment(
     // Held comments (spam included, so a filled honeypot looks like any first comment)
     // come back with a pass that shows them to their author alone.
     let secret = secret(&app).await?;
-    let held = status != Status::Approved;
+    let held = status != CommentStatus::Approved;
     let location = if held {
         let pass = PendingPass::sign(&secret, id, now + PENDING_LINK_SECONDS);
         format!("{post_path}?unapproved={id}&moderation-hash={}#comment-{id}", pass.token())

@@ -3,6 +3,7 @@
 //! Public reads select into [`PublicComment`], which has no email field: an address
 //! cannot reach a public page because the type that renders it cannot hold one.
 
+use crate::domain::status::{CommentKind, CommentStatus};
 use sqlx::FromRow;
 
 use super::db::Conn;
@@ -15,7 +16,7 @@ use crate::with_db;
 pub struct PublicComment {
     pub id: i64,
     pub parent_id: Option<i64>,
-    pub kind: String,
+    pub kind: CommentKind,
     pub author_name: String,
     pub author_url: String,
     pub body_html: String,
@@ -41,14 +42,14 @@ impl Threaded for PublicComment {
 pub struct NewComment<'a> {
     pub post_id: i64,
     pub parent_id: Option<i64>,
-    pub kind: &'a str,
+    pub kind: CommentKind,
     pub author_name: &'a str,
     pub author_email: &'a str,
     pub author_url: &'a str,
     pub user_id: Option<i64>,
     pub body: &'a str,
     pub body_html: &'a str,
-    pub status: &'a str,
+    pub status: CommentStatus,
     pub rule: &'a str,
     pub author_ip: &'a str,
     pub user_agent: &'a str,

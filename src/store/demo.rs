@@ -1,5 +1,6 @@
 //! First-run content: the reference post and its two comments, inserted exactly once.
 
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use anyhow::{Context, bail};
 
 use super::db::Conn;
@@ -28,7 +29,7 @@ pub struct DemoPost {
 pub struct DemoComment {
     pub author: String,
     pub created_at: i64,
-    pub status: String,
+    pub status: CommentStatus,
     pub body: String,
 }
 
@@ -59,14 +60,14 @@ async fn insert_demo(mut tx: Conn<'_>, demo: &DemoPost, now: i64) -> anyhow::Res
     let post_id = posts::insert_in(
         tx.reborrow(),
         &posts::NewPost {
-            kind: "post",
+            kind: PostKind::Post,
             slug: &demo.slug,
             title: &demo.title,
             source: &demo.body,
             source_format: "markdown",
             body_html: body_html.as_str(),
             excerpt: &excerpt,
-            status: "published",
+            status: PostStatus::Published,
             author_name: "",
             author_id: None,
             menu_order: 0,
@@ -83,14 +84,14 @@ async fn insert_demo(mut tx: Conn<'_>, demo: &DemoPost, now: i64) -> anyhow::Res
             &comments::NewComment {
                 post_id,
                 parent_id: None,
-                kind: "comment",
+                kind: CommentKind::Comment,
                 author_name: &c.author,
                 author_email: "",
                 author_url: "",
                 user_id: None,
                 body: &c.body,
                 body_html: body_html.as_str(),
-                status: &c.status,
+                status: c.status,
                 rule: "demo",
                 author_ip: "",
                 user_agent: "",
@@ -136,7 +137,7 @@ pub fn parse(source: &str) -> anyhow::Result<DemoPost> {
         comments.push(DemoComment {
             author: field(&meta, "author")?,
             created_at: local_time(&field(&meta, "date")?)?,
-            status: field(&meta, "status")?,
+            status: field(&meta, "status")?.parse()?,
             body: text.trim().to_owned(),
         });
     }

@@ -1,6 +1,7 @@
 //! Posts and pages as the editor sees them: every status, listings with counts,
 //! and the writes of the editor (save, trash, restore, delete).
 
+use crate::domain::status::{PostKind, PostStatus};
 use sqlx::FromRow;
 
 use super::db::Conn;
@@ -12,10 +13,10 @@ use crate::wordpress::links::key_of_path;
 #[derive(Debug, Clone, FromRow)]
 pub struct PostRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
-    pub status: String,
+    pub status: PostStatus,
     pub author_name: String,
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -29,14 +30,14 @@ pub struct PostRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct EditPost {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
     pub source: String,
     pub source_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
+    pub status: PostStatus,
     pub comments_open: bool,
     pub published_at: Option<i64>,
     pub updated_at: i64,
@@ -62,14 +63,14 @@ impl Counts {
 /// What the editor stores.
 #[derive(Debug, Clone)]
 pub struct SavePost<'a> {
-    pub kind: &'a str,
+    pub kind: PostKind,
     pub slug: &'a str,
     pub title: &'a str,
     pub source: &'a str,
     pub source_format: &'a str,
     pub body_html: &'a str,
     pub excerpt: &'a str,
-    pub status: &'a str,
+    pub status: PostStatus,
     pub comments_open: bool,
     pub published_at: Option<i64>,
     pub menu_order: i64,
@@ -93,8 +94,8 @@ fn status_filter(view: &str) -> &'static str {
 }
 
 /// Posts (or pages) per status.
-pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
-    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(
+pub async fn counts(store: &Store, kind: PostKind, now: i64) -> Result<Counts> {
+    let rows: Vec<(PostStatus, i64)> = with_db!(store.reader(), db => sqlx::query_as(
         "select case when status = 'scheduled' and published_at <= $2 then 'published' else status end as s, \
            count(*) from posts where kind = $1 group by s",
     )
@@ -104,12 +105,12 @@ pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
     .await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
-        match status.as_str() {
-            "draft" => counts.draft = n,
-            "published" => counts.published = n,
-            "scheduled" => counts.scheduled = n,
-            "trash" => counts.trash = n,
-            _ => {}
+        match status {
+            PostStatus::Draft => counts.draft = n,
+            PostStatus::Published => counts.published = n,
+            PostStatus::Scheduled => counts.scheduled = n,
+            PostStatus::Trash => counts.trash = n,
+            PostStatus::Private | PostStatus::Importing => {}
         }
     }
     Ok(counts)
@@ -119,14 +120,14 @@ pub async fn counts(store: &Store, kind: &str, now: i64) -> Result<Counts> {
 /// newest first (pages: by navigation order, then title).
 pub async fn list(
     store: &Store,
-    kind: &str,
+    kind: PostKind,
     view: &str,
     search: &str,
     now: i64,
     limit: u32,
     offset: u64,
 ) -> Result<Vec<PostRow>> {
-    let order = if kind == "page" {
+    let order = if kind == PostKind::Page {
         "p.menu_order, lower(p.title), p.id"
     } else {
         "coalesce(p.published_at, p.updated_at) desc, p.id desc"
@@ -151,7 +152,7 @@ pub async fn list(
 }
 
 /// How many rows [`list`] pages through.
-pub async fn count(store: &Store, kind: &str, view: &str, search: &str, now: i64) -> Result<i64> {
+pub async fn count(store: &Store, kind: PostKind, view: &str, search: &str, now: i64) -> Result<i64> {
     let sql = format!(
         "select count(*) from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\'",
         status_filter(view)
@@ -302,8 +303,8 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
 /// Keeps a renamed post's old address answering: a `301` from `/posts/{old}` (or
 /// `/{old}` for a page) to the new one, through the old-links table the WordPress
 /// import also fills. The new address stops redirecting anywhere else.
-async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: &str, old: &str, new: &str) -> Result<()> {
-    let address = |slug: &str| if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") };
+async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: PostKind, old: &str, new: &str) -> Result<()> {
+    let address = |slug: &str| if kind == PostKind::Page { format!("/{slug}") } else { format!("/posts/{slug}") };
     if let Some(key) = key_of_path(&address(new)) {
         with_db!(conn.reborrow(), cx => sqlx::query("delete from legacy_links where key = $1").bind(key).execute(cx).await.map(|r| r.rows_affected()))?;
     }
@@ -322,16 +323,16 @@ async fn remember_old_address(mut conn: Conn<'_>, id: i64, kind: &str, old: &str
 
 /// Moves a post to the trash; returns false when it was not there to move.
 pub async fn trash(store: &Store, id: i64, now: i64) -> Result<bool> {
-    set_status(store, id, "status <> 'trash'", "trash", now).await
+    set_status(store, id, "status <> 'trash'", PostStatus::Trash, now).await
 }
 
 /// Restores a trashed post as a draft (as WordPress does), so that nothing goes
 /// public again by accident.
 pub async fn restore(store: &Store, id: i64, now: i64) -> Result<bool> {
-    set_status(store, id, "status = 'trash'", "draft", now).await
+    set_status(store, id, "status = 'trash'", PostStatus::Draft, now).await
 }
 
-async fn set_status(store: &Store, id: i64, condition: &str, status: &str, now: i64) -> Result<bool> {
+async fn set_status(store: &Store, id: i64, condition: &str, status: PostStatus, now: i64) -> Result<bool> {
     let mut tx = store.begin_write().await?;
     let sql = format!("update posts set status = $1, updated_at = $2 where id = $3 and {condition}");
     let changed = with_db!(tx.conn(), cx => sqlx::query(&sql).bind(status).bind(now).bind(id).execute(cx).await.map(|r| r.rows_affected()))?

@@ -2,6 +2,7 @@
 //! is a consistent snapshot while the site keeps taking comments. Rows carry emails:
 //! an export is the owner's own backup.
 
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use sqlx::FromRow;
 
 use super::db::Transact;
@@ -12,14 +13,14 @@ use crate::with_db;
 #[derive(Debug, Clone, FromRow)]
 pub struct ExportPost {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
     pub source: String,
     pub source_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
+    pub status: PostStatus,
     pub sticky: bool,
     pub author_id: Option<i64>,
     pub author_name: String,
@@ -38,15 +39,15 @@ pub struct ExportComment {
     pub id: i64,
     pub post_id: i64,
     pub parent_id: Option<i64>,
-    pub kind: String,
+    pub kind: CommentKind,
     pub author_name: String,
     pub author_email: String,
     pub author_url: String,
     pub user_id: Option<i64>,
     pub body: String,
     pub body_html: String,
-    pub status: String,
-    pub status_before_trash: Option<String>,
+    pub status: CommentStatus,
+    pub status_before_trash: Option<CommentStatus>,
     pub rule: String,
     pub author_ip: String,
     pub user_agent: String,

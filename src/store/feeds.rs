@@ -3,6 +3,7 @@
 //!
 //! Comment rows embed [`PublicComment`], which has no email field.
 
+use crate::domain::status::PostKind;
 use sqlx::FromRow;
 
 use super::comments::PublicComment;
@@ -41,7 +42,7 @@ pub struct FeedComment {
     #[sqlx(flatten)]
     pub comment: PublicComment,
     pub post_id: i64,
-    pub post_kind: String,
+    pub post_kind: PostKind,
     pub post_slug: String,
     pub post_title: String,
     pub post_created_at: i64,
@@ -51,7 +52,7 @@ pub struct FeedComment {
 /// A public URL's row for the sitemap: a post or a page.
 #[derive(Debug, Clone, FromRow)]
 pub struct SitemapPost {
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub published_at: i64,
     pub updated_at: i64,

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::staging::read_only_uri;
 use super::{Result, Store};
+use crate::domain::status::{CommentStatus, PostStatus};
 use crate::with_db;
 
 /// Brings the schema up to date and initialises a brand-new database (without the
@@ -30,7 +31,8 @@ pub async fn prepare(store: &Store) -> anyhow::Result<()> {
 /// listing or count shows it, so a new post's comments, tags and search entry can be
 /// written in many short writes while readers see none of them; the import's last
 /// write gives each post its own status, and the whole import appears at once.
-pub const IMPORTING: &str = "importing";
+/// Its comments' id reservation carries [`CommentStatus::Importing`].
+pub const IMPORTING: PostStatus = PostStatus::Importing;
 
 /// The numbers an import has reserved: a hidden post and a hidden comment above
 /// every id its plan may give out, so that posts and comments the site takes
@@ -77,7 +79,7 @@ pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i
     )
     .bind(comment)
     .bind(post)
-    .bind(IMPORTING)
+    .bind(CommentStatus::Importing)
     .bind(now)
     .execute(&mut *conn)
     .await?;

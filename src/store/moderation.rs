@@ -1,6 +1,7 @@
 //! The moderation queue: comments as the admin sees them (with email and IP), counts
 //! per status, search, and the status transitions of moderation actions.
 
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use sqlx::FromRow;
 
 use super::db::Conn;
@@ -19,12 +20,12 @@ pub struct AdminComment {
     pub post_id: i64,
     pub post_title: String,
     pub post_slug: String,
-    pub post_kind: String,
-    pub post_status: String,
+    pub post_kind: PostKind,
+    pub post_status: PostStatus,
     pub post_published_at: Option<i64>,
     pub parent_id: Option<i64>,
     pub parent_author: Option<String>,
-    pub kind: String,
+    pub kind: CommentKind,
     pub author_name: String,
     pub author_email: String,
     pub author_url: String,
@@ -33,7 +34,7 @@ pub struct AdminComment {
     pub user_id: Option<i64>,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub rule: String,
     pub created_at: i64,
 }
@@ -107,7 +108,7 @@ fn contains_pattern(term: &str) -> String {
 
 /// The filter shared by [`list`] and [`count`]: statuses from `$1`, the search term
 /// (if any) after them.
-fn filter(statuses: &[&str], search: &str, importing: bool) -> String {
+fn filter(statuses: &[CommentStatus], search: &str, importing: bool) -> String {
     let mut sql =
         format!(" where c.status in ({}){}", placeholders(1, statuses.len()), unless_importing(importing, "c."));
     if !search.is_empty() {
@@ -127,15 +128,15 @@ pub async fn counts(store: &Store) -> Result<Counts> {
         "select status, count(*) from comments where true{} group by status",
         unless_importing(importing(store).await?, "")
     );
-    let rows: Vec<(String, i64)> = with_db!(store.reader(), db => sqlx::query_as(&sql).fetch_all(db).await)?;
+    let rows: Vec<(CommentStatus, i64)> = with_db!(store.reader(), db => sqlx::query_as(&sql).fetch_all(db).await)?;
     let mut counts = Counts::default();
     for (status, n) in rows {
-        match status.as_str() {
-            "pending" => counts.pending = n,
-            "approved" => counts.approved = n,
-            "spam" => counts.spam = n,
-            "trash" => counts.trash = n,
-            _ => {}
+        match status {
+            CommentStatus::Pending => counts.pending = n,
+            CommentStatus::Approved => counts.approved = n,
+            CommentStatus::Spam => counts.spam = n,
+            CommentStatus::Trash => counts.trash = n,
+            CommentStatus::Importing => {}
         }
     }
     Ok(counts)
@@ -145,7 +146,7 @@ pub async fn counts(store: &Store) -> Result<Counts> {
 /// name, email, website or IP; empty matches all), newest first.
 pub async fn list(
     store: &Store,
-    statuses: &[&str],
+    statuses: &[CommentStatus],
     search: &str,
     limit: u32,
     offset: u64,
@@ -170,7 +171,7 @@ pub async fn list(
 }
 
 /// How many comments [`list`] pages through.
-pub async fn count(store: &Store, statuses: &[&str], search: &str) -> Result<i64> {
+pub async fn count(store: &Store, statuses: &[CommentStatus], search: &str) -> Result<i64> {
     let sql = format!("select count(*) from comments c{}", filter(statuses, search, importing(store).await?));
     with_db!(store.reader(), db => {
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
@@ -194,7 +195,7 @@ pub async fn by_id(store: &Store, id: i64) -> Result<Option<AdminComment>> {
 
 /// The newest comments that are not spam or trash.
 pub async fn recent(store: &Store, limit: u32) -> Result<Vec<AdminComment>> {
-    list(store, &["pending", "approved"], "", limit, 0).await
+    list(store, &[CommentStatus::Pending, CommentStatus::Approved], "", limit, 0).await
 }
 
 /// Applies `action` to the comments `ids` that are in a status it applies to;
@@ -247,7 +248,7 @@ pub async fn apply(store: &Store, action: Action, ids: &[i64]) -> Result<u64> {
 }
 
 /// Deletes every comment with `status` (spam or trash); returns how many.
-pub async fn empty(store: &Store, status: &str) -> Result<u64> {
+pub async fn empty(store: &Store, status: CommentStatus) -> Result<u64> {
     if !Action::Delete.applies_to().contains(&status) {
         return Ok(0);
     }
@@ -298,15 +299,15 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
 /// parent does not exist or is spam or trash.
 pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
     let mut tx = store.begin_write().await?;
-    let parent: Option<(i64, String)> = with_db!(tx.conn(), cx => sqlx::query_as("select post_id, status from comments where id = $1")
+    let parent: Option<(i64, CommentStatus)> = with_db!(tx.conn(), cx => sqlx::query_as("select post_id, status from comments where id = $1")
         .bind(r.parent_id)
         .fetch_optional(cx)
         .await)?;
     let Some((post_id, status)) = parent else { return Ok(None) };
-    if status != "pending" && status != "approved" {
+    if !matches!(status, CommentStatus::Pending | CommentStatus::Approved) {
         return Ok(None);
     }
-    if status == "pending" {
+    if status == CommentStatus::Pending {
         with_db!(tx.conn(), cx => sqlx::query("update comments set status = 'approved' where id = $1")
             .bind(r.parent_id)
             .execute(cx)
@@ -317,14 +318,14 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
         &comments::NewComment {
             post_id,
             parent_id: Some(r.parent_id),
-            kind: "comment",
+            kind: CommentKind::Comment,
             author_name: r.author_name,
             author_email: r.author_email,
             author_url: r.author_url,
             user_id: Some(r.user_id),
             body: r.body,
             body_html: r.body_html,
-            status: "approved",
+            status: CommentStatus::Approved,
             rule: "admin",
             author_ip: r.author_ip,
             user_agent: r.user_agent,
@@ -337,7 +338,7 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
 }
 
 /// The ids among `ids` whose status is one of `statuses`.
-async fn ids_in(mut conn: Conn<'_>, ids: &[i64], statuses: &[&str]) -> Result<Vec<i64>> {
+async fn ids_in(mut conn: Conn<'_>, ids: &[i64], statuses: &[CommentStatus]) -> Result<Vec<i64>> {
     let sql = format!(
         "select id from comments where id in ({}) and status in ({})",
         placeholders(1, ids.len()),

@@ -1,5 +1,6 @@
 //! Posts and pages: the public listings and lookups, and inserts.
 
+use crate::domain::status::{PostKind, PostStatus};
 use sqlx::FromRow;
 
 use super::db::Conn;
@@ -14,7 +15,7 @@ pub const VISIBLE: &str = "p.status in ('published', 'scheduled') and p.publishe
 #[derive(Debug, Clone, FromRow)]
 pub struct PublicPost {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
     pub body_html: String,
@@ -39,14 +40,14 @@ pub struct PostSummary {
 /// A post or page to insert.
 #[derive(Debug, Clone)]
 pub struct NewPost<'a> {
-    pub kind: &'a str,
+    pub kind: PostKind,
     pub slug: &'a str,
     pub title: &'a str,
     pub source: &'a str,
     pub source_format: &'a str,
     pub body_html: &'a str,
     pub excerpt: &'a str,
-    pub status: &'a str,
+    pub status: PostStatus,
     /// The site user who wrote it, if one did (imports have only a name).
     pub author_id: Option<i64>,
     pub author_name: &'a str,

@@ -3,6 +3,7 @@
 //! the reader's query already parsed (`domain::search::SearchQuery`), never raw
 //! input, and rank title matches above tag matches above body matches.
 
+use crate::domain::status::PostKind;
 use sqlx::FromRow;
 
 use super::db::Db;
@@ -13,7 +14,7 @@ use crate::domain::search::SearchQuery;
 #[derive(Debug, Clone, FromRow)]
 pub struct SearchHit {
     pub id: i64,
-    pub kind: String,
+    pub kind: PostKind,
     pub slug: String,
     pub title: String,
     pub body_html: String,

@@ -6,6 +6,7 @@
 //! The staging file is not the site's data: it is written directly, without
 //! `WriteTx`, and deleted when the import ends.
 
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -21,7 +22,7 @@ pub struct StagedPost {
     /// The item's number in the file (from 1).
     pub seq: i64,
     pub line: i64,
-    pub kind: String,
+    pub kind: PostKind,
     /// The slug wanted (made unique against the live site when resolving).
     pub slug: String,
     pub title: String,
@@ -29,7 +30,7 @@ pub struct StagedPost {
     pub source_format: String,
     pub body_html: String,
     pub excerpt: String,
-    pub status: String,
+    pub status: PostStatus,
     pub sticky: bool,
     /// The old site's user login, to link the post to a hewn user of that name.
     pub author_login: String,
@@ -54,7 +55,7 @@ pub struct StagedComment {
     /// False when an earlier comment in the file has the same WordPress id.
     pub wp_id_unique: bool,
     pub wp_parent: Option<i64>,
-    pub kind: String,
+    pub kind: CommentKind,
     pub author_name: String,
     pub author_email: String,
     pub author_url: String,
@@ -62,8 +63,8 @@ pub struct StagedComment {
     pub user_wp_id: Option<i64>,
     pub body: String,
     pub body_html: String,
-    pub status: String,
-    pub status_before_trash: Option<String>,
+    pub status: CommentStatus,
+    pub status_before_trash: Option<CommentStatus>,
     pub rule: String,
     pub author_ip: String,
     pub user_agent: String,
@@ -482,13 +483,13 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
         let bytes = p.source.len().saturating_add(p.body_html.len());
         b.push_bind(p.seq)
             .push_bind(p.line)
-            .push_bind(&p.kind)
+            .push_bind(p.kind)
             .push_bind(&p.slug)
             .push_bind(&p.title)
             .push_bind(&p.source_format)
             .push_bind(i64::try_from(bytes).unwrap_or(i64::MAX))
             .push_bind(&p.excerpt)
-            .push_bind(&p.status)
+            .push_bind(p.status)
             .push_bind(p.sticky)
             .push_bind(&p.author_login)
             .push_bind(&p.author_name)
@@ -547,7 +548,7 @@ async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> R
             .push_bind(c.wp_id_unique)
             .push_bind(c.wp_parent)
             .push_bind(c.user_wp_id)
-            .push_bind(&c.status)
+            .push_bind(c.status)
             .push_bind(c.disqus_id)
             .push_bind(c.disqus_parent)
             .push_bind(c.disqus_thread);
@@ -559,13 +560,13 @@ async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> R
     );
     q.push_values(rows, |mut b, c| {
         b.push_bind(c.seq)
-            .push_bind(&c.kind)
+            .push_bind(c.kind)
             .push_bind(&c.author_name)
             .push_bind(&c.author_email)
             .push_bind(&c.author_url)
             .push_bind(&c.body)
             .push_bind(&c.body_html)
-            .push_bind(&c.status_before_trash)
+            .push_bind(c.status_before_trash)
             .push_bind(&c.rule)
             .push_bind(&c.author_ip)
             .push_bind(&c.user_agent)

@@ -11,6 +11,7 @@
 //!
 //! Reads for pages select into [`PublicComment`], which has no email field.
 
+use crate::domain::status::{CommentKind, CommentStatus};
 use std::sync::{Arc, OnceLock};
 
 use sqlx::FromRow;
@@ -19,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::comments::{NewComment, PublicComment, insert_in};
 use super::db::Conn;
 use super::{Result, Store, Writer};
-use crate::domain::moderation::{Decision, Facts, Rule, Status};
+use crate::domain::moderation::{Decision, Facts, Rule};
 use crate::with_db;
 
 /// Most submissions committed in one transaction.
@@ -87,7 +88,7 @@ pub struct Draft {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submitted {
     /// Stored under this id with this status, decided by this rule.
-    Stored { id: i64, status: Status, rule: Rule },
+    Stored { id: i64, status: CommentStatus, rule: Rule },
     /// Refused (flood, duplicate, closed): nothing was written.
     Refused(Decision),
 }
@@ -196,14 +197,14 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
             &NewComment {
                 post_id: draft.post_id,
                 parent_id: draft.parent_id,
-                kind: "comment",
+                kind: CommentKind::Comment,
                 author_name: &draft.author_name,
                 author_email: &draft.author_email,
                 author_url: &draft.author_url,
                 user_id: None,
                 body: &draft.body,
                 body_html: &draft.body_html,
-                status: status.as_str(),
+                status,
                 rule: rule.as_str(),
                 author_ip: &draft.author_ip,
                 user_agent: &draft.user_agent,
@@ -225,8 +226,8 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
 pub struct Parent {
     pub id: i64,
     pub post_id: i64,
-    pub status: String,
-    pub kind: String,
+    pub status: CommentStatus,
+    pub kind: CommentKind,
     pub author_name: String,
 }
 
@@ -234,7 +235,7 @@ impl Parent {
     /// True when a reply to it may be posted on `post_id`: an approved comment (not a
     /// pingback or trackback) of that post.
     pub fn accepts_replies_on(&self, post_id: i64) -> bool {
-        self.post_id == post_id && self.status == "approved" && self.kind == "comment"
+        self.post_id == post_id && self.status == CommentStatus::Approved && self.kind == CommentKind::Comment
     }
 }
 

@@ -30,7 +30,7 @@ impl Sitemap {
         urls.extend(posts.iter().map(|p| {
             let lastmod = p.updated_at.max(p.published_at).max(p.last_comment_at.unwrap_or(0));
             SitemapUrl {
-                loc: format!("{base_url}{}", xml_text(&entry_url(&p.kind, &p.slug))),
+                loc: format!("{base_url}{}", xml_text(&entry_url(p.kind, &p.slug))),
                 lastmod: Some(datefmt::rfc3339(lastmod)),
             }
         }));

@@ -184,7 +184,7 @@ impl CommentFeed {
             .iter()
             .map(|row| {
                 let c = &row.comment;
-                let post_url = format!("{base_url}{}", entry_url(&row.post_kind, &row.post_slug));
+                let post_url = format!("{base_url}{}", entry_url(row.post_kind, &row.post_slug));
                 let url = format!("{post_url}#comment-{}", c.id);
                 let author = if c.author_name.trim().is_empty() { "Anonymous" } else { c.author_name.trim() };
                 let post_id = match row.post_wp_guid.as_deref().filter(|g| is_absolute_url(g)) {

@@ -6,6 +6,7 @@ use super::Layout;
 use crate::domain::SafeHtml;
 use crate::domain::percent;
 use crate::domain::settings::Settings;
+use crate::domain::status::PostKind;
 
 /// Head metadata of a page (`templates/partials/head_meta.html`).
 #[derive(Debug, Clone, Default)]
@@ -168,8 +169,8 @@ pub fn page_url(slug: &str) -> String {
 }
 
 /// The URL path of a post or a page.
-pub fn entry_url(kind: &str, slug: &str) -> String {
-    if kind == "page" { page_url(slug) } else { super::posts::post_url(slug) }
+pub fn entry_url(kind: PostKind, slug: &str) -> String {
+    if kind == PostKind::Page { page_url(slug) } else { super::posts::post_url(slug) }
 }
 
 /// The first image of a rendered body, as an absolute URL, for link previews.

@@ -7,6 +7,7 @@ use super::comments::RespondView;
 use super::pager::Pager;
 use crate::domain::datefmt;
 use crate::domain::settings::Settings;
+use crate::domain::status::CommentKind;
 use crate::domain::thread;
 use crate::store::comments::PublicComment;
 use crate::store::posts::{PostSummary, PublicPost};
@@ -109,10 +110,10 @@ impl CommentView {
             author,
             author_url: (!c.author_url.is_empty()).then(|| c.author_url.clone()),
             by_author: c.by_author,
-            kind_label: match c.kind.as_str() {
-                "pingback" => Some("Pingback"),
-                "trackback" => Some("Trackback"),
-                _ => None,
+            kind_label: match c.kind {
+                CommentKind::Pingback => Some("Pingback"),
+                CommentKind::Trackback => Some("Trackback"),
+                CommentKind::Comment => None,
             },
             date,
             datetime: datefmt::rfc3339(c.created_at),
@@ -154,7 +155,7 @@ impl PostPage {
                 comment.awaiting = held.contains(&comment.id);
                 // An anchor no comment of the page has as its own.
                 comment.old_anchor = item.comment.wp_id.filter(|old| *old != comment.id && !ids.contains(old));
-                if replies_open && !comment.awaiting && item.comment.kind == "comment" {
+                if replies_open && !comment.awaiting && item.comment.kind == CommentKind::Comment {
                     comment.reply_url = Some(format!("{}?replytocom={}#respond", post_url(&post.slug), comment.id));
                 }
                 ThreadEntry { comment, depth: item.depth, has_children: item.has_children, closes: item.closes }

@@ -11,6 +11,7 @@ use crate::domain::datefmt;
 use crate::domain::markdown::plain_text;
 use crate::domain::search::{self, SearchQuery};
 use crate::domain::settings::Settings;
+use crate::domain::status::PostKind;
 use crate::store::search::SearchHit;
 
 /// `templates/search/results.html`.
@@ -45,9 +46,9 @@ impl ResultView {
     pub fn new(hit: &SearchHit, query: &SearchQuery, settings: &Settings) -> Self {
         let zone = settings.zone();
         Self {
-            url: entry_url(&hit.kind, &hit.slug),
+            url: entry_url(hit.kind, &hit.slug),
             title_html: search::highlight(&hit.title, query),
-            is_page: hit.kind == "page",
+            is_page: hit.kind == PostKind::Page,
             date: datefmt::format(hit.published_at, &zone, &settings.date_format),
             datetime: datefmt::rfc3339(hit.published_at),
             snippet_html: search::snippet(&plain_text(&hit.body_html), query),

@@ -19,6 +19,7 @@ use crate::cli::export::{ExportArgs, ExportFormat};
 use crate::config::{Cli, DEFAULT_BIND, derive_base_url, normalise_base_url};
 use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
+use crate::domain::status::{CommentStatus, PostKind, PostStatus};
 use crate::domain::{comment_text, markdown};
 use crate::store::Store;
 use crate::store::export::{ExportComment, ExportPost, Snapshot};
@@ -218,7 +219,7 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
                 }
             }
             writeln!(out, "\t</item>")?;
-            if post.kind == "page" {
+            if post.kind == PostKind::Page {
                 counts.pages += 1;
             } else {
                 counts.posts += 1;
@@ -304,9 +305,9 @@ fn write_post_head(
     display: &str,
     tags: &[crate::store::export::ExportTag],
 ) -> std::io::Result<()> {
-    let link = match post.kind.as_str() {
-        "page" => format!("{}/{}", ctx.base, post.slug),
-        _ => format!("{}{}", ctx.base, crate::views::posts::post_url(&post.slug)),
+    let link = match post.kind {
+        PostKind::Page => format!("{}/{}", ctx.base, post.slug),
+        PostKind::Post => format!("{}{}", ctx.base, crate::views::posts::post_url(&post.slug)),
     };
     let guid = post.wp_guid.clone().filter(|g| !g.is_empty()).unwrap_or_else(|| format!("{}/?p={id}", ctx.base));
     let (content, exact_body) = match post.source_format.as_str() {
@@ -319,13 +320,12 @@ fn write_post_head(
             markdown::sanitize_post_html(&post.source).as_str() == post.body_html,
         ),
     };
-    let status = match post.status.as_str() {
-        "published" => "publish",
-        "scheduled" => "future",
-        "private" => "private",
-        "trash" => "trash",
-        "pending" => "pending",
-        _ => "draft",
+    let status = match post.status {
+        PostStatus::Published => "publish",
+        PostStatus::Scheduled => "future",
+        PostStatus::Private => "private",
+        PostStatus::Trash => "trash",
+        PostStatus::Draft | PostStatus::Importing => "draft",
     };
     let shown = post.published_at.unwrap_or(post.created_at);
     writeln!(out, "\t<item>")?;
@@ -350,7 +350,7 @@ fn write_post_head(
     writeln!(out, "\t\t<wp:status>{}</wp:status>", cdata(status))?;
     writeln!(out, "\t\t<wp:post_parent>0</wp:post_parent>")?;
     writeln!(out, "\t\t<wp:menu_order>0</wp:menu_order>")?;
-    writeln!(out, "\t\t<wp:post_type>{}</wp:post_type>", cdata(&post.kind))?;
+    writeln!(out, "\t\t<wp:post_type>{}</wp:post_type>", cdata(post.kind.as_str()))?;
     writeln!(out, "\t\t<wp:post_password>{}</wp:post_password>", cdata(""))?;
     writeln!(out, "\t\t<wp:is_sticky>{}</wp:is_sticky>", u8::from(post.sticky))?;
     for tag in tags {
@@ -388,11 +388,11 @@ fn write_post_head(
 }
 
 fn write_comment(out: &mut impl Write, ctx: &Site<'_>, c: &ExportComment) -> std::io::Result<()> {
-    let approved = match c.status.as_str() {
-        "approved" => "1",
-        "spam" => "spam",
-        "trash" => "trash",
-        _ => "0",
+    let approved = match c.status {
+        CommentStatus::Approved => "1",
+        CommentStatus::Spam => "spam",
+        CommentStatus::Trash => "trash",
+        CommentStatus::Pending | CommentStatus::Importing => "0",
     };
     writeln!(out, "\t\t<wp:comment>")?;
     writeln!(out, "\t\t\t<wp:comment_id>{}</wp:comment_id>", c.id)?;
@@ -407,14 +407,14 @@ fn write_comment(out: &mut impl Write, ctx: &Site<'_>, c: &ExportComment) -> std
     // the text goes apart, for hewn.
     writeln!(out, "\t\t\t<wp:comment_content>{}</wp:comment_content>", cdata(&c.body_html))?;
     writeln!(out, "\t\t\t<wp:comment_approved>{}</wp:comment_approved>", cdata(approved))?;
-    writeln!(out, "\t\t\t<wp:comment_type>{}</wp:comment_type>", cdata(&c.kind))?;
+    writeln!(out, "\t\t\t<wp:comment_type>{}</wp:comment_type>", cdata(c.kind.as_str()))?;
     writeln!(out, "\t\t\t<wp:comment_parent>{}</wp:comment_parent>", c.parent_id.unwrap_or(0))?;
     writeln!(out, "\t\t\t<wp:comment_user_id>{}</wp:comment_user_id>", c.user_id.unwrap_or(0))?;
-    if let Some(before) = c.status_before_trash.as_deref().filter(|_| c.status == "trash") {
+    if let Some(before) = c.status_before_trash.filter(|_| c.status == CommentStatus::Trash) {
         let value = match before {
-            "approved" => "1",
-            "spam" => "spam",
-            _ => "0",
+            CommentStatus::Approved => "1",
+            CommentStatus::Spam => "spam",
+            CommentStatus::Pending | CommentStatus::Trash | CommentStatus::Importing => "0",
         };
         write_meta(out, "commentmeta", "_wp_trash_meta_status", value)?;
     }

@@ -11,7 +11,7 @@ pub const DEMO: &str = "/posts/year-of-the-stakhanovite";
 
 /// A post to insert.
 pub struct Post<'a> {
-    pub kind: &'a str,
+    pub kind: hewn::domain::status::PostKind,
     pub slug: &'a str,
     pub title: &'a str,
     pub markdown: &'a str,
@@ -23,7 +23,7 @@ pub struct Post<'a> {
 impl Default for Post<'_> {
     fn default() -> Self {
         Self {
-            kind: "post",
+            kind: hewn::domain::status::PostKind::Post,
             slug: "a-post",
             title: "A post",
             markdown: "Some words.",
@@ -48,7 +48,7 @@ pub async fn add_post(store: &Store, p: Post<'_>) -> i64 {
             source_format: "markdown",
             body_html: html.as_str(),
             excerpt: &excerpt,
-            status: p.status,
+            status: p.status.parse().unwrap(),
             author_name: "",
             author_id: None,
             menu_order: 0,

@@ -129,7 +129,7 @@ impl PostBuilder<'_> {
         corpus::add_post(
             &self.app.store,
             Post {
-                kind: self.kind,
+                kind: self.kind.parse().unwrap(),
                 slug: &slug,
                 title: &self.title,
                 markdown: &self.body,
@@ -246,14 +246,14 @@ impl CommentBuilder<'_> {
             &comments::NewComment {
                 post_id: self.post,
                 parent_id: self.parent,
-                kind: "comment",
+                kind: hewn::domain::status::CommentKind::Comment,
                 author_name: &self.author,
                 author_email: &self.email,
                 author_url: &self.url,
                 user_id: None,
                 body: &self.body,
                 body_html: &body_html,
-                status: self.status,
+                status: self.status.parse().unwrap(),
                 rule: self.rule,
                 author_ip: &self.ip,
                 user_agent: "TestBrowser/1.0",

@@ -13,6 +13,7 @@ use crate::domain::FieldErrors;
 use crate::domain::comment_text;
 use crate::domain::percent;
 use crate::domain::queue::{self as rules, Action, CommentForm, STATUSES, status_label};
+use crate::domain::status::CommentStatus;
 use crate::error::AppError;
 use crate::routes::extract::{ClientIp, Page, Path, Query};
 use crate::routes::see_other;
@@ -43,10 +44,10 @@ pub struct ListQuery {
 const VIEWS: [(&str, &str); 5] =
     [("all", "All"), ("pending", "Pending"), ("approved", "Approved"), ("spam", "Spam"), ("trash", "Trash")];
 
-fn view_statuses(view: &str) -> Vec<&'static str> {
-    match STATUSES.into_iter().find(|s| *s == view) {
-        Some(s) => vec![s],
-        None => vec!["pending", "approved"],
+fn view_statuses(view: &str) -> Vec<CommentStatus> {
+    match view.parse::<CommentStatus>() {
+        Ok(s) if STATUSES.contains(&s) => vec![s],
+        _ => vec![CommentStatus::Pending, CommentStatus::Approved],
     }
 }
 
@@ -112,7 +113,7 @@ pub async fn list_comments(
         .collect();
     let title = match view {
         "all" => "Comments".to_owned(),
-        v => format!("Comments: {}", status_label(v)),
+        v => v.parse().map_or_else(|_| "Comments".to_owned(), |s| format!("Comments: {}", status_label(s))),
     };
     let page_view = CommentsPage {
         layout: layout(&app, &admin, &title, "comments").await?.with_notice(q.notice.as_deref(), q.n),
@@ -191,17 +192,21 @@ pub async fn empty_comments(
     Path(status): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    if status != "spam" && status != "trash" {
-        return Err(AppError::NotFound);
-    }
-    let deleted = queue::empty(&app.store, &status).await?;
+    let status = match status.parse::<CommentStatus>() {
+        Ok(s @ (CommentStatus::Spam | CommentStatus::Trash)) => s,
+        _ => return Err(AppError::NotFound),
+    };
+    let deleted = queue::empty(&app.store, status).await?;
     tracing::info!(status = %status, deleted, "emptied comments");
     let back = safe_back(field(&pairs, "back"));
     Ok(see_other(&with_notice(&back, "emptied", Some(deleted))))
 }
 
 fn status_options(current: &str) -> Vec<StatusOption> {
-    STATUSES.iter().map(|s| StatusOption { value: s, label: status_label(s), selected: *s == current }).collect()
+    STATUSES
+        .into_iter()
+        .map(|s| StatusOption { value: s, label: status_label(s), selected: s.as_str() == current })
+        .collect()
 }
 
 /// `GET /admin/comments/{id}/edit`: the comment in full, its edit form and a reply box.
@@ -218,7 +223,7 @@ pub async fn edit_comment(
         author_email: comment.author_email.clone(),
         author_url: comment.author_url.clone(),
         body: comment.body.clone(),
-        status: comment.status.clone(),
+        status: comment.status.to_string(),
     };
     let layout = layout(&app, &admin, "Edit comment", "comments").await?.with_notice(q.notice.as_deref(), q.n);
     edit_page(&app, layout, &comment, form, FieldErrors::default(), String::new(), String::new(), StatusCode::OK).await
@@ -308,7 +313,7 @@ pub async fn reply_comment(
                 author_email: comment.author_email.clone(),
                 author_url: comment.author_url.clone(),
                 body: comment.body.clone(),
-                status: comment.status.clone(),
+                status: comment.status.to_string(),
             };
             return edit_page(
                 &app,

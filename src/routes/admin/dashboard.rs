@@ -1,5 +1,6 @@
 //! `GET /admin`: the dashboard.
 
+use crate::domain::status::PostKind;
 use axum::extract::State;
 use axum::response::{Html, Response};
 
@@ -26,8 +27,8 @@ pub async fn show_dashboard(
     let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let counts = moderation::counts(&app.store).await?;
-    let posts = editor::counts(&app.store, "post", now).await?;
-    let pages = editor::counts(&app.store, "page", now).await?;
+    let posts = editor::counts(&app.store, PostKind::Post, now).await?;
+    let pages = editor::counts(&app.store, PostKind::Page, now).await?;
     let comments = moderation::recent(&app.store, RECENT).await?;
     let recent = editor::recent(&app.store, RECENT).await?;
     let ids: Vec<i64> = recent.iter().map(|p| p.id).collect();

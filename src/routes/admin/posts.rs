@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::{CurrentAdmin, Form, layout, parse_id, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::FieldErrors;
-use crate::domain::editor::{self, Kind, PostForm};
+use crate::domain::editor::{self, PostForm, PostKind};
 use crate::domain::percent;
+use crate::domain::status::PostStatus;
 use crate::domain::{markdown, render_limits};
 use crate::error::AppError;
 use crate::routes::extract::{Page, Path, Query};
@@ -28,17 +29,17 @@ pub const PER_PAGE: u32 = 20;
 const VIEWS: [(&str, &str); 5] =
     [("all", "All"), ("published", "Published"), ("scheduled", "Scheduled"), ("draft", "Drafts"), ("trash", "Trash")];
 
-fn base(kind: Kind) -> &'static str {
+fn base(kind: PostKind) -> &'static str {
     match kind {
-        Kind::Post => "/admin/posts",
-        Kind::Page => "/admin/pages",
+        PostKind::Post => "/admin/posts",
+        PostKind::Page => "/admin/pages",
     }
 }
 
-fn noun(kind: Kind) -> &'static str {
+fn noun(kind: PostKind) -> &'static str {
     match kind {
-        Kind::Post => "post",
-        Kind::Page => "page",
+        PostKind::Post => "post",
+        PostKind::Page => "page",
     }
 }
 
@@ -56,7 +57,7 @@ pub async fn list_posts(
     page: Page,
     q: Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list(state, admin, page, q, Kind::Post).await
+    list(state, admin, page, q, PostKind::Post).await
 }
 
 pub async fn list_pages(
@@ -65,10 +66,10 @@ pub async fn list_pages(
     page: Page,
     q: Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list(state, admin, page, q, Kind::Page).await
+    list(state, admin, page, q, PostKind::Page).await
 }
 
-fn list_url(kind: Kind, view: &str, search: &str, page: u64) -> String {
+fn list_url(kind: PostKind, view: &str, search: &str, page: u64) -> String {
     let mut url = format!("{}?status={view}", base(kind));
     if !search.is_empty() {
         url.push_str(&format!("&s={}", percent::component(search)));
@@ -81,18 +82,18 @@ async fn list(
     admin: CurrentAdmin,
     Page(requested): Page,
     Query(q): Query<ListQuery>,
-    kind: Kind,
+    kind: PostKind,
 ) -> Result<Response, AppError> {
     let view = VIEWS.iter().map(|(v, _)| *v).find(|v| *v == q.status).unwrap_or("all");
     let search: String = q.s.trim().chars().take(200).collect();
     let now = app.now();
     let settings = store::settings::load(&app.store).await?;
-    let counts = posts::counts(&app.store, kind.as_str(), now).await?;
-    let total = posts::count(&app.store, kind.as_str(), view, &search, now).await?;
+    let counts = posts::counts(&app.store, kind, now).await?;
+    let total = posts::count(&app.store, kind, view, &search, now).await?;
     let pages = u64::try_from(total).unwrap_or(0).div_ceil(u64::from(PER_PAGE)).max(1);
     let page = requested.min(pages);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
-    let rows = posts::list(&app.store, kind.as_str(), view, &search, now, PER_PAGE, offset).await?;
+    let rows = posts::list(&app.store, kind, view, &search, now, PER_PAGE, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let tags = posts::tags_of(&app.store, &ids).await?;
     let tabs = VIEWS
@@ -110,12 +111,12 @@ async fn list(
             current: *v == view,
         })
         .collect();
-    let title = if kind == Kind::Page { "Pages" } else { "Posts" };
+    let title = if kind == PostKind::Page { "Pages" } else { "Posts" };
     let page_view = PostsPage {
-        layout: layout(&app, &admin, title, if kind == Kind::Page { "pages" } else { "posts" })
+        layout: layout(&app, &admin, title, if kind == PostKind::Page { "pages" } else { "posts" })
             .await?
             .with_notice(q.notice.as_deref(), None),
-        is_page: kind == Kind::Page,
+        is_page: kind == PostKind::Page,
         base: base(kind),
         tabs,
         view: view.to_owned(),
@@ -134,17 +135,17 @@ async fn list(
 }
 
 pub async fn new_post(state: State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
-    new(state, admin, Kind::Post).await
+    new(state, admin, PostKind::Post).await
 }
 
 pub async fn new_page(state: State<AppState>, admin: CurrentAdmin) -> Result<Response, AppError> {
-    new(state, admin, Kind::Page).await
+    new(state, admin, PostKind::Page).await
 }
 
-async fn new(State(app): State<AppState>, admin: CurrentAdmin, kind: Kind) -> Result<Response, AppError> {
+async fn new(State(app): State<AppState>, admin: CurrentAdmin, kind: PostKind) -> Result<Response, AppError> {
     let form = PostForm {
         status: "draft".to_owned(),
-        comments_open: (kind == Kind::Post).then(|| "on".to_owned()),
+        comments_open: (kind == PostKind::Post).then(|| "on".to_owned()),
         ..PostForm::default()
     };
     let title = format!("New {}", noun(kind));
@@ -152,15 +153,15 @@ async fn new(State(app): State<AppState>, admin: CurrentAdmin, kind: Kind) -> Re
     editor_page(&app, layout, kind, None, form, FieldErrors::default(), None, StatusCode::OK).await
 }
 
-fn section(kind: Kind) -> &'static str {
-    if kind == Kind::Page { "pages" } else { "posts" }
+fn section(kind: PostKind) -> &'static str {
+    if kind == PostKind::Page { "pages" } else { "posts" }
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn editor_page(
     app: &AppState,
     layout: AdminLayout,
-    kind: Kind,
+    kind: PostKind,
     stored: Option<&posts::EditPost>,
     form: PostForm,
     errors: FieldErrors,
@@ -169,20 +170,20 @@ async fn editor_page(
 ) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let now = app.now();
-    let current_status = stored.map_or("draft", |p| effective_status(&p.status, p.published_at, now));
+    let current_status = stored.map_or(PostStatus::Draft, |p| effective_status(p.status, p.published_at, now));
     let page = EditorPage {
         layout,
-        is_page: kind == Kind::Page,
+        is_page: kind == PostKind::Page,
         action: stored.map_or_else(|| base(kind).to_owned(), |p| format!("{}/{}", base(kind), p.id)),
         form,
         errors,
         preview,
         html_source: stored.is_some_and(|p| p.source_format == "html"),
         zone: settings.timezone.clone(),
-        public_url: stored.filter(|_| current_status == "published").map(|p| public_url(kind.as_str(), &p.slug)),
+        public_url: stored.filter(|_| current_status == PostStatus::Published).map(|p| public_url(kind, &p.slug)),
         slug_prefix: match kind {
-            Kind::Post => format!("{}/posts/", app.config.base_url),
-            Kind::Page => format!("{}/", app.config.base_url),
+            PostKind::Post => format!("{}/posts/", app.config.base_url),
+            PostKind::Page => format!("{}/", app.config.base_url),
         },
         current_status,
         trash_action: stored.map(|p| format!("{}/{}/trash", base(kind), p.id)),
@@ -202,7 +203,7 @@ pub async fn edit_post(
     id: Path<String>,
     q: Query<EditQuery>,
 ) -> Result<Response, AppError> {
-    edit(state, admin, id, q, Kind::Post).await
+    edit(state, admin, id, q, PostKind::Post).await
 }
 
 pub async fn edit_page(
@@ -211,13 +212,13 @@ pub async fn edit_page(
     id: Path<String>,
     q: Query<EditQuery>,
 ) -> Result<Response, AppError> {
-    edit(state, admin, id, q, Kind::Page).await
+    edit(state, admin, id, q, PostKind::Page).await
 }
 
 /// The stored post `id` of `kind`: a 404 for another kind or a missing one.
-async fn load(app: &AppState, id: &str, kind: Kind) -> Result<posts::EditPost, AppError> {
+async fn load(app: &AppState, id: &str, kind: PostKind) -> Result<posts::EditPost, AppError> {
     let id = parse_id(id)?;
-    posts::by_id(&app.store, id).await?.filter(|p| Kind::from_stored(&p.kind) == kind).ok_or(AppError::NotFound)
+    posts::by_id(&app.store, id).await?.filter(|p| p.kind == kind).ok_or(AppError::NotFound)
 }
 
 async fn edit(
@@ -225,10 +226,10 @@ async fn edit(
     admin: CurrentAdmin,
     Path(id): Path<String>,
     Query(q): Query<EditQuery>,
-    kind: Kind,
+    kind: PostKind,
 ) -> Result<Response, AppError> {
     let post = load(&app, &id, kind).await?;
-    if post.status == "trash" {
+    if post.status == PostStatus::Trash {
         return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
     }
     let settings = store::settings::load(&app.store).await?;
@@ -242,9 +243,9 @@ async fn edit(
         excerpt: if post.excerpt == derived { String::new() } else { post.excerpt.clone() },
         tags: tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
         comments_open: post.comments_open.then(|| "on".to_owned()),
-        status: match effective_status(&post.status, post.published_at, app.now()) {
-            "trash" => "draft".to_owned(),
-            s => s.to_owned(),
+        status: match effective_status(post.status, post.published_at, app.now()) {
+            PostStatus::Trash => PostStatus::Draft.to_string(),
+            s => s.to_string(),
         },
         publish_at: post.published_at.map(|t| editor::local_time_value(t, &zone)).unwrap_or_default(),
         menu_order: post.menu_order.to_string(),
@@ -260,7 +261,7 @@ pub async fn create_post(
     admin: CurrentAdmin,
     form: Form<PostForm>,
 ) -> Result<Response, AppError> {
-    save(state, admin, None, form, Kind::Post).await
+    save(state, admin, None, form, PostKind::Post).await
 }
 
 pub async fn create_page(
@@ -268,7 +269,7 @@ pub async fn create_page(
     admin: CurrentAdmin,
     form: Form<PostForm>,
 ) -> Result<Response, AppError> {
-    save(state, admin, None, form, Kind::Page).await
+    save(state, admin, None, form, PostKind::Page).await
 }
 
 pub async fn update_post(
@@ -277,7 +278,7 @@ pub async fn update_post(
     Path(id): Path<String>,
     form: Form<PostForm>,
 ) -> Result<Response, AppError> {
-    save(state, admin, Some(id), form, Kind::Post).await
+    save(state, admin, Some(id), form, PostKind::Post).await
 }
 
 pub async fn update_page(
@@ -286,7 +287,7 @@ pub async fn update_page(
     Path(id): Path<String>,
     form: Form<PostForm>,
 ) -> Result<Response, AppError> {
-    save(state, admin, Some(id), form, Kind::Page).await
+    save(state, admin, Some(id), form, PostKind::Page).await
 }
 
 /// Renders a body on the blocking pool within the render budget, or the message for
@@ -313,13 +314,13 @@ async fn save(
     admin: CurrentAdmin,
     id: Option<String>,
     Form(form): Form<PostForm>,
-    kind: Kind,
+    kind: PostKind,
 ) -> Result<Response, AppError> {
     let stored = match &id {
         Some(id) => Some(load(&app, id, kind).await?),
         None => None,
     };
-    if stored.as_ref().is_some_and(|p| p.status == "trash") {
+    if stored.as_ref().is_some_and(|p| p.status == PostStatus::Trash) {
         return Err(AppError::Conflict(format!("This {} is in the trash. Restore it to edit it.", noun(kind))));
     }
     let title = if stored.is_some() { format!("Edit {}", noun(kind)) } else { format!("New {}", noun(kind)) };
@@ -377,7 +378,7 @@ async fn save(
     let no_tags: Vec<String> = Vec::new();
     let s = &admin.0;
     let record = posts::SavePost {
-        kind: kind.as_str(),
+        kind,
         slug: &slug,
         title: &valid.title,
         source: &valid.source,
@@ -385,20 +386,20 @@ async fn save(
         body_html: body_html.as_str(),
         excerpt: &excerpt,
         status: valid.status,
-        comments_open: kind == Kind::Post && valid.comments_open,
+        comments_open: kind == PostKind::Post && valid.comments_open,
         published_at: valid.published_at,
-        menu_order: if kind == Kind::Page { valid.menu_order } else { 0 },
-        tags: if kind == Kind::Post { &valid.tags } else { &no_tags },
+        menu_order: if kind == PostKind::Page { valid.menu_order } else { 0 },
+        tags: if kind == PostKind::Post { &valid.tags } else { &no_tags },
         author_id: s.user_id,
         author_name: &s.display_name,
         now,
     };
     match posts::save(&app.store, own_id, &record).await? {
         posts::Saved::Yes(id) => {
-            tracing::info!(post_id = id, status = valid.status, "saved a {}", noun(kind));
+            tracing::info!(post_id = id, status = %valid.status, "saved a {}", noun(kind));
             let notice = match valid.status {
-                "published" => "published",
-                "scheduled" => "scheduled",
+                PostStatus::Published => "published",
+                PostStatus::Scheduled => "scheduled",
                 _ => "draft-saved",
             };
             Ok(see_other(&with_notice(&format!("{}/{id}/edit", base(kind)), notice, None)))
@@ -425,28 +426,28 @@ macro_rules! row_action {
     };
 }
 
-row_action!(trash_post, Kind::Post, trash);
-row_action!(trash_page, Kind::Page, trash);
-row_action!(restore_post, Kind::Post, restore);
-row_action!(restore_page, Kind::Page, restore);
-row_action!(delete_post, Kind::Post, delete);
-row_action!(delete_page, Kind::Page, delete);
+row_action!(trash_post, PostKind::Post, trash);
+row_action!(trash_page, PostKind::Page, trash);
+row_action!(restore_post, PostKind::Post, restore);
+row_action!(restore_page, PostKind::Page, restore);
+row_action!(delete_post, PostKind::Post, delete);
+row_action!(delete_page, PostKind::Page, delete);
 
-async fn trash(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+async fn trash(app: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
     posts::trash(&app.store, post.id, app.now()).await?;
     Ok(see_other(&with_notice(base(kind), "trashed", None)))
 }
 
-async fn restore(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+async fn restore(app: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
     posts::restore(&app.store, post.id, app.now()).await?;
     Ok(see_other(&with_notice(&format!("{}?status=trash", base(kind)), "restored", None)))
 }
 
-async fn delete(app: &AppState, id: &str, kind: Kind) -> Result<Response, AppError> {
+async fn delete(app: &AppState, id: &str, kind: PostKind) -> Result<Response, AppError> {
     let post = load(app, id, kind).await?;
-    if post.status != "trash" {
+    if post.status != PostStatus::Trash {
         return Err(AppError::Conflict(format!("Move this {} to the trash before deleting it for good.", noun(kind))));
     }
     posts::delete(&app.store, post.id).await?;

@@ -7,6 +7,7 @@ use crate::domain::FieldErrors;
 use crate::domain::percent;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
+use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use crate::store::moderation::AdminComment;
 use crate::views::pager::Pager;
 
@@ -53,7 +54,7 @@ pub struct CommentRow {
     pub date: String,
     /// Sanitised when stored.
     pub body_html: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub status_label: &'static str,
     pub rule: String,
     pub actions: Vec<RowAction>,
@@ -83,9 +84,9 @@ impl RowAction {
 
 impl CommentRow {
     pub fn new(c: &AdminComment, settings: &Settings, now: i64) -> Self {
-        let visible = (c.post_status == "published" || c.post_status == "scheduled")
+        let visible = matches!(c.post_status, PostStatus::Published | PostStatus::Scheduled)
             && c.post_published_at.is_some_and(|t| t <= now);
-        let post_url = visible.then(|| public_url(&c.post_kind, &c.post_slug));
+        let post_url = visible.then(|| public_url(c.post_kind, &c.post_slug));
         Self {
             id: c.id,
             author: if c.author_name.trim().is_empty() { "Anonymous".to_owned() } else { c.author_name.clone() },
@@ -95,14 +96,14 @@ impl CommentRow {
             ip_search_url: format!("/admin/comments?status=all&s={}", percent::component(&c.author_ip)),
             user_agent: c.user_agent.clone(),
             by_admin: c.user_id.is_some(),
-            kind_label: match c.kind.as_str() {
-                "pingback" => "Pingback".to_owned(),
-                "trackback" => "Trackback".to_owned(),
-                _ => String::new(),
+            kind_label: match c.kind {
+                CommentKind::Pingback => "Pingback".to_owned(),
+                CommentKind::Trackback => "Trackback".to_owned(),
+                CommentKind::Comment => String::new(),
             },
             post_title: c.post_title.clone(),
             post_url,
-            post_edit_url: edit_url(&c.post_kind, c.post_id),
+            post_edit_url: edit_url(c.post_kind, c.post_id),
             parent_id: c.parent_id,
             parent_author: match c.parent_author.as_deref().map(str::trim) {
                 None | Some("") => "Anonymous".to_owned(),
@@ -110,22 +111,22 @@ impl CommentRow {
             },
             date: date_time(c.created_at, settings),
             body_html: c.body_html.clone(),
-            status: c.status.clone(),
-            status_label: status_label(&c.status),
+            status: c.status,
+            status_label: status_label(c.status),
             rule: rule_label(&c.rule),
-            actions: Action::for_status(&c.status).iter().map(|a| RowAction::new(*a)).collect(),
+            actions: Action::for_status(c.status).iter().map(|a| RowAction::new(*a)).collect(),
         }
     }
 }
 
 /// The public address of a post or page.
-pub fn public_url(kind: &str, slug: &str) -> String {
-    if kind == "page" { format!("/{slug}") } else { format!("/posts/{slug}") }
+pub fn public_url(kind: PostKind, slug: &str) -> String {
+    if kind == PostKind::Page { format!("/{slug}") } else { format!("/posts/{slug}") }
 }
 
 /// The editor's address for a post or page.
-pub fn edit_url(kind: &str, id: i64) -> String {
-    if kind == "page" { format!("/admin/pages/{id}/edit") } else { format!("/admin/posts/{id}/edit") }
+pub fn edit_url(kind: PostKind, id: i64) -> String {
+    if kind == PostKind::Page { format!("/admin/pages/{id}/edit") } else { format!("/admin/posts/{id}/edit") }
 }
 
 /// `templates/admin/comment_edit.html`: edit a comment, or reply to it.
@@ -144,7 +145,7 @@ pub struct CommentEditPage {
 /// An option of the status select.
 #[derive(Debug, Clone)]
 pub struct StatusOption {
-    pub value: &'static str,
+    pub value: CommentStatus,
     pub label: &'static str,
     pub selected: bool,
 }

@@ -5,6 +5,7 @@ use askama::Template;
 use super::AdminLayout;
 use super::comments::CommentRow;
 use super::posts::PostListRow;
+use crate::domain::status::CommentStatus;
 
 /// `templates/admin/dashboard.html`.
 #[derive(Template)]

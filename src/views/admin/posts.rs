@@ -5,8 +5,9 @@ use askama::Template;
 use super::comments::{edit_url, public_url};
 use super::{AdminLayout, Tab, date_time};
 use crate::domain::FieldErrors;
-use crate::domain::editor::{Kind, PostForm};
+use crate::domain::editor::{PostForm, PostKind};
 use crate::domain::settings::Settings;
+use crate::domain::status::PostStatus;
 use crate::store::editor::PostRow;
 use crate::views::pager::Pager;
 
@@ -32,7 +33,7 @@ pub struct PostListRow {
     pub id: i64,
     pub title: String,
     /// What readers can see now: published, scheduled, draft or trash.
-    pub status: &'static str,
+    pub status: PostStatus,
     pub status_label: &'static str,
     pub date_label: &'static str,
     pub date: String,
@@ -49,13 +50,13 @@ pub struct PostListRow {
 
 impl PostListRow {
     pub fn new(p: &PostRow, tags: Vec<&str>, settings: &Settings, now: i64) -> Self {
-        let status = effective_status(&p.status, p.published_at, now);
+        let status = effective_status(p.status, p.published_at, now);
         let (date_label, at) = match (status, p.published_at) {
-            ("published", Some(t)) => ("Published", t),
-            ("scheduled", Some(t)) => ("Scheduled for", t),
+            (PostStatus::Published, Some(t)) => ("Published", t),
+            (PostStatus::Scheduled, Some(t)) => ("Scheduled for", t),
             _ => ("Last modified", p.updated_at),
         };
-        let plural = if p.kind == "page" { "pages" } else { "posts" };
+        let plural = if p.kind == PostKind::Page { "pages" } else { "posts" };
         Self {
             id: p.id,
             title: if p.title.trim().is_empty() { "(no title)".to_owned() } else { p.title.clone() },
@@ -68,30 +69,30 @@ impl PostListRow {
             approved: p.approved_comments,
             pending: p.pending_comments,
             menu_order: p.menu_order,
-            edit_url: edit_url(&p.kind, p.id),
-            public_url: (status == "published").then(|| public_url(&p.kind, &p.slug)),
+            edit_url: edit_url(p.kind, p.id),
+            public_url: (status == PostStatus::Published).then(|| public_url(p.kind, &p.slug)),
             action_base: format!("/admin/{plural}/{}", p.id),
         }
     }
 }
 
 /// The status readers experience: a scheduled post whose time has come is published.
-pub fn effective_status(status: &str, published_at: Option<i64>, now: i64) -> &'static str {
+pub fn effective_status(status: PostStatus, published_at: Option<i64>, now: i64) -> PostStatus {
     match status {
-        "published" => "published",
-        "scheduled" if published_at.is_some_and(|t| t <= now) => "published",
-        "scheduled" => "scheduled",
-        "trash" => "trash",
-        _ => "draft",
+        PostStatus::Published => PostStatus::Published,
+        PostStatus::Scheduled if published_at.is_some_and(|t| t <= now) => PostStatus::Published,
+        PostStatus::Scheduled => PostStatus::Scheduled,
+        PostStatus::Trash => PostStatus::Trash,
+        PostStatus::Draft | PostStatus::Private | PostStatus::Importing => PostStatus::Draft,
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
+pub fn status_label(status: PostStatus) -> &'static str {
     match status {
-        "published" => "Published",
-        "scheduled" => "Scheduled",
-        "trash" => "Trash",
-        _ => "Draft",
+        PostStatus::Published => "Published",
+        PostStatus::Scheduled => "Scheduled",
+        PostStatus::Trash => "Trash",
+        PostStatus::Draft | PostStatus::Private | PostStatus::Importing => "Draft",
     }
 }
 
@@ -116,14 +117,14 @@ pub struct EditorPage {
     /// `https://blog.example/posts/` or `https://blog.example/`, shown before the slug.
     pub slug_prefix: String,
     /// When the post is stored: its current status, for the heading.
-    pub current_status: &'static str,
+    pub current_status: PostStatus,
     /// When the post is stored: where its "Move to trash" button posts.
     pub trash_action: Option<String>,
 }
 
 impl EditorPage {
-    pub fn kind(&self) -> Kind {
-        if self.is_page { Kind::Page } else { Kind::Post }
+    pub fn kind(&self) -> PostKind {
+        if self.is_page { PostKind::Page } else { PostKind::Post }
     }
 
     /// "post" or "page".

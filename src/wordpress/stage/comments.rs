@@ -1,5 +1,6 @@
 //! Staging comments: kinds, statuses, dates, threads and commenters' websites.
 
+use crate::domain::status::{CommentKind, CommentStatus};
 use std::sync::atomic::Ordering;
 
 use super::{Render, Row, Stager};
@@ -14,38 +15,37 @@ impl Stager {
         self.report.comments += 1;
         self.counters.comments.fetch_add(1, Ordering::Relaxed);
         let kind = match c.kind.trim() {
-            "" | "comment" => "comment",
-            "pingback" => "pingback",
-            "trackback" => "trackback",
+            "" | "comment" => CommentKind::Comment,
+            "pingback" => CommentKind::Pingback,
+            "trackback" => CommentKind::Trackback,
             "note" => {
                 self.report.skip(c.line, "block editor notes (editorial, not public comments)");
                 return Ok(());
             }
             _ => {
                 self.report.note(c.line, "comments of other types imported as comments");
-                "comment"
+                CommentKind::Comment
             }
         };
         let status = match c.approved.trim() {
-            "1" | "approve" | "approved" => "approved",
-            "0" | "hold" | "" => "pending",
-            "spam" => "spam",
-            "trash" | "post-trashed" => "trash",
+            "1" | "approve" | "approved" => CommentStatus::Approved,
+            "0" | "hold" | "" => CommentStatus::Pending,
+            "spam" => CommentStatus::Spam,
+            "trash" | "post-trashed" => CommentStatus::Trash,
             _ => {
                 self.report.note(c.line, "comments with an unknown status imported as pending");
-                "pending"
+                CommentStatus::Pending
             }
         };
-        let status_before_trash = (status == "trash")
+        let status_before_trash = (status == CommentStatus::Trash)
             .then(|| c.meta("_wp_trash_meta_status"))
             .flatten()
             .and_then(|s| match s.trim() {
-                "1" => Some("approved"),
-                "0" => Some("pending"),
-                "spam" => Some("spam"),
+                "1" => Some(CommentStatus::Approved),
+                "0" => Some(CommentStatus::Pending),
+                "spam" => Some(CommentStatus::Spam),
                 _ => None,
-            })
-            .map(str::to_owned);
+            });
         self.learn_offset(&c.date, &c.date_gmt);
         let created_at = parse_date(&c.date_gmt).or_else(|| self.local(&c.date)).unwrap_or(self.now);
         let wp_id = c.id.trim().parse::<i64>().ok().filter(|id| *id > 0);

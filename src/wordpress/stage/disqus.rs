@@ -2,6 +2,7 @@
 //! plans) and its comments, which become comments as a WordPress export's do, on the
 //! path WordPress comments take (same rendering, same sanitising).
 
+use crate::domain::status::{CommentKind, CommentStatus};
 use std::sync::atomic::Ordering;
 
 use super::{Render, Row, Stager};
@@ -58,11 +59,11 @@ impl DisqusSink for Stager {
             return Ok(());
         }
         let status = if post.is_spam {
-            "spam"
+            CommentStatus::Spam
         } else if post.is_deleted {
-            "trash"
+            CommentStatus::Trash
         } else {
-            "approved"
+            CommentStatus::Approved
         };
         let created_at = post
             .created_at
@@ -82,11 +83,11 @@ impl DisqusSink for Stager {
             seq: self.comment_seq,
             line: i64::try_from(post.line).unwrap_or(0),
             wp_id_unique: true,
-            kind: "comment".to_owned(),
+            kind: CommentKind::Comment,
             author_name,
             author_email: post.author_email.trim().to_owned(),
             body: post.message,
-            status: status.to_owned(),
+            status,
             rule: "import".to_owned(),
             author_ip: post.ip_address.trim().chars().take(64).collect(),
             created_at,

@@ -5,6 +5,7 @@ use super::{LinkTarget, Staged, StagedAttachment, StagedPost, Stager};
 use crate::domain::markdown;
 use crate::domain::percent;
 use crate::domain::slug::{is_valid as is_valid_slug, slugify};
+use crate::domain::status::{PostKind, PostStatus};
 use crate::wordpress::bounds::{MAX_ATTRIBUTES, MAX_DEPTH};
 use crate::wordpress::content;
 use crate::wordpress::convert::{content_type, parse_date};
@@ -16,17 +17,17 @@ use crate::wordpress::wxr::Item;
 impl Stager {
     pub(super) fn post(&mut self, seq: u64, mut item: Item) -> anyhow::Result<()> {
         let line = item.line;
-        let kind = if item.post_type == "page" { "page" } else { "post" };
+        let kind = if item.post_type == "page" { PostKind::Page } else { PostKind::Post };
         let mut status = match item.status.trim() {
-            "publish" => "published",
-            "future" => "scheduled",
-            "draft" => "draft",
+            "publish" => PostStatus::Published,
+            "future" => PostStatus::Scheduled,
+            "draft" => PostStatus::Draft,
             "pending" => {
                 self.report.note(line, "posts pending review imported as drafts");
-                "draft"
+                PostStatus::Draft
             }
-            "private" => "private",
-            "trash" => "trash",
+            "private" => PostStatus::Private,
+            "trash" => PostStatus::Trash,
             other => {
                 let why = if other.is_empty() {
                     "items with no status".to_owned()
@@ -37,9 +38,9 @@ impl Stager {
                 return Ok(());
             }
         };
-        if !item.post_password.is_empty() && matches!(status, "published" | "scheduled") {
+        if !item.post_password.is_empty() && matches!(status, PostStatus::Published | PostStatus::Scheduled) {
             self.report.note(line, "password-protected posts imported as private (hewn has no post passwords)");
-            status = "private";
+            status = PostStatus::Private;
         }
         let wp_id = item.post_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
         let mut guid = item.guid.trim().to_owned();
@@ -74,7 +75,7 @@ impl Stager {
         self.learn_offset(&item.post_date, &item.post_date_gmt);
         let local = self.local(&item.post_date);
         let gmt = parse_date(&item.post_date_gmt);
-        let published_at = if status == "draft" { gmt } else { gmt.or(local) };
+        let published_at = if status == PostStatus::Draft { gmt } else { gmt.or(local) };
         let updated_at = parse_date(&item.post_modified_gmt)
             .or_else(|| self.local(&item.post_modified))
             .or(published_at)

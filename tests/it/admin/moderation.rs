@@ -305,7 +305,7 @@ async fn a_comment_can_be_edited_and_bad_fields_are_explained() {
     assert_eq!(saved.author_name, "Fixed Name");
     assert_eq!(saved.author_email, "fixed@example.org");
     assert_eq!(saved.author_url, "http://fixed.example");
-    assert_eq!(saved.status, "approved");
+    assert_eq!(saved.status, hewn::domain::status::CommentStatus::Approved);
     assert!(saved.body_html.contains("<em>fixed</em>"), "{}", saved.body_html);
 }
 
@@ -324,7 +324,7 @@ async fn an_admin_reply_is_published_at_once_as_the_post_author() {
     assert_status!(empty, 422);
     assert_redirect!(r, 303, "/admin/comments?notice=replied");
     assert_eq!(comment_status(&app, question).await.as_deref(), Some("approved"), "replying approves the question");
-    assert_eq!(reply.status, "approved");
+    assert_eq!(reply.status, hewn::domain::status::CommentStatus::Approved);
     assert_eq!(reply.parent_id, Some(question));
     assert!(reply.user_id.is_some());
     assert_eq!(reply.rule, "admin");

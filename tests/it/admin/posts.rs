@@ -52,7 +52,7 @@ async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
         assert!(page.contains(rendered), "{rendered} missing in\n{page}");
     }
     assert_eq!(stored.slug, "aeroskobing-cafe");
-    assert_eq!(stored.status, "published");
+    assert_eq!(stored.status, hewn::domain::status::PostStatus::Published);
     assert!(stored.excerpt.starts_with("Intro with “quotes”"), "derived excerpt: {}", stored.excerpt);
     let row = format!("[data-test=post-row][data-id=\"{id}\"]");
     assert_eq!(texts(&html(&list), &format!("{row} [data-test=tags]")), ["Denmark, travel"]);
@@ -62,7 +62,7 @@ async fn a_published_post_appears_on_the_index_rendered_from_markdown() {
 #[tokio::test]
 async fn preview_renders_the_body_without_saving_anything() {
     let app = admin_app().await;
-    let before = editor::count(&app.store, "post", "all", "", now()).await.unwrap();
+    let before = editor::count(&app.store, hewn::domain::status::PostKind::Post, "all", "", now()).await.unwrap();
 
     let r = post_form(
         &app,
@@ -84,7 +84,10 @@ async fn preview_renders_the_body_without_saving_anything() {
     assert!(!page.contains("<script>alert(1)"), "the preview is sanitised");
     assert_eq!(texts(&doc, "[data-test=preview] .entry-title"), ["Draft idea"]);
     assert!(texts(&doc, "textarea#body")[0].contains("Some *emphasis*"), "the text is kept for more editing");
-    assert_eq!(editor::count(&app.store, "post", "all", "", now()).await.unwrap(), before);
+    assert_eq!(
+        editor::count(&app.store, hewn::domain::status::PostKind::Post, "all", "", now()).await.unwrap(),
+        before
+    );
 }
 
 #[tokio::test]
@@ -294,7 +297,7 @@ async fn trash_restore_and_delete_permanently() {
     assert_status!(editing_trash, 409);
     assert!(trash_view.contains("data-test=\"restore\""));
     assert_eq!(location(&restore), "/admin/posts?status=trash&notice=restored");
-    assert_eq!(restored, "draft", "restored posts come back as drafts");
+    assert_eq!(restored, hewn::domain::status::PostStatus::Draft, "restored posts come back as drafts");
     assert_eq!(location(&delete), "/admin/posts?status=trash&notice=deleted");
     assert!(editor::by_id(&app.store, id).await.unwrap().is_none());
     assert!(hewn::store::moderation::by_id(&app.store, comment).await.unwrap().is_none(), "its comments went with it");
@@ -418,7 +421,7 @@ async fn pages_cannot_take_the_sites_own_addresses() {
 
     assert_eq!(refused, [(422, true); 5]);
     assert_status!(admin_still_admin, 200);
-    assert_eq!(editor::count(&app.store, "page", "all", "", now()).await.unwrap(), 0);
+    assert_eq!(editor::count(&app.store, hewn::domain::status::PostKind::Page, "all", "", now()).await.unwrap(), 0);
 }
 
 #[tokio::test]

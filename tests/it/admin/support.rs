@@ -108,7 +108,7 @@ pub async fn demo_post_id(app: &TestApp) -> i64 {
 
 /// The stored status of a comment (`None` once deleted).
 pub async fn comment_status(app: &TestApp, id: i64) -> Option<String> {
-    hewn::store::moderation::by_id(&app.store, id).await.unwrap().map(|c| c.status)
+    hewn::store::moderation::by_id(&app.store, id).await.unwrap().map(|c| c.status.to_string())
 }
 
 /// Runs SQL on the test database from outside the app, to make time pass for

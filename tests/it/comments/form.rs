@@ -17,14 +17,14 @@ fn count(doc: &scraper::Html, selector: &str) -> usize {
 
 fn closed_post(slug: &str, published_at: i64, open: bool) -> posts::NewPost<'_> {
     posts::NewPost {
-        kind: "post",
+        kind: hewn::domain::status::PostKind::Post,
         slug,
         title: "Another post",
         source: "Body",
         source_format: "markdown",
         body_html: "<p>Body</p>",
         excerpt: "Body",
-        status: "published",
+        status: hewn::domain::status::PostStatus::Published,
         author_name: "",
         author_id: None,
         menu_order: 0,

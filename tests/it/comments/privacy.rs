@@ -78,14 +78,14 @@ async fn no_public_response_ever_carries_a_commenters_email() {
     posts::insert(
         &app.store,
         &posts::NewPost {
-            kind: "post",
+            kind: hewn::domain::status::PostKind::Post,
             slug: "closed",
             title: "Closed",
             source: "x",
             source_format: "markdown",
             body_html: "<p>x</p>",
             excerpt: "x",
-            status: "published",
+            status: hewn::domain::status::PostStatus::Published,
             author_name: "",
             author_id: None,
             menu_order: 0,
