@@ -402,7 +402,9 @@ async fn a_dry_run_reports_what_would_change_and_changes_nothing() {
     let empty = tempfile::tempdir().unwrap();
     let planned = import(&empty, "site-1.2.xml", &["--dry-run"]);
     assert!(planned.stdout.contains("posts:     10 new"), "{}", planned.stdout);
-    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "a dry run creates no database");
+    // On PostgreSQL the directory only remembers the test's database.
+    let made = std::fs::read_dir(empty.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "database-url");
+    assert_eq!(made.count(), 0, "a dry run creates no database");
 }
 
 #[tokio::test]
