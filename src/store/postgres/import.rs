@@ -480,9 +480,9 @@ pub async fn insert_final(cx: &mut PgConnection, rows: FinalRows, hidden_status:
     .bind(posts)
     .execute(&mut *cx)
     .await?;
-    for (links, target) in [(&rows.tag_links, "tag_id, tags"), (&rows.media_links, "media_id, media")] {
-        let (column, table) = target.split_once(", ").unwrap_or(("tag_id", "tags"));
-        let by = if table == "tags" { "slug" } else { "path" };
+    for (links, column, table, by) in
+        [(&rows.tag_links, "tag_id", "tags", "slug"), (&rows.media_links, "media_id", "media", "path")]
+    {
         let (keys, names): (Vec<&str>, Vec<&str>) = links.iter().map(|(k, n)| (k.as_str(), n.as_str())).unzip();
         sqlx::query(&format!(
             "insert into legacy_links (key, {column}) select x.k, t.id from unnest($1::text[], $2::text[]) \
