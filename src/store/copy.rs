@@ -175,6 +175,13 @@ pub async fn copy(source: &Store, target: &Store) -> std::result::Result<Copied,
     };
     let mut snapshot = source.read_pool().begin_with(begin).await?;
     let mut write = target.begin_write().await?;
+    // A whole site's rows: no per-statement time limit for this copy.
+    if source.backend() == Backend::Postgres {
+        with_db!(snapshot.conn(), cx => sqlx::query("set local statement_timeout = 0").execute(cx).await.map(|_| ()))?;
+    }
+    if target.backend() == Backend::Postgres {
+        with_db!(write.conn(), cx => sqlx::query("set local statement_timeout = 0").execute(cx).await.map(|_| ()))?;
+    }
     with_db!(write.conn(), cx => {
         let defer = match target.backend() {
             Backend::Sqlite => "pragma defer_foreign_keys = on",

@@ -205,6 +205,187 @@ async fn postgres_only_a_site_moves_to_postgresql_and_back_with_identical_pages(
     assert_eq!(public_pages(&restored).await, after_move);
 }
 
+/// A PostgreSQL cluster of the test's own, on a free loopback port, that the test
+/// may stop and start (the shared one serves every other test). Made with the
+/// server's own `initdb` and `pg_ctl`, run as the `postgres` user when the tests
+/// run as root (PostgreSQL refuses root).
+struct PrivateCluster {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivateCluster {
+    fn start() -> PrivateCluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's programs in /usr/lib/postgresql/*/bin (apt-get install postgresql)")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|p| p.join("pg_ctl").exists())
+            .max()
+            .expect("pg_ctl under /usr/lib/postgresql/*/bin");
+        let dir = tempfile::tempdir().unwrap();
+        if Self::as_root() {
+            assert!(Self::run_plain("chown", &["-R", "postgres", dir.path().to_str().unwrap()]));
+        }
+        let cluster = PrivateCluster { bin, dir, port: crate::helpers::free_port() };
+        let data = cluster.data();
+        assert!(cluster.pg("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]));
+        cluster.pg_ctl_start();
+        cluster
+    }
+
+    fn as_root() -> bool {
+        std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    }
+
+    fn run_plain(program: &str, args: &[&str]) -> bool {
+        std::process::Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").to_str().unwrap().to_owned()
+    }
+
+    /// Runs one of the server's programs (as `postgres` when root).
+    fn pg(&self, program: &str, args: &[&str]) -> bool {
+        let path = self.bin.join(program);
+        let output = if Self::as_root() {
+            std::process::Command::new("runuser").args(["-u", "postgres", "--"]).arg(&path).args(args).output()
+        } else {
+            std::process::Command::new(&path).args(args).output()
+        };
+        let output = output.unwrap();
+        if !output.status.success() {
+            eprintln!("{program}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        output.status.success()
+    }
+
+    fn pg_ctl_start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log");
+        assert!(self.pg("pg_ctl", &["-D", &self.data(), "-w", "-l", log.to_str().unwrap(), "-o", &options, "start"]));
+    }
+
+    /// Stops the server at once, as a crash would (no shutdown checkpoint, every
+    /// connection cut).
+    fn kill(&self) {
+        assert!(self.pg("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]));
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self.pg("pg_ctl", &["-D", &self.data(), "-m", "immediate", "stop"]);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_postgresql_killed_under_comments_loses_no_acknowledged_one_and_hewn_recovers_alone() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cluster = PrivateCluster::start();
+    let url = cluster.url("postgres");
+    let app = spawn_with(Spawn {
+        database_url: Some(url.clone()),
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Spawn::default()
+    })
+    .await;
+    hewn::store::settings::put(&app.store, "comment_flood_seconds", "0").await.unwrap();
+
+    let acknowledged = Arc::new(tokio::sync::Mutex::new(Vec::<String>::new()));
+    let answers = Arc::new(tokio::sync::Mutex::new(Vec::<u16>::new()));
+    let running = Arc::new(AtomicBool::new(true));
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (target, acknowledged, answers, running) =
+                (app.url(DEMO_FORM), acknowledged.clone(), answers.clone(), running.clone());
+            tokio::spawn(async move {
+                let c = client();
+                let mut n = 0;
+                while running.load(Ordering::Acquire) {
+                    n += 1;
+                    let body = format!("worker {w} comment {n}");
+                    let sent = c
+                        .post(&target)
+                        .header("x-forwarded-for", format!("198.51.100.{}", w + 1))
+                        .form(&form(&body, &format!("Worker {w}"), "w@example.com"))
+                        .send()
+                        .await;
+                    let Ok(r) = sent else { continue };
+                    let status = r.status().as_u16();
+                    answers.lock().await.push(status);
+                    if status == 303 {
+                        acknowledged.lock().await.push(body);
+                    }
+                }
+            })
+        })
+        .collect();
+    let wait_for = |n: usize| {
+        let acknowledged = acknowledged.clone();
+        async move {
+            for _ in 0..2000 {
+                if acknowledged.lock().await.len() >= n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            panic!("fewer than {n} comments were acknowledged");
+        }
+    };
+
+    wait_for(40).await;
+    cluster.kill();
+    let during = client().get(app.url("/healthz")).send().await.unwrap().status().as_u16();
+    let acked_at_kill = acknowledged.lock().await.len();
+    cluster.pg_ctl_start();
+    // The same hewn, never restarted, takes comments again.
+    wait_for(acked_at_kill + 40).await;
+    running.store(false, Ordering::Release);
+    for w in workers {
+        w.await.unwrap();
+    }
+    let after = client().get(app.url("/healthz")).send().await.unwrap().status().as_u16();
+
+    let mut db = app.db().await;
+    let stored: std::collections::HashSet<String> =
+        db.column::<String>("select body from comments", &[]).await.into_iter().collect();
+    db.close().await;
+    let acknowledged = acknowledged.lock().await.clone();
+    let lost: Vec<&String> = acknowledged.iter().filter(|b| !stored.contains(*b)).collect();
+    assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
+    let answers = answers.lock().await.clone();
+    assert!(answers.iter().all(|s| [303, 503].contains(s)), "only stored (303) or busy (503): {answers:?}");
+    assert_eq!(during, 503, "/healthz says the database is down");
+    assert_eq!(after, 200, "and recovers by itself");
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_an_instance_that_would_not_get_its_connections_refuses_to_start_and_says_why() {
+    let url = fresh_postgres().await;
+    let refused = hewn_at(&url, &["migrate", "--db-max-connections", "100000"]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("this instance needs 100002") && message.contains("N instances need N × 100002"),
+        "{message}"
+    );
+    let fine = hewn_at(&url, &["migrate", "--db-max-connections", "4"]);
+    assert!(fine.status.success(), "{}", String::from_utf8_lossy(&fine.stderr));
+}
+
 /// An import writes posts and comments with ids of its own: the site's next comment
 /// and the editor's next post still get free ids (the import moved the sequences
 /// past them). And while an import writes, a second one, from another process and

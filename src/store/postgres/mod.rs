@@ -12,14 +12,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use super::BUSY_TIMEOUT;
 use crate::config::DatabaseConfig;
 
-/// The advisory lock every write transaction takes: one queue for the writers of
-/// every instance, so each write sees every earlier commit before it decides
-/// (flood control, duplicates, slugs and names rely on it). It stays READ
-/// COMMITTED: each statement after the lock reads what committed before it.
-/// `hewn.own_write` tells the triggers that count writes made outside hewn that
-/// this one is hewn's own.
-pub(super) const BEGIN_WRITE: &str =
-    "begin; select pg_advisory_xact_lock(7305085049114181006); select set_config('hewn.own_write', 'on', true)";
+/// The advisory lock every write transaction takes, in the round trip of its
+/// `BEGIN`: one queue for the writers of every instance, so each write sees every
+/// earlier commit before it decides (flood control, duplicates, slugs and names
+/// rely on it). It stays READ COMMITTED: each statement after the lock reads what
+/// committed before it (a snapshot taken at the lock would miss the previous
+/// holder's commit).
+pub(super) const BEGIN_WRITE: &str = "begin; select pg_advisory_xact_lock(7305085049114181006)";
 
 /// SQLSTATEs that mean "busy for now": lock_not_available (a lock wait past
 /// `lock_timeout`), serialization_failure, deadlock_detected, query_canceled (past
@@ -47,7 +46,14 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .context("reading the PostgreSQL URL")?
         .statement_cache_capacity(STATEMENT_CACHE)
         .application_name("hewn")
-        .options([("lock_timeout", lock_timeout.as_str()), ("idle_in_transaction_session_timeout", "60s")]);
+        // A statement waits for a lock, or runs, at most as long as SQLite waits for
+        // its lock: past it the request answers 503 (busy), as on SQLite. Long
+        // copies lift the statement limit for their own transaction.
+        .options([
+            ("lock_timeout", lock_timeout.as_str()),
+            ("statement_timeout", lock_timeout.as_str()),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ]);
     let write = PgPoolOptions::new()
         .max_connections(1)
         .min_connections(0)
@@ -56,6 +62,7 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .connect_with(options.clone())
         .await
         .context("connecting to PostgreSQL")?;
+    check_connection_room(&write, config.max_connections).await?;
     let read = PgPoolOptions::new()
         .max_connections(config.max_connections.max(1))
         .min_connections(0)
@@ -65,6 +72,39 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
         .await
         .context("connecting to PostgreSQL for reading")?;
     Ok((read, write))
+}
+
+/// Connections one instance opens at most: its readers, the writer, and one for an
+/// import's lock.
+pub fn connections_per_instance(readers: u32) -> u32 {
+    readers.max(1) + 2
+}
+
+/// Refuses to start when PostgreSQL has no room for this instance's connections,
+/// saying how many it and several instances need (a pool that cannot connect later
+/// would only show as slow pages).
+async fn check_connection_room(pool: &PgPool, readers: u32) -> anyhow::Result<()> {
+    let (max, reserved, in_use): (String, String, i64) = sqlx::query_as(
+        "select current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
+           (select count(*) from pg_stat_activity where backend_type = 'client backend')",
+    )
+    .fetch_one(pool)
+    .await
+    .context("asking PostgreSQL how many connections it allows")?;
+    let max: i64 = max.parse().unwrap_or(i64::MAX);
+    let reserved: i64 = reserved.parse().unwrap_or(0);
+    let need = i64::from(connections_per_instance(readers));
+    // This instance's writer is already one of those in use.
+    let free = max - reserved - in_use + 1;
+    if need > free {
+        anyhow::bail!(
+            "PostgreSQL has room for {free} more connections (max_connections {max}, {reserved} reserved, \
+             {in_use} in use) but this instance needs {need} (--db-max-connections {readers} readers, a writer \
+             and one for imports); N instances need N × {need}: raise max_connections or lower \
+             --db-max-connections"
+        );
+    }
+    Ok(())
 }
 
 /// The error for a step that has no PostgreSQL arm.
