@@ -6,8 +6,9 @@
 
 use std::path::Path;
 
+use super::db::{Conn, Db};
 use super::staging::read_only_uri;
-use super::{Result, Store};
+use super::{Backend, Result, Store, postgres};
 use crate::domain::status::{CommentStatus, PostStatus};
 use crate::with_db;
 
@@ -63,33 +64,49 @@ pub async fn reserve(store: &Store, items: i64, comments: i64, max_wp_comment: i
     let post = max_post + items + 1;
     let comment = max_comment.max(max_wp_comment) + comments + 1;
     let now = store.now();
-    let conn = tx.sqlite()?;
-    sqlx::query(
-        "insert into posts (id, kind, slug, title, source, body_html, status, updated_at, created_at) \
-         values ($1, 'post', '.import-' || $1, $4, '', '', $2, $3, $3)",
-    )
-    .bind(post)
-    .bind(IMPORTING)
-    .bind(now)
-    .bind(reserver())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "insert into comments (id, post_id, body, body_html, status, created_at) values ($1, $2, '', '', $3, $4)",
-    )
-    .bind(comment)
-    .bind(post)
-    .bind(CommentStatus::Importing)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    let title = reserver();
+    with_db!(tx.conn(), cx => {
+        sqlx::query(
+            "insert into posts (id, kind, slug, title, source, body_html, status, updated_at, created_at) \
+             values ($1, 'post', '.import-' || $1, $4, '', '', $2, $3, $3)",
+        )
+        .bind(post)
+        .bind(IMPORTING)
+        .bind(now)
+        .bind(&title)
+        .execute(&mut *cx)
+        .await?;
+        sqlx::query(
+            "insert into comments (id, post_id, body, body_html, status, created_at) values ($1, $2, '', '', $3, $4)",
+        )
+        .bind(comment)
+        .bind(post)
+        .bind(CommentStatus::Importing)
+        .bind(now)
+        .execute(&mut *cx)
+        .await
+        .map(|_| ())
+    })?;
+    // PostgreSQL's identity sequences do not move for explicit ids: moved here, the
+    // site's next post and comment get numbers above the reservation.
+    if let Db::Postgres(cx) = tx.conn() {
+        postgres::import::advance_sequences(cx, post, comment).await?;
+    }
     tx.commit().await?;
     Ok(Reservation { post, comment })
 }
 
 /// Adds the staged tags the site does not have, returning their ids. No page lists
 /// a tag until a visible post carries it.
-pub async fn add_tags(store: &Store) -> Result<Vec<i64>> {
+pub async fn add_tags(store: &Store, staging: &Path) -> Result<Vec<i64>> {
+    if store.backend() == Backend::Postgres {
+        let staged = postgres::import::staged_tags(staging).await?;
+        let mut tx = store.begin_write().await?;
+        let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
+        let tags = postgres::import::insert_tags(cx, &staged).await?;
+        tx.commit().await?;
+        return Ok(tags);
+    }
     let mut tx = store.begin_write().await?;
     let tags = sqlx::query_scalar(
         "insert into tags (slug, name) select slug, min(name) from staging.tags where true group by slug \
@@ -123,8 +140,32 @@ pub async fn remove_tags(store: &Store, ids: &[i64]) -> Result<()> {
 /// Writes the new posts `seqs` (staging sequence numbers) hidden, with their tags,
 /// search entries and comments, in one write, returning their ids. Nothing a reader
 /// sees changes, so the data version is left alone.
-pub async fn publish_hidden(store: &Store, reservation: &Reservation, seqs: &[i64]) -> Result<Vec<i64>> {
+pub async fn publish_hidden(
+    store: &Store,
+    staging: &Path,
+    reservation: &Reservation,
+    seqs: &[i64],
+) -> Result<Vec<i64>> {
     let seqs = json_list(seqs);
+    if store.backend() == Backend::Postgres {
+        // The rows are read before the write begins, so the write holds the lock
+        // only for the inserts.
+        let rows = postgres::import::staged_posts(staging, &seqs).await?;
+        let mut tx = store.begin_write().await?;
+        let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
+        sqlx::query("update posts set updated_at = $1 where id = $2")
+            .bind(store.now())
+            .bind(reservation.post)
+            .execute(&mut *cx)
+            .await?;
+        // Foreign keys checked at the commit (tags go in before their posts), and no
+        // per-statement time limit: one very large post is one statement.
+        sqlx::query("set constraints all deferred").execute(&mut *cx).await?;
+        sqlx::query("set local statement_timeout = 0").execute(&mut *cx).await?;
+        let ids = postgres::import::insert_hidden(cx, rows, IMPORTING.as_str()).await?;
+        tx.commit().await?;
+        return Ok(ids);
+    }
     let mut tx = store.begin_write().await?;
     let conn = tx.sqlite()?;
     // The reserved post's time shows the import is still at work (see [`reservations`]).
@@ -189,7 +230,22 @@ const INSERT_COMMENTS: &str = "insert into comments (id, post_id, parent_id, kin
 /// hidden posts given their own statuses (`hidden` of them, or the write fails),
 /// old links and settings; the reservation is released. One short write: every
 /// post and comment of the import appears at once.
-pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Result<()> {
+pub async fn finish(store: &Store, staging: &Path, reservation: &Reservation, hidden: u64) -> Result<()> {
+    if store.backend() == Backend::Postgres {
+        let rows = postgres::import::staged_final(staging).await?;
+        let mut tx = store.begin_write().await?;
+        let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
+        // Foreign keys checked at the commit (tags go in before their posts), and no
+        // per-statement time limit: one very large post is one statement.
+        sqlx::query("set constraints all deferred").execute(&mut *cx).await?;
+        sqlx::query("set local statement_timeout = 0").execute(&mut *cx).await?;
+        let shown = postgres::import::insert_final(cx, rows, IMPORTING.as_str()).await?;
+        if shown != hidden {
+            return Err(not_all_shown(hidden, shown));
+        }
+        remove_placeholders(tx.conn(), reservation).await?;
+        return tx.commit().await;
+    }
     let mut tx = store.begin_write().await?;
     let conn = tx.sqlite()?;
     sqlx::query("pragma defer_foreign_keys = on").execute(&mut *conn).await?;
@@ -209,9 +265,7 @@ pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Re
     .await?
     .rows_affected();
     if shown != hidden {
-        return Err(sqlx::Error::Protocol(format!(
-            "{hidden} imported posts were written hidden but {shown} were found to publish"
-        )));
+        return Err(not_all_shown(hidden, shown));
     }
     for sql in [
         "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
@@ -226,23 +280,27 @@ pub async fn finish(store: &Store, reservation: &Reservation, hidden: u64) -> Re
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }
-    remove_placeholders(conn, reservation).await?;
+    remove_placeholders(tx.conn(), reservation).await?;
     tx.commit().await
 }
 
-async fn remove_placeholders(conn: &mut sqlx::SqliteConnection, reservation: &Reservation) -> Result<()> {
-    sqlx::query("delete from posts where id = $1 and status = $2")
+fn not_all_shown(hidden: u64, shown: u64) -> sqlx::Error {
+    sqlx::Error::Protocol(format!("{hidden} imported posts were written hidden but {shown} were found to publish"))
+}
+
+async fn remove_placeholders(conn: Conn<'_>, reservation: &Reservation) -> Result<()> {
+    with_db!(conn, cx => sqlx::query("delete from posts where id = $1 and status = $2")
         .bind(reservation.post)
         .bind(IMPORTING)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+        .execute(cx)
+        .await
+        .map(|_| ()))
 }
 
 /// Gives back a reservation (of an import that failed, or had nothing to write).
 pub async fn release(store: &Store, reservation: &Reservation) -> Result<()> {
     let mut tx = store.begin_write().await?;
-    remove_placeholders(tx.sqlite()?, reservation).await?;
+    remove_placeholders(tx.conn(), reservation).await?;
     tx.commit().await
 }
 
@@ -316,7 +374,8 @@ fn json_list(ids: &[i64]) -> String {
 /// Opens the staging database `staging` on the writer connection, for the writes
 /// that follow (until [`close_staging`]).
 pub async fn open_staging(store: &Store, staging: &Path) -> Result<()> {
-    let pool = store.sqlite_writer()?;
+    // PostgreSQL reads the staging file in each write instead (nothing to attach).
+    let Ok(pool) = store.sqlite_writer() else { return Ok(()) };
     sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(pool).await?;
     // Room for the indexes the inserts touch, so the lock is held for memory work,
     // not for rereading pages; and no copying of the write-ahead log into the database
@@ -362,15 +421,21 @@ pub async fn close_staging(store: &Store) {
 /// The staged media still to copy, in batches of about `batch_bytes`: rowid ranges
 /// of the staging media table.
 pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> Result<Vec<(i64, i64)>> {
-    let mut conn = store.sqlite_writer()?.acquire().await?;
-    sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
-    let rows: Result<Vec<(i64, i64)>> = sqlx::query_as(
-        "select s.rowid, s.size from staging.media s \
-         where not exists (select 1 from media m where m.path = s.path) order by s.rowid",
-    )
-    .fetch_all(&mut *conn)
-    .await;
-    let _ = sqlx::query("detach database staging").execute(&mut *conn).await;
+    let rows = match store.writer().pool() {
+        Db::Postgres(pool) => postgres::import::staged_media_sizes(pool, staging).await,
+        Db::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;
+            let rows: Result<Vec<(i64, i64)>> = sqlx::query_as(
+                "select s.rowid, s.size from staging.media s \
+                 where not exists (select 1 from media m where m.path = s.path) order by s.rowid",
+            )
+            .fetch_all(&mut *conn)
+            .await;
+            let _ = sqlx::query("detach database staging").execute(&mut *conn).await;
+            rows
+        }
+    };
     let mut batches = Vec::new();
     let mut current: Option<(i64, i64, i64)> = None;
     for (rowid, size) in rows? {
@@ -390,7 +455,15 @@ pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> R
 /// Copies one batch of staged media (a rowid range) in its own short write,
 /// returning the paths it added. The staging database must be open (see
 /// [`open_staging`]).
-pub async fn copy_media(store: &Store, from: i64, to: i64) -> Result<Vec<String>> {
+pub async fn copy_media(store: &Store, staging: &Path, from: i64, to: i64) -> Result<Vec<String>> {
+    if store.backend() == Backend::Postgres {
+        let media = postgres::import::staged_media(staging, from, to).await?;
+        let mut tx = store.begin_write().await?;
+        let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
+        let paths = postgres::import::insert_media(cx, &media).await?;
+        tx.commit().await?;
+        return Ok(paths);
+    }
     let mut tx = store.begin_write().await?;
     let paths = sqlx::query_scalar(
         "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
@@ -412,7 +485,9 @@ pub async fn remove_media(store: &Store, paths: &[String]) -> Result<()> {
     }
     let mut tx = store.begin_write().await?;
     for path in paths {
-        sqlx::query("delete from media where path = $1").bind(path).execute(tx.sqlite()?).await?;
+        with_db!(tx.conn(), cx => {
+            sqlx::query("delete from media where path = $1").bind(path).execute(cx).await.map(|_| ())
+        })?;
     }
     tx.commit().await
 }

@@ -43,9 +43,12 @@ pub struct Counts {
 pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<()> {
     let ExportFormat::Wordpress(args) = &args.format;
     let database = cli.database()?;
-    let file = crate::store::staging::database_file(&database.url)?;
-    if !file.is_file() {
-        bail!("there is no database at {}", file.display());
+    // A SQLite file must exist (an export never creates one); PostgreSQL answers for itself.
+    if !crate::store::postgres::is_url(&database.url) {
+        let file = crate::store::staging::database_file(&database.url)?;
+        if !file.is_file() {
+            bail!("there is no database at {}", file.display());
+        }
     }
     let base_url = match &args.base_url {
         Some(url) => normalise_base_url(url)?,

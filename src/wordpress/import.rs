@@ -27,9 +27,10 @@ use super::uploads::Uploads;
 use super::wxr::{self, ReadError};
 use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::config::{Cli, DatabaseConfig};
-use crate::store::Store;
 use crate::store::import::{self as live, Reservation};
+use crate::store::postgres::import::ImportLock;
 use crate::store::staging::{self, Plan, Staged, Staging};
+use crate::store::{Backend, Store};
 
 /// Batches of rows waiting between the reading, rendering and writing threads.
 const RENDER_QUEUE: usize = 8;
@@ -198,7 +199,12 @@ impl Drop for RemoveOnDrop {
 /// Imports the WordPress export `file` into the database `database`.
 pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Options) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let live_path = staging::database_file(&database.url)?;
+    // On SQLite the plan reads the live file itself; on PostgreSQL a copy of the
+    // site's keys, written beside the staging file before each planning.
+    let live_file = match crate::store::postgres::is_url(&database.url) {
+        true => None,
+        false => Some(staging::database_file(&database.url)?),
+    };
     let meta = std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
     if !meta.is_file() {
         bail!("{} is not a file", file.display());
@@ -208,8 +214,13 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
         Some(dir) => bail!("the uploads folder {} does not exist", dir.display()),
         None => None,
     };
-    let staging_path = staging_file(&live_path);
+    let staging_path = match &live_file {
+        Some(live) => staging_file(live),
+        None => temporary_staging_file(),
+    };
     let _cleanup = RemoveOnDrop(staging_path.clone());
+    let keys_path = PathBuf::from(format!("{}.live", staging_path.display()));
+    let _keys_cleanup = RemoveOnDrop(keys_path.clone());
     let mut staging = Staging::create(&staging_path).await?;
     let result = async {
         // Reading writes only the staging file, so it can stop anywhere.
@@ -221,16 +232,20 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
         let reading = started.elapsed();
         // A dry run against a database that does not exist yet plans against an empty
         // one, made beside the staging file and removed after, and creates nothing.
-        let scratch = (options.dry_run && !live_path.exists()).then(|| staging_path.with_extension("dry-run"));
-        let (database, live_path) = match &scratch {
-            Some(path) => {
+        let scratch = live_file
+            .as_ref()
+            .filter(|live| options.dry_run && !live.exists())
+            .map(|_| staging_path.with_extension("dry-run"));
+        let (database, live) = match (&scratch, &live_file) {
+            (Some(path), _) => {
                 let url = format!("sqlite://{}", path.display());
-                (DatabaseConfig::from_cli(&url, database.synchronous)?, path.clone())
+                (DatabaseConfig::from_cli(&url, database.synchronous)?, Live::File(path.clone()))
             }
-            None => (database.clone(), live_path.clone()),
+            (None, Some(live)) => (database.clone(), Live::File(live.clone())),
+            (None, None) => (database.clone(), Live::Keys(keys_path.clone())),
         };
         let store = Store::open(&database).await?;
-        let result = apply(&store, &mut staging, &live_path, options).await;
+        let result = apply(&store, &database.url, &mut staging, &live, options).await;
         store.close().await;
         if let Some(path) = &scratch {
             for suffix in ["", "-wal", "-shm"] {
@@ -286,6 +301,38 @@ async fn show_galleries(staging: &mut Staging) -> anyhow::Result<()> {
 fn staging_file(live: &Path) -> PathBuf {
     let name = live.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "hewn.db".to_owned());
     live.with_file_name(format!("{name}.import-{}", std::process::id()))
+}
+
+/// A staging file of its own in the temporary directory (on PostgreSQL there is
+/// no database file to put it beside).
+fn temporary_staging_file() -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    std::env::temp_dir().join(format!("hewn-import-{}-{nanos}.db", std::process::id()))
+}
+
+/// What planning matches the staged rows against.
+enum Live {
+    /// The live SQLite file, attached read-only.
+    File(PathBuf),
+    /// On PostgreSQL: a SQLite file of the site's keys written here from one
+    /// snapshot before each planning (see `store::postgres::import`).
+    Keys(PathBuf),
+}
+
+/// Matches the staging database against the live site (see [`Staging::resolve`]).
+async fn resolve(store: &Store, staging: &mut Staging, live: &Live, below: Option<(i64, i64)>) -> anyhow::Result<Plan> {
+    match live {
+        Live::File(path) => staging.resolve(path, below).await,
+        Live::Keys(path) => {
+            let crate::store::db::Db::Postgres(pool) = store.read_pool() else {
+                bail!("the site's keys are copied from PostgreSQL only");
+            };
+            crate::store::postgres::import::write_live_keys(pool, path).await?;
+            let plan = staging.resolve(path, below).await;
+            crate::store::postgres::import::remove_file(path);
+            plan
+        }
+    }
 }
 
 /// Streams `file` through the WXR reader into `staging`.
@@ -398,16 +445,42 @@ impl Drop for CloseOnDrop {
 /// Plans against the live site and (unless a dry run) writes.
 async fn apply(
     store: &Store,
+    url: &str,
     staging: &mut Staging,
-    live_path: &Path,
+    live_site: &Live,
     options: &Options,
 ) -> anyhow::Result<(Plan, Option<Writes>, usize)> {
     live::prepare(store).await?;
     if options.dry_run {
-        let plan = staging.resolve(live_path, None).await?;
+        let plan = resolve(store, staging, live_site, None).await?;
         return Ok((plan, None, 0));
     }
-    remove_leftovers(store).await?;
+    // On PostgreSQL an import holds a lock for as long as it runs, on a session of
+    // its own: whoever holds it, on whatever host, is alive.
+    let lock = match store.backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => match ImportLock::take(url).await? {
+            Some(lock) => Some(lock),
+            None => bail!(ANOTHER_IMPORT),
+        },
+    };
+    let applied = apply_locked(store, staging, live_site, options, lock.is_some()).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    applied
+}
+
+/// [`apply`]'s writes, once no other import can be writing (`locked`: the import
+/// lock is held, so every reservation found was left by an import that died).
+async fn apply_locked(
+    store: &Store,
+    staging: &mut Staging,
+    live_path: &Live,
+    options: &Options,
+    locked: bool,
+) -> anyhow::Result<(Plan, Option<Writes>, usize)> {
+    remove_leftovers(store, locked).await?;
     let (items, comments, max_wp_comment) = staging.extent().await?;
     let mut writes = Writes::default();
     let started = Instant::now();
@@ -429,13 +502,13 @@ async fn apply(
 async fn write_reserved(
     store: &Store,
     staging: &mut Staging,
-    live_path: &Path,
+    live_path: &Live,
     options: &Options,
     reservation: Reservation,
     writes: &mut Writes,
 ) -> anyhow::Result<(Plan, bool, usize)> {
     let planning = Instant::now();
-    let mut plan = staging.resolve(live_path, Some(reservation.below())).await?;
+    let mut plan = resolve(store, staging, live_path, Some(reservation.below())).await?;
     tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
     if plan.is_empty() {
         return Ok((plan, false, 0));
@@ -444,7 +517,7 @@ async fn write_reserved(
     let mut added = Vec::new();
     let batches = live::media_batches(store, staging.path(), MEDIA_BATCH_BYTES).await?;
     live::open_staging(store, staging.path()).await?;
-    let copied = copy_media(store, &batches, &mut added, &options.stop).await;
+    let copied = copy_media(store, staging.path(), &batches, &mut added, &options.stop).await;
     let mut written = copied.map(|()| false);
     for attempt in 1..=ATTEMPTS {
         if !matches!(written, Ok(false)) {
@@ -454,7 +527,7 @@ async fn write_reserved(
         if let Ok(false) = written {
             tracing::info!(attempt, "the site changed what the import planned to use; planning again");
             tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
-            match staging.resolve(live_path, Some(reservation.below())).await {
+            match resolve(store, staging, live_path, Some(reservation.below())).await {
                 Ok(again) => plan = again,
                 Err(e) => written = Err(e),
             }
@@ -481,12 +554,17 @@ async fn write_reserved(
     }
 }
 
+/// What an import says when another one is writing.
+const ANOTHER_IMPORT: &str =
+    "another import is writing into this database; nothing was imported, try again when it has finished";
+
 /// Removes what an import killed half-way left behind: posts written hidden, never
-/// shown, and the reservation.
-async fn remove_leftovers(store: &Store) -> anyhow::Result<()> {
+/// shown, and the reservation. `locked`: this import holds the import lock, so no
+/// other is alive (PostgreSQL); otherwise each reservation's process is looked for.
+async fn remove_leftovers(store: &Store, locked: bool) -> anyhow::Result<()> {
     let now = crate::domain::now();
-    if live::reservations(store).await?.iter().any(|(title, touched)| at_work(title, *touched, now)) {
-        bail!("another import is writing into this database; nothing was imported, try again when it has finished");
+    if !locked && live::reservations(store).await?.iter().any(|(title, touched)| at_work(title, *touched, now)) {
+        bail!(ANOTHER_IMPORT);
     }
     let ids = live::leftovers(store).await?;
     if ids.is_empty() {
@@ -520,12 +598,18 @@ fn at_work(title: &str, touched: i64, now: i64) -> bool {
     }
 }
 
-async fn copy_media(store: &Store, batches: &[(i64, i64)], added: &mut Vec<String>, stop: &Stop) -> anyhow::Result<()> {
+async fn copy_media(
+    store: &Store,
+    staging: &Path,
+    batches: &[(i64, i64)],
+    added: &mut Vec<String>,
+    stop: &Stop,
+) -> anyhow::Result<()> {
     for &(from, to) in batches {
         if stop.requested() {
             bail!(INTERRUPTED);
         }
-        added.extend(live::copy_media(store, from, to).await.context("copying media into the database")?);
+        added.extend(live::copy_media(store, staging, from, to).await.context("copying media into the database")?);
         tokio::time::sleep(PAUSE).await;
     }
     Ok(())
@@ -545,12 +629,13 @@ async fn publish(
     writes: &mut Writes,
 ) -> anyhow::Result<bool> {
     let posts = &staging.new_posts().await?;
-    let tags = timed(writes, live::add_tags(store)).await?;
+    let path = staging.path();
+    let tags = timed(writes, live::add_tags(store, path)).await?;
     let mut done = Vec::new();
-    let written = write_hidden(store, reservation, posts, stop, writes, &mut done).await;
+    let written = write_hidden(store, path, reservation, posts, stop, writes, &mut done).await;
     let hidden = posts.len() as u64;
     let finished = match written {
-        Ok(()) => timed(writes, live::finish(store, reservation, hidden)).await.map_err(anyhow::Error::from),
+        Ok(()) => timed(writes, live::finish(store, path, reservation, hidden)).await.map_err(anyhow::Error::from),
         Err(e) => Err(e),
     };
     let Err(e) = finished else { return Ok(true) };
@@ -566,6 +651,7 @@ async fn publish(
 /// [`WRITE_TARGET`]; `done` collects the ids of the posts of each write made.
 async fn write_hidden(
     store: &Store,
+    staging: &Path,
     reservation: &Reservation,
     posts: &[(i64, i64)],
     stop: &Stop,
@@ -590,7 +676,7 @@ async fn write_hidden(
         let seqs: Vec<i64> = batch.iter().map(|(seq, _)| *seq).collect();
         rest = later;
         let started = Instant::now();
-        done.push(timed(writes, live::publish_hidden(store, reservation, &seqs)).await?);
+        done.push(timed(writes, live::publish_hidden(store, staging, reservation, &seqs)).await?);
         let held = started.elapsed();
         // Size the next write from this one's pace, changing by at most half or double.
         let pace = held.as_secs_f64() / weight.max(1) as f64;

@@ -9,7 +9,7 @@ use hewn::store::{comments, posts};
 
 use crate::db::TestDb;
 use crate::helpers::spawn_app;
-use crate::wordpress::{fixture, hewn};
+use crate::wordpress::{fixture, hewn_file as hewn};
 
 async fn version_and_comments(db: &std::path::Path) -> (i64, i64) {
     let mut conn = TestDb::sqlite_read_only(db).await;

@@ -415,3 +415,48 @@ async fn postgres_only_many_readers_at_once_share_the_version_readings_and_all_g
     // 160 cached answers; a queue that never let a reading run would never end.
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
 }
+
+/// An import writes posts and comments with ids of its own: the site's next comment
+/// and the editor's next post still get free ids (the import moved the sequences
+/// past them). And while an import writes, a second one, from another process and
+/// without its process id to go by, finds it alive and changes nothing.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_after_an_import_new_comments_and_posts_get_free_ids_and_a_second_import_waits() {
+    use crate::admin::support::{login, post_form};
+    use crate::wordpress::{fixture, hewn, import::import_caught_writing};
+
+    let url = fresh_postgres().await;
+    let app = spawn_with(Spawn { database_url: Some(url.clone()), ..Spawn::default() }).await;
+    let site = fixture("site-1.2.xml");
+    let run = hewn(&url, &["import", "wordpress", site.to_str().unwrap()]);
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    let mut db = app.db().await;
+    let (max_post, max_comment): (i64, i64) =
+        db.row("select (select max(id) from posts), (select max(id) from comments)", &[]).await;
+    db.close().await;
+
+    let r = app.client.post(app.url(DEMO_FORM)).form(&form("Written after the import", "Ann", "ann@example.com"));
+    let r = assert_status!(r.send().await.unwrap(), 303);
+    let comment: i64 = location(&r).rsplit_once("#comment-").unwrap().1.parse().unwrap();
+    assert!(comment > max_comment, "the new comment {comment} is numbered above the import's {max_comment}");
+
+    create_admin(&app, ADMIN, PASSWORD).await;
+    assert_status!(login(&app, ADMIN, PASSWORD).await, 303);
+    let fields = [("intent", "save"), ("title", "Written after the import"), ("body", "New"), ("status", "published")];
+    let r = assert_status!(post_form(&app, "/admin/posts", &fields).await, 303);
+    let post: i64 = location(&r).split('/').nth(3).unwrap().parse().unwrap();
+    assert!(post > max_post, "the new post {post} is numbered above the import's {max_post}");
+
+    // A second import while the first writes.
+    let child = import_caught_writing(&url, &app.dir.path().join("big.xml"), 400).await;
+    let second = hewn(&url, &["import", "wordpress", fixture("wxr-1.0.xml").to_str().unwrap()]);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    assert!(!second.success, "{}", second.stdout);
+    assert!(second.stderr.contains("another import is writing"), "{}", second.stderr);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut db = app.db().await;
+    let hidden: i64 = db.scalar("select count(*) from posts where status = 'importing'", &[]).await;
+    assert_eq!(hidden, 0);
+    db.close().await;
+}

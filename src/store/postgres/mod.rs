@@ -1,6 +1,7 @@
 //! What only PostgreSQL has: connecting, the advisory lock that queues writers of
 //! every instance, and its busy codes.
 
+pub mod import;
 pub mod search;
 
 use std::str::FromStr;

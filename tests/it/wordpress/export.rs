@@ -1,8 +1,6 @@
 //! `hewn export wordpress`: well-formed WXR on standard output, everything in it, and a
 //! round trip through `hewn import` that reproduces every post and comment exactly.
 
-use std::path::Path;
-
 use hewn::domain::{comment_text, markdown};
 use hewn::store::{comments, posts, tags};
 use quick_xml::events::Event;
@@ -18,7 +16,7 @@ const COMMENT_COLUMNS: &str = "c.id, p.slug, c.parent_id, c.kind, c.author_name,
 
 /// Every post, comment, post tag and the mapped settings of a database, as text
 /// (one line per row, each column read as text).
-async fn contents(db: &Path) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+async fn contents(db: &str) -> (Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
     let mut conn = open(db).await;
     let mut lines = async |columns: &str, rest: &str| -> Vec<String> {
         let columns: Vec<String> = columns.split(", ").map(|c| format!("cast({c} as text)")).collect();
@@ -44,7 +42,7 @@ async fn export_then_import_into_an_empty_database_reproduces_every_post_and_com
     // hewn's own content (the Markdown demo post, comments written here) and an
     // imported WordPress blog with its media, every status, threads and odd text.
     let app = spawn_with(Spawn::default()).await;
-    let db = app.db_path.clone();
+    let db = app.database_url.clone();
     let site = super::fixture("site-1.2.xml");
     let run = hewn(&db, &["import", "wordpress", site.to_str().unwrap(), "--uploads", &uploads()]);
     assert!(run.success, "{}", run.stderr);
@@ -204,7 +202,7 @@ async fn no_two_exported_items_share_an_id_nor_two_files_a_title_and_date() {
     let dir = tempfile::tempdir().unwrap();
     import(&dir, "site-1.2.xml", &["--uploads", &uploads()]);
     let db = db_of(&dir);
-    let mut conn = TestDb::sqlite(&db).await;
+    let mut conn = TestDb::open(&db).await;
     // A second site's file with a post's WordPress id, named like a file already here.
     conn.exec(
         "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \

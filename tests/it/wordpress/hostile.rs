@@ -187,7 +187,7 @@ async fn a_50_mb_post_imports_in_bounded_memory() {
     std::fs::write(&file, export_of(&[("big", &body)])).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
         .args(["import", "wordpress", file.to_str().unwrap(), "--quiet"])
-        .args(["--database-url", &format!("sqlite://{}", db_of(&dir).display())])
+        .args(["--database-url", &db_of(&dir)])
         .env("HEWN_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .spawn()

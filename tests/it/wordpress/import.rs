@@ -207,11 +207,12 @@ async fn a_broken_file_fails_naming_its_line_and_leaves_the_database_exactly_as_
     }
     let left: Vec<String> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(left.iter().all(|f| f.starts_with("hewn.db") && !f.contains("import")), "staging files left: {left:?}");
+    let database = |f: &String| f == "database-url" || (f.starts_with("hewn.db") && !f.contains("import"));
+    assert!(left.iter().all(database), "staging files left: {left:?}");
 }
 
 #[tokio::test]
-async fn a_failed_import_into_no_database_creates_none() {
+async fn sqlite_only_a_failed_import_into_no_database_creates_none() {
     let dir = tempfile::tempdir().unwrap();
 
     let run = hewn(&db_of(&dir), &["import", "wordpress", fixture("truncated.xml").to_str().unwrap()]);
@@ -401,14 +402,16 @@ async fn a_dry_run_reports_what_would_change_and_changes_nothing() {
     let empty = tempfile::tempdir().unwrap();
     let planned = import(&empty, "site-1.2.xml", &["--dry-run"]);
     assert!(planned.stdout.contains("posts:     10 new"), "{}", planned.stdout);
-    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "a dry run creates no database");
+    // On PostgreSQL the directory only remembers the test's database.
+    let made = std::fs::read_dir(empty.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name() != "database-url");
+    assert_eq!(made.count(), 0, "a dry run creates no database");
 }
 
 #[tokio::test]
 async fn comment_numbers_already_taken_here_are_renumbered_and_reported() {
     // The demo post's two comments hold numbers 1 and 2, like WordPress's first comments.
     let app = spawn_with(Spawn::default()).await;
-    let db = app.db_path.clone();
+    let db = app.database_url.clone();
 
     let run = hewn(&db, &["import", "wordpress", fixture("wxr-1.0.xml").to_str().unwrap()]);
 
@@ -478,7 +481,7 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
         posts::visible_by_slug(&app.store, hewn::domain::now(), "year-of-the-stakhanovite").await.unwrap().unwrap().id;
     let file = app.dir.path().join("busy.xml");
     std::fs::write(&file, generated_export(40, 150)).unwrap();
-    let db = app.db_path.clone();
+    let db = app.database_url.clone();
     let importer = tokio::task::spawn_blocking(move || hewn(&db, &["import", "wordpress", file.to_str().unwrap()]));
 
     // Commenters and readers carry on while the import runs; readers see none of the
@@ -537,7 +540,7 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
     );
     let busy = posts::visible_by_slug(&app.store, hewn::domain::now(), "busy-39").await.unwrap().unwrap();
     assert_eq!(comments::approved_for_post(&app.store, busy.id).await.unwrap().len(), 150);
-    let mut conn = open(&app.db_path).await;
+    let mut conn = open(&app.database_url).await;
     let hidden: i64 = conn.scalar("select count(*) from posts where status = 'importing'", &[]).await;
     assert_eq!(hidden, 0, "nothing is left hidden");
 }
@@ -545,10 +548,10 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
 /// Starts `hewn import wordpress` on a generated export of `posts` posts and waits
 /// until it is writing hidden posts into `db`.
 #[expect(clippy::zombie_processes, reason = "the child is returned, and its callers wait for it")]
-async fn import_caught_writing(db: &Path, file: &Path, posts: usize) -> std::process::Child {
+pub(crate) async fn import_caught_writing(db: &str, file: &Path, posts: usize) -> std::process::Child {
     std::fs::write(file, generated_export(posts, 150)).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
-        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db.to_str().unwrap()])
+        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db])
         .env("HEWN_LOG", "warn")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -600,6 +603,14 @@ async fn an_import_killed_while_it_writes_shows_nothing_and_the_next_import_clea
     let mut child = import_caught_writing(&db, &file, 400).await;
     child.kill().unwrap();
     child.wait().unwrap();
+    // A killed import leaves its staging file (on PostgreSQL in the temporary directory).
+    let left = format!("hewn-import-{}-", child.id());
+    for entry in std::fs::read_dir(std::env::temp_dir()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with(&left) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 
     let shown: i64 = conn.scalar(visible, &[]).await;
     assert_eq!(shown, shown_before, "a killed import shows none of its posts");
@@ -660,7 +671,7 @@ async fn an_import_keeps_the_site_settings_already_chosen_here() {
     let app = spawn_with(Spawn { no_demo: true, ..Spawn::default() }).await;
     hewn::store::settings::put(&app.store, "site_title", "My own title").await.unwrap();
 
-    let run = hewn(&app.db_path, &["import", "wordpress", fixture("site-1.2.xml").to_str().unwrap()]);
+    let run = hewn(&app.database_url, &["import", "wordpress", fixture("site-1.2.xml").to_str().unwrap()]);
 
     assert!(run.success, "{}", run.stderr);
     assert!(run.stdout.contains("settings:  language, tagline\n"), "{}", run.stdout);
@@ -709,14 +720,19 @@ async fn an_import_stopped_half_way_leaves_the_database_and_the_folder_as_they_w
     let file = dir.path().join("big.xml");
     std::fs::write(&file, generated_export(200, 150)).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
-        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", db_of(&dir).to_str().unwrap()])
+        .args(["import", "wordpress", file.to_str().unwrap(), "--database-url", &db_of(&dir)])
         .env("HEWN_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Beside the SQLite file, or in the temporary directory on PostgreSQL.
+    let pid = child.id();
     let staging = || {
-        std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".import-"))
+        let named = |d: &Path, part: &str| {
+            std::fs::read_dir(d).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(part))
+        };
+        named(dir.path(), ".import-") || named(&std::env::temp_dir(), &format!("hewn-import-{pid}-"))
     };
     let waiting = Instant::now();
     while !staging() {
@@ -797,7 +813,7 @@ async fn a_slug_the_site_takes_while_the_import_writes_sends_it_back_to_plan_aga
     let child = import_caught_writing(&db, &dir.path().join("big.xml"), 400).await;
 
     // The editor saves a post under the slug the import gave its last post.
-    let mut conn = TestDb::sqlite(&db).await;
+    let mut conn = TestDb::open(&db).await;
     let now = hewn::domain::now();
     conn.exec(
         "insert into posts (kind, slug, title, source, body_html, status, published_at, updated_at, created_at) \

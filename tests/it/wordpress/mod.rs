@@ -6,7 +6,7 @@ mod disqus;
 mod export;
 mod formats;
 mod hostile;
-mod import;
+pub(crate) mod import;
 mod links;
 
 use std::path::{Path, PathBuf};
@@ -30,11 +30,11 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs the real `hewn` binary with `args` against the database `db`.
-pub fn hewn(db: &Path, args: &[&str]) -> Run {
+/// Runs the real `hewn` binary with `args` against the database at URL `db`.
+pub fn hewn(db: &str, args: &[&str]) -> Run {
     let output: Output = Command::new(env!("CARGO_BIN_EXE_hewn"))
         .args(args)
-        .args(["--database-url", &format!("sqlite://{}", db.display())])
+        .args(["--database-url", db])
         .env("HEWN_LOG", "warn")
         .env_remove("HEWN_BASE_URL")
         .env_remove("HEWN_NO_DEMO")
@@ -48,9 +48,25 @@ pub fn hewn(db: &Path, args: &[&str]) -> Run {
     }
 }
 
-/// The database file of a test directory (the one `spawn_with` serves).
-pub fn db_of(dir: &TempDir) -> PathBuf {
-    dir.path().join("hewn.db")
+/// Runs the real `hewn` binary with `args` against the SQLite file `db`.
+pub fn hewn_file(db: &Path, args: &[&str]) -> Run {
+    hewn(&format!("sqlite://{}", db.display()), args)
+}
+
+/// The database URL of a test directory (the one `spawn_with` serves): its SQLite
+/// file, or on PostgreSQL a fresh database remembered in the directory.
+pub fn db_of(dir: &TempDir) -> String {
+    let dir = dir.path().to_owned();
+    // Tests call this from async code; the database is made on a runtime of its own.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(crate::backend::fresh_url(&dir))
+    })
+    .join()
+    .unwrap()
 }
 
 /// Imports a fixture into the directory's database, asserting success.
@@ -82,13 +98,17 @@ pub async fn serve(dir: TempDir) -> TestApp {
     spawn_with(Spawn { dir: Some(dir), no_demo: true, ..Spawn::default() }).await
 }
 
-/// A read-only connection to a database file, for checking stored rows.
-pub async fn open(db: &Path) -> TestDb {
-    TestDb::sqlite_read_only(db).await
+/// A connection to the database at URL `db`, for checking stored rows (read-only
+/// on SQLite).
+pub async fn open(db: &str) -> TestDb {
+    match db.strip_prefix("sqlite://") {
+        Some(path) => TestDb::sqlite_read_only(Path::new(path)).await,
+        None => TestDb::open(db).await,
+    }
 }
 
 /// The data version and the number of rows of every table the import writes.
-pub async fn snapshot(db: &Path) -> Vec<(String, i64)> {
+pub async fn snapshot(db: &str) -> Vec<(String, i64)> {
     let mut conn = open(db).await;
     let mut out = Vec::new();
     let version: i64 = conn.scalar("select version from site_state", &[]).await;
