@@ -25,6 +25,9 @@ pub const PATH: &AsciiSet = &COMPONENT
     .remove(b':')
     .remove(b'@');
 
+/// A file path in a SQLite `file:` URI: [`COMPONENT`], keeping `/`.
+pub const FILE_PATH: &AsciiSet = &COMPONENT.remove(b'/');
+
 /// A URL already built from parts (a `Location`): [`PATH`], also keeping the query,
 /// the fragment and escapes already made (`? # %`).
 pub const URL: &AsciiSet = &PATH.remove(b'?').remove(b'#').remove(b'%');
@@ -37,6 +40,11 @@ pub fn component(value: &str) -> String {
 /// `path` with [`PATH`] encoded.
 pub fn path(path: &str) -> String {
     utf8_percent_encode(path, PATH).to_string()
+}
+
+/// `path` with [`FILE_PATH`] encoded, for a `file:` URI.
+pub fn file_path(path: &str) -> String {
+    utf8_percent_encode(path, FILE_PATH).to_string()
 }
 
 /// `url` with [`URL`] encoded: any string becomes a valid header value.
@@ -53,6 +61,12 @@ pub fn decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_path_keeps_its_slashes_and_escapes_what_a_uri_would_read() {
+        assert_eq!(file_path("/tmp/a b/x?y#z%.db"), "/tmp/a%20b/x%3Fy%23z%25.db");
+        assert_eq!(file_path("/var/é/hewn.db"), "/var/%C3%A9/hewn.db");
+    }
 
     #[test]
     fn a_component_keeps_only_unreserved_characters() {

@@ -578,16 +578,7 @@ async fn insert_comments(tx: &mut SqliteConnection, rows: &[StagedComment]) -> R
 
 /// A `file:` URI opening `path` read-only.
 pub fn read_only_uri(path: &Path) -> String {
-    let mut uri = String::from("file:");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            uri.push(char::from(b));
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri.push_str("?mode=ro");
-    uri
+    format!("file:{}?mode=ro", crate::domain::percent::file_path(&path.to_string_lossy()))
 }
 
 /// The database file of a `sqlite://` URL.
