@@ -28,7 +28,7 @@ async fn wait_for_writes(written: &AtomicU32, count: u32) {
 }
 
 #[tokio::test]
-async fn a_backup_taken_while_comments_arrive_is_one_consistent_snapshot() {
+async fn sqlite_only_a_backup_taken_while_comments_arrive_is_one_consistent_snapshot() {
     let app = spawn_app().await;
     let (base_version, base_comments) = version_and_comments(&app.db_path).await;
     let post_id =
@@ -92,7 +92,7 @@ async fn a_backup_taken_while_comments_arrive_is_one_consistent_snapshot() {
 }
 
 #[tokio::test]
-async fn the_check_rejects_damaged_and_foreign_files() {
+async fn sqlite_only_the_check_rejects_damaged_and_foreign_files() {
     let app = spawn_app().await;
     let good = app.dir.path().join("good.db");
     assert!(hewn(&app.db_path, &["backup", good.to_str().unwrap()]).success);
@@ -124,7 +124,7 @@ async fn the_check_rejects_damaged_and_foreign_files() {
 }
 
 #[tokio::test]
-async fn a_backup_replaces_a_file_only_when_forced_and_never_the_database_itself() {
+async fn sqlite_only_a_backup_replaces_a_file_only_when_forced_and_never_the_database_itself() {
     let app = spawn_app().await;
     let target = app.dir.path().join("b.db");
     std::fs::write(&target, b"keep me").unwrap();
