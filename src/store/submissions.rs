@@ -93,47 +93,98 @@ pub enum Submitted {
     Refused(Decision),
 }
 
-/// The facts the moderation rules need, in one statement, each from its own index:
-/// - the client's last comment written here (`$5` its address; `comments_client`,
-///   which leaves imported comments out);
+/// Values bound per draft in [`facts_sql`].
+const FACT_PARAMS: usize = 6;
+
+/// The facts the moderation rules need for `n` drafts, in one statement (a row per
+/// draft, in order: `d.i` its position), each fact from its own index:
+/// - the client's last comment written here (`d.ip`; `comments_client`, which
+///   leaves imported comments out);
 /// - a duplicate: same post, same text, same author by email or name, not in the
 ///   trash; the `substr` term matches `comments_duplicate`, so only the post's
 ///   comments that begin alike are read;
 /// - an approved comment by the same author (`comments_known_author`).
-const FACTS: &str = "select \
-    (select max(created_at) from comments where author_ip = $5 and wp_id is null), \
-    (select exists (select 1 from comments \
-       where post_id = $1 and substr(body, 1, 64) = substr($2, 1, 64) and body = $2 \
-         and status <> 'trash' and (lower(author_email) = $3 or author_name = $4))), \
-    (select exists (select 1 from comments \
-       where lower(author_email) = $3 and author_name = $4 and status = 'approved'))";
+fn facts_sql(n: usize) -> String {
+    let rows: Vec<String> =
+        (0..n).map(|i| format!("({})", super::placeholders(i * FACT_PARAMS + 1, FACT_PARAMS))).collect();
+    format!(
+        "with d (i, post_id, body, email, name, ip) as (values {}) \
+         select \
+           (select max(c.created_at) from comments c where c.author_ip = d.ip and c.wp_id is null), \
+           (select exists (select 1 from comments c \
+              where c.post_id = d.post_id and substr(c.body, 1, 64) = substr(d.body, 1, 64) and c.body = d.body \
+                and c.status <> 'trash' and (lower(c.author_email) = d.email or c.author_name = d.name))), \
+           (select exists (select 1 from comments c \
+              where lower(c.author_email) = d.email and c.author_name = d.name and c.status = 'approved')) \
+         from d order by d.i",
+        rows.join(", ")
+    )
+}
 
 /// The facts the moderation rules need about `draft`, as committed now, read outside
 /// the write lock: for the rules that run before the text is rendered. [`submit`]
 /// reads them again under the lock before it stores anything.
 pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
     let mut conn = store.read_pool().acquire().await?;
-    facts_in(conn.conn(), draft).await
+    let facts = facts_in(conn.conn(), std::slice::from_ref(draft)).await?;
+    facts.into_iter().next().ok_or_else(|| sqlx::Error::RowNotFound)
 }
 
-/// The facts about `draft`, in one round trip (each sub-select uses its own index).
-async fn facts_in(mut conn: Conn<'_>, draft: &Draft) -> Result<Facts> {
+/// The facts about each of `drafts` as committed now, in one round trip (each
+/// sub-select uses its own index), in order.
+async fn facts_in(mut conn: Conn<'_>, drafts: &[Draft]) -> Result<Vec<Facts>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = facts_sql(drafts.len());
+    let rows: Vec<(Option<i64>, bool, bool)> = with_db!(conn.reborrow(), cx => {
+        let mut q = sqlx::query_as(&sql);
+        for (i, d) in drafts.iter().enumerate() {
+            q = q
+                .bind(i64::try_from(i).unwrap_or(i64::MAX))
+                .bind(d.post_id)
+                .bind(&d.body)
+                .bind(d.author_email.to_ascii_lowercase())
+                .bind(&d.author_name)
+                .bind(&d.author_ip);
+        }
+        q.fetch_all(cx).await
+    })?;
+    Ok(drafts
+        .iter()
+        .zip(rows)
+        .map(|(d, (last_from_client, duplicate, known_author))| Facts {
+            now: d.created_at,
+            post_published_at: d.post_published_at,
+            last_from_client,
+            duplicate,
+            known_author,
+        })
+        .collect())
+}
+
+/// `facts`, as read before the batch, updated with the comments of the same batch
+/// stored before it: what a separate read after each insert would have found.
+fn with_earlier_in_batch(mut facts: Facts, draft: &Draft, earlier: &[(&Draft, CommentStatus)]) -> Facts {
     let email = draft.author_email.to_ascii_lowercase();
-    let (last_from_client, duplicate, known_author): (Option<i64>, bool, bool) = with_db!(conn.reborrow(), cx => sqlx::query_as(FACTS)
-        .bind(draft.post_id)
-        .bind(&draft.body)
-        .bind(&email)
-        .bind(&draft.author_name)
-        .bind(&draft.author_ip)
-        .fetch_one(cx)
-        .await)?;
-    Ok(Facts {
-        now: draft.created_at,
-        post_published_at: draft.post_published_at,
-        last_from_client,
-        duplicate,
-        known_author,
-    })
+    for (e, status) in earlier {
+        if e.author_ip == draft.author_ip {
+            facts.last_from_client = facts.last_from_client.max(Some(e.created_at));
+        }
+        let same_email = e.author_email.to_ascii_lowercase() == email;
+        let same_name = e.author_name == draft.author_name;
+        if e.post_id == draft.post_id
+            && e.body == draft.body
+            && *status != CommentStatus::Trash
+            && (same_email || same_name)
+        {
+            facts.duplicate = true;
+        }
+        if *status == CommentStatus::Approved && same_email && same_name {
+            facts.known_author = true;
+        }
+    }
+    facts
 }
 
 /// Reads the facts the moderation rules need and stores the comment if `decide` says
@@ -184,9 +235,14 @@ async fn run_writer(writer: Writer, mut queue: mpsc::Receiver<Job>) {
 async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
     let mut tx = writer.begin().await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
+    // Every draft's facts in one round trip; each draft then also sees the ones of
+    // this batch stored before it.
+    let drafts: Vec<Draft> = jobs.iter().map(|j| j.draft.clone()).collect();
+    let read = facts_in(tx.conn(), &drafts).await?;
+    let mut stored: Vec<(&Draft, CommentStatus)> = Vec::with_capacity(jobs.len());
+    for (job, facts) in jobs.iter().zip(read) {
         let draft = &job.draft;
-        let facts = facts_in(tx.conn(), draft).await?;
+        let facts = with_earlier_in_batch(facts, draft, &stored);
         let decision = (job.decide)(&facts);
         let Decision::Store { status, rule } = decision else {
             outcomes.push(Submitted::Refused(decision));
@@ -212,6 +268,7 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
             },
         )
         .await?;
+        stored.push((draft, status));
         outcomes.push(Submitted::Stored { id, status, rule });
     }
     if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
@@ -276,15 +333,79 @@ mod tests {
     use super::*;
     use crate::store::testing::{Param, fresh_store, plan};
 
+    fn draft(ip: &str, email: &str, name: &str, body: &str, at: i64) -> Draft {
+        Draft {
+            post_id: 1,
+            post_published_at: 0,
+            parent_id: None,
+            author_name: name.into(),
+            author_email: email.into(),
+            author_url: String::new(),
+            body: body.into(),
+            body_html: String::new(),
+            author_ip: ip.into(),
+            user_agent: String::new(),
+            created_at: at,
+        }
+    }
+
+    /// A draft sees the comments its batch stored before it as a read after their
+    /// inserts would: their time for flood control, their text for the duplicate
+    /// check, an approved one for the known-author rule.
+    #[test]
+    fn a_draft_sees_what_its_batch_stored_before_it() {
+        let nothing =
+            Facts { now: 100, post_published_at: 0, last_from_client: None, duplicate: false, known_author: false };
+        let first = draft("1.2.3.4", "Ann@Example.org", "Ann", "hello", 90);
+        let earlier = [(&first, CommentStatus::Approved)];
+
+        let same_client =
+            with_earlier_in_batch(nothing.clone(), &draft("1.2.3.4", "x@y.z", "X", "other", 100), &earlier);
+        assert_eq!(same_client.last_from_client, Some(90));
+        assert!(!same_client.duplicate && !same_client.known_author);
+
+        let repeat = with_earlier_in_batch(
+            nothing.clone(),
+            &draft("5.6.7.8", "ann@example.org", "Someone", "hello", 100),
+            &earlier,
+        );
+        assert!(repeat.duplicate, "same text, same email in any case");
+        assert_eq!(repeat.last_from_client, None);
+
+        let known = with_earlier_in_batch(
+            nothing.clone(),
+            &draft("5.6.7.8", "ANN@example.org", "Ann", "new words", 100),
+            &earlier,
+        );
+        assert!(known.known_author && !known.duplicate);
+
+        let held = [(&first, CommentStatus::Pending)];
+        let not_known =
+            with_earlier_in_batch(nothing, &draft("5.6.7.8", "ann@example.org", "Ann", "new words", 100), &held);
+        assert!(!not_known.known_author, "a held comment does not make its author known");
+    }
+
     /// Each fact comes from an index: none of them reads every comment (of the blog or
     /// of the post).
     #[tokio::test]
     async fn the_moderation_facts_come_from_indexes() -> anyhow::Result<()> {
         let (_dir, store) = fresh_store().await?;
-        let params =
-            [Param::Int(1), Param::Text("text"), Param::Text("a@b.example"), Param::Text("A"), Param::Text("1.2.3.4")];
+        let params = [
+            Param::Int(0),
+            Param::Int(1),
+            Param::Text("text"),
+            Param::Text("a@b.example"),
+            Param::Text("A"),
+            Param::Text("1.2.3.4"),
+            Param::Int(1),
+            Param::Int(1),
+            Param::Text("more"),
+            Param::Text("b@b.example"),
+            Param::Text("B"),
+            Param::Text("1.2.3.5"),
+        ];
 
-        let steps = plan(&store, FACTS, &params).await?;
+        let steps = plan(&store, &facts_sql(2), &params).await?;
 
         for index in ["comments_client", "comments_duplicate", "comments_known_author"] {
             assert!(steps.iter().any(|s| s.contains(index)), "{index}: {steps:#?}");
