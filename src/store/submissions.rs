@@ -359,24 +359,17 @@ mod tests {
         let first = draft("1.2.3.4", "Ann@Example.org", "Ann", "hello", 90);
         let earlier = [(&first, CommentStatus::Approved)];
 
-        let same_client =
-            with_earlier_in_batch(nothing.clone(), &draft("1.2.3.4", "x@y.z", "X", "other", 100), &earlier);
+        let same_client = with_earlier_in_batch(nothing, &draft("1.2.3.4", "x@y.z", "X", "other", 100), &earlier);
         assert_eq!(same_client.last_from_client, Some(90));
         assert!(!same_client.duplicate && !same_client.known_author);
 
-        let repeat = with_earlier_in_batch(
-            nothing.clone(),
-            &draft("5.6.7.8", "ann@example.org", "Someone", "hello", 100),
-            &earlier,
-        );
+        let repeat =
+            with_earlier_in_batch(nothing, &draft("5.6.7.8", "ann@example.org", "Someone", "hello", 100), &earlier);
         assert!(repeat.duplicate, "same text, same email in any case");
         assert_eq!(repeat.last_from_client, None);
 
-        let known = with_earlier_in_batch(
-            nothing.clone(),
-            &draft("5.6.7.8", "ANN@example.org", "Ann", "new words", 100),
-            &earlier,
-        );
+        let known =
+            with_earlier_in_batch(nothing, &draft("5.6.7.8", "ANN@example.org", "Ann", "new words", 100), &earlier);
         assert!(known.known_author && !known.duplicate);
 
         let held = [(&first, CommentStatus::Pending)];
