@@ -59,7 +59,10 @@ pub async fn fresh_postgres() -> String {
     let mut admin = PgConnection::connect(&server_url()).await.unwrap();
     // Copies of one template made at the same moment can find it busy: try again.
     for attempt in 0.. {
-        match sqlx::query(&format!("create database {name} template {template}")).execute(&mut admin).await {
+        match sqlx::query(&format!("create database {name} template {template} strategy = file_copy"))
+            .execute(&mut admin)
+            .await
+        {
             Ok(_) => break,
             Err(e) if attempt < 50 && e.to_string().contains("being accessed by other users") => {
                 tokio::time::sleep(std::time::Duration::from_millis(20 + attempt * 5)).await;
