@@ -68,6 +68,10 @@ def main():
     ap.add_argument("--postgres", required=True, help="a maintenance URL, postgres://USER@HOST:PORT/postgres")
     ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--large", help="also run the uncached pages of this large SQLite database (bench/gen_data.py "
+                    "large FILE) and of its copy on PostgreSQL")
+    ap.add_argument("--large-postgres", help="a PostgreSQL copy of --large made earlier (`hewn copy`), instead of "
+                    "copying it again")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -118,6 +122,33 @@ def main():
         s, p = result["sqlite"], result["postgres"]
         print("{:<40} SQLite {:>9.0f}/s {:>6.1f} µs CPU   PostgreSQL {:>9.0f}/s {:>6.1f} µs CPU   ratio {:.2f}".format(
             label, s["rps"], s["cpu_us_per_req"], p["rps"], p["cpu_us_per_req"], p["rps"] / max(s["rps"], 1)))
+
+    if args.large:
+        big = None
+        big_url = args.large_postgres
+        if not big_url:
+            big = "hewn_bench_large_{}".format(int(time.time()))
+            subprocess.run(["psql", args.postgres, "-qc", "create database {}".format(big)], check=True)
+            big_url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + big, parts.query, ""))
+            t0 = time.time()
+            subprocess.run([args.binary, "copy", "--database-url", args.large, "--to", big_url], check=True)
+            print("large database copied to PostgreSQL in {:.0f} s".format(time.time() - t0))
+        for label, path in (("index", "/"), ("deep post", "/posts/post-50000"), ("tag page", "/tags/topic-7"),
+                            ("search", "/search?q=seam42x")):
+            result = {}
+            for backend, url in (("sqlite", args.large), ("postgres", big_url)):
+                hewn = bench.Hewn(args.binary, url, log, env={"HEWN_PAGE_CACHE_MIB": "0"})
+                hewn.start()
+                bench.get(hewn.port, path)
+                result[backend] = run(hewn, path, c, d)
+                hewn.stop()
+            rows.append(("8. large db, {} (uncached)".format(label), result))
+            s_, p_ = result["sqlite"], result["postgres"]
+            print("{:<40} SQLite {:>9.0f}/s {:>6.1f} µs CPU   PostgreSQL {:>9.0f}/s {:>6.1f} µs CPU   ratio {:.2f}".format(
+                "8. large db, {} (uncached)".format(label), s_["rps"], s_["cpu_us_per_req"], p_["rps"],
+                p_["cpu_us_per_req"], p_["rps"] / max(s_["rps"], 1)))
+        if big:
+            subprocess.run(["psql", args.postgres, "-qc", "drop database {} with (force)".format(big)])
 
     # Two instances behind nginx against one, both on PostgreSQL.
     one = bench.Hewn(args.binary, pg_url, log)
