@@ -45,6 +45,23 @@ impl From<&[u8]> for Bind {
     }
 }
 
+/// Runs `$body` once per backend with `$conn` the connection and `$bind` that
+/// backend's binder, so each method is written once.
+macro_rules! each_backend {
+    ($db:expr, $conn:ident, $bind:ident => $body:expr) => {
+        match $db {
+            TestDb::Sqlite($conn) => {
+                let $bind = bind_sqlite;
+                $body
+            }
+            TestDb::Postgres($conn) => {
+                let $bind = bind_pg;
+                $body
+            }
+        }
+    };
+}
+
 /// An open connection to a test database.
 pub enum TestDb {
     Sqlite(SqliteConnection),
@@ -133,50 +150,29 @@ impl TestDb {
 
     /// Runs one statement with `binds`; returns the rows it changed.
     pub async fn exec(&mut self, sql: &str, binds: &[Bind]) -> u64 {
-        match self {
-            TestDb::Sqlite(conn) => bind_sqlite(sqlx::query(sql), binds)
-                .execute(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .rows_affected(),
-            TestDb::Postgres(conn) => bind_pg(sqlx::query(sql), binds)
-                .execute(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .rows_affected(),
-        }
+        each_backend!(self, conn, bind => bind(sqlx::query(sql), binds)
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .rows_affected())
     }
 
     /// Runs several statements without binds in one go (a migration file, a setup script).
     pub async fn script(&mut self, sql: &str) {
-        match self {
-            TestDb::Sqlite(conn) => {
-                sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-            }
-            TestDb::Postgres(conn) => {
-                sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-            }
-        }
+        each_backend!(self, conn, _bind => {
+            sqlx::raw_sql(sql).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        })
     }
 
     /// Runs `statements` in one transaction, as one commit another writer makes.
     pub async fn transaction(&mut self, statements: &[&str]) {
-        match self {
-            TestDb::Sqlite(conn) => {
-                let mut tx = conn.begin().await.unwrap();
-                for sql in statements {
-                    sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-                }
-                tx.commit().await.unwrap();
+        each_backend!(self, conn, _bind => {
+            let mut tx = conn.begin().await.unwrap();
+            for sql in statements {
+                sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
             }
-            TestDb::Postgres(conn) => {
-                let mut tx = conn.begin().await.unwrap();
-                for sql in statements {
-                    sqlx::query(sql).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-                }
-                tx.commit().await.unwrap();
-            }
-        }
+            tx.commit().await.unwrap();
+        })
     }
 
     /// The first column of the one row `sql` returns.
@@ -222,81 +218,41 @@ impl TestDb {
     where
         T: Row,
     {
-        match self {
-            TestDb::Sqlite(conn) => {
-                let rows = bind_sqlite(sqlx::query(sql), binds)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.iter().map(|r| T::from_row(r).unwrap_or_else(|e| panic!("{sql}: {e}"))).collect()
-            }
-            TestDb::Postgres(conn) => {
-                let rows = bind_pg(sqlx::query(sql), binds)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.iter().map(|r| T::from_row(r).unwrap_or_else(|e| panic!("{sql}: {e}"))).collect()
-            }
-        }
+        each_backend!(self, conn, bind => {
+            let rows = bind(sqlx::query(sql), binds).fetch_all(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            rows.iter().map(|r| T::from_row(r).unwrap_or_else(|e| panic!("{sql}: {e}"))).collect()
+        })
     }
 
     /// Every row `sql` returns, each column read as text (`None` for NULL): for
     /// comparing whole rows of two databases. Cast non-text columns `as text` in `sql`.
     pub async fn text_rows(&mut self, sql: &str, binds: &[Bind]) -> Vec<Vec<Option<String>>> {
         use sqlx::Row;
-        match self {
-            TestDb::Sqlite(conn) => {
-                let rows = bind_sqlite(sqlx::query(sql), binds)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.iter()
-                    .map(|r| {
-                        (0..r.len())
-                            .map(|i| r.try_get::<Option<String>, _>(i).unwrap_or_else(|e| panic!("{sql}: {e}")))
-                            .collect()
-                    })
-                    .collect()
-            }
-            TestDb::Postgres(conn) => {
-                let rows = bind_pg(sqlx::query(sql), binds)
-                    .fetch_all(&mut *conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.iter()
-                    .map(|r| {
-                        (0..r.len())
-                            .map(|i| r.try_get::<Option<String>, _>(i).unwrap_or_else(|e| panic!("{sql}: {e}")))
-                            .collect()
-                    })
-                    .collect()
-            }
-        }
+        each_backend!(self, conn, bind => {
+            let rows = bind(sqlx::query(sql), binds).fetch_all(&mut *conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            rows.iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.try_get::<Option<String>, _>(i).unwrap_or_else(|e| panic!("{sql}: {e}")))
+                        .collect()
+                })
+                .collect()
+        })
     }
 
     async fn optional_row<T>(&mut self, sql: &str, binds: &[Bind]) -> Option<T>
     where
         T: Row,
     {
-        match self {
-            TestDb::Sqlite(conn) => bind_sqlite(sqlx::query(sql), binds)
-                .fetch_optional(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .map(|r| T::from_row(&r).unwrap_or_else(|e| panic!("{sql}: {e}"))),
-            TestDb::Postgres(conn) => bind_pg(sqlx::query(sql), binds)
-                .fetch_optional(&mut *conn)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .map(|r| T::from_row(&r).unwrap_or_else(|e| panic!("{sql}: {e}"))),
-        }
+        each_backend!(self, conn, bind => bind(sqlx::query(sql), binds)
+            .fetch_optional(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .map(|r| T::from_row(&r).unwrap_or_else(|e| panic!("{sql}: {e}"))))
     }
 
     /// Closes the connection, releasing the database file.
     pub async fn close(self) {
-        match self {
-            TestDb::Sqlite(conn) => conn.close().await.unwrap(),
-            TestDb::Postgres(conn) => conn.close().await.unwrap(),
-        }
+        each_backend!(self, conn, _bind => conn.close().await.unwrap())
     }
 }
