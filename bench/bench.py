@@ -39,6 +39,20 @@ def get(port, path, headers=None):
         return r.status, dict(r.headers), r.read()
 
 
+def small_database(binary, work):
+    """The benchmark's small site (gen_data.py small) in work/small.db, flood control
+    off so that the comment scenario can post at full speed; returns its path."""
+    small_db = os.path.join(work, "small.db")
+    subprocess.run([binary, "migrate", "--database-url", small_db], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_data.py"), "small", small_db], check=True)
+    con = sqlite3.connect(small_db)
+    con.execute("insert into settings (name, value) values ('comment_flood_seconds', '0') "
+                "on conflict (name) do update set value = excluded.value")
+    con.commit()
+    con.close()
+    return small_db
+
+
 def rss_kib(pid, field):
     with open("/proc/{}/status".format(pid)) as f:
         for line in f:
@@ -208,14 +222,7 @@ def main():
     print()
 
     # Databases.
-    small_db = os.path.join(work, "small.db")
-    subprocess.run([args.binary, "migrate", "--database-url", small_db], check=True, stderr=subprocess.DEVNULL)
-    subprocess.run([sys.executable, os.path.join(HERE, "gen_data.py"), "small", small_db], check=True)
-    con = sqlite3.connect(small_db)
-    con.execute("insert into settings (name, value) values ('comment_flood_seconds', '0') "
-                "on conflict (name) do update set value = excluded.value")
-    con.commit()
-    con.close()
+    small_db = small_database(args.binary, work)
 
     hewn = Hewn(args.binary, small_db, log)
     cold_small = [hewn.start()]

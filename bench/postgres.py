@@ -11,7 +11,6 @@ import datetime
 import json
 import os
 import platform
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -83,14 +82,7 @@ def main():
     print("machine: {} cores, {}; wrk, hewn and PostgreSQL share these cores".format(os.cpu_count(), platform.platform()))
     print("each run: {} s, {} connections".format(d, c))
 
-    small_db = os.path.join(work, "small.db")
-    subprocess.run([args.binary, "migrate", "--database-url", small_db], check=True, stderr=subprocess.DEVNULL)
-    subprocess.run([sys.executable, os.path.join(HERE, "gen_data.py"), "small", small_db], check=True)
-    con = sqlite3.connect(small_db)
-    con.execute("insert into settings (name, value) values ('comment_flood_seconds', '0') "
-                "on conflict (name) do update set value = excluded.value")
-    con.commit()
-    con.close()
+    small_db = bench.small_database(args.binary, work)
     name = "hewn_bench_{}".format(int(time.time()))
     subprocess.run(["psql", args.postgres, "-qc", "create database {}".format(name)], check=True)
     parts = urllib.parse.urlsplit(args.postgres)
