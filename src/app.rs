@@ -60,6 +60,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
+        let store = store.with_mail(config.mail.is_some());
         let cache = Arc::new(PageCache::new(config.page_cache_mib));
         Self { store, config: Arc::new(config), cache, secret: Arc::default() }
     }
@@ -136,7 +137,13 @@ pub async fn serve_router(
 ) -> anyhow::Result<()> {
     let base_url = config.base_url.clone();
     let (limits, trusted_proxies) = (config.limits, config.trusted_proxies.clone());
+    let mail = config.mail.clone();
     let state = AppState::new(store.clone(), config);
+    if let Some(mail) = mail {
+        let mailer = crate::mail::smtp::Mailer::new(&mail.smtp).map_err(anyhow::Error::msg)?;
+        tracing::info!(server = %mail.smtp.display(), "mail is on");
+        crate::mail::sender::spawn(state.clone(), mailer);
+    }
     let app = router_with(state.clone(), extra);
     let app = middleware::from_fn_with_state(state.clone(), request_limits::refuse_nul_in_address).layer(app);
     let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);

@@ -137,6 +137,15 @@ pub struct ServeArgs {
     /// further ones are answered 429 at once. Trusted proxies count only in the total.
     #[arg(long, env = "HEWN_MAX_CONNECTIONS_PER_CLIENT", default_value_t = ServerLimits::DEFAULT.max_connections_per_client)]
     pub max_connections_per_client: usize,
+
+    /// SMTP server for mail: `smtp://HOST:25`, `smtp://USER:PASSWORD@HOST:587` (STARTTLS
+    /// required; add `?tls=none` for a local relay), `smtps://HOST:465`. Without it, mail is off.
+    #[arg(long, env = "HEWN_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of hewn's mail, e.g. `Blog name <blog@example.org>` (default: hewn@ the site's host).
+    #[arg(long, env = "HEWN_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// A duration as `10s`, `500ms` or a bare number of seconds.
@@ -227,6 +236,8 @@ pub struct Config {
     pub page_cache_mib: usize,
     /// Timeouts and connection caps of the HTTP server.
     pub limits: ServerLimits,
+    /// The SMTP server and sender; `None`: mail is off.
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 /// Where the data lives and how it is written.
@@ -298,7 +309,15 @@ impl Config {
             Some(url) => normalise_base_url(url)?,
             None => derive_base_url(serve.bind),
         };
+        let mail = match &serve.smtp_url {
+            Some(url) if !url.trim().is_empty() => Some(
+                crate::mail::MailConfig::from_flags(url, serve.mail_from.as_deref(), &base_url)
+                    .map_err(anyhow::Error::msg)?,
+            ),
+            _ => None,
+        };
         Ok(Self {
+            mail,
             database,
             bind: serve.bind,
             base_url,

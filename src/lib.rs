@@ -8,6 +8,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http_cache;
+pub mod mail;
 pub mod page_cache;
 pub mod request_limits;
 pub mod routes;

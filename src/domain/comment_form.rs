@@ -11,13 +11,23 @@ pub const FIELD_EMAIL: &str = "email";
 pub const FIELD_URL: &str = "url";
 pub const FIELD_PARENT: &str = "comment_parent";
 pub const FIELD_CONSENT: &str = "wp-comment-cookies-consent";
+/// "Notify me of follow-up comments by email" (shown only when mail is on).
+pub const FIELD_SUBSCRIBE: &str = "subscribe";
 /// The honeypot: hidden from people (off-screen, out of the tab order, hidden from
 /// screen readers), filled by bots that fill every field.
 pub const FIELD_HONEYPOT: &str = "subject";
 
 /// Every field the form reads; anything else in a body is ignored.
-pub const FIELDS: &[&str] =
-    &[FIELD_COMMENT, FIELD_AUTHOR, FIELD_EMAIL, FIELD_URL, FIELD_PARENT, FIELD_CONSENT, FIELD_HONEYPOT];
+pub const FIELDS: &[&str] = &[
+    FIELD_COMMENT,
+    FIELD_AUTHOR,
+    FIELD_EMAIL,
+    FIELD_URL,
+    FIELD_PARENT,
+    FIELD_CONSENT,
+    FIELD_SUBSCRIBE,
+    FIELD_HONEYPOT,
+];
 
 /// Limits in characters (Unicode scalar values), the unit the form's `maxlength`
 /// states, with WordPress's numbers.
@@ -35,6 +45,7 @@ pub struct Entered {
     pub email: String,
     pub url: String,
     pub consent: bool,
+    pub subscribe: bool,
 }
 
 /// A valid submission, ready for moderation.
@@ -46,6 +57,8 @@ pub struct CommentSubmission {
     /// Absolute `http(s)` URL, or empty.
     pub url: String,
     pub consent: bool,
+    /// The commenter asked to hear about follow-up comments.
+    pub subscribe: bool,
     /// True when the honeypot field was filled.
     pub honeypot_filled: bool,
 }
@@ -72,6 +85,7 @@ pub fn entered(fields: &Fields) -> Entered {
         email: clean(fields.text(FIELD_EMAIL)),
         url: clean(fields.text(FIELD_URL)),
         consent: !fields.text(FIELD_CONSENT).is_empty(),
+        subscribe: !fields.text(FIELD_SUBSCRIBE).is_empty(),
     }
 }
 
@@ -138,6 +152,7 @@ pub fn validate(entered: &Entered, honeypot: &str) -> Result<CommentSubmission, 
         email: e.email.clone(),
         url,
         consent: e.consent,
+        subscribe: e.subscribe,
         honeypot_filled: !honeypot.trim().is_empty(),
     })
 }
@@ -254,7 +269,14 @@ mod tests {
     use super::*;
 
     fn entered(comment: &str, author: &str, email: &str, url: &str) -> Entered {
-        Entered { comment: clean(comment), author: clean(author), email: clean(email), url: clean(url), consent: false }
+        Entered {
+            comment: clean(comment),
+            author: clean(author),
+            email: clean(email),
+            url: clean(url),
+            consent: false,
+            subscribe: false,
+        }
     }
 
     #[test]

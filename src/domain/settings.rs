@@ -19,6 +19,7 @@ pub struct Settings {
     /// How many entries a feed carries.
     pub feed_items: u32,
     pub discussion: Discussion,
+    pub mail: MailSettings,
     /// CSS served at `/custom.css` and linked after the site's stylesheet.
     pub custom_css: String,
     /// The navigation's page links. Not a stored setting: the store fills it in
@@ -32,6 +33,23 @@ pub struct NavLink {
     pub title: String,
     /// A path on this site, e.g. `/about`.
     pub path: String,
+}
+
+/// Who hears about comments by mail (when mail is on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// Mail the admins whenever anyone posts a comment.
+    pub on_comment: bool,
+    /// Mail the admins when a comment is held for moderation.
+    pub on_held: bool,
+    /// Another address that gets the admins' mails (empty: none).
+    pub extra_address: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self { on_comment: false, on_held: true, extra_address: String::new() }
+    }
 }
 
 /// The comment rules (see the comments module for the order they apply in).
@@ -71,6 +89,7 @@ impl Default for Settings {
             posts_per_page: 10,
             feed_items: 10,
             discussion: Discussion::default(),
+            mail: MailSettings::default(),
             custom_css: String::new(),
             nav: Vec::new(),
         }
@@ -141,6 +160,9 @@ impl Settings {
             "comment_manual_approval" => d.manual_approval = boolean(value)?,
             "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
             "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
+            "mail_on_comment" => self.mail.on_comment = boolean(value)?,
+            "mail_on_held" => self.mail.on_held = boolean(value)?,
+            "mail_extra_address" => self.mail.extra_address = address(value)?,
             "custom_css" => self.custom_css = css(value)?,
             _ => {}
         }
@@ -159,6 +181,15 @@ fn text(value: &str, max: usize) -> Result<String, InvalidSetting> {
         return Err(InvalidSetting(format!("must be at most {max} characters")));
     }
     Ok(v.to_owned())
+}
+
+fn address(value: &str) -> Result<String, InvalidSetting> {
+    let v = value.trim();
+    if v.is_empty() || super::comment_form::is_valid_email(v) && v.chars().count() <= 100 {
+        Ok(v.to_owned())
+    } else {
+        Err(InvalidSetting(format!("{v:?} is not an email address such as name@example.com")))
+    }
 }
 
 fn css(value: &str) -> Result<String, InvalidSetting> {

@@ -94,6 +94,7 @@ pub async fn show_post_page(
 
     let mut respond =
         RespondView::new(&post_url(&post.slug), is_open(post, &settings, now), settings.discussion.honeypot);
+    respond.mail = app.config.mail.is_some();
     if respond.open {
         if let Some(id) = query.replytocom.as_deref().and_then(|s| s.trim().parse::<i64>().ok()) {
             respond.reply_to = reply_target(app, post, id).await?;
@@ -133,6 +134,7 @@ async fn create_comment(
 
     let post_path = post_url(&post.slug);
     let mut respond = RespondView::new(&post_path, true, settings.discussion.honeypot);
+    respond.mail = app.config.mail.is_some();
     respond.values = OwnValues::from(&entered);
     if let Some(id) = parent_id {
         match submissions::parent(&app.store, id).await?.filter(|p| p.accepts_replies_on(post.id)) {
@@ -175,6 +177,7 @@ async fn create_comment(
         author_ip: ip,
         user_agent,
         created_at: now,
+        mail: mail_plan(&app, &settings, submission.subscribe),
     };
 
     // The rules that need no rendering come first: a refused submission costs no
@@ -241,6 +244,19 @@ async fn create_comment(
     }
     response.extensions_mut().insert(CachePolicy::Private);
     Ok(response)
+}
+
+/// The mail a stored comment causes: none when mail is off.
+fn mail_plan(app: &AppState, settings: &Settings, subscribe: bool) -> store::mail::MailPlan {
+    if app.config.mail.is_none() {
+        return store::mail::MailPlan::default();
+    }
+    store::mail::MailPlan {
+        subscribe,
+        admin_on_held: settings.mail.on_held,
+        admin_on_posted: settings.mail.on_comment,
+        extra_address: settings.mail.extra_address.clone(),
+    }
 }
 
 /// The moderation rules applied to `draft`, as the writer calls them once it has read

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod feeds;
 pub mod health;
 pub mod legacy;
+pub mod mail;
 pub mod media;
 pub mod pages;
 pub mod posts;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(crawlers::router())
         .merge(pages::router())
         .merge(media::router())
+        .merge(mail::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

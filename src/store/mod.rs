@@ -19,6 +19,7 @@ pub mod freshness;
 pub mod import;
 pub mod import_plan;
 pub mod legacy;
+pub mod mail;
 pub mod media;
 pub mod moderation;
 pub mod pages;
@@ -61,6 +62,8 @@ pub struct Store {
     freshness: Arc<freshness::Freshness>,
     /// Where this store, and the app serving it, read the time.
     clock: Clock,
+    /// True when mail is on: events then write outbox rows (see `mail`).
+    mail_on: bool,
 }
 
 /// The single writer connection, and the count of what it committed.
@@ -105,7 +108,14 @@ impl Store {
         };
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
         let freshness = Arc::new(freshness::Freshness::new(&config.url));
-        Ok(Self { read, writer, submissions: submissions::Queue::default(), freshness, clock: Clock::system() })
+        Ok(Self {
+            read,
+            writer,
+            submissions: submissions::Queue::default(),
+            freshness,
+            clock: Clock::system(),
+            mail_on: false,
+        })
     }
 
     /// This store reading the time from `clock` (tests pass a settable one).
@@ -113,6 +123,19 @@ impl Store {
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// This store with mail on or off: with mail on, comments and their moderation
+    /// write the messages they cause into the outbox.
+    #[must_use]
+    pub fn with_mail(mut self, on: bool) -> Self {
+        self.mail_on = on;
+        self
+    }
+
+    /// True when events write outbox rows.
+    pub fn mail_on(&self) -> bool {
+        self.mail_on
     }
 
     /// The clock this store reads the time from.
@@ -129,6 +152,11 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
         self.writer.pool.close().await;
+    }
+
+    /// True once [`Store::close`] has run.
+    pub fn is_closed(&self) -> bool {
+        with_db!(&self.read, p => p.is_closed())
     }
 
     /// How many write transactions this store has committed.

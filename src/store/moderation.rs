@@ -238,7 +238,11 @@ pub async fn apply(store: &Store, action: Action, ids: &[i64]) -> Result<u64> {
                        then status_before_trash else 'pending' end, status_before_trash = null"
                 }
             };
-            update_ids(tx.conn(), set, &targets).await?
+            let changed = update_ids(tx.conn(), set, &targets).await?;
+            if store.mail_on() && matches!(action, Action::Approve | Action::NotSpam | Action::Restore) {
+                super::mail::comments_approved(tx.conn(), &targets, store.now()).await?;
+            }
+            changed
         }
     };
     if changed > 0 {
@@ -288,6 +292,9 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
     .execute(cx)
     .await.map(|r| r.rows_affected()))?
         == 1;
+    if changed && store.mail_on() && c.status == CommentStatus::Approved {
+        super::mail::comments_approved(tx.conn(), &[id], store.now()).await?;
+    }
     if changed {
         tx.commit().await?;
     }
@@ -307,7 +314,8 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
     if !matches!(status, CommentStatus::Pending | CommentStatus::Approved) {
         return Ok(None);
     }
-    if status == CommentStatus::Pending {
+    let approved_parent = status == CommentStatus::Pending;
+    if approved_parent {
         with_db!(tx.conn(), cx => sqlx::query("update comments set status = 'approved' where id = $1")
             .bind(r.parent_id)
             .execute(cx)
@@ -333,6 +341,11 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
         },
     )
     .await?;
+    if store.mail_on() {
+        // The admin's reply counts as a comment; so does the parent it approved.
+        let approved: Vec<i64> = if approved_parent { vec![r.parent_id, id] } else { vec![id] };
+        super::mail::comments_approved(tx.conn(), &approved, r.now).await?;
+    }
     tx.commit().await?;
     Ok(Some(id))
 }

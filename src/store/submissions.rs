@@ -82,6 +82,8 @@ pub struct Draft {
     pub author_ip: String,
     pub user_agent: String,
     pub created_at: i64,
+    /// The mail the comment causes if stored (nothing when mail is off).
+    pub mail: super::mail::MailPlan,
 }
 
 /// What became of a submission.
@@ -268,6 +270,19 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
             },
         )
         .await?;
+        super::mail::after_comment_stored(
+            tx.conn(),
+            super::mail::Stored {
+                id,
+                post_id: draft.post_id,
+                status,
+                author_email: &draft.author_email,
+                client: &draft.author_ip,
+                now: draft.created_at,
+            },
+            &draft.mail,
+        )
+        .await?;
         stored.push((draft, status));
         outcomes.push(Submitted::Stored { id, status, rule });
     }
@@ -346,6 +361,7 @@ mod tests {
             author_ip: ip.into(),
             user_agent: String::new(),
             created_at: at,
+            mail: Default::default(),
         }
     }
 

@@ -22,6 +22,7 @@ pub struct OwnValues {
     pub email: String,
     pub url: String,
     pub consent: bool,
+    pub subscribe: bool,
 }
 
 impl From<&Entered> for OwnValues {
@@ -32,6 +33,7 @@ impl From<&Entered> for OwnValues {
             email: e.email.clone(),
             url: e.url.clone(),
             consent: e.consent,
+            subscribe: e.subscribe,
         }
     }
 }
@@ -57,6 +59,8 @@ pub struct RespondView {
     pub reply_to: Option<ReplyTarget>,
     pub values: OwnValues,
     pub errors: FieldErrors,
+    /// Mail is on: the form offers "Notify me of follow-up comments by email".
+    pub mail: bool,
     /// An error not tied to one field (e.g. a parent that no longer takes replies).
     pub form_error: Option<String>,
     pub honeypot: bool,

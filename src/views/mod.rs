@@ -7,6 +7,7 @@ pub mod comments;
 pub mod crawlers;
 pub mod errors;
 pub mod feeds;
+pub mod mail;
 pub mod meta;
 pub mod pager;
 pub mod pages;

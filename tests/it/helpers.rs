@@ -53,6 +53,8 @@ pub struct Spawn {
     /// The time the app reads (default: the system clock). A `Clock::fixed` lets a test
     /// move time on with `app.clock().advance(..)` instead of sleeping.
     pub clock: Option<Clock>,
+    /// Mail on, through this SMTP server and sender (see `mail::Smtp`).
+    pub mail: Option<hewn::mail::MailConfig>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -98,6 +100,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         secret: None,
         page_cache_mib: opts.page_cache_mib.unwrap_or(hewn::page_cache::DEFAULT_BUDGET_MIB),
         limits: opts.limits.unwrap_or_default(),
+        mail: opts.mail,
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

@@ -19,6 +19,7 @@ mod feeds;
 mod fixtures;
 mod global_flags;
 mod helpers;
+pub mod mail;
 mod postgres;
 mod reading;
 mod search;

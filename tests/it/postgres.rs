@@ -460,3 +460,26 @@ async fn postgres_only_after_an_import_new_comments_and_posts_get_free_ids_and_a
     assert_eq!(hidden, 0);
     db.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and aiosmtpd"]
+async fn postgres_only_two_instances_never_send_one_outbox_row_twice() {
+    let smtp = crate::mail::Smtp::start().await;
+    let url = fresh_postgres().await;
+    let a = spawn_with(Spawn { database_url: Some(url.clone()), mail: Some(smtp.config()), ..Spawn::default() }).await;
+    let b = spawn_with(Spawn { database_url: Some(url), mail: Some(smtp.config()), ..Spawn::default() }).await;
+    let now = a.clock().now();
+    for i in 0..40 {
+        let store = if i % 2 == 0 { &a.store } else { &b.store };
+        hewn::store::mail::queue_test(store, &format!("reader{i}@else.example"), now).await.unwrap();
+    }
+    let mails = smtp.wait_for(40).await;
+    // Both senders keep polling for a while: nothing arrives twice.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mails_after = smtp.received();
+    assert_eq!(mails_after.len(), 40, "{} messages for 40 rows", mails_after.len());
+    let mut ids: Vec<&str> = mails.iter().filter_map(|m| m.header("Message-ID")).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+}

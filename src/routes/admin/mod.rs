@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod comments;
 pub mod dashboard;
+pub mod mail;
 pub mod posts;
 pub mod settings;
 
@@ -96,8 +97,12 @@ pub fn routes() -> Vec<AdminRoute> {
         route(p.clone(), "/admin/pages/{id}/restore", Admin, post(posts::restore_page)),
         route(p.clone(), "/admin/pages/{id}/delete", Admin, post(posts::delete_page)),
         route(g.clone(), "/admin/settings", Admin, get(settings::show_settings)),
-        route(p, "/admin/settings", Admin, post(settings::update_settings)),
+        route(p.clone(), "/admin/settings", Admin, post(settings::update_settings)),
         route(g.clone(), "/admin/settings/date-example", Admin, get(settings::date_example)),
+        route(g.clone(), "/admin/mail", Admin, get(mail::show_mail)),
+        route(p.clone(), "/admin/mail/test", Admin, post(mail::send_test)),
+        route(p.clone(), "/admin/mail/outbox/{id}/retry", Admin, post(mail::retry_message)),
+        route(p, "/admin/mail/subscriptions/{id}/delete", Admin, post(mail::delete_subscription)),
         route(g, "/admin/{*rest}", Admin, any(not_found)),
     ]
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod comments;
 pub mod dashboard;
+pub mod mail;
 pub mod posts;
 pub mod settings;
 
@@ -94,6 +95,9 @@ pub fn notice_text(code: &str, count: Option<u64>) -> Option<String> {
         "profile-saved" => "Profile saved.",
         "password-changed" => "Password changed. Your other sessions were logged out.",
         "welcome" => "Welcome! Your account is ready.",
+        "test-queued" => "A test message is on its way; its outcome shows in the outbox below.",
+        "retry-queued" => "The message is queued again.",
+        "subscription-deleted" => "Subscription deleted.",
         "emptied" => {
             return Some(match count.unwrap_or(0) {
                 1 => "1 comment deleted permanently.".to_owned(),

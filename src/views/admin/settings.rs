@@ -86,6 +86,29 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
         )],
     ),
     (
+        "Mail",
+        &[
+            spec(
+                "mail_on_comment",
+                "Email me whenever anyone posts a comment",
+                "Sent to every admin account with an email address. Needs mail to be on (see Mail).",
+                Input::Checkbox,
+            ),
+            spec(
+                "mail_on_held",
+                "Email me whenever a comment is held for moderation",
+                "With links to approve, spam or trash it from the mail.",
+                Input::Checkbox,
+            ),
+            spec(
+                "mail_extra_address",
+                "Also send these mails to",
+                "One more email address besides the admins' accounts. Leave empty for none.",
+                Input::Text,
+            ),
+        ],
+    ),
+    (
         "Discussion",
         &[
             spec(
@@ -209,6 +232,9 @@ pub fn current_value(settings: &Settings, name: &str) -> String {
         "posts_per_page" => settings.posts_per_page.to_string(),
         "feed_items" => settings.feed_items.to_string(),
         "custom_css" => settings.custom_css.clone(),
+        "mail_on_comment" => flag(settings.mail.on_comment),
+        "mail_on_held" => flag(settings.mail.on_held),
+        "mail_extra_address" => settings.mail.extra_address.clone(),
         "comment_manual_approval" => flag(d.manual_approval),
         "comment_require_prior_approval" => flag(d.require_prior_approval),
         "comment_max_links" => d.max_links.to_string(),
