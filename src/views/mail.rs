@@ -86,7 +86,7 @@ mod tests {
         };
         let html = LetterHtml { letter: &letter }.render()?;
         assert!(!html.contains("<script>") && !html.contains("<img"), "{html}");
-        assert!(html.contains("&lt;img src=x"), "{html}");
+        assert!(html.contains("&#60;img src=x"), "{html}");
         assert!(!html.contains("src=\"http"), "no remote images: {html}");
         let text = LetterText { letter: &letter }.render()?;
         assert!(text.contains("> line one\n>\n> <img src=x onerror=alert(1)>"), "{text}");
