@@ -470,3 +470,152 @@ fn settings_with(changes: &[(&'static str, Option<&'static str>)]) -> Vec<(&'sta
     }
     fields
 }
+
+/// A confirmed subscriber to the demo post (confirmed through its mailed link);
+/// returns the confirmation mail.
+async fn confirmed_subscriber(app: &TestApp, smtp: &Smtp, email: &str, already: usize) -> Mail {
+    comment(app, &format!("Subscribing here as {email}"), "Sub", email, true).await;
+    let confirm = smtp.wait_for(already + 1).await.remove(already);
+    assert_eq!(confirm.envelope_to, vec![email.to_owned()]);
+    assert_status!(client().post(confirm.link("Confirm my address")).send().await.unwrap(), 200);
+    confirm
+}
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd"]
+async fn an_unconfirmed_subscription_is_forgotten_after_seven_days() {
+    let smtp = Smtp::start().await;
+    let app = mail_app(&smtp).await;
+    assert_status!(post_form(&app, "/admin/settings", &settings_with(&[("mail_on_held", None)])).await, 303);
+    comment(&app, "Subscribing, then forgetting", "Una", "una@reader.example", true).await;
+    let confirm = smtp.wait_for(1).await.remove(0);
+    let listed = app.get("/admin/mail").await.text().await.unwrap();
+    assert!(listed.contains("una@reader.example") && listed.contains("not yet"), "the admin sees it unconfirmed");
+
+    app.clock().advance(7 * 24 * 3600 + 1);
+    hewn::store::mail::housekeeping(&app.store, app.clock().now()).await.unwrap();
+    // (The admin's session has expired by now: the store answers.)
+    let left = hewn::store::mail::subscriptions(&app.store, "una@", 10).await.unwrap();
+    assert!(left.is_empty(), "forgotten after 7 days: {left:?}");
+    // The link has expired with it.
+    assert_status!(client().post(confirm.link("Confirm my address")).send().await.unwrap(), 403);
+}
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd"]
+async fn the_admins_reply_is_announced_but_never_to_a_blocked_address() {
+    let smtp = Smtp::start().await;
+    let app = mail_app(&smtp).await;
+    assert_status!(post_form(&app, "/admin/settings", &settings_with(&[("mail_on_held", None)])).await, 303);
+    confirmed_subscriber(&app, &smtp, "kim@reader.example", 0).await;
+    confirmed_subscriber(&app, &smtp, "spammer@bad.example", 1).await;
+    let mut fields = settings_with(&[("mail_on_held", None)]);
+    fields.push(("comment_block_words", "spammer@bad.example"));
+    assert_status!(post_form(&app, "/admin/settings", &fields).await, 303);
+
+    // The admin replies to the demo's approved comment from the panel.
+    let r = post_form(
+        &app,
+        &format!("/admin/comments/{}/reply", crate::comments::DEMO_COMMENT),
+        &[("reply", "Thanks, from the admin")],
+    )
+    .await;
+    assert_status!(r, 303);
+    app.clock().advance(15 * 60 + 1);
+    let mails = smtp.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mails_after = smtp.received();
+    assert_eq!(mails_after.len(), 3, "one notification, to Kim only: {mails_after:#?}");
+    assert_eq!(mails[2].envelope_to, vec!["kim@reader.example".to_owned()]);
+    assert!(mails[2].text.contains("Thanks, from the admin"));
+    let outbox = app.get("/admin/mail?status=dropped").await.text().await.unwrap();
+    assert!(outbox.contains("the address is on the block list"), "{outbox}");
+}
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd"]
+async fn the_subscriptions_page_lists_an_addresss_posts_and_leaving_everything_means_confirming_again() {
+    let smtp = Smtp::start().await;
+    let app = mail_app(&smtp).await;
+    assert_status!(post_form(&app, "/admin/settings", &settings_with(&[("mail_on_held", None)])).await, 303);
+    confirmed_subscriber(&app, &smtp, "lou@reader.example", 0).await;
+    let reply = comment(&app, "Something for Lou", "Max", "max@reader.example", false).await;
+    assert_status!(post_form(&app, &format!("/admin/comments/{reply}/approve"), &[]).await, 303);
+    app.clock().advance(15 * 60 + 1);
+    let notify = smtp.wait_for(2).await.remove(1);
+
+    let list = client().get(notify.link("All your subscriptions")).send().await.unwrap();
+    assert_eq!(list.headers()["cache-control"], "private, no-store");
+    let list = assert_status!(list, 200).body;
+    assert!(list.contains("data-test=\"subscriptions\"") && list.contains("Year of the Stakhanovite"), "{list}");
+    assert!(!list.contains("lou@reader.example"), "the page does not show the address");
+    // A cut signature is refused.
+    let cut = notify.link("All your subscriptions");
+    assert_status!(client().get(&cut[..cut.len() - 2]).send().await.unwrap(), 403);
+
+    let doc = crate::helpers::html(&list);
+    let sel = scraper::Selector::parse("form").unwrap();
+    let everything =
+        doc.select(&sel).filter_map(|f| f.value().attr("action")).find(|a| a.contains("/all?")).unwrap().to_owned();
+    assert_status!(client().post(&everything).send().await.unwrap(), 200);
+    let admin_page = app.get("/admin/mail").await.text().await.unwrap();
+    let subscriptions = admin_page.split("data-test=\"subscriptions\"").nth(1).unwrap();
+    assert!(!subscriptions.contains("lou@reader.example"), "{subscriptions}");
+
+    // Subscribing again (after the hour that limits confirmation mails) asks for confirmation again.
+    app.clock().advance(3600);
+    comment(&app, "Back again", "Lou", "lou@reader.example", true).await;
+    let mails = smtp.wait_for(3).await;
+    assert!(mails[2].header("Subject").unwrap().contains("confirm"), "{:?}", mails[2]);
+}
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd"]
+async fn no_address_or_smtp_password_reaches_the_log_or_help() {
+    let smtp = Smtp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hewn.db");
+    {
+        let store = hewn::store::Store::open(
+            &hewn::config::DatabaseConfig::from_cli(
+                &format!("sqlite://{}", db.display()),
+                hewn::config::Synchronous::Normal,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+        hewn::store::init(&store, true).await.unwrap();
+        let hash = hewn::domain::password::hash(PASSWORD).unwrap();
+        let user = hewn::store::users::NewUser {
+            username: ADMIN,
+            display_name: "Owner",
+            email: ADMIN_EMAIL,
+            password_hash: &hash,
+            now: hewn::domain::now(),
+        };
+        hewn::store::users::create(&store, &user).await.unwrap();
+        store.close().await;
+    }
+    let url = format!("smtp://mailer:sekret-smtp-pass@127.0.0.1:{}?tls=none", smtp.port);
+    let bin =
+        crate::helpers::Binary::start(&db, &["--smtp-url", &url, "--mail-from", "Blog <blog@blog.example>"]).await;
+    let mut fields = form("Logged nowhere", "Nia", "nia@reader.example");
+    fields.push(("subscribe", "yes"));
+    let r = client().post(format!("{}{DEMO_FORM}", bin.base)).form(&fields).send().await.unwrap();
+    assert_status!(r, 303);
+    let mails = smtp.wait_for(2).await;
+    assert!(mails.iter().any(|m| m.envelope_to == vec!["nia@reader.example".to_owned()]));
+    let log = bin.log();
+    assert!(log.contains("mail sent"), "{log}");
+    for secret in ["sekret-smtp-pass", "nia@reader.example", ADMIN_EMAIL] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_hewn"))
+        .arg("--help")
+        .env("HEWN_SMTP_URL", &url)
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--smtp-url") && !help.contains("sekret-smtp-pass"), "{help}");
+}

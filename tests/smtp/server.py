@@ -4,7 +4,8 @@
 Every accepted message is written to MAILDIR/Maildir (untouched bytes) and, for the
 tests to read, to MAILDIR/json/<n>.json: its headers (in order, as sent) and its
 decoded text and HTML parts. Recipients whose local part is `reject` are refused
-with 550 and `tempfail` with 451, so tests can see both kinds of failure.
+with 550 and `tempfail` with 451, so tests can see both kinds of failure. Any
+login (AUTH PLAIN or LOGIN) is accepted, without TLS.
 
 Usage: server.py PORT MAILDIR   (listens on 127.0.0.1:PORT until killed)
 """
@@ -18,6 +19,7 @@ import os
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Handler:
@@ -59,9 +61,20 @@ class Handler:
         return "250 Message accepted"
 
 
+def accept_any_login(server, session, envelope, mechanism, auth_data):
+    """hewn's tests log in with made-up credentials: any login is accepted."""
+    return AuthResult(success=True)
+
+
 def main():
     port, maildir = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Handler(maildir), hostname="127.0.0.1", port=port)
+    controller = Controller(
+        Handler(maildir),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=accept_any_login,
+        auth_require_tls=False,
+    )
     controller.start()
     print("ready", flush=True)
     try:
