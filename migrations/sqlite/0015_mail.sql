@@ -7,8 +7,8 @@ create table mail_outbox (
     id            integer primary key,
     -- held: a comment waits for moderation (to an admin); posted: a comment appeared
     -- (to an admin); notify: approved comments on a subscribed post; confirm: the
-    -- double opt-in; test: the admin's test message.
-    kind          text not null check (kind in ('held', 'posted', 'notify', 'confirm', 'test')),
+    -- double opt-in; manage: a commenter's link to their comments; test: the admin's test message.
+    kind          text not null check (kind in ('held', 'posted', 'notify', 'confirm', 'manage', 'test')),
     recipient     text not null,
     post_id       integer,
     comment_id    integer,

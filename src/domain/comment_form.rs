@@ -13,6 +13,8 @@ pub const FIELD_PARENT: &str = "comment_parent";
 pub const FIELD_CONSENT: &str = "wp-comment-cookies-consent";
 /// "Notify me of follow-up comments by email" (shown only when mail is on).
 pub const FIELD_SUBSCRIBE: &str = "subscribe";
+/// Present when the Preview button sent the form: show the comment, store nothing.
+pub const FIELD_PREVIEW: &str = "preview";
 /// The honeypot: hidden from people (off-screen, out of the tab order, hidden from
 /// screen readers), filled by bots that fill every field.
 pub const FIELD_HONEYPOT: &str = "subject";
@@ -26,6 +28,7 @@ pub const FIELDS: &[&str] = &[
     FIELD_PARENT,
     FIELD_CONSENT,
     FIELD_SUBSCRIBE,
+    FIELD_PREVIEW,
     FIELD_HONEYPOT,
 ];
 

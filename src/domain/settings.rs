@@ -75,6 +75,8 @@ pub struct Discussion {
     pub require_prior_approval: bool,
     /// How deep replies nest (1 turns threading off).
     pub thread_depth: u32,
+    /// Minutes after posting in which an author may edit or delete their comment; 0 turns it off.
+    pub edit_minutes: u32,
 }
 
 impl Default for Settings {
@@ -109,6 +111,7 @@ impl Default for Discussion {
             manual_approval: false,
             require_prior_approval: true,
             thread_depth: 5,
+            edit_minutes: 10,
         }
     }
 }
@@ -160,6 +163,7 @@ impl Settings {
             "comment_manual_approval" => d.manual_approval = boolean(value)?,
             "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
             "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
+            "comment_edit_minutes" => d.edit_minutes = number(value, 0, 1_440)?,
             "mail_on_comment" => self.mail.on_comment = boolean(value)?,
             "mail_on_held" => self.mail.on_held = boolean(value)?,
             "mail_extra_address" => self.mail.extra_address = address(value)?,

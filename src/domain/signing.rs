@@ -142,6 +142,8 @@ pub enum LinkPurpose {
     Unsubscribe,
     /// See every subscription of an address: the address id.
     Subscriptions,
+    /// Open a commenter's own page ("Manage your comments"): the link's row id.
+    Manage,
 }
 
 impl LinkPurpose {
@@ -151,6 +153,7 @@ impl LinkPurpose {
             Self::Confirm => "hewn mail confirm v1",
             Self::Unsubscribe => "hewn mail unsubscribe v1",
             Self::Subscriptions => "hewn mail subscriptions v1",
+            Self::Manage => "hewn commenter manage v1",
         }
     }
 }

@@ -90,6 +90,13 @@ impl Context<'_> {
         self.signed(&format!("/mail/subscriptions/{id}"), LinkPurpose::Subscriptions, &[&id], UNSUBSCRIBE_SECONDS)
     }
 
+    /// The link to a commenter's own page, working until the link row expires.
+    pub fn manage_link(&self, link_id: i64, expires: i64) -> String {
+        let id = link_id.to_string();
+        let signature = LinkSignature::sign(self.secret, LinkPurpose::Manage, &[&id], expires);
+        format!("{}/comments/manage/{id}?{}", self.base_url, signature.query())
+    }
+
     fn post_link(&self, slug: &str, comment_id: Option<i64>) -> String {
         let path = crate::domain::percent::url(&crate::views::posts::post_url(slug));
         match comment_id {
@@ -256,6 +263,29 @@ pub fn confirm(ctx: &Context<'_>, to: &str, address_id: i64, post_title: &str) -
         to: to.to_owned(),
         subject: ctx.subject("Please confirm your subscription"),
         view: ctx.letter("Please confirm your subscription".into(), blocks, vec![]),
+        post_id: None,
+        unsubscribe: None,
+    }
+}
+
+/// To a commenter who asked: the link to every comment written with their address.
+pub fn manage(ctx: &Context<'_>, to: &str, link_id: i64, expires: i64) -> Letter {
+    let blocks = vec![
+        Block::Para(format!(
+            "Someone, probably you, asked for a link to the comments written with this address at {}.",
+            ctx.site_title
+        )),
+        Block::Links(vec![("Your comments".into(), ctx.manage_link(link_id, expires))]),
+        Block::Para(
+            "The link works for one hour. On its page you can see your comments, download what the blog holds \
+             about you, erase your name and address from them, or delete them. If it was not you, ignore this mail."
+                .into(),
+        ),
+    ];
+    Letter {
+        to: to.to_owned(),
+        subject: ctx.subject("Your comments"),
+        view: ctx.letter("Your comments".into(), blocks, vec![]),
         post_id: None,
         unsubscribe: None,
     }

@@ -186,6 +186,13 @@ async fn compose_row(app: &AppState, row: &Claimed) -> Result<Result<Letter, Str
             };
             Ok(compose::confirm(&ctx, to, address.id, &title))
         }
+        "manage" => {
+            let Some(link) = crate::store::commenters::link(&app.store, row.address_id.unwrap_or(0), app.now()).await?
+            else {
+                return Ok(Err("the link expired before it could be sent".into()));
+            };
+            Ok(compose::manage(&ctx, to, link.id, link.created_at + crate::store::commenters::LINK_SECONDS))
+        }
         "test" => Ok(compose::test(&ctx, to)),
         other => Err(format!("unknown kind of mail {other:?}")),
     })

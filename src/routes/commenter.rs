@@ -1,6 +1,7 @@
-//! The commenter's cookies, set only when they tick "Save my name, email, and
-//! website in this browser": their details to prefill the form (one year), and
-//! passes to see their own comments while they await moderation.
+//! The commenter's cookies: their details to prefill the form (one year), set only
+//! when they tick "Save my name, email, and website in this browser"; and passes,
+//! set after posting, to see their own comments while they await moderation and to
+//! edit them within the edit window.
 //!
 //! These cookies are read only to build the commenter's own page, which is then
 //! sent `Cache-Control: private, no-store`. They are `HttpOnly` (no script needs
@@ -77,16 +78,29 @@ pub fn remember(
         let encoded = percent::component(value);
         cookies::set(response, name, &encoded, Some(REMEMBER_SECONDS), secure);
     }
-    if let Some(pass) = pass {
-        let mut parts: Vec<String> = vec![pass.cookie_part()];
-        parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
-        parts.truncate(MAX_PASSES);
-        let max_age = pass.expires.saturating_sub(now).max(0);
-        cookies::set(response, PENDING_COOKIE, &parts.join("-"), Some(max_age), secure);
+    keep_passes(response, pass, kept, secure, now);
+}
+
+/// Clears the remembered details (the box was not ticked), leaving the passes.
+pub fn forget_details(response: &mut Response, secure: bool) {
+    for name in [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE] {
+        cookies::clear(response, name, secure);
     }
 }
 
-/// Clears every commenter cookie (the box was not ticked).
+/// Adds `pass` to the passes already kept (the newest first); the cookie lasts until
+/// the last of them expires. A pass shows a held comment to its author and lets them
+/// edit their comment within the edit window.
+pub fn keep_passes(response: &mut Response, pass: Option<&PendingPass>, kept: &[PendingPass], secure: bool, now: i64) {
+    let Some(pass) = pass else { return };
+    let mut parts: Vec<String> = vec![pass.cookie_part()];
+    parts.extend(kept.iter().filter(|p| p.comment_id != pass.comment_id).map(PendingPass::cookie_part));
+    parts.truncate(MAX_PASSES);
+    let last = kept.iter().map(|p| p.expires).fold(pass.expires, i64::max);
+    cookies::set(response, PENDING_COOKIE, &parts.join("-"), Some(last.saturating_sub(now).max(0)), secure);
+}
+
+/// Clears every commenter cookie (the commenter erased their data).
 pub fn forget(response: &mut Response, secure: bool) {
     for name in [AUTHOR_COOKIE, EMAIL_COOKIE, URL_COOKIE, PENDING_COOKIE] {
         cookies::clear(response, name, secure);

@@ -32,7 +32,7 @@ use crate::store;
 use crate::store::comments::PublicComment;
 use crate::store::posts::PublicPost;
 use crate::store::submissions::{self, SubmitError};
-use crate::views::comments::{OwnValues, ReplyTarget, RespondView};
+use crate::views::comments::{OwnValues, PreviewView, ReplyTarget, RespondView};
 use crate::views::posts::{PostPage, post_url};
 use crate::views::{self, Layout};
 
@@ -84,12 +84,12 @@ pub async fn show_post_page(
     {
         passes.push(pass);
     }
-    let own = if passes.is_empty() {
-        Vec::new()
+    let (own, pass_ids) = if passes.is_empty() {
+        (Vec::new(), Vec::new())
     } else {
         let secret = secret(app).await?;
         let ids: Vec<i64> = passes.iter().filter(|p| p.verify(&secret, now)).map(|p| p.comment_id).collect();
-        submissions::own_held(&app.store, post.id, &ids).await?
+        (submissions::own_held(&app.store, post.id, &ids).await?, ids)
     };
 
     let mut respond =
@@ -104,7 +104,34 @@ pub async fn show_post_page(
                 OwnValues { author: r.author, email: r.email, url: r.url, consent: true, ..OwnValues::default() };
         }
     }
-    render_post(app, post, &settings, &own, respond, StatusCode::OK).await
+    let editable = editable_ids(app, post.id, &pass_ids, &settings, now).await?;
+    render_post(app, post, &settings, &own, &editable, respond, StatusCode::OK).await
+}
+
+/// The comments among `ids` (the reader's valid passes) on the post that are still
+/// within the edit window.
+async fn editable_ids(
+    app: &AppState,
+    post_id: i64,
+    ids: &[i64],
+    settings: &Settings,
+    now: i64,
+) -> Result<Vec<i64>, AppError> {
+    let window = i64::from(settings.discussion.edit_minutes) * 60;
+    if window == 0 || ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut editable = Vec::new();
+    for &id in ids.iter().take(submissions::MAX_OWN) {
+        if let Some(c) = store::commenters::own(&app.store, id).await?
+            && c.post_id == post_id
+            && !c.deleted
+            && now < c.created_at + window
+        {
+            editable.push(id);
+        }
+    }
+    Ok(editable)
 }
 
 /// `POST /posts/{slug}/comments`.
@@ -153,9 +180,13 @@ async fn create_comment(
             }
             respond.errors = invalid.err().unwrap_or_default();
             settings.nav = store::pages::nav(&app.store, now).await?;
-            return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return render_post(&app, &post, &settings, &[], &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+
+    if !fields.text(comment_form::FIELD_PREVIEW).is_empty() {
+        return preview(&app, &post, settings, respond, &submission.comment, &submission.author, now).await;
+    }
 
     let ip = ip.to_string();
     let user_agent: String = headers
@@ -197,7 +228,8 @@ async fn create_comment(
                     tracing::info!(reason = %e, "comment refused: too complex to render");
                     respond.errors.add(comment_form::FIELD_COMMENT, TOO_COMPLEX);
                     settings.nav = store::pages::nav(&app.store, now).await?;
-                    return render_post(&app, &post, &settings, &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await;
+                    return render_post(&app, &post, &settings, &[], &[], respond, StatusCode::UNPROCESSABLE_ENTITY)
+                        .await;
                 }
             }
         }
@@ -222,7 +254,8 @@ async fn create_comment(
     };
 
     // Held comments (spam included, so a filled honeypot looks like any first comment)
-    // come back with a pass that shows them to their author alone.
+    // come back with a pass that shows them to their author alone; every comment's
+    // pass also lets its author edit or delete it within the edit window.
     let secret = secret(&app).await?;
     let held = status != CommentStatus::Approved;
     let location = if held {
@@ -233,17 +266,51 @@ async fn create_comment(
     };
     let mut response = super::see_other(&location);
     let https = app.config.is_https();
+    let edit_seconds = i64::from(settings.discussion.edit_minutes) * 60;
+    let pass_seconds = match (held, submission.consent) {
+        (true, true) => PENDING_COOKIE_SECONDS,
+        (true, false) => edit_seconds,
+        (false, _) => edit_seconds,
+    };
+    let pass = (pass_seconds > 0).then(|| PendingPass::sign(&secret, id, now + pass_seconds));
+    let cookies = CommenterCookies::read(&headers);
+    let kept: Vec<PendingPass> = cookies.passes.into_iter().filter(|p| p.verify(&secret, now)).collect();
     if submission.consent {
         let details = Remembered { author: submission.author, email: submission.email, url: submission.url };
-        let pass = held.then(|| PendingPass::sign(&secret, id, now + PENDING_COOKIE_SECONDS));
-        let cookies = CommenterCookies::read(&headers);
-        let kept: Vec<PendingPass> = cookies.passes.into_iter().filter(|p| p.verify(&secret, now)).collect();
         commenter::remember(&mut response, &details, pass.as_ref(), &kept, https, now);
     } else {
-        commenter::forget(&mut response, https);
+        commenter::forget_details(&mut response, https);
+        commenter::keep_passes(&mut response, pass.as_ref(), &kept, https, now);
     }
     response.extensions_mut().insert(CachePolicy::Private);
     Ok(response)
+}
+
+/// The post page with the comment shown as it will look above the form, the fields
+/// kept: nothing stored, no moderation rule run, the page the reader's own.
+async fn preview(
+    app: &AppState,
+    post: &PublicPost,
+    mut settings: Settings,
+    mut respond: RespondView,
+    text: &str,
+    author: &str,
+    now: i64,
+) -> Result<Response, AppError> {
+    let owned = text.to_owned();
+    let rendered =
+        render_limits::render_off_runtime(move |deadline| comment_text::render_within(&owned, Some(deadline))).await;
+    settings.nav = store::pages::nav(&app.store, now).await?;
+    match rendered {
+        Ok(html) => {
+            respond.preview = Some(PreviewView { author: display_name(author), body_html: html.into_string() });
+            render_post(app, post, &settings, &[], &[], respond, StatusCode::OK).await
+        }
+        Err(_) => {
+            respond.errors.add(comment_form::FIELD_COMMENT, TOO_COMPLEX);
+            render_post(app, post, &settings, &[], &[], respond, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }
 
 /// The mail a stored comment causes: none when mail is off.
@@ -302,6 +369,7 @@ async fn render_post(
     post: &PublicPost,
     settings: &Settings,
     own: &[PublicComment],
+    editable: &[i64],
     respond: RespondView,
     status: StatusCode,
 ) -> Result<Response, AppError> {
@@ -312,9 +380,10 @@ async fn render_post(
         layout.title = format!("Error: {}", layout.title);
     }
     // The one place that decides: the reader's own comments or own input make the page theirs.
-    let personal = !own.is_empty() || respond.carries_own_data();
+    let personal = !own.is_empty() || !editable.is_empty() || respond.carries_own_data();
     let (layout, footer) = super::archive::post_extras(app, layout, post, comments.len(), settings).await?;
     let mut page = PostPage::with_discussion(layout, post, &comments, own, settings, respond);
+    page.allow_edits(&post.slug, editable);
     page.footer = footer;
     let Html(html) = views::render(&page)?;
     let mut response = (status, Html(html)).into_response();

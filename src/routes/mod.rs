@@ -12,6 +12,7 @@ pub mod health;
 pub mod legacy;
 pub mod mail;
 pub mod media;
+pub mod own_comments;
 pub mod pages;
 pub mod posts;
 pub mod search;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(pages::router())
         .merge(media::router())
         .merge(mail::router())
+        .merge(own_comments::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

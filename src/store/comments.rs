@@ -26,6 +26,12 @@ pub struct PublicComment {
     /// Its number on the WordPress site it was imported from (read where pages show it).
     #[sqlx(default)]
     pub wp_id: Option<i64>,
+    /// When its author last edited it (read where pages show it).
+    #[sqlx(default)]
+    pub edited_at: Option<i64>,
+    /// Deleted by its author but kept for its replies: shown as a placeholder.
+    #[sqlx(default)]
+    pub deleted: bool,
 }
 
 impl Threaded for PublicComment {
@@ -60,7 +66,7 @@ pub struct NewComment<'a> {
 pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<PublicComment>> {
     with_db!(store.reader(), db => sqlx::query_as::<_, PublicComment>(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author, wp_id \
+           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted \
          from comments where post_id = $1 and status = 'approved' order by created_at, id",
     )
     .bind(post_id)

@@ -91,6 +91,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("created_at", Int),
             ("wp_id", Int),
             ("disqus_id", Int),
+            ("edited_at", Int),
+            ("deleted_at", Int),
         ],
     ),
     (
@@ -115,11 +117,49 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     ("legacy_links", &[("key", Text), ("post_id", Int), ("tag_id", Int), ("media_id", Int)]),
+    ("mail_addresses", &[("id", Int), ("email", Text), ("confirmed_at", Int), ("created_at", Int)]),
+    ("mail_subscriptions", &[("id", Int), ("address_id", Int), ("post_id", Int), ("created_at", Int)]),
+    (
+        "mail_outbox",
+        &[
+            ("id", Int),
+            ("kind", Text),
+            ("recipient", Text),
+            ("post_id", Int),
+            ("comment_id", Int),
+            ("address_id", Int),
+            ("status", Text),
+            ("attempts", Int),
+            ("due_at", Int),
+            ("claimed_until", Int),
+            ("subject", Text),
+            ("last_error", Text),
+            ("created_at", Int),
+            ("sent_at", Int),
+        ],
+    ),
+    ("mail_outbox_comments", &[("outbox_id", Int), ("comment_id", Int)]),
+    ("mail_confirmations", &[("email", Text), ("client", Text), ("sent_at", Int), ("kind", Text)]),
+    ("mail_notified", &[("comment_id", Int)]),
+    ("commenter_links", &[("id", Int), ("email", Text), ("created_at", Int)]),
+    ("privacy_requests", &[("id", Int), ("kind", Text), ("source", Text), ("comments", Int), ("created_at", Int)]),
     ("site_state", &[("id", Int), ("version", Int), ("changed_at", Int)]),
 ];
 
 /// Tables whose `id` is an identity column on PostgreSQL.
-const IDENTITIES: &[&str] = &["users", "posts", "tags", "comments", "login_failures", "media"];
+const IDENTITIES: &[&str] = &[
+    "users",
+    "posts",
+    "tags",
+    "comments",
+    "login_failures",
+    "media",
+    "mail_addresses",
+    "mail_subscriptions",
+    "mail_outbox",
+    "commenter_links",
+    "privacy_requests",
+];
 
 /// Rows read and written at a time (media rows carry whole files).
 const BATCH: i64 = 500;
@@ -240,6 +280,9 @@ async fn read_batch(
         "sessions" => ("", "id_hash", offset),
         "setup_tokens" => ("", "token_hash", offset),
         "legacy_links" => ("", "key", offset),
+        "mail_outbox_comments" => ("", "outbox_id, comment_id", offset),
+        "mail_confirmations" => ("", "sent_at, email, client, kind", offset),
+        "mail_notified" => ("", "comment_id", offset),
         _ => ("where id > $3", "id", 0),
     };
     let sql = format!("select {} from {table} {filter} order by {order} limit $1 offset $2", names.join(", "));

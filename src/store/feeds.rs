@@ -122,7 +122,7 @@ pub async fn newest_comments(store: &Store, now: i64, post_id: Option<i64>, limi
     let on_post = if post_id.is_some() { "and p.id = $3" } else { "" };
     let sql = format!(
         "select {FEED_COMMENT_COLUMNS} from comments c join posts p on p.id = c.post_id \
-         where c.status = 'approved' and p.kind in ('post', 'page') and {VISIBLE} {on_post} \
+         where c.status = 'approved' and c.deleted_at is null and p.kind in ('post', 'page') and {VISIBLE} {on_post} \
          order by c.created_at desc, c.id desc limit $2"
     );
     with_db!(store.reader(), db => {

@@ -132,31 +132,10 @@ async fn subscribe(mut conn: Conn<'_>, email: &str, post_id: i64, client: &str, 
     if confirmed_at.is_some() {
         return Ok(());
     }
-    let (hour, day, client_hour): (i64, i64, i64) = with_db!(conn.reborrow(), cx => sqlx::query_as(
-        "select \
-           (select count(*) from mail_confirmations where email = $1 and sent_at > $3), \
-           (select count(*) from mail_confirmations where email = $1 and sent_at > $4), \
-           (select count(*) from mail_confirmations where client = $2 and sent_at > $3)",
-    )
-    .bind(&email)
-    .bind(client)
-    .bind(now - 3600)
-    .bind(now - 86_400)
-    .fetch_one(cx)
-    .await)?;
-    if hour >= CONFIRM_PER_ADDRESS_HOUR || day >= CONFIRM_PER_ADDRESS_DAY || client_hour >= CONFIRM_PER_CLIENT_HOUR {
+    if !limited_mail_allowed(conn.reborrow(), "confirm", &email, client, now).await? {
         tracing::info!("a confirmation mail was not queued: the limits for this address or client are reached");
         return Ok(());
     }
-    with_db!(conn.reborrow(), cx => sqlx::query(
-        "insert into mail_confirmations (email, client, sent_at) values ($1, $2, $3)",
-    )
-    .bind(&email)
-    .bind(client)
-    .bind(now)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
     with_db!(conn.reborrow(), cx => sqlx::query(
         "insert into mail_outbox (kind, recipient, post_id, address_id, due_at, created_at) \
          values ('confirm', $1, $2, $3, $4, $4)",
@@ -169,6 +148,40 @@ async fn subscribe(mut conn: Conn<'_>, email: &str, post_id: i64, client: &str, 
     .await
     .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// True when a mail a commenter asks for (`kind`: `confirm`, `manage`) may go to
+/// `email` for `client` now; if so, it is counted. At most
+/// [`CONFIRM_PER_ADDRESS_HOUR`] an hour and [`CONFIRM_PER_ADDRESS_DAY`] a day to one
+/// address, [`CONFIRM_PER_CLIENT_HOUR`] an hour for one client, for each kind.
+pub async fn limited_mail_allowed(mut conn: Conn<'_>, kind: &str, email: &str, client: &str, now: i64) -> Result<bool> {
+    let (hour, day, client_hour): (i64, i64, i64) = with_db!(conn.reborrow(), cx => sqlx::query_as(
+        "select \
+           (select count(*) from mail_confirmations where email = $1 and sent_at > $3 and kind = $5), \
+           (select count(*) from mail_confirmations where email = $1 and sent_at > $4 and kind = $5), \
+           (select count(*) from mail_confirmations where client = $2 and sent_at > $3 and kind = $5)",
+    )
+    .bind(email)
+    .bind(client)
+    .bind(now - 3600)
+    .bind(now - 86_400)
+    .bind(kind)
+    .fetch_one(cx)
+    .await)?;
+    if hour >= CONFIRM_PER_ADDRESS_HOUR || day >= CONFIRM_PER_ADDRESS_DAY || client_hour >= CONFIRM_PER_CLIENT_HOUR {
+        return Ok(false);
+    }
+    with_db!(conn.reborrow(), cx => sqlx::query(
+        "insert into mail_confirmations (email, client, sent_at, kind) values ($1, $2, $3, $4)",
+    )
+    .bind(email)
+    .bind(client)
+    .bind(now)
+    .bind(kind)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(true)
 }
 
 /// Queues the subscribers' notifications for those of `ids` that are approved and
@@ -416,6 +429,16 @@ pub async fn address(store: &Store, id: i64) -> Result<Option<Address>> {
         "select id, email, confirmed_at from mail_addresses where id = $1",
     )
     .bind(id)
+    .fetch_optional(db)
+    .await)
+}
+
+/// A subscriber's address by the address itself (any case).
+pub async fn address_by_email(store: &Store, email: &str) -> Result<Option<Address>> {
+    with_db!(store.reader(), db => sqlx::query_as::<_, Address>(
+        "select id, email, confirmed_at from mail_addresses where email = $1",
+    )
+    .bind(email.trim().to_lowercase())
     .fetch_optional(db)
     .await)
 }

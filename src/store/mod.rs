@@ -8,6 +8,7 @@
 //! their turn behind every other writer, and a pool of readers that never wait.
 
 pub mod archive;
+pub mod commenters;
 pub mod comments;
 pub mod copy;
 pub mod db;

@@ -329,7 +329,7 @@ pub async fn own_held(store: &Store, post_id: i64, ids: &[i64]) -> Result<Vec<Pu
     let placeholders = super::placeholders(2, ids.len());
     let sql = format!(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author, wp_id \
+           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted \
          from comments where post_id = $1 and status in ('pending', 'spam') and id in ({}) \
          order by created_at, id",
         placeholders

@@ -38,6 +38,14 @@ impl From<&Entered> for OwnValues {
     }
 }
 
+/// A comment previewed: its author's name and its text rendered as it will be.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreviewView {
+    pub author: String,
+    /// Rendered and sanitised like a stored comment's.
+    pub body_html: String,
+}
+
 /// One line of the error summary, linking to its field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryItem {
@@ -59,8 +67,11 @@ pub struct RespondView {
     pub reply_to: Option<ReplyTarget>,
     pub values: OwnValues,
     pub errors: FieldErrors,
-    /// Mail is on: the form offers "Notify me of follow-up comments by email".
+    /// Mail is on: the form offers "Notify me of follow-up comments by email" and
+    /// links to "Manage your comments".
     pub mail: bool,
+    /// The comment as it will look, shown above the form (nothing is stored).
+    pub preview: Option<PreviewView>,
     /// An error not tied to one field (e.g. a parent that no longer takes replies).
     pub form_error: Option<String>,
     pub honeypot: bool,
@@ -110,7 +121,10 @@ impl RespondView {
     /// True when the page shows the requester's own data and must not be cached or
     /// shown to anyone else.
     pub fn carries_own_data(&self) -> bool {
-        self.values != OwnValues::default() || !self.errors.is_empty() || self.form_error.is_some()
+        self.values != OwnValues::default()
+            || !self.errors.is_empty()
+            || self.form_error.is_some()
+            || self.preview.is_some()
     }
 
     /// `Leave a Reply` or `Leave a Reply to NAME`, as WordPress says it.

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod feeds;
 pub mod mail;
 pub mod meta;
+pub mod own_comments;
 pub mod pager;
 pub mod pages;
 pub mod posts;

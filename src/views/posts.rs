@@ -95,6 +95,13 @@ pub struct CommentView {
     /// The number it had on WordPress, when the import had to renumber it (another
     /// comment here had it): old `#comment-N` links still land on it.
     pub old_anchor: Option<i64>,
+    /// Edited by its author after posting.
+    pub edited: bool,
+    /// Deleted by its author, kept as a placeholder for its replies.
+    pub deleted: bool,
+    /// Its author's Edit and Delete links, within the edit window, on their own page.
+    pub edit_url: Option<String>,
+    pub delete_url: Option<String>,
 }
 
 impl CommentView {
@@ -121,6 +128,10 @@ impl CommentView {
             awaiting: false,
             reply_url: None,
             old_anchor: None,
+            edited: c.edited_at.is_some(),
+            deleted: c.deleted,
+            edit_url: None,
+            delete_url: None,
         }
     }
 }
@@ -155,7 +166,7 @@ impl PostPage {
                 comment.awaiting = held.contains(&comment.id);
                 // An anchor no comment of the page has as its own.
                 comment.old_anchor = item.comment.wp_id.filter(|old| *old != comment.id && !ids.contains(old));
-                if replies_open && !comment.awaiting && item.comment.kind == CommentKind::Comment {
+                if replies_open && !comment.awaiting && !comment.deleted && item.comment.kind == CommentKind::Comment {
                     comment.reply_url = Some(format!("{}?replytocom={}#respond", post_url(&post.slug), comment.id));
                 }
                 ThreadEntry { comment, depth: item.depth, has_children: item.has_children, closes: item.closes }
@@ -174,6 +185,20 @@ impl PostPage {
             thread,
             footer: super::archive::PostFooter::default(),
             respond,
+        }
+    }
+}
+
+impl PostPage {
+    /// Offers Edit and Delete on the comments `ids` (the reader's own, within the
+    /// edit window): only on a page sent to that reader alone.
+    pub fn allow_edits(&mut self, slug: &str, ids: &[i64]) {
+        for entry in &mut self.thread {
+            let c = &mut entry.comment;
+            if ids.contains(&c.id) && !c.deleted {
+                c.edit_url = Some(format!("{}/comments/{}/edit", post_url(slug), c.id));
+                c.delete_url = Some(format!("{}/comments/{}/delete", post_url(slug), c.id));
+            }
         }
     }
 }

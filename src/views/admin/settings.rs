@@ -160,6 +160,12 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
                 Input::Number,
             ),
             spec(
+                "comment_edit_minutes",
+                "Let authors edit or delete their comment for (minutes)",
+                "From the browser they posted from; an edit is moderated again. 0 turns this off.",
+                Input::Number,
+            ),
+            spec(
                 "comment_duplicate_check",
                 "Refuse duplicate comments",
                 "A comment whose text the post already has from the same email or name is refused.",
@@ -243,6 +249,7 @@ pub fn current_value(settings: &Settings, name: &str) -> String {
         "comment_flood_seconds" => d.flood_seconds.to_string(),
         "comment_close_after_days" => d.close_after_days.to_string(),
         "comment_thread_depth" => d.thread_depth.to_string(),
+        "comment_edit_minutes" => d.edit_minutes.to_string(),
         "comment_honeypot" => flag(d.honeypot),
         "comment_duplicate_check" => flag(d.duplicate_check),
         _ => String::new(),

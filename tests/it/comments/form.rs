@@ -65,7 +65,7 @@ async fn the_post_page_offers_the_wordpress_reply_form() {
     );
     assert_eq!(count(&doc, "input#wp-comment-cookies-consent[type=checkbox]:not([checked])"), 1);
     assert_eq!(attr(&doc, "input[type=hidden][name=comment_parent]", "value").unwrap(), "0");
-    assert_eq!(texts(&doc, "#commentform button[type=submit]"), ["Post Comment"]);
+    assert_eq!(texts(&doc, "#commentform button[type=submit]"), ["Post Comment", "Preview"]);
     assert_eq!(count(&doc, ".honeypot[aria-hidden=true] input[tabindex='-1'][autocomplete=off]"), 1);
     // The JSON-LD data block in the head is not a script that runs.
     assert_eq!(count(&doc, "script:not([type='application/ld+json'])"), 0, "the form needs no JavaScript");

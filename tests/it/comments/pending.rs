@@ -43,6 +43,7 @@ async fn a_held_comment_is_shown_to_its_author_alone_awaiting_moderation() {
     let r = post_form(&app, &app.client, &form("Waiting for approval", "Ann", "ann@example.com")).await;
     let to = location(&r);
     let id = comment_id(&to);
+    let pass = set_cookies(&r).into_iter().find(|c| c.starts_with("hewn_comment_pending=")).unwrap_or_default();
 
     let (own_private, own, _) = page(&app.client, &app, &to).await;
     let (other_private, _, other) = page(&client(), &app, DEMO).await;
@@ -61,8 +62,9 @@ async fn a_held_comment_is_shown_to_its_author_alone_awaiting_moderation() {
     assert_eq!(texts(&own, "#comments-title"), ["2 comments for “Year of the Stakhanovite”"], "the count is public");
     assert!(!other.contains("Waiting for approval"), "another browser does not see it");
     assert!(!other_private);
-    assert!(!plain.contains("Waiting for approval"), "without the box ticked, only the link shows it");
-    assert!(!plain_private);
+    // Without the box ticked, the browser keeps the pass for the edit window only.
+    assert!(plain.contains("Waiting for approval") && plain_private, "the pass shows it during the edit window");
+    assert!(pass.contains("Max-Age=600"), "a pass for the 10-minute edit window: {pass}");
 }
 
 #[tokio::test]
@@ -178,12 +180,15 @@ async fn unticking_the_box_clears_the_remembered_details() {
     let cookies = set_cookies(&r);
     let (private, doc, body) = page(&app.client, &app, DEMO).await;
 
-    for name in ["hewn_comment_author=;", "hewn_comment_email=;", "hewn_comment_url=;", "hewn_comment_pending=;"] {
+    for name in ["hewn_comment_author=;", "hewn_comment_email=;", "hewn_comment_url=;"] {
         let c = cookies.iter().find(|c| c.starts_with(name)).unwrap_or_else(|| panic!("{name} in {cookies:?}"));
         assert!(c.contains("Max-Age=0"), "{c}");
     }
-    assert!(!private);
-    assert!(!body.contains("ann@example.com") && !body.contains("Remember me"));
+    // The passes stay (the browser's own held comments, and the edit window).
+    assert!(cookies.iter().any(|c| c.starts_with("hewn_comment_pending=") && !c.contains("Max-Age=0")), "{cookies:?}");
+    assert!(private, "the page shows the reader's own held comments");
+    assert!(!body.contains("ann@example.com"), "the address is no longer filled in");
+    assert_eq!(texts(&doc, "input#author[value=Ann]").len(), 0, "nor the name");
     assert_eq!(doc.select(&scraper::Selector::parse("#wp-comment-cookies-consent[checked]").unwrap()).count(), 0);
 }
 
