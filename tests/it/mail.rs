@@ -459,6 +459,7 @@ fn settings_with(changes: &[(&'static str, Option<&'static str>)]) -> Vec<(&'sta
         ("comment_flood_seconds", "15"),
         ("comment_close_after_days", "0"),
         ("comment_thread_depth", "5"),
+        ("comment_edit_minutes", "10"),
         ("comment_duplicate_check", "1"),
         ("comment_honeypot", "1"),
     ];

@@ -10,6 +10,7 @@ mod backend;
 mod backup;
 mod browser;
 mod cache;
+mod commenters;
 mod comments;
 mod conditional;
 mod corpus;
