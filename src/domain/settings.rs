@@ -77,6 +77,12 @@ pub struct Discussion {
     pub thread_depth: u32,
     /// Minutes after posting in which an author may edit or delete their comment; 0 turns it off.
     pub edit_minutes: u32,
+    /// Days a comment's IP address and user agent are kept; 0 keeps them.
+    pub ip_retention_days: u32,
+    /// Store only the network of a commenter's address (IPv4 /24, IPv6 /48).
+    pub truncate_ips: bool,
+    /// Show an avatar drawn here from a keyed hash of the commenter's address.
+    pub avatars: bool,
 }
 
 impl Default for Settings {
@@ -112,6 +118,9 @@ impl Default for Discussion {
             require_prior_approval: true,
             thread_depth: 5,
             edit_minutes: 10,
+            ip_retention_days: 30,
+            truncate_ips: false,
+            avatars: false,
         }
     }
 }
@@ -164,6 +173,9 @@ impl Settings {
             "comment_require_prior_approval" => d.require_prior_approval = boolean(value)?,
             "comment_thread_depth" => d.thread_depth = number(value, 1, MAX_THREAD_DEPTH)?,
             "comment_edit_minutes" => d.edit_minutes = number(value, 0, 1_440)?,
+            "comment_ip_retention_days" => d.ip_retention_days = number(value, 0, 36_500)?,
+            "comment_truncate_ips" => d.truncate_ips = boolean(value)?,
+            "comment_avatars" => d.avatars = boolean(value)?,
             "mail_on_comment" => self.mail.on_comment = boolean(value)?,
             "mail_on_held" => self.mail.on_held = boolean(value)?,
             "mail_extra_address" => self.mail.extra_address = address(value)?,

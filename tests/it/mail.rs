@@ -460,6 +460,7 @@ fn settings_with(changes: &[(&'static str, Option<&'static str>)]) -> Vec<(&'sta
         ("comment_close_after_days", "0"),
         ("comment_thread_depth", "5"),
         ("comment_edit_minutes", "10"),
+        ("comment_ip_retention_days", "30"),
         ("comment_duplicate_check", "1"),
         ("comment_honeypot", "1"),
     ];
