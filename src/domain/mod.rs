@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod password;
 pub mod percent;
+pub mod privacy;
 pub mod queue;
 pub mod render_limits;
 pub mod sanitize;

@@ -44,7 +44,8 @@ pub fn is_avatar_key(key: &str) -> bool {
 /// A 5×5 mirrored identicon for `key`, as SVG: a colour and a pattern, both from
 /// the key's bits. Nothing in it can run.
 pub fn identicon_svg(key: &str) -> String {
-    let bits: Vec<u8> = key.bytes().map(|b| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok()).unwrap_or(0)).collect();
+    let bits: Vec<u8> =
+        key.bytes().map(|b| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok()).unwrap_or(0)).collect();
     let nibble = |i: usize| bits.get(i % bits.len().max(1)).copied().unwrap_or(0);
     let hue = u32::from(nibble(0)) * 16 + u32::from(nibble(1));
     let hue = hue * 360 / 256;
@@ -79,7 +80,11 @@ pub fn notice_markdown(settings: &Settings, mail_on: bool) -> String {
         1 => "erased from every comment after 1 day".to_owned(),
         n => format!("erased from every comment after {n} days"),
     };
-    let ip = if d.truncate_ips { "the network part of your IP address (its last part is never stored)" } else { "your IP address" };
+    let ip = if d.truncate_ips {
+        "the network part of your IP address (its last part is never stored)"
+    } else {
+        "your IP address"
+    };
     let mut text = format!(
         "## What this site stores when you comment\n\n\
          - **Your comment, name, email address and website**, for as long as the comment stays on the site. \

@@ -55,6 +55,12 @@ impl Secret {
         self.mac_fields(purpose, &[id.to_string().as_bytes(), expires.to_string().as_bytes()])
     }
 
+    /// The full MAC of `data` for `purpose`, in hex: a keyed hash that only this site
+    /// can compute (avatar keys).
+    pub fn keyed_hex(&self, purpose: &str, data: &[u8]) -> String {
+        hex(&self.mac_fields(purpose, &[data]).finalize().into_bytes())
+    }
+
     /// The MAC of `purpose` and `fields`, each after a NUL byte. Only the last field
     /// may contain a NUL, so that no two lists of fields read the same.
     fn mac_fields(&self, purpose: &str, fields: &[&[u8]]) -> HmacSha256 {

@@ -319,6 +319,7 @@ fn mail_plan(app: &AppState, settings: &Settings, subscribe: bool) -> store::mai
         return store::mail::MailPlan::default();
     }
     store::mail::MailPlan {
+        on: true,
         subscribe,
         admin_on_held: settings.mail.on_held,
         admin_on_posted: settings.mail.on_comment,

@@ -137,29 +137,40 @@ pub async fn neighbours(
     published_at: i64,
     id: i64,
 ) -> Result<(Option<PostLink>, Option<PostLink>)> {
-    let older = format!(
-        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} \
-           and (p.published_at < $2 or (p.published_at = $2 and p.id < $3)) \
-         order by p.published_at desc, p.id desc limit 1"
-    );
-    let newer = format!(
-        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} \
-           and (p.published_at > $2 or (p.published_at = $2 and p.id > $3)) \
-         order by p.published_at, p.id limit 1"
-    );
-    let older = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&older)
+    let older = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&older_sql())
         .bind(now)
         .bind(published_at)
         .bind(id)
         .fetch_optional(db)
         .await)?;
-    let newer = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&newer)
+    let newer = with_db!(store.reader(), db => sqlx::query_as::<_, PostLink>(&newer_sql())
         .bind(now)
         .bind(published_at)
         .bind(id)
         .fetch_optional(db)
         .await)?;
     Ok((older, newer))
+}
+
+/// `$1` now, `$2` and `$3` the post's time and id. The plain bound on
+/// `published_at` (implied by the condition after it) is what an index range can
+/// start from: without it PostgreSQL walks the listing index from the newest post
+/// down to this one, filtering (half the blog for a post in the middle of it).
+fn older_sql() -> String {
+    format!(
+        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} and p.published_at <= $2 \
+           and (p.published_at < $2 or (p.published_at = $2 and p.id < $3)) \
+         order by p.published_at desc, p.id desc limit 1"
+    )
+}
+
+/// Like [`older_sql`], the other way.
+fn newer_sql() -> String {
+    format!(
+        "select p.slug, p.title from posts p where p.kind = 'post' and {VISIBLE} and p.published_at >= $2 \
+           and (p.published_at > $2 or (p.published_at = $2 and p.id > $3)) \
+         order by p.published_at, p.id limit 1"
+    )
 }
 
 #[cfg(test)]

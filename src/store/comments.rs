@@ -74,29 +74,67 @@ pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<Public
     .await)
 }
 
+/// The columns an insert writes, in the order [`bind_comment`] binds them.
+const INSERT_COLUMNS: &str = "post_id, parent_id, kind, author_name, author_email, author_url, user_id, \
+    body, body_html, status, rule, author_ip, user_agent, created_at";
+/// Values bound per comment.
+const INSERT_PARAMS: usize = 14;
+
+/// Binds `c`'s values in the order of [`INSERT_COLUMNS`] (one body for both drivers).
+macro_rules! bind_comment {
+    ($query:expr, $c:expr) => {
+        $query
+            .bind($c.post_id)
+            .bind($c.parent_id)
+            .bind($c.kind)
+            .bind($c.author_name)
+            .bind($c.author_email)
+            .bind($c.author_url)
+            .bind($c.user_id)
+            .bind($c.body)
+            .bind($c.body_html)
+            .bind($c.status)
+            .bind($c.rule)
+            .bind($c.author_ip)
+            .bind($c.user_agent)
+            .bind($c.created_at)
+    };
+}
+
 /// Inserts a comment inside an open transaction, returning its id.
 pub async fn insert_in(mut tx: Conn<'_>, c: &NewComment<'_>) -> Result<i64> {
-    with_db!(tx.reborrow(), cx => sqlx::query_scalar(
-        "insert into comments (post_id, parent_id, kind, author_name, author_email, author_url, user_id, \
-           body, body_html, status, rule, author_ip, user_agent, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id",
-    )
-    .bind(c.post_id)
-    .bind(c.parent_id)
-    .bind(c.kind)
-    .bind(c.author_name)
-    .bind(c.author_email)
-    .bind(c.author_url)
-    .bind(c.user_id)
-    .bind(c.body)
-    .bind(c.body_html)
-    .bind(c.status)
-    .bind(c.rule)
-    .bind(c.author_ip)
-    .bind(c.user_agent)
-    .bind(c.created_at)
-    .fetch_one(cx)
-    .await)
+    let sql = insert_sql(1);
+    with_db!(tx.reborrow(), cx => bind_comment!(sqlx::query_scalar(&sql), c).fetch_one(cx).await)
+}
+
+/// Inserts `comments` inside an open transaction in one statement, returning their
+/// ids in the same order. Both backends number the rows of one insert in the order
+/// of its values, so the returned ids, sorted, are the comments' in order (whatever
+/// order `returning` lists them in).
+pub async fn insert_many_in(mut tx: Conn<'_>, comments: &[NewComment<'_>]) -> Result<Vec<i64>> {
+    if comments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = insert_sql(comments.len());
+    let mut ids: Vec<i64> = with_db!(tx.reborrow(), cx => {
+        let mut query = sqlx::query_scalar(&sql);
+        for c in comments {
+            query = bind_comment!(query, c);
+        }
+        query.fetch_all(cx).await
+    })?;
+    if ids.len() != comments.len() {
+        return Err(sqlx::Error::Protocol(format!("{} comments inserted, {} ids returned", comments.len(), ids.len())));
+    }
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// An insert of `n` comments returning their ids.
+fn insert_sql(n: usize) -> String {
+    let rows: Vec<String> =
+        (0..n).map(|i| format!("({})", super::placeholders(i * INSERT_PARAMS + 1, INSERT_PARAMS))).collect();
+    format!("insert into comments ({INSERT_COLUMNS}) values {} returning id", rows.join(", "))
 }
 
 /// Inserts a comment, returning its id.

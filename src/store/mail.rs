@@ -32,6 +32,8 @@ const KEEP_SENT_SECONDS: i64 = 30 * 24 * 60 * 60;
 /// What a stored comment's transaction queues besides the comment (nothing when mail is off).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MailPlan {
+    /// Mail is on; without it nothing below is looked at.
+    pub on: bool,
     /// The commenter ticked "Notify me of follow-up comments by email".
     pub subscribe: bool,
     /// Tell the admins about a held comment.
@@ -56,6 +58,9 @@ pub struct Stored<'a> {
 /// Queues what a new comment causes: the admins' mail, the confirmation of a new
 /// subscriber, and, when it is approved, the subscribers' notifications.
 pub async fn after_comment_stored(mut conn: Conn<'_>, c: Stored<'_>, plan: &MailPlan) -> Result<()> {
+    if !plan.on {
+        return Ok(());
+    }
     let kind = match c.status {
         CommentStatus::Pending if plan.admin_on_held => Some("held"),
         CommentStatus::Approved if plan.admin_on_posted => Some("posted"),

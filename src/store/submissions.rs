@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 use sqlx::FromRow;
 use tokio::sync::{mpsc, oneshot};
 
-use super::comments::{NewComment, PublicComment, insert_in};
+use super::comments::{NewComment, PublicComment, insert_many_in};
 use super::db::Conn;
 use super::{Result, Store, Writer};
 use crate::domain::moderation::{Decision, Facts, Rule};
@@ -241,56 +241,73 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
     // this batch stored before it.
     let drafts: Vec<Draft> = jobs.iter().map(|j| j.draft.clone()).collect();
     let read = facts_in(tx.conn(), &drafts).await?;
+    // Decide every draft first (each one seeing the ones decided to be stored before
+    // it), then store the batch's comments in one insert, in order.
     let mut stored: Vec<(&Draft, CommentStatus)> = Vec::with_capacity(jobs.len());
+    let mut decided: Vec<Decision> = Vec::with_capacity(jobs.len());
     for (job, facts) in jobs.iter().zip(read) {
         let draft = &job.draft;
         let facts = with_earlier_in_batch(facts, draft, &stored);
         let decision = (job.decide)(&facts);
-        let Decision::Store { status, rule } = decision else {
-            outcomes.push(Submitted::Refused(decision));
-            continue;
-        };
-        let id = insert_in(
-            tx.conn(),
-            &NewComment {
-                post_id: draft.post_id,
-                parent_id: draft.parent_id,
-                kind: CommentKind::Comment,
-                author_name: &draft.author_name,
-                author_email: &draft.author_email,
-                author_url: &draft.author_url,
-                user_id: None,
-                body: &draft.body,
-                body_html: &draft.body_html,
-                status,
-                rule: rule.as_str(),
-                author_ip: &draft.author_ip,
-                user_agent: &draft.user_agent,
-                created_at: draft.created_at,
-            },
-        )
-        .await?;
-        super::mail::after_comment_stored(
-            tx.conn(),
-            super::mail::Stored {
-                id,
-                post_id: draft.post_id,
-                status,
-                author_email: &draft.author_email,
-                client: &draft.author_ip,
-                now: draft.created_at,
-            },
-            &draft.mail,
-        )
-        .await?;
-        stored.push((draft, status));
-        outcomes.push(Submitted::Stored { id, status, rule });
+        if let Decision::Store { status, .. } = decision {
+            stored.push((draft, status));
+        }
+        decided.push(decision);
+    }
+    let rows: Vec<NewComment<'_>> = jobs
+        .iter()
+        .zip(&decided)
+        .filter_map(|(job, decision)| match decision {
+            Decision::Store { status, rule } => Some(new_comment(&job.draft, *status, rule.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut ids = insert_many_in(tx.conn(), &rows).await?.into_iter();
+    for (job, decision) in jobs.iter().zip(decided) {
+        outcomes.push(match decision {
+            Decision::Store { status, rule } => {
+                let id = ids.next().ok_or(sqlx::Error::RowNotFound)?;
+                // The mail it causes, in the same transaction (nothing when mail is off).
+                let draft = &job.draft;
+                let comment = super::mail::Stored {
+                    id,
+                    post_id: draft.post_id,
+                    status,
+                    author_email: &draft.author_email,
+                    client: &draft.author_ip,
+                    now: draft.created_at,
+                };
+                super::mail::after_comment_stored(tx.conn(), comment, &draft.mail).await?;
+                Submitted::Stored { id, status, rule }
+            }
+            refused => Submitted::Refused(refused),
+        });
     }
     if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
         tx.commit().await?;
     }
     // Otherwise dropping the transaction rolls it back: nothing was written.
     Ok(outcomes)
+}
+
+/// The row a submission stores, with the status and rule moderation gave it.
+fn new_comment<'a>(draft: &'a Draft, status: CommentStatus, rule: &'a str) -> NewComment<'a> {
+    NewComment {
+        post_id: draft.post_id,
+        parent_id: draft.parent_id,
+        kind: CommentKind::Comment,
+        author_name: &draft.author_name,
+        author_email: &draft.author_email,
+        author_url: &draft.author_url,
+        user_id: None,
+        body: &draft.body,
+        body_html: &draft.body_html,
+        status,
+        rule,
+        author_ip: &draft.author_ip,
+        user_agent: &draft.user_agent,
+        created_at: draft.created_at,
+    }
 }
 
 /// A comment someone wants to reply to.

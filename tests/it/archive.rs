@@ -201,6 +201,25 @@ async fn post_pages_link_the_previous_and_next_posts_and_their_tags() {
 }
 
 #[tokio::test]
+async fn posts_published_in_the_same_second_link_in_the_order_they_were_made() {
+    let app = spawn_app().await;
+    let at = DEMO_TIME - 100;
+    app.post().title("First").slug("first").at(at).create().await;
+    app.post().title("Second").slug("second").at(at).create().await;
+    app.post().title("Third").slug("third").at(at).create().await;
+
+    let (_, second) = app.get_text("/posts/second").await;
+    let (_, third) = app.get_text("/posts/third").await;
+
+    let doc = html(&second);
+    assert_eq!(texts(&doc, "[data-test=previous-post]"), ["Previous post First"]);
+    assert_eq!(texts(&doc, "[data-test=next-post]"), ["Next post Third"]);
+    let doc = html(&third);
+    assert_eq!(texts(&doc, "[data-test=previous-post]"), ["Previous post Second"]);
+    assert_eq!(texts(&doc, "[data-test=next-post]"), ["Next post Year of the Stakhanovite"]);
+}
+
+#[tokio::test]
 async fn every_page_links_the_archives_tags_and_feeds() {
     let app = spawn_app().await;
 

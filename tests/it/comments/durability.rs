@@ -13,6 +13,8 @@ use super::{DEMO_FORM, form, prepare_database, rows};
 use crate::db::TestDb;
 use crate::helpers::{Binary, Spawn, client, spawn_with};
 
+/// Submissions arriving together are stored in one batch; each submitter is sent to
+/// its own comment.
 #[tokio::test]
 async fn fifty_concurrent_comments_from_different_clients_are_each_stored_once() {
     let app = spawn_with(Spawn { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Spawn::default() }).await;
@@ -31,22 +33,24 @@ async fn fifty_concurrent_comments_from_different_clients_are_each_stored_once()
                     .send()
                     .await
                     .unwrap();
-                r.status().as_u16()
+                let location = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                (r.status().as_u16(), location.to_owned())
             })
         })
         .collect();
-    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
     for t in tasks {
-        statuses.push(t.await.unwrap());
+        answers.push(t.await.unwrap());
     }
 
-    assert!(statuses.iter().all(|s| *s == 303), "{statuses:?}");
+    assert!(answers.iter().all(|(s, _)| *s == 303), "{answers:?}");
     let stored = rows(&app).await;
-    for i in 0..50 {
+    for (i, (_, location)) in answers.iter().enumerate() {
         let text = format!("concurrent comment {i}");
         let matching: Vec<_> = stored.iter().filter(|r| r.body == text).collect();
         assert_eq!(matching.len(), 1, "{text}");
         assert_eq!(matching[0].author_ip, format!("198.51.100.{}", i + 1));
+        assert!(location.ends_with(&format!("#comment-{}", matching[0].id)), "{text}: sent to {location}");
     }
     assert_eq!(stored.len(), 52, "the demo's two and the fifty");
 }
