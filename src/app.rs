@@ -144,6 +144,7 @@ pub async fn serve_router(
         tracing::info!(server = %mail.smtp.display(), "mail is on");
         crate::mail::sender::spawn(state.clone(), mailer);
     }
+    crate::tasks::spawn(state.clone());
     let app = router_with(state.clone(), extra);
     let app = middleware::from_fn_with_state(state.clone(), request_limits::refuse_nul_in_address).layer(app);
     let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);

@@ -14,6 +14,7 @@ pub mod request_limits;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;
 pub mod views;
 pub mod wordpress;

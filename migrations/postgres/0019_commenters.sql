@@ -4,6 +4,10 @@
 
 alter table comments add column edited_at bigint;
 alter table comments add column deleted_at bigint;
+-- A keyed hash of the author's address (see domain::privacy): what an avatar is drawn from.
+alter table comments add column avatar_key text collate "C" not null default '';
+-- The comments whose IP address or user agent the retention task has yet to erase.
+create index comments_retention on comments (created_at) where author_ip <> '' or user_agent <> '';
 
 -- A "Manage your comments" link: it names this row, never the address.
 create table commenter_links (

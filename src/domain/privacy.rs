@@ -41,6 +41,15 @@ pub fn is_avatar_key(key: &str) -> bool {
     key.len() == AVATAR_HEX && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// The avatar of a comment without a key (an imported or erased one).
+pub const DEFAULT_AVATAR: &str = "default";
+
+/// The address of the avatar drawn from `key` (the default one for no key).
+pub fn avatar_path(key: &str) -> String {
+    let key = if is_avatar_key(key) { key } else { DEFAULT_AVATAR };
+    format!("/avatars/{key}.svg")
+}
+
 /// A 5×5 mirrored identicon for `key`, as SVG: a colour and a pattern, both from
 /// the key's bits. Nothing in it can run.
 pub fn identicon_svg(key: &str) -> String {

@@ -25,7 +25,7 @@ use crate::domain::moderation::{self, Candidate, Decision};
 use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
 use crate::domain::status::CommentStatus;
-use crate::domain::{comment_text, markdown, render_limits};
+use crate::domain::{comment_text, markdown, privacy, render_limits};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store;
@@ -188,7 +188,8 @@ async fn create_comment(
         return preview(&app, &post, settings, respond, &submission.comment, &submission.author, now).await;
     }
 
-    let ip = ip.to_string();
+    let ip = if settings.discussion.truncate_ips { privacy::truncate_ip(ip) } else { ip }.to_string();
+    let avatar_key = privacy::avatar_key(&secret(&app).await?, &submission.email);
     let user_agent: String = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -208,6 +209,7 @@ async fn create_comment(
         author_ip: ip,
         user_agent,
         created_at: now,
+        avatar_key,
         mail: mail_plan(&app, &settings, submission.subscribe),
     };
 

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod archive;
+pub mod avatars;
 pub mod commenter;
 pub mod comments;
 pub mod cookies;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(mail::router())
         .merge(own_comments::router())
+        .merge(avatars::router())
         .route("/static/{file}", get(assets::serve_static))
         .route("/favicon.ico", get(assets::favicon))
 }

@@ -225,6 +225,7 @@ async fn save_edit(
         author_ip: comment.author_ip.clone(),
         user_agent: comment.user_agent.clone(),
         created_at: now,
+        avatar_key: String::new(),
         mail: Default::default(),
     };
     let known = store::submissions::facts(&app.store, &draft).await?.known_author;

@@ -106,7 +106,7 @@ pub async fn delete_own(store: &Store, id: i64, now: i64, posted_after: i64) -> 
 
 /// Clears everything a comment says and who said it (the rest of the `set` follows).
 const ERASE_ALL: &str = "update comments set body = '', body_html = '', author_name = '', author_email = '', \
-       author_url = '', author_ip = '', user_agent = '',";
+       author_url = '', author_ip = '', user_agent = '', avatar_key = '',";
 
 /// Deletes placeholders nothing replies to any more, until none is left (a chain of
 /// deleted comments goes at once).
@@ -230,8 +230,8 @@ pub async fn erase(store: &Store, email: &str, source: Source, now: i64) -> Resu
     let email = email.trim().to_lowercase();
     let mut tx = store.begin_write().await?;
     let n = with_db!(tx.conn(), cx => sqlx::query(
-        "update comments set author_name = '', author_email = '', author_url = '', author_ip = '', user_agent = '' \
-         where lower(author_email) = $1",
+        "update comments set author_name = '', author_email = '', author_url = '', author_ip = '', user_agent = '', \
+           avatar_key = '' where lower(author_email) = $1",
     )
     .bind(&email)
     .execute(cx)
@@ -319,4 +319,30 @@ pub async fn requests(store: &Store, limit: i64) -> Result<Vec<Request>> {
     .bind(limit)
     .fetch_all(db)
     .await)
+}
+
+/// Erases the IP address and user agent of comments posted before `before`; returns
+/// how many comments changed. It reads first and writes only when there is
+/// something to erase, so every instance can run it without doubling the work.
+pub async fn erase_old_addresses(store: &Store, before: i64) -> Result<u64> {
+    let due: bool = with_db!(store.reader(), db => sqlx::query_scalar(
+        "select exists (select 1 from comments where created_at < $1 and (author_ip <> '' or user_agent <> ''))",
+    )
+    .bind(before)
+    .fetch_one(db)
+    .await)?;
+    if !due {
+        return Ok(0);
+    }
+    let mut tx = store.begin_write().await?;
+    let n = with_db!(tx.conn(), cx => sqlx::query(
+        "update comments set author_ip = '', user_agent = '' \
+         where created_at < $1 and (author_ip <> '' or user_agent <> '')",
+    )
+    .bind(before)
+    .execute(cx)
+    .await
+    .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n)
 }

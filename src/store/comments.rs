@@ -32,6 +32,9 @@ pub struct PublicComment {
     /// Deleted by its author but kept for its replies: shown as a placeholder.
     #[sqlx(default)]
     pub deleted: bool,
+    /// What its avatar is drawn from (read where pages show avatars).
+    #[sqlx(default)]
+    pub avatar_key: String,
 }
 
 impl Threaded for PublicComment {
@@ -60,13 +63,15 @@ pub struct NewComment<'a> {
     pub author_ip: &'a str,
     pub user_agent: &'a str,
     pub created_at: i64,
+    /// See `domain::privacy::avatar_key` (empty: the default avatar).
+    pub avatar_key: &'a str,
 }
 
 /// The approved comments of a post, oldest first.
 pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<PublicComment>> {
     with_db!(store.reader(), db => sqlx::query_as::<_, PublicComment>(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted \
+           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted, avatar_key \
          from comments where post_id = $1 and status = 'approved' order by created_at, id",
     )
     .bind(post_id)
@@ -76,9 +81,9 @@ pub async fn approved_for_post(store: &Store, post_id: i64) -> Result<Vec<Public
 
 /// The columns an insert writes, in the order [`bind_comment`] binds them.
 const INSERT_COLUMNS: &str = "post_id, parent_id, kind, author_name, author_email, author_url, user_id, \
-    body, body_html, status, rule, author_ip, user_agent, created_at";
+    body, body_html, status, rule, author_ip, user_agent, created_at, avatar_key";
 /// Values bound per comment.
-const INSERT_PARAMS: usize = 14;
+const INSERT_PARAMS: usize = 15;
 
 /// Binds `c`'s values in the order of [`INSERT_COLUMNS`] (one body for both drivers).
 macro_rules! bind_comment {
@@ -98,6 +103,7 @@ macro_rules! bind_comment {
             .bind($c.author_ip)
             .bind($c.user_agent)
             .bind($c.created_at)
+            .bind($c.avatar_key)
     };
 }
 

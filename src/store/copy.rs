@@ -93,6 +93,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("disqus_id", Int),
             ("edited_at", Int),
             ("deleted_at", Int),
+            ("avatar_key", Text),
         ],
     ),
     (

@@ -96,6 +96,7 @@ async fn insert_demo(mut tx: Conn<'_>, demo: &DemoPost, now: i64) -> anyhow::Res
                 author_ip: "",
                 user_agent: "",
                 created_at: c.created_at,
+                avatar_key: "",
             },
         )
         .await?;

@@ -338,6 +338,7 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
             author_ip: r.author_ip,
             user_agent: r.user_agent,
             created_at: r.now,
+            avatar_key: "",
         },
     )
     .await?;

@@ -82,6 +82,8 @@ pub struct Draft {
     pub author_ip: String,
     pub user_agent: String,
     pub created_at: i64,
+    /// See `domain::privacy::avatar_key`.
+    pub avatar_key: String,
     /// The mail the comment causes if stored (nothing when mail is off).
     pub mail: super::mail::MailPlan,
 }
@@ -307,6 +309,7 @@ fn new_comment<'a>(draft: &'a Draft, status: CommentStatus, rule: &'a str) -> Ne
         author_ip: &draft.author_ip,
         user_agent: &draft.user_agent,
         created_at: draft.created_at,
+        avatar_key: &draft.avatar_key,
     }
 }
 
@@ -346,7 +349,7 @@ pub async fn own_held(store: &Store, post_id: i64, ids: &[i64]) -> Result<Vec<Pu
     let placeholders = super::placeholders(2, ids.len());
     let sql = format!(
         "select id, parent_id, kind, author_name, author_url, body_html, created_at, \
-           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted \
+           user_id is not null as by_author, wp_id, edited_at, deleted_at is not null as deleted, avatar_key \
          from comments where post_id = $1 and status in ('pending', 'spam') and id in ({}) \
          order by created_at, id",
         placeholders
@@ -378,6 +381,7 @@ mod tests {
             author_ip: ip.into(),
             user_agent: String::new(),
             created_at: at,
+            avatar_key: String::new(),
             mail: Default::default(),
         }
     }

@@ -102,6 +102,8 @@ pub struct CommentView {
     /// Its author's Edit and Delete links, within the edit window, on their own page.
     pub edit_url: Option<String>,
     pub delete_url: Option<String>,
+    /// The avatar's address, when the site shows avatars.
+    pub avatar: Option<String>,
 }
 
 impl CommentView {
@@ -132,6 +134,7 @@ impl CommentView {
             deleted: c.deleted,
             edit_url: None,
             delete_url: None,
+            avatar: settings.discussion.avatars.then(|| crate::domain::privacy::avatar_path(&c.avatar_key)),
         }
     }
 }

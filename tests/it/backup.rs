@@ -55,6 +55,7 @@ async fn sqlite_only_a_backup_taken_while_comments_arrive_is_one_consistent_snap
                     author_ip: "127.0.0.1",
                     user_agent: "test",
                     created_at: hewn::domain::now(),
+                    avatar_key: "",
                 };
                 comments::insert(&store, &c).await.unwrap();
                 written += 1;

@@ -250,3 +250,107 @@ async fn deleting_my_comments_removes_their_text_and_links_expire_after_an_hour(
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     assert_eq!(smtp.received().len(), 1, "one link an hour per address");
 }
+
+#[tokio::test]
+async fn ip_addresses_and_browsers_are_erased_after_the_retention_period_once_across_instances() {
+    let app = app_with(None).await;
+    let id = post(&app, &client(), &form("Old words, kept", "Old", "old@reader.example")).await;
+    let stored = hewn::store::moderation::by_id(&app.store, id).await.unwrap().unwrap();
+    assert_eq!(stored.author_ip, "127.0.0.1");
+
+    // 29 days on: kept.
+    let now = app.clock().now();
+    assert_eq!(hewn::tasks::run_retention(&app.store, now + 29 * 86_400).await.unwrap(), 0);
+    // 31 days on, two instances at once: erased once, both finish.
+    let other = hewn::store::Store::open(
+        &hewn::config::DatabaseConfig::from_cli(&app.database_url, hewn::config::Synchronous::Normal).unwrap(),
+    )
+    .await
+    .unwrap();
+    let later = now + 31 * 86_400;
+    let (a, b) = tokio::join!(hewn::tasks::run_retention(&app.store, later), hewn::tasks::run_retention(&other, later));
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "one comment, erased by one of them");
+    let stored = hewn::store::moderation::by_id(&app.store, id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.author_ip.as_str(), stored.user_agent.as_str(), stored.body.as_str()),
+        ("", "", "Old words, kept")
+    );
+    // 0 keeps them for ever.
+    settings::put(&app.store, "comment_ip_retention_days", "0").await.unwrap();
+    let kept = post(&app, &client(), &form("Kept for ever", "New", "new@reader.example")).await;
+    hewn::tasks::run_retention(&app.store, later + 365 * 86_400).await.unwrap();
+    assert_eq!(hewn::store::moderation::by_id(&app.store, kept).await.unwrap().unwrap().author_ip, "127.0.0.1");
+    other.close().await;
+}
+
+#[tokio::test]
+async fn with_truncation_only_the_network_of_an_address_is_stored() {
+    let app = app_with(None).await;
+    settings::put(&app.store, "comment_truncate_ips", "1").await.unwrap();
+    let id = post(&app, &client(), &form("From somewhere", "Net", "net@reader.example")).await;
+    assert_eq!(hewn::store::moderation::by_id(&app.store, id).await.unwrap().unwrap().author_ip, "127.0.0.0");
+}
+
+#[tokio::test]
+async fn avatars_are_drawn_here_from_a_keyed_hash_never_the_address() {
+    let app = app_with(None).await;
+    post(&app, &client(), &form("With a face", "Ava", "ava@reader.example")).await;
+    let page = client().get(app.url(DEMO)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("data-test=\"avatar\""), "off by default");
+    settings::put(&app.store, "comment_avatars", "1").await.unwrap();
+    let page = client().get(app.url(DEMO)).send().await.unwrap().text().await.unwrap();
+    let doc = html(&page);
+    let sel = scraper::Selector::parse("[data-test=avatar]").unwrap();
+    let srcs: Vec<String> = doc.select(&sel).filter_map(|e| e.value().attr("src").map(str::to_owned)).collect();
+    assert!(srcs.len() >= 2, "{srcs:?}");
+    let ava = srcs.last().unwrap();
+    // Neither the address nor its plain hashes appear anywhere.
+    use sha2::Digest;
+    let plain_sha = format!("{:x}", sha2::Sha256::digest(b"ava@reader.example"));
+    assert!(!page.contains("ava@reader.example") && !page.contains(&plain_sha[..16]));
+    let r = client().get(app.url(ava)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/svg+xml");
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let svg = r.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && !svg.contains("script"));
+    assert_status!(client().get(app.url("/avatars/..%2Fetc.svg")).send().await.unwrap(), 404);
+}
+
+#[tokio::test]
+async fn the_admin_exports_erases_and_deletes_by_address_and_every_request_is_logged_without_it() {
+    let app = app_with(None).await;
+    create_admin(&app, ADMIN, PASSWORD).await;
+    assert_status!(login(&app, ADMIN, PASSWORD).await, 303);
+    post(&app, &client(), &form("First of Quinn's", "Quinn", "quinn@reader.example")).await;
+    post(&app, &client(), &form("Second of Quinn's", "Quinn", "quinn@reader.example")).await;
+
+    let r = crate::admin::support::post_form(&app, "/admin/privacy/export", &[("email", "QUINN@reader.example")]).await;
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let json: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(json["comments"].as_array().unwrap().len(), 2);
+
+    // Erasing needs the box ticked.
+    let r = crate::admin::support::post_form(&app, "/admin/privacy/erase", &[("email", "quinn@reader.example")]).await;
+    assert!(assert_status!(r, 422).body.contains("Tick the box"));
+    let r = crate::admin::support::post_form(
+        &app,
+        "/admin/privacy/erase",
+        &[("email", "quinn@reader.example"), ("confirm", "1")],
+    )
+    .await;
+    assert_status!(r, 303);
+    let public = client().get(app.url(DEMO)).send().await.unwrap().text().await.unwrap();
+    assert!(public.contains("First of Quinn") && !public.contains(">Quinn<"));
+
+    let page = app.get("/admin/privacy").await.text().await.unwrap();
+    let doc = html(&page);
+    assert_eq!(texts(&doc, "[data-test=privacy-request] td:nth-child(2)"), ["erase", "export"]);
+    assert!(!page.contains("quinn@"), "the log names no address");
+
+    // The privacy notice is drafted from the settings, at /privacy.
+    let r = crate::admin::support::post_form(&app, "/admin/privacy/notice", &[]).await;
+    let editor = location(&assert_status!(r, 303));
+    assert!(editor.starts_with("/admin/pages/"), "{editor}");
+    let draft = app.get(&editor).await.text().await.unwrap();
+    assert!(draft.contains("after 30 days") && draft.contains("Manage your comments") == false, "{draft}");
+}

@@ -258,6 +258,7 @@ impl CommentBuilder<'_> {
                 author_ip: &self.ip,
                 user_agent: "TestBrowser/1.0",
                 created_at,
+                avatar_key: "",
             },
         )
         .await

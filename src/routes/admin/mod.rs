@@ -9,6 +9,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod mail;
 pub mod posts;
+pub mod privacy;
 pub mod settings;
 
 use std::sync::Arc;
@@ -100,6 +101,11 @@ pub fn routes() -> Vec<AdminRoute> {
         route(p.clone(), "/admin/settings", Admin, post(settings::update_settings)),
         route(g.clone(), "/admin/settings/date-example", Admin, get(settings::date_example)),
         route(g.clone(), "/admin/mail", Admin, get(mail::show_mail)),
+        route(g.clone(), "/admin/privacy", Admin, get(privacy::show_privacy)),
+        route(p.clone(), "/admin/privacy/export", Admin, post(privacy::export)),
+        route(p.clone(), "/admin/privacy/erase", Admin, post(privacy::erase)),
+        route(p.clone(), "/admin/privacy/delete", Admin, post(privacy::delete)),
+        route(p.clone(), "/admin/privacy/notice", Admin, post(privacy::draft_notice)),
         route(p.clone(), "/admin/mail/test", Admin, post(mail::send_test)),
         route(p.clone(), "/admin/mail/outbox/{id}/retry", Admin, post(mail::retry_message)),
         route(p, "/admin/mail/subscriptions/{id}/delete", Admin, post(mail::delete_subscription)),

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod mail;
 pub mod posts;
+pub mod privacy;
 pub mod settings;
 
 use crate::assets;
@@ -98,6 +99,18 @@ pub fn notice_text(code: &str, count: Option<u64>) -> Option<String> {
         "test-queued" => "A test message is on its way; its outcome shows in the outbox below.",
         "retry-queued" => "The message is queued again.",
         "subscription-deleted" => "Subscription deleted.",
+        "erased" => {
+            return Some(match count.unwrap_or(0) {
+                1 => "Personal data erased from 1 comment.".to_owned(),
+                n => format!("Personal data erased from {n} comments."),
+            });
+        }
+        "comments-deleted" => {
+            return Some(match count.unwrap_or(0) {
+                1 => "1 comment deleted.".to_owned(),
+                n => format!("{n} comments deleted."),
+            });
+        }
         "emptied" => {
             return Some(match count.unwrap_or(0) {
                 1 => "1 comment deleted permanently.".to_owned(),

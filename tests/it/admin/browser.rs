@@ -33,6 +33,7 @@ async fn reader_comment(b: &Browser, name: &str, text: &str) -> i64 {
             author_ip: "198.51.100.23",
             user_agent: "Reader/1.0",
             created_at: hewn::domain::now(),
+            avatar_key: "",
         },
     )
     .await

@@ -189,6 +189,7 @@ async fn a_parent_must_be_an_approved_comment_of_the_same_post() {
             author_ip: "",
             user_agent: "",
             created_at: 1_500_000_000,
+            avatar_key: "",
         },
     )
     .await

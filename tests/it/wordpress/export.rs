@@ -94,6 +94,7 @@ async fn export_then_import_into_an_empty_database_reproduces_every_post_and_com
                 author_ip: "203.0.113.9",
                 user_agent: "Mozilla/5.0 (X11; Linux x86_64)",
                 created_at: now,
+                avatar_key: "",
             },
         )
         .await

@@ -507,6 +507,7 @@ async fn importing_into_a_live_site_shows_it_all_at_once_and_never_stalls_reader
             author_ip: "127.0.0.1",
             user_agent: "test",
             created_at: hewn::domain::now(),
+            avatar_key: "",
         };
         comments::insert(&app.store, &c).await.expect("a commenter's write failed during the import");
         written += 1;
