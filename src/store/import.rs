@@ -195,11 +195,12 @@ pub async fn publish_hidden(
         "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
            author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
            wp_permalink) \
-         select p.new_id, p.kind, p.final_slug, p.title, coalesce(t.source, ''), p.source_format, \
-           coalesce(t.body_html, ''), p.excerpt, $2, p.sticky, p.author_id, p.author_name, p.comments_open, \
+         select p.new_id, p.kind, p.final_slug, p.title, coalesce(s.text, ''), p.source_format, \
+           coalesce(b.text, ''), p.excerpt, $2, p.sticky, p.author_id, p.author_name, p.comments_open, \
            p.published_at, p.updated_at, p.created_at, p.final_wp_id, nullif(p.wp_guid, ''), \
            nullif(p.wp_permalink, '') \
-         from staging.posts p left join staging.post_texts t on t.seq = p.seq and p.bytes <= $3 \
+         from staging.posts p left join staging.post_sources s on s.seq = p.seq and p.bytes <= $3 \
+           left join staging.post_bodies b on b.seq = p.seq and p.bytes <= $3 \
          where p.seq in (select value from json_each($1)) and p.new_id is not null \
          order by p.seq returning id",
     )
@@ -310,7 +311,8 @@ async fn write_large_texts(conn: &mut sqlx::SqliteConnection) -> Result<()> {
     for (seq, id) in large {
         sqlx::query(
             "update posts set (source, body_html) = \
-               (select t.source, t.body_html from staging.post_texts t where t.seq = $1) \
+               (select s.text, b.text from staging.post_sources s join staging.post_bodies b on b.seq = s.seq \
+                where s.seq = $1) \
              where id = $2",
         )
         .persistent(false)

@@ -287,10 +287,11 @@ pub async fn staged_posts(path: &Path, seqs: &str) -> Result<HiddenRows> {
         .fetch_all(&mut conn)
         .await?;
         let posts = sqlx::query_as(
-            "select p.new_id, p.kind, p.final_slug, p.title, t.source, p.source_format, t.body_html, p.excerpt, \
+            "select p.new_id, p.kind, p.final_slug, p.title, s.text as source, p.source_format, b.text as body_html, \
+               p.excerpt, \
                p.sticky, p.author_id, p.author_name, p.comments_open, p.published_at, p.updated_at, p.created_at, \
                p.final_wp_id, nullif(p.wp_guid, '') as wp_guid, nullif(p.wp_permalink, '') as wp_permalink \
-             from posts p join post_texts t on t.seq = p.seq \
+             from posts p join post_sources s on s.seq = p.seq join post_bodies b on b.seq = p.seq \
              where p.seq in (select value from json_each($1)) and p.new_id is not null order by p.seq",
         )
         .persistent(false)
