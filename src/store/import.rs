@@ -149,8 +149,9 @@ pub async fn publish_hidden(
     let seqs = json_list(seqs);
     if store.backend() == Backend::Postgres {
         // The rows are read before the write begins, so the write holds the lock
-        // only for the inserts.
-        let rows = postgres::import::staged_posts(staging, &seqs).await?;
+        // only for the inserts (and for reading the texts of very large posts,
+        // which are read one at a time as they are written).
+        let rows = postgres::import::staged_posts(staging, &seqs, TEXT_APART_BYTES).await?;
         let mut tx = store.begin_write().await?;
         let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
         sqlx::query("update posts set updated_at = $1 where id = $2")
@@ -163,6 +164,7 @@ pub async fn publish_hidden(
         sqlx::query("set constraints all deferred").execute(&mut *cx).await?;
         sqlx::query("set local statement_timeout = 0").execute(&mut *cx).await?;
         let ids = postgres::import::insert_hidden(cx, rows, IMPORTING.as_str()).await?;
+        postgres::import::insert_large_texts(cx, staging, &seqs, TEXT_APART_BYTES).await?;
         tx.commit().await?;
         return Ok(ids);
     }
@@ -290,9 +292,11 @@ pub async fn finish(store: &Store, staging: &Path, reservation: &Reservation, hi
     tx.commit().await
 }
 
-/// A post's text (source and HTML, in bytes) above which an import writes it apart:
-/// the hidden write inserts the post without it, and the last write, which rewrites
-/// the post's row anyway to give it its status, puts it in. Copying rows into a table
+/// A post's text (source and HTML, in bytes) above which an import writes it apart.
+/// On SQLite the hidden write inserts the post without it, and the last write, which
+/// rewrites the post's row anyway to give it its status, puts it in. (On PostgreSQL,
+/// which keeps large values apart from their row, the hidden write puts each text in
+/// after its inserts: see `postgres::import::insert_large_texts`.) Copying rows into a table
 /// with triggers (`insert ... select`) goes through a temporary table, which held a
 /// very large post several times over; written apart, it is held once as its values
 /// and once as the row SQLite makes of them, and written once.
