@@ -2,7 +2,8 @@
 //! never wait long: media copied in ahead of time, the plan's numbers reserved, new
 //! posts written hidden (with their comments) a few at a time, then one short write
 //! that shows them all. Everything was decided in the staging database (see
-//! `store::staging`), so the writes are plain `insert ... select` statements.
+//! `store::staging`), so the writes are plain `insert ... select` statements (and,
+//! for a very large post, an update that puts its text in: see [`TEXT_APART_BYTES`]).
 
 use std::path::Path;
 
@@ -294,12 +295,12 @@ pub async fn finish(store: &Store, staging: &Path, reservation: &Reservation, hi
 
 /// A post's text (source and HTML, in bytes) above which an import writes it apart.
 /// On SQLite the hidden write inserts the post without it, and the last write, which
-/// rewrites the post's row anyway to give it its status, puts it in. (On PostgreSQL,
-/// which keeps large values apart from their row, the hidden write puts each text in
-/// after its inserts: see `postgres::import::insert_large_texts`.) Copying rows into a table
-/// with triggers (`insert ... select`) goes through a temporary table, which held a
-/// very large post several times over; written apart, it is held once as its values
-/// and once as the row SQLite makes of them, and written once.
+/// rewrites the post's row anyway to give it its status, puts it in: copying rows
+/// into a table with triggers (`insert ... select`) goes through a temporary table,
+/// which held a very large post several times over; written apart, it is held once
+/// as its values and once as the row SQLite makes of them, and written once. (On
+/// PostgreSQL, which keeps large values apart from their row, the hidden write puts
+/// each text in after its inserts: see `postgres::import::insert_large_texts`.)
 const TEXT_APART_BYTES: i64 = 1024 * 1024;
 
 /// Puts in the texts of the new posts [`publish_hidden`] wrote without them, one post
