@@ -3,7 +3,7 @@
 //! posts written hidden (with their comments) a few at a time, then one short write
 //! that shows them all. Everything was decided in the staging database (see
 //! `store::staging`), so the writes are plain `insert ... select` statements (and,
-//! for a very large post, an update that puts its text in: see [`TEXT_APART_BYTES`]).
+//! for a very large post, an update that puts its text in: see `TEXT_APART_BYTES`).
 
 use std::path::Path;
 
