@@ -2,7 +2,8 @@
 //! never wait long: media copied in ahead of time, the plan's numbers reserved, new
 //! posts written hidden (with their comments) a few at a time, then one short write
 //! that shows them all. Everything was decided in the staging database (see
-//! `store::staging`), so the writes are plain `insert ... select` statements.
+//! `store::staging`), so the writes are plain `insert ... select` statements (and,
+//! for a very large post, an update that puts its text in: see `TEXT_APART_BYTES`).
 
 use std::path::Path;
 
@@ -149,8 +150,9 @@ pub async fn publish_hidden(
     let seqs = json_list(seqs);
     if store.backend() == Backend::Postgres {
         // The rows are read before the write begins, so the write holds the lock
-        // only for the inserts.
-        let rows = postgres::import::staged_posts(staging, &seqs).await?;
+        // only for the inserts (and for reading the texts of very large posts,
+        // which are read one at a time as they are written).
+        let rows = postgres::import::staged_posts(staging, &seqs, TEXT_APART_BYTES).await?;
         let mut tx = store.begin_write().await?;
         let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
         sqlx::query("update posts set updated_at = $1 where id = $2")
@@ -163,6 +165,7 @@ pub async fn publish_hidden(
         sqlx::query("set constraints all deferred").execute(&mut *cx).await?;
         sqlx::query("set local statement_timeout = 0").execute(&mut *cx).await?;
         let ids = postgres::import::insert_hidden(cx, rows, IMPORTING.as_str()).await?;
+        postgres::import::insert_large_texts(cx, staging, &seqs, TEXT_APART_BYTES).await?;
         tx.commit().await?;
         return Ok(ids);
     }
@@ -188,21 +191,26 @@ pub async fn publish_hidden(
     .await?;
     // In the order of `new_id` (the reservation's base plus `seq`), read by key:
     // sorting would first copy every whole row, however large, into a temporary table.
-    // The statement is dropped once run, with the memory of the rows it copied.
+    // A post larger than [`TEXT_APART_BYTES`] is written without its text, which the
+    // last write puts in (see [`write_large_texts`]). The statement is dropped once
+    // run, with the memory of the rows it copied.
     let ids = sqlx::query_scalar(
         "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
            author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
            wp_permalink) \
-         select p.new_id, p.kind, p.final_slug, p.title, t.source, p.source_format, t.body_html, p.excerpt, $2, \
-           p.sticky, p.author_id, p.author_name, p.comments_open, p.published_at, p.updated_at, p.created_at, \
-           p.final_wp_id, nullif(p.wp_guid, ''), nullif(p.wp_permalink, '') \
-         from staging.posts p join staging.post_texts t on t.seq = p.seq \
+         select p.new_id, p.kind, p.final_slug, p.title, coalesce(s.text, ''), p.source_format, \
+           coalesce(b.text, ''), p.excerpt, $2, p.sticky, p.author_id, p.author_name, p.comments_open, \
+           p.published_at, p.updated_at, p.created_at, p.final_wp_id, nullif(p.wp_guid, ''), \
+           nullif(p.wp_permalink, '') \
+         from staging.posts p left join staging.post_sources s on s.seq = p.seq and p.bytes <= $3 \
+           left join staging.post_bodies b on b.seq = p.seq and p.bytes <= $3 \
          where p.seq in (select value from json_each($1)) and p.new_id is not null \
          order by p.seq returning id",
     )
     .persistent(false)
     .bind(&seqs)
     .bind(IMPORTING)
+    .bind(TEXT_APART_BYTES)
     .fetch_all(&mut *conn)
     .await?;
     sqlx::query(&format!(
@@ -267,6 +275,7 @@ pub async fn finish(store: &Store, staging: &Path, reservation: &Reservation, hi
     if shown != hidden {
         return Err(not_all_shown(hidden, shown));
     }
+    write_large_texts(conn).await?;
     for sql in [
         "insert into legacy_links (key, post_id) select l.key, p.new_id from staging.links l \
            join staging.posts p on p.seq = l.post_seq where p.new_id is not null order by l.rowid \
@@ -282,6 +291,42 @@ pub async fn finish(store: &Store, staging: &Path, reservation: &Reservation, hi
     }
     remove_placeholders(tx.conn(), reservation).await?;
     tx.commit().await
+}
+
+/// A post's text (source and HTML, in bytes) above which an import writes it apart.
+/// On SQLite the hidden write inserts the post without it, and the last write, which
+/// rewrites the post's row anyway to give it its status, puts it in: copying rows
+/// into a table with triggers (`insert ... select`) goes through a temporary table,
+/// which held a very large post several times over; written apart, it is held once
+/// as its values and once as the row SQLite makes of them, and written once. (On
+/// PostgreSQL, which keeps large values apart from their row, the hidden write puts
+/// each text in after its inserts: see `postgres::import::insert_large_texts`.)
+const TEXT_APART_BYTES: i64 = 1024 * 1024;
+
+/// Puts in the texts of the new posts [`publish_hidden`] wrote without them, one post
+/// per statement, reading each straight from the staging database. (Both columns
+/// from one row-value subquery: a scalar subquery's value is copied once more on
+/// its way into the row.)
+async fn write_large_texts(conn: &mut sqlx::SqliteConnection) -> Result<()> {
+    let large: Vec<(i64, i64)> =
+        sqlx::query_as("select seq, new_id from staging.posts where new_id is not null and bytes > $1 order by seq")
+            .bind(TEXT_APART_BYTES)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (seq, id) in large {
+        sqlx::query(
+            "update posts set (source, body_html) = \
+               (select s.text, b.text from staging.post_sources s join staging.post_bodies b on b.seq = s.seq \
+                where s.seq = $1) \
+             where id = $2",
+        )
+        .persistent(false)
+        .bind(seq)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 fn not_all_shown(hidden: u64, shown: u64) -> sqlx::Error {

@@ -181,7 +181,9 @@ pub(super) const ROWS_PER_INSERT: usize = 400;
 const SCHEMA: &str = r"
 -- A post's keys, which planning rewrites, apart from its text (as for comments
 -- below): SQLite rewrites a whole row to update one field of it, and a post's text
--- may be many megabytes. `bytes`: the size of its text.
+-- may be many megabytes. `bytes`: the size of its text. Its HTML source and its
+-- sanitised HTML are rows of two tables, written one after the other: SQLite holds
+-- a row it writes a few times over, so a very large post is held as half as large.
 create table posts (
     seq integer primary key, line integer not null, kind text not null, slug text not null,
     title text not null, source_format text not null, bytes integer not null,
@@ -192,7 +194,8 @@ create table posts (
     live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer
 );
 create index posts_wp_id on posts (wp_id);
-create table post_texts (seq integer primary key, source text not null, body_html text not null);
+create table post_sources (seq integer primary key, text text not null);
+create table post_bodies (seq integer primary key, text text not null);
 -- A comment's keys, which planning rewrites, apart from its text, which it never
 -- touches: updating small rows is what keeps planning quick.
 create table comments (
@@ -247,7 +250,7 @@ impl Staging {
             .journal_mode(SqliteJournalMode::Off)
             .synchronous(SqliteSynchronous::Off)
             .foreign_keys(false)
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         let mut conn = SqliteConnection::connect_with(&opts)
             .await
             .with_context(|| format!("creating the staging database {}", path.display()))?;
@@ -388,14 +391,19 @@ impl Staging {
             insert_posts(&mut tx, chunk).await?;
         }
         let largest_text = posts.iter().map(|p| p.source.len() + p.body_html.len()).max().unwrap_or(0);
+        if largest_text > TEXT_BYTES_PER_INSERT {
+            // A large post's pages are written out as they fill a small cache, not
+            // held until the commit: nothing reads them again soon.
+            sqlx::query(&format!("pragma cache_size = -{LARGE_TEXT_CACHE_KIB}")).execute(&mut *tx).await?;
+        }
         insert_post_texts(&mut tx, posts).await?;
         for chunk in comments.chunks(ROWS_PER_INSERT) {
             insert_comments(&mut tx, chunk).await?;
         }
         tx.commit().await?;
         if largest_text > TEXT_BYTES_PER_INSERT {
-            // The cache is full of a large post's pages, which nothing reads again soon.
             sqlx::query("pragma shrink_memory").execute(&mut self.conn).await?;
+            sqlx::query(&format!("pragma cache_size = -{CACHE_KIB}")).execute(&mut self.conn).await?;
         }
         Ok(())
     }
@@ -404,8 +412,8 @@ impl Staging {
     /// WordPress id and HTML source.
     pub async fn posts_with_galleries(&mut self) -> Result<Vec<(i64, Option<i64>, String)>> {
         sqlx::query_as(
-            "select p.seq, p.wp_id, t.source from galleries g join posts p on p.seq = g.post_seq \
-             join post_texts t on t.seq = p.seq",
+            "select p.seq, p.wp_id, s.text from galleries g join posts p on p.seq = g.post_seq \
+             join post_sources s on s.seq = p.seq",
         )
         .fetch_all(&mut self.conn)
         .await
@@ -423,13 +431,15 @@ impl Staging {
 
     /// Replaces a staged post's source and HTML.
     pub async fn set_post_html(&mut self, seq: i64, source: &str, body_html: &str) -> Result<()> {
-        sqlx::query("update post_texts set source = $1, body_html = $2 where seq = $3")
-            .bind(source)
-            .bind(body_html)
-            .bind(seq)
-            .execute(&mut self.conn)
-            .await?;
-        Ok(())
+        let mut tx = self.conn.begin().await?;
+        for (table, text) in [("post_sources", source), ("post_bodies", body_html)] {
+            sqlx::query(&format!("update {table} set text = $1 where seq = $2"))
+                .bind(text)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// The highest item number, comment number and comment WordPress id of the file:
@@ -507,28 +517,40 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
 
 /// Posts' texts carried at most by one insert (fewer when they are large).
 const TEXT_BYTES_PER_INSERT: usize = 4 * 1024 * 1024;
+/// The staging database's page cache, and its cache while it writes a post's text
+/// larger than [`TEXT_BYTES_PER_INSERT`].
+const CACHE_KIB: u32 = 64 * 1024;
+const LARGE_TEXT_CACHE_KIB: u32 = 2 * 1024;
 
-/// Inserts the texts of `posts`, a few at a time. The texts are moved into the
-/// statements, not copied, and each statement is dropped once run (SQLite keeps the
-/// memory of a statement's values until then): a post of many megabytes is held
-/// by the import no more times than SQLite needs to write it.
+/// Inserts the texts of `posts`: all their sources, then all their HTML.
 async fn insert_post_texts(tx: &mut SqliteConnection, posts: Vec<StagedPost>) -> Result<()> {
-    let mut posts = posts.into_iter().peekable();
-    while posts.peek().is_some() {
+    let (sources, bodies): (Vec<_>, Vec<_>) =
+        posts.into_iter().map(|p| ((p.seq, p.source), (p.seq, p.body_html))).unzip();
+    insert_texts(tx, "post_sources", sources).await?;
+    insert_texts(tx, "post_bodies", bodies).await
+}
+
+/// Inserts `(seq, text)` rows into `table`, a few at a time. The texts are moved
+/// into the statements, not copied, and each statement is dropped once run (SQLite
+/// keeps the memory of a statement's values until then): a text of many megabytes
+/// is held by the import no more times than SQLite needs to write it, and no longer.
+async fn insert_texts(tx: &mut SqliteConnection, table: &str, texts: Vec<(i64, String)>) -> Result<()> {
+    let mut texts = texts.into_iter().peekable();
+    while texts.peek().is_some() {
         let mut rows = Vec::new();
         let mut bytes = 0;
-        while let Some(p) =
-            posts.next_if(|p| rows.is_empty() || bytes + p.source.len() + p.body_html.len() <= TEXT_BYTES_PER_INSERT)
+        while let Some((seq, text)) =
+            texts.next_if(|(_, text)| rows.is_empty() || bytes + text.len() <= TEXT_BYTES_PER_INSERT)
         {
-            bytes += p.source.len() + p.body_html.len();
-            rows.push((p.seq, p.source, p.body_html));
+            bytes += text.len();
+            rows.push((seq, text));
             if rows.len() >= ROWS_PER_INSERT / 4 {
                 break;
             }
         }
-        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new("insert into post_texts (seq, source, body_html) ");
-        q.push_values(rows, |mut b, (seq, source, body_html)| {
-            b.push_bind(seq).push_bind(source).push_bind(body_html);
+        let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(format!("insert into {table} (seq, text) "));
+        q.push_values(rows, |mut b, (seq, text)| {
+            b.push_bind(seq).push_bind(text);
         });
         q.build().persistent(false).execute(&mut *tx).await?;
     }

@@ -57,6 +57,21 @@ async fn phrases_exclusions_case_and_accents_work_as_readers_expect() {
 }
 
 #[tokio::test]
+async fn a_very_long_body_is_searched_in_its_first_256_ki_characters() {
+    let app = spawn_app().await;
+    // 200,000 characters (300,000 bytes: "é" is two) before "turbine", 400,000 before
+    // "windmill": the bound counts characters.
+    let filler = "é ".repeat(100_000);
+    let body = format!("Opening. {filler}A turbine. {filler}Closing windmill.");
+    app.post().title("Marathon read").slug("long").body(&body).create().await;
+    app.post().title("Short read").slug("short").body("A windmill, briefly.").create().await;
+
+    assert_eq!(titles(&app, "turbine").await, ["Marathon read"]);
+    assert_eq!(titles(&app, "windmill").await, ["Short read"], "words past the bound are not indexed");
+    assert_eq!(titles(&app, "marathon").await, ["Marathon read"], "the title is indexed whole");
+}
+
+#[tokio::test]
 async fn hostile_queries_answer_a_normal_page() {
     let app = spawn_app().await;
     let long = "coal ".repeat(2_000);

@@ -275,8 +275,9 @@ pub struct HiddenRows {
     comments: Vec<CommentRow>,
 }
 
-/// Reads the rows of the staged posts `seqs` (a JSON list) and of their comments.
-pub async fn staged_posts(path: &Path, seqs: &str) -> Result<HiddenRows> {
+/// Reads the rows of the staged posts `seqs` (a JSON list) and of their comments;
+/// the texts of posts larger than `apart` bytes are left out (see [`insert_large_texts`]).
+pub async fn staged_posts(path: &Path, seqs: &str, apart: i64) -> Result<HiddenRows> {
     let mut conn = staging(path).await?;
     let rows = async {
         let tags = sqlx::query_as(
@@ -287,14 +288,17 @@ pub async fn staged_posts(path: &Path, seqs: &str) -> Result<HiddenRows> {
         .fetch_all(&mut conn)
         .await?;
         let posts = sqlx::query_as(
-            "select p.new_id, p.kind, p.final_slug, p.title, t.source, p.source_format, t.body_html, p.excerpt, \
-               p.sticky, p.author_id, p.author_name, p.comments_open, p.published_at, p.updated_at, p.created_at, \
-               p.final_wp_id, nullif(p.wp_guid, '') as wp_guid, nullif(p.wp_permalink, '') as wp_permalink \
-             from posts p join post_texts t on t.seq = p.seq \
+            "select p.new_id, p.kind, p.final_slug, p.title, coalesce(s.text, '') as source, p.source_format, \
+               coalesce(b.text, '') as body_html, p.excerpt, p.sticky, p.author_id, p.author_name, \
+               p.comments_open, p.published_at, p.updated_at, p.created_at, p.final_wp_id, \
+               nullif(p.wp_guid, '') as wp_guid, nullif(p.wp_permalink, '') as wp_permalink \
+             from posts p left join post_sources s on s.seq = p.seq and p.bytes <= $2 \
+               left join post_bodies b on b.seq = p.seq and p.bytes <= $2 \
              where p.seq in (select value from json_each($1)) and p.new_id is not null order by p.seq",
         )
         .persistent(false)
         .bind(seqs)
+        .bind(apart)
         .fetch_all(&mut conn)
         .await?;
         let comments = sqlx::query_as(&format!(
@@ -374,6 +378,43 @@ pub async fn insert_hidden(cx: &mut PgConnection, rows: HiddenRows, status: &str
     }
     insert_comments(cx, &rows.comments).await?;
     Ok(ids)
+}
+
+/// Puts in the texts [`staged_posts`] left out (of the staged posts `seqs` larger
+/// than `apart` bytes), one text at a time, each read from the staging file just
+/// before it is written: a very large post is held once, not with its other text
+/// and the rest of the write's rows. Part of the hidden write, after its inserts.
+pub async fn insert_large_texts(cx: &mut PgConnection, path: &Path, seqs: &str, apart: i64) -> Result<()> {
+    let mut conn = staging(path).await?;
+    let written = async {
+        let large: Vec<(i64, i64)> = sqlx::query_as(
+            "select seq, new_id from posts where seq in (select value from json_each($1)) and new_id is not null \
+               and bytes > $2 order by seq",
+        )
+        .bind(seqs)
+        .bind(apart)
+        .fetch_all(&mut conn)
+        .await?;
+        for (seq, id) in large {
+            for (table, column) in [("post_sources", "source"), ("post_bodies", "body_html")] {
+                let text: String = sqlx::query_scalar(&format!("select text from {table} where seq = $1"))
+                    .bind(seq)
+                    .persistent(false)
+                    .fetch_one(&mut conn)
+                    .await?;
+                sqlx::query(&format!("update posts set {column} = $1 where id = $2"))
+                    .bind(text)
+                    .bind(id)
+                    .persistent(false)
+                    .execute(&mut *cx)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let _ = conn.close().await;
+    written
 }
 
 /// Inserts staged comments, in the order given.
