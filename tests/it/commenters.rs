@@ -352,5 +352,5 @@ async fn the_admin_exports_erases_and_deletes_by_address_and_every_request_is_lo
     let editor = location(&assert_status!(r, 303));
     assert!(editor.starts_with("/admin/pages/"), "{editor}");
     let draft = app.get(&editor).await.text().await.unwrap();
-    assert!(draft.contains("after 30 days") && draft.contains("Manage your comments") == false, "{draft}");
+    assert!(draft.contains("after 30 days") && !draft.contains("Manage your comments"), "{draft}");
 }

@@ -127,3 +127,53 @@ async fn the_form_can_be_filled_and_sent_with_the_keyboard_alone() {
     assert_eq!(notice, "Your comment is awaiting moderation.");
     b.close().await;
 }
+
+/// Runs SQL on the browser's server database from outside (to age a stored row).
+async fn sql(b: &Browser, statement: &str) {
+    let database = hewn::config::DatabaseConfig::from_cli(
+        &format!("sqlite://{}", b.db_path.display()),
+        hewn::config::Synchronous::Normal,
+    )
+    .unwrap();
+    let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
+    sqlx::query(statement).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_commenter_previews_posts_fixes_a_typo_within_the_window_and_then_the_controls_are_gone() {
+    let b = Browser::start_with((1200, 900), &["--blink-settings=scriptEnabled=false"]).await;
+    no_flood(&b).await;
+
+    b.client.goto(&b.url(DEMO)).await.unwrap();
+    fill_by_label(&b, "Comment", "Teh *typo* is mine.").await;
+    fill_by_label(&b, "Name", "Careful").await;
+    fill_by_label(&b, "Email", "careful@example.com").await;
+    b.client.find(Locator::XPath("//button[normalize-space()='Preview']")).await.unwrap().click().await.unwrap();
+    let preview = b.wait_for("[data-test=comment-preview]").await.text().await.unwrap();
+    let kept = b.client.find(Locator::Id("comment")).await.unwrap().prop("value").await.unwrap();
+    b.screenshot("comment-preview").await;
+    assert!(preview.contains("Preview — not posted yet") && preview.contains("Teh typo is mine."), "{preview}");
+    assert_eq!(kept.as_deref(), Some("Teh *typo* is mine."));
+
+    b.client.find(Locator::XPath("//button[normalize-space()='Post Comment']")).await.unwrap().click().await.unwrap();
+    b.wait_for("[data-test=awaiting-moderation]").await;
+    b.client.find(Locator::Css("[data-test=edit-own]")).await.unwrap().click().await.unwrap();
+    b.wait_for("[data-test=comment-edit]").await;
+    fill_by_label(&b, "Comment", "The *typo* is gone.").await;
+    b.client.find(Locator::Css("[data-test=save-edit]")).await.unwrap().click().await.unwrap();
+    let fixed = b.wait_for("li:has(> article [data-test=awaiting-moderation]) .comment-content").await;
+    assert_eq!(fixed.text().await.unwrap(), "The typo is gone.");
+    let edited = b.client.find(Locator::Css("[data-test=comment-edited]")).await.unwrap().text().await.unwrap();
+    assert_eq!(edited, "(edited)");
+    b.screenshot("comment-edited").await;
+
+    // Ten minutes later (the comment's time moved back), the controls are gone.
+    sql(&b, "update comments set created_at = created_at - 601 where body = 'The *typo* is gone.'").await;
+    b.client.refresh().await.unwrap();
+    b.wait_for("[data-test=awaiting-moderation]").await;
+    let controls = b.client.find_all(Locator::Css("[data-test=edit-own]")).await.unwrap();
+    assert!(controls.is_empty(), "no Edit after the window");
+    b.close().await;
+}

@@ -181,6 +181,14 @@ async fn no_public_response_ever_carries_a_commenters_email() {
         paths.push(to);
     }
     paths.push(format!("{DEMO}?replytocom={}", row_with_body(&app, "approved again").await.unwrap().id));
+    // A commenter's own pages: editing and deleting within the window (the author's
+    // browser holds the passes), and the pages anyone can open.
+    for body in ["a reply", "remember me"] {
+        let id = row_with_body(&app, body).await.unwrap().id;
+        paths.push(format!("{DEMO}/comments/{id}/edit"));
+        paths.push(format!("{DEMO}/comments/{id}/delete"));
+    }
+    paths.extend(["/comments/manage", "/avatars/default.svg", "/privacy"].map(str::to_owned));
     for path in &paths {
         for who in [&stranger, &author] {
             let r = who.get(app.url(path)).send().await.unwrap();
