@@ -477,6 +477,68 @@ pub fn json_download(json: String) -> Response {
     response
 }
 
+/// What a commenter can do to all their comments from their page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    Erase,
+    Delete,
+}
+
+impl Whole {
+    /// The confirmation page's heading, question and button.
+    fn asks(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Erase => (
+                "Erase my personal data",
+                "Erase your name, email address, website, IP address and browser from every comment you wrote \
+                 here? The comments stay, signed “Anonymous”, and your subscriptions end. This cannot be undone.",
+                "Erase",
+            ),
+            Self::Delete => (
+                "Delete my comments",
+                "Delete every comment you wrote here, with its text? A comment with replies stays as “This \
+                 comment was deleted.” so that the replies keep their place. This cannot be undone.",
+                "Delete my comments",
+            ),
+        }
+    }
+
+    /// Does it; returns what the commenter is told.
+    async fn run(self, app: &AppState, email: &str) -> Result<String, AppError> {
+        let now = app.now();
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        Ok(match self {
+            Self::Erase => {
+                let n = commenters::erase(&app.store, email, Source::Commenter, now).await?;
+                tracing::info!(comments = n, "a commenter erased their personal data");
+                format!("Your name and address are gone from {n} comment{}.", plural(n))
+            }
+            Self::Delete => {
+                let n = commenters::delete_all(&app.store, email, Source::Commenter, now).await?;
+                tracing::info!(comments = n, "a commenter deleted their comments");
+                format!("{n} comment{} deleted.", plural(n))
+            }
+        })
+    }
+}
+
+/// The page with one button before erasing or deleting.
+async fn ask(app: &AppState, uri: &Uri, link_id: &str, q: &Signed, what: Whole) -> Result<Response, AppError> {
+    link(app, link_id, q).await?;
+    let (heading, question, button) = what.asks();
+    let action = format!("{}{}", uri.path(), signed_query(q));
+    message_page(app, uri, heading, question.to_owned(), Some((action, button.to_owned()))).await
+}
+
+/// Erases or deletes, and clears the commenter cookies of this browser.
+async fn act(app: &AppState, uri: &Uri, link_id: &str, q: &Signed, what: Whole) -> Result<Response, AppError> {
+    let link = link(app, link_id, q).await?;
+    let told = what.run(app, &link.email).await?;
+    let mut response = message_page(app, uri, "Done", told, None).await?;
+    super::commenter::forget(&mut response, app.config.is_https());
+    Ok(response)
+}
+
 /// `GET /comments/manage/{link}/erase`: one button.
 async fn show_erase(
     State(app): State<AppState>,
@@ -484,12 +546,7 @@ async fn show_erase(
     Query(q): Query<Signed>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    link(&app, &link_id, &q).await?;
-    let message = "Erase your name, email address, website, IP address and browser from every comment you wrote \
-         here? The comments stay, signed “Anonymous”, and your subscriptions end. This cannot be undone."
-        .to_owned();
-    let action = format!("{}{}", uri.path(), signed_query(&q));
-    message_page(&app, &uri, "Erase my personal data", message, Some((action, "Erase".into()))).await
+    ask(&app, &uri, &link_id, &q, Whole::Erase).await
 }
 
 /// `POST /comments/manage/{link}/erase`.
@@ -499,19 +556,7 @@ async fn erase(
     Query(q): Query<Signed>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let link = link(&app, &link_id, &q).await?;
-    let n = commenters::erase(&app.store, &link.email, Source::Commenter, app.now()).await?;
-    tracing::info!(comments = n, "a commenter erased their personal data");
-    let mut response = message_page(
-        &app,
-        &uri,
-        "Done",
-        format!("Your name and address are gone from {n} comment{}.", if n == 1 { "" } else { "s" }),
-        None,
-    )
-    .await?;
-    super::commenter::forget(&mut response, app.config.is_https());
-    Ok(response)
+    act(&app, &uri, &link_id, &q, Whole::Erase).await
 }
 
 /// `GET /comments/manage/{link}/delete`: one button.
@@ -521,12 +566,7 @@ async fn show_delete_all(
     Query(q): Query<Signed>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    link(&app, &link_id, &q).await?;
-    let message = "Delete every comment you wrote here, with its text? A comment with replies stays as “This \
-         comment was deleted.” so that the replies keep their place. This cannot be undone."
-        .to_owned();
-    let action = format!("{}{}", uri.path(), signed_query(&q));
-    message_page(&app, &uri, "Delete my comments", message, Some((action, "Delete my comments".into()))).await
+    ask(&app, &uri, &link_id, &q, Whole::Delete).await
 }
 
 /// `POST /comments/manage/{link}/delete`.
@@ -536,12 +576,5 @@ async fn delete_all(
     Query(q): Query<Signed>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let link = link(&app, &link_id, &q).await?;
-    let n = commenters::delete_all(&app.store, &link.email, Source::Commenter, app.now()).await?;
-    tracing::info!(comments = n, "a commenter deleted their comments");
-    let mut response =
-        message_page(&app, &uri, "Done", format!("{n} comment{} deleted.", if n == 1 { "" } else { "s" }), None)
-            .await?;
-    super::commenter::forget(&mut response, app.config.is_https());
-    Ok(response)
+    act(&app, &uri, &link_id, &q, Whole::Delete).await
 }

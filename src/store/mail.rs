@@ -55,54 +55,68 @@ pub struct Stored<'a> {
     pub now: i64,
 }
 
-/// Queues what a new comment causes: the admins' mail, the confirmation of a new
-/// subscriber, and, when it is approved, the subscribers' notifications.
-pub async fn after_comment_stored(mut conn: Conn<'_>, c: Stored<'_>, plan: &MailPlan) -> Result<()> {
-    if !plan.on {
+/// Queues what the comments one group commit stored cause, in its transaction: the
+/// admins' mails (for the whole batch in one statement), the confirmation of a new
+/// subscriber, and, for an approved comment, the subscribers' notifications.
+pub async fn after_batch_stored(mut conn: Conn<'_>, stored: &[(Stored<'_>, &MailPlan)]) -> Result<()> {
+    let on: Vec<&(Stored<'_>, &MailPlan)> = stored.iter().filter(|(_, plan)| plan.on).collect();
+    if on.is_empty() {
         return Ok(());
     }
-    let kind = match c.status {
-        CommentStatus::Pending if plan.admin_on_held => Some("held"),
-        CommentStatus::Approved if plan.admin_on_posted => Some("posted"),
-        _ => None,
-    };
-    if let Some(kind) = kind {
-        queue_to_admins(conn.reborrow(), kind, c.post_id, c.id, &plan.extra_address, c.now).await?;
-    }
-    // A comment judged spam subscribes no one: its address may be a stranger's.
-    if plan.subscribe && matches!(c.status, CommentStatus::Pending | CommentStatus::Approved) {
-        subscribe(conn.reborrow(), c.author_email, c.post_id, c.client, c.now).await?;
-    }
-    if c.status == CommentStatus::Approved {
-        comments_approved(conn, &[c.id], c.now).await?;
+    let admin: Vec<(&str, &Stored<'_>, &str)> = on
+        .iter()
+        .filter_map(|(c, plan)| {
+            let kind = match c.status {
+                CommentStatus::Pending if plan.admin_on_held => "held",
+                CommentStatus::Approved if plan.admin_on_posted => "posted",
+                _ => return None,
+            };
+            Some((kind, c, plan.extra_address.trim()))
+        })
+        .collect();
+    queue_to_admins(conn.reborrow(), &admin).await?;
+    for (c, plan) in on {
+        // A comment judged spam subscribes no one: its address may be a stranger's.
+        if plan.subscribe && matches!(c.status, CommentStatus::Pending | CommentStatus::Approved) {
+            subscribe(conn.reborrow(), c.author_email, c.post_id, c.client, c.now).await?;
+        }
+        if c.status == CommentStatus::Approved {
+            comments_approved(conn.reborrow(), &[c.id], c.now).await?;
+        }
     }
     Ok(())
 }
 
-/// One `kind` message about comment `comment_id` to every admin account with an
-/// address, and to `extra` (each address once).
-async fn queue_to_admins(
-    mut conn: Conn<'_>,
-    kind: &str,
-    post_id: i64,
-    comment_id: i64,
-    extra: &str,
-    now: i64,
-) -> Result<()> {
-    with_db!(conn.reborrow(), cx => sqlx::query(
-        "insert into mail_outbox (kind, recipient, post_id, comment_id, due_at, created_at) \
-         select $1, r.email, $2, $3, $4, $4 from \
-           (select lower(email) as email from users where email <> '' \
-            union select lower(cast($5 as text)) where cast($5 as text) <> '') r",
-    )
-    .bind(kind)
-    .bind(post_id)
-    .bind(comment_id)
-    .bind(now)
-    .bind(extra.trim())
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
+/// Values bound per comment in [`queue_to_admins`].
+const ADMIN_MAIL_PARAMS: usize = 5;
+
+/// One message of its kind about each comment to every admin account with an
+/// address, and to the comment's extra address (each address once), in one statement.
+async fn queue_to_admins(mut conn: Conn<'_>, comments: &[(&str, &Stored<'_>, &str)]) -> Result<()> {
+    if comments.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..comments.len())
+        .map(|i| format!("({})", placeholders(i * ADMIN_MAIL_PARAMS + 1, ADMIN_MAIL_PARAMS)))
+        .collect();
+    let sql = format!(
+        "with v (kind, post_id, comment_id, extra, at) as (values {}) \
+         insert into mail_outbox (kind, recipient, post_id, comment_id, due_at, created_at) \
+         select kind, recipient, post_id, comment_id, at, at from ( \
+           select v.kind, lower(u.email) as recipient, v.post_id, v.comment_id, v.at \
+             from v join users u on u.email <> '' \
+           union \
+           select v.kind, lower(v.extra), v.post_id, v.comment_id, v.at from v where v.extra <> '' \
+         ) r",
+        rows.join(", ")
+    );
+    with_db!(conn.reborrow(), cx => {
+        let mut q = sqlx::query(&sql);
+        for (kind, c, extra) in comments {
+            q = q.bind(*kind).bind(c.post_id).bind(c.id).bind(*extra).bind(c.now);
+        }
+        q.execute(cx).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -265,11 +265,11 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
         })
         .collect();
     let mut ids = insert_many_in(tx.conn(), &rows).await?.into_iter();
+    let mut mail: Vec<(super::mail::Stored<'_>, &super::mail::MailPlan)> = Vec::new();
     for (job, decision) in jobs.iter().zip(decided) {
         outcomes.push(match decision {
             Decision::Store { status, rule } => {
                 let id = ids.next().ok_or(sqlx::Error::RowNotFound)?;
-                // The mail it causes, in the same transaction (nothing when mail is off).
                 let draft = &job.draft;
                 let comment = super::mail::Stored {
                     id,
@@ -279,12 +279,14 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
                     client: &draft.author_ip,
                     now: draft.created_at,
                 };
-                super::mail::after_comment_stored(tx.conn(), comment, &draft.mail).await?;
+                mail.push((comment, &draft.mail));
                 Submitted::Stored { id, status, rule }
             }
             refused => Submitted::Refused(refused),
         });
     }
+    // The mail they cause, in the same transaction (nothing when mail is off).
+    super::mail::after_batch_stored(tx.conn(), &mail).await?;
     if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
         tx.commit().await?;
     }

@@ -621,3 +621,27 @@ async fn no_address_or_smtp_password_reaches_the_log_or_help() {
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("--smtp-url") && !help.contains("sekret-smtp-pass"), "{help}");
 }
+
+#[tokio::test]
+#[ignore = "needs aiosmtpd"]
+async fn the_admin_searches_and_deletes_subscriptions_and_a_client_cannot_mail_many_strangers() {
+    let smtp = Smtp::start().await;
+    let app = mail_app(&smtp).await;
+    assert_status!(post_form(&app, "/admin/settings", &settings_with(&[("mail_on_held", None)])).await, 303);
+    // One client asking for confirmations to many addresses: 5 an hour, then nothing.
+    for i in 0..8 {
+        comment(&app, &format!("Subscribing stranger {i}"), "Mallory", &format!("stranger{i}@else.example"), true)
+            .await;
+    }
+    smtp.wait_for(5).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(smtp.received().len(), 5, "at most 5 confirmation mails an hour for one client");
+
+    let found = app.get("/admin/mail?search=stranger3").await.text().await.unwrap();
+    let rows = crate::helpers::texts(&crate::helpers::html(&found), "[data-test=subscription-row] td:first-child");
+    assert_eq!(rows, ["stranger3@else.example"]);
+    let id = hewn::store::mail::subscriptions(&app.store, "stranger3", 5).await.unwrap()[0].id;
+    assert_status!(post_form(&app, &format!("/admin/mail/subscriptions/{id}/delete"), &[]).await, 303);
+    assert!(hewn::store::mail::subscriptions(&app.store, "stranger3", 5).await.unwrap().is_empty());
+    assert_eq!(hewn::store::mail::subscriptions(&app.store, "stranger", 50).await.unwrap().len(), 7);
+}

@@ -24,6 +24,7 @@ from aiosmtpd.smtp import AuthResult
 
 class Handler:
     def __init__(self, maildir):
+        os.makedirs(maildir, exist_ok=True)
         self.box = mailbox.Maildir(os.path.join(maildir, "Maildir"), create=True)
         self.json_dir = os.path.join(maildir, "json")
         os.makedirs(self.json_dir, exist_ok=True)

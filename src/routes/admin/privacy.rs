@@ -115,13 +115,7 @@ pub async fn erase(
     admin: CurrentAdmin,
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
-    let email = match address(&app, &admin, &form, true).await? {
-        Ok(e) => e,
-        Err(page) => return Ok(page),
-    };
-    let n = store::commenters::erase(&app.store, &email, Source::Admin, app.now()).await?;
-    tracing::info!(comments = n, "the admin erased a commenter's personal data");
-    Ok(see_other(&with_notice("/admin/privacy", "erased", Some(n))))
+    remove(&app, &admin, &form, false).await
 }
 
 /// `POST /admin/privacy/delete`.
@@ -130,13 +124,23 @@ pub async fn delete(
     admin: CurrentAdmin,
     Form(form): Form<AddressForm>,
 ) -> Result<Response, AppError> {
-    let email = match address(&app, &admin, &form, true).await? {
+    remove(&app, &admin, &form, true).await
+}
+
+/// Erases an address's personal data, or with `delete` its comments too.
+async fn remove(app: &AppState, admin: &CurrentAdmin, form: &AddressForm, delete: bool) -> Result<Response, AppError> {
+    let email = match address(app, admin, form, true).await? {
         Ok(e) => e,
         Err(page) => return Ok(page),
     };
-    let n = store::commenters::delete_all(&app.store, &email, Source::Admin, app.now()).await?;
-    tracing::info!(comments = n, "the admin deleted a commenter's comments");
-    Ok(see_other(&with_notice("/admin/privacy", "comments-deleted", Some(n))))
+    let now = app.now();
+    let (n, notice) = if delete {
+        (store::commenters::delete_all(&app.store, &email, Source::Admin, now).await?, "comments-deleted")
+    } else {
+        (store::commenters::erase(&app.store, &email, Source::Admin, now).await?, "erased")
+    };
+    tracing::info!(comments = n, notice, "the admin removed a commenter's data");
+    Ok(see_other(&with_notice("/admin/privacy", notice, Some(n))))
 }
 
 /// `POST /admin/privacy/notice`: drafts the page at `/privacy` from the live

@@ -10,14 +10,12 @@ use crate::browser::Browser;
 
 /// Turns flood control off in the browser's server (the tests post twice quickly).
 async fn no_flood(b: &Browser) {
-    let database = hewn::config::DatabaseConfig::from_cli(
-        &format!("sqlite://{}", b.db_path.display()),
-        hewn::config::Synchronous::Normal,
+    sql(
+        b,
+        "insert into settings (name, value) values ('comment_flood_seconds', '0') \
+         on conflict (name) do update set value = excluded.value",
     )
-    .unwrap();
-    let store = hewn::store::Store::open(&database).await.unwrap();
-    hewn::store::settings::put(&store, "comment_flood_seconds", "0").await.unwrap();
-    store.close().await;
+    .await;
 }
 
 /// Types `value` into the field whose visible label starts with `label`, as a person
@@ -128,14 +126,9 @@ async fn the_form_can_be_filled_and_sent_with_the_keyboard_alone() {
     b.close().await;
 }
 
-/// Runs SQL on the browser's server database from outside (to age a stored row).
+/// Runs SQL on the browser's server database from outside (a setting, or aging a row).
 async fn sql(b: &Browser, statement: &str) {
-    let database = hewn::config::DatabaseConfig::from_cli(
-        &format!("sqlite://{}", b.db_path.display()),
-        hewn::config::Synchronous::Normal,
-    )
-    .unwrap();
-    let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", b.db_path.display())).await.unwrap();
     sqlx::query(statement).execute(&pool).await.unwrap();
     pool.close().await;
 }
