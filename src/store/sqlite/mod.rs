@@ -25,11 +25,6 @@ pub(super) const BEGIN_WRITE: &str = "begin immediate";
 /// extended forms BUSY_SNAPSHOT and LOCKED_SHAREDCACHE.
 pub(super) const BUSY_CODES: [&str; 4] = ["5", "6", "517", "261"];
 
-/// Statements a connection keeps prepared: more than hewn's distinct statements
-/// (the group commit alone has two per batch size: its facts and its insert), so
-/// the writer never prepares one again under load. sqlx's default is 100.
-const STATEMENT_CACHE: usize = 512;
-
 /// Opens the database file (creating it if missing) in WAL mode: a pool of
 /// read-only connections and the single writer.
 pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(SqlitePool, SqlitePool)> {
@@ -41,7 +36,6 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(SqlitePool,
         .with_context(|| format!("reading database URL {}", config.url))?
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT)
-        .statement_cache_capacity(STATEMENT_CACHE)
         .synchronous(synchronous)
         .pragma("temp_store", "memory");
 
