@@ -7,6 +7,7 @@ bench/postgres.sh, which installs the tools, starts a private PostgreSQL cluster
 builds hewn in release mode.
 """
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -85,6 +86,8 @@ def main():
     small_db = bench.small_database(args.binary, work)
     name = "hewn_bench_{}".format(int(time.time()))
     subprocess.run(["psql", args.postgres, "-qc", "create database {}".format(name)], check=True)
+    # Dropped however the run ends (a scenario failing included).
+    atexit.register(subprocess.run, ["psql", args.postgres, "-qc", "drop database if exists {} with (force)".format(name)])
     parts = urllib.parse.urlsplit(args.postgres)
     pg_url = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
     subprocess.run([args.binary, "copy", "--database-url", small_db, "--to", pg_url], check=True)
@@ -173,7 +176,6 @@ def main():
                    "runs": [{"scenario": label, **result} for label, result in rows],
                    "one_instance": single, "two_instances": pair}, f, indent=2)
     print("raw results: {}".format(out))
-    subprocess.run(["psql", args.postgres, "-qc", "drop database {} with (force)".format(name)])
 
 
 if __name__ == "__main__":

@@ -196,4 +196,20 @@ mod tests {
         store.close().await;
         Ok(())
     }
+
+    /// A post's previous and next links read from the listing index, starting at the
+    /// post: never a walk over every post of the blog.
+    #[tokio::test]
+    async fn neighbours_start_from_the_post_in_the_listing_index() -> anyhow::Result<()> {
+        let (_dir, store) = fresh_store().await?;
+        let params = [Param::Int(100), Param::Int(50), Param::Int(7)];
+
+        for sql in [older_sql(), newer_sql()] {
+            let steps = plan(&store, &sql, &params).await?;
+            assert!(steps.iter().any(|s| s.contains("USING INDEX posts_listing")), "{steps:#?}");
+            assert!(!steps.iter().any(|s| s.starts_with("SCAN")), "{steps:#?}");
+        }
+        store.close().await;
+        Ok(())
+    }
 }

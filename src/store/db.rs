@@ -72,6 +72,11 @@ impl Pool {
         })
     }
 
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        with_db!(self, p => p.options().get_max_connections())
+    }
+
     /// Closes the pool, waiting for its connections to come back.
     pub async fn close(&self) {
         with_db!(self, p => p.close().await);

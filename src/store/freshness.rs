@@ -19,6 +19,7 @@
 
 use std::sync::Mutex;
 
+use super::db::PooledConn;
 use super::{Result, Store, site};
 use crate::with_db;
 
@@ -51,18 +52,39 @@ pub struct Freshness {
 /// one running waits for it to end and, if it started too early, for the next. The
 /// cost is at most one query per round trip per instance, whatever the traffic, and
 /// a request waits at most two round trips.
+///
+/// The readings run on one reader connection the probe keeps (when the pool has more
+/// than one): a connection given back to the pool costs PostgreSQL a second round
+/// trip (the driver checks it on release), which for this one-row query doubled the
+/// database's work.
 #[derive(Debug)]
 struct Probe {
     /// Readings started so far; a reading's number is this count after it started.
     started: std::sync::atomic::AtomicU64,
-    /// The queue of requests for a reading, held while one runs; it keeps the number
-    /// of the last reading to finish and what it read.
-    last: tokio::sync::Mutex<(u64, Option<site::SiteState>)>,
+    /// The queue of requests for a reading, held while one runs.
+    last: tokio::sync::Mutex<LastReading>,
+    /// Set when the store closes: no connection is kept any more (closing the pool
+    /// waits for every connection to come back).
+    closing: std::sync::atomic::AtomicBool,
+}
+
+/// The last reading to finish, and the connection readings run on.
+#[derive(Debug, Default)]
+struct LastReading {
+    /// Its number (see [`Probe::started`]).
+    number: u64,
+    state: Option<site::SiteState>,
+    /// A reader kept for the readings; given back after a failed one.
+    conn: Option<PooledConn>,
 }
 
 impl Default for Probe {
     fn default() -> Self {
-        Self { started: std::sync::atomic::AtomicU64::new(0), last: tokio::sync::Mutex::new((0, None)) }
+        Self {
+            started: std::sync::atomic::AtomicU64::new(0),
+            last: tokio::sync::Mutex::new(LastReading::default()),
+            closing: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 }
 
@@ -75,15 +97,45 @@ impl Probe {
         // last reading if it started after the request arrived, and otherwise makes
         // one itself: those that came during it then take that one.
         let mut last = self.last.lock().await;
-        if let (n, Some(state)) = *last
-            && n > arrived
+        if let Some(state) = last.state
+            && last.number > arrived
         {
             return Ok(state);
         }
         let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
-        let state = site::state(store).await?;
-        *last = (n, Some(state));
+        let keep = !self.closing.load(Ordering::Acquire);
+        let state = Self::reading(&mut last.conn, keep, store).await?;
+        last.number = n;
+        last.state = Some(state);
         Ok(state)
+    }
+
+    /// One reading, on the kept connection (taken from the readers' pool first if
+    /// none is kept, `keep` allows it, and the pool has another for everything else).
+    async fn reading(kept: &mut Option<PooledConn>, keep: bool, store: &Store) -> Result<site::SiteState> {
+        let pool = store.read_pool();
+        if !keep {
+            *kept = None;
+        }
+        if kept.is_none() && keep && pool.max_connections() > 1 {
+            *kept = Some(pool.acquire().await?);
+        }
+        let Some(conn) = kept.as_mut() else {
+            return site::state(store).await;
+        };
+        let state = site::state_on(conn.conn()).await;
+        if state.is_err() {
+            // Back to the pool, which checks it and closes it if it is broken; the
+            // next reading takes a connection again.
+            *kept = None;
+        }
+        state
+    }
+
+    /// Gives the kept connection back to the pool, for good (the store is closing).
+    async fn release(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::Release);
+        self.last.lock().await.conn = None;
     }
 }
 
@@ -188,6 +240,12 @@ impl Store {
     /// The current data generation and the time public content last changed.
     pub async fn snapshot(&self) -> Result<Snapshot> {
         self.freshness.current(self).await
+    }
+
+    /// Gives back the reader connection the version readings keep, before the
+    /// readers' pool closes.
+    pub(super) async fn release_probe(&self) {
+        self.freshness.probe.release().await;
     }
 }
 

@@ -5,6 +5,7 @@
 
 use sqlx::FromRow;
 
+use super::db::Conn;
 use super::{Result, Store};
 use crate::with_db;
 
@@ -15,11 +16,16 @@ pub struct SiteState {
     pub changed_at: i64,
 }
 
+const STATE: &str = "select version, changed_at from site_state where id = 1";
+
 /// Reads the current data version.
 pub async fn state(store: &Store) -> Result<SiteState> {
-    with_db!(store.reader(), db => sqlx::query_as::<_, SiteState>("select version, changed_at from site_state where id = 1")
-        .fetch_one(db)
-        .await)
+    with_db!(store.reader(), db => sqlx::query_as::<_, SiteState>(STATE).fetch_one(db).await)
+}
+
+/// Reads the current data version on `conn`.
+pub async fn state_on(mut conn: Conn<'_>) -> Result<SiteState> {
+    with_db!(conn.reborrow(), cx => sqlx::query_as::<_, SiteState>(STATE).fetch_one(cx).await)
 }
 
 #[cfg(test)]
