@@ -16,6 +16,8 @@ pub const FIELD_SUBSCRIBE: &str = "subscribe";
 /// The honeypot: hidden from people (off-screen, out of the tab order, hidden from
 /// screen readers), filled by bots that fill every field.
 pub const FIELD_HONEYPOT: &str = "subject";
+/// The form's signed render time (see `signing::RenderStamp`).
+pub const FIELD_RENDERED: &str = "rendered";
 
 /// Every field the form reads; anything else in a body is ignored.
 pub const FIELDS: &[&str] = &[
@@ -27,6 +29,7 @@ pub const FIELDS: &[&str] = &[
     FIELD_CONSENT,
     FIELD_SUBSCRIBE,
     FIELD_HONEYPOT,
+    FIELD_RENDERED,
 ];
 
 /// Limits in characters (Unicode scalar values), the unit the form's `maxlength`

@@ -239,6 +239,8 @@ pub async fn apply(store: &Store, action: Action, ids: &[i64]) -> Result<u64> {
                 }
             };
             let changed = update_ids(tx.conn(), set, &targets).await?;
+            // The spam filter learns the decision in the same transaction.
+            super::spam::relearn_in(tx.conn(), &targets).await?;
             if store.mail_on() && matches!(action, Action::Approve | Action::NotSpam | Action::Restore) {
                 super::mail::comments_approved(tx.conn(), &targets, store.now()).await?;
             }
@@ -292,6 +294,9 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
     .execute(cx)
     .await.map(|r| r.rows_affected()))?
         == 1;
+    if changed {
+        super::spam::relearn_in(tx.conn(), &[id]).await?;
+    }
     if changed && store.mail_on() && c.status == CommentStatus::Approved {
         super::mail::comments_approved(tx.conn(), &[id], store.now()).await?;
     }
@@ -320,6 +325,7 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
             .bind(r.parent_id)
             .execute(cx)
             .await.map(|r| r.rows_affected()))?;
+        super::spam::relearn_in(tx.conn(), &[r.parent_id]).await?;
     }
     let id = comments::insert_in(
         tx.conn(),

@@ -84,6 +84,8 @@ pub struct Draft {
     pub created_at: i64,
     /// The mail the comment causes if stored (nothing when mail is off).
     pub mail: super::mail::MailPlan,
+    /// The spam filter's verdict, kept with the comment if it is held or spam.
+    pub spam: Option<crate::domain::spam::Scored>,
 }
 
 /// What became of a submission.
@@ -270,6 +272,9 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
             },
         )
         .await?;
+        if let Some(scored) = draft.spam.as_ref().filter(|_| status != CommentStatus::Approved) {
+            super::spam::record_verdict_in(tx.conn(), id, &scored.verdict).await?;
+        }
         super::mail::after_comment_stored(
             tx.conn(),
             super::mail::Stored {
@@ -362,6 +367,7 @@ mod tests {
             user_agent: String::new(),
             created_at: at,
             mail: Default::default(),
+            spam: None,
         }
     }
 
