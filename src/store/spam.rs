@@ -3,8 +3,8 @@
 //! own transaction, the verdicts shown in the queue, pruning, and rebuilding.
 //!
 //! **What a decision teaches.** A comment's label follows its status: approved is
-//! ham, spam is spam; moved from spam back to pending ("not spam") is ham; pending
-//! otherwise (unapproved) is unlabelled; the trash keeps the label it had (throwing a
+//! ham, spam is spam; taken out of spam back to pending ("not spam", or a status
+//! edit from spam) is ham; pending otherwise (unapproved) is unlabelled; the trash keeps the label it had (throwing a
 //! comment away says nothing about spam). When the label changes, the old one is
 //! unlearnt and the new one learnt, so a reversal undoes exactly what was added.
 //! Comments stored by the form are not learnt until the admin decides about them
@@ -65,12 +65,22 @@ impl Labelled {
     }
 }
 
-/// The label a comment with `status` gets, given the one it had.
-pub fn label_for(status: CommentStatus, old: Option<Label>) -> Option<Label> {
+/// How a comment's status just changed, for [`relearn_in`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Any change: the label follows the new status.
+    Status,
+    /// Taken out of spam by the admin ("not spam"): legitimate, even when it goes back
+    /// to pending and the filter (not the admin) had put it in spam.
+    NotSpam,
+}
+
+/// The label a comment with `status` gets, given the one it had and the change.
+pub fn label_for(status: CommentStatus, old: Option<Label>, change: Change) -> Option<Label> {
     match status {
         CommentStatus::Approved => Some(Label::Ham),
         CommentStatus::Spam => Some(Label::Spam),
-        CommentStatus::Pending if old == Some(Label::Spam) => Some(Label::Ham),
+        CommentStatus::Pending if old == Some(Label::Spam) || change == Change::NotSpam => Some(Label::Ham),
         CommentStatus::Pending => None,
         CommentStatus::Trash | CommentStatus::Importing => old,
     }
@@ -221,7 +231,7 @@ const LABELLED: &str = "select c.id, c.author_name, c.author_email, c.author_url
 
 /// Learns what the comments `ids` now teach (see the module documentation): call it
 /// in the transaction that changed their status, after the change.
-pub async fn relearn_in(mut conn: Conn<'_>, ids: &[i64]) -> Result<()> {
+pub async fn relearn_in(mut conn: Conn<'_>, ids: &[i64], change: Change) -> Result<()> {
     let mut delta = Delta::default();
     for chunk in ids.chunks(CHUNK) {
         let sql = format!("{LABELLED} where c.id in ({})", placeholders(1, chunk.len()));
@@ -234,7 +244,7 @@ pub async fn relearn_in(mut conn: Conn<'_>, ids: &[i64]) -> Result<()> {
         })?;
         for c in rows {
             let old = c.label.as_deref().and_then(Label::parse);
-            let new = label_for(c.status, old);
+            let new = label_for(c.status, old, change);
             if new == old {
                 continue;
             }
@@ -339,40 +349,85 @@ pub async fn retrain(store: &Store) -> Result<Stats> {
         with_db!(tx.conn(), cx => sqlx::query(sql).execute(cx).await.map(|r| r.rows_affected()))?;
     }
     let mut delta = Delta::default();
+    let mut labelled: Vec<(i64, Label)> = Vec::with_capacity(rows.len());
     for c in &rows {
         let Some(label) = c.label.as_deref().and_then(Label::parse) else { continue };
         delta.add(&c.features(), label, 1);
-        with_db!(tx.conn(), cx => sqlx::query("insert into spam_labels (comment_id, label) values ($1, $2)")
-            .bind(c.id)
-            .bind(label.as_str())
-            .execute(cx)
-            .await.map(|r| r.rows_affected()))?;
+        labelled.push((c.id, label));
     }
+    insert_labels_in(tx.conn(), &labelled).await?;
     write_in(tx.conn(), delta).await?;
     tx.commit().await?;
     stats(store).await
 }
 
-/// Learns imported comments by status (approved is ham, spam is spam): call it in
-/// the import's transaction, after the comments are stored. Comments already
-/// labelled are left as they are.
-pub async fn learn_imported_in(mut conn: Conn<'_>, since_id: i64) -> Result<u64> {
-    let sql =
-        format!("{LABELLED} where c.id > $1 and l.label is null and c.status in ('approved', 'spam') order by c.id");
-    let rows: Vec<Labelled> =
-        with_db!(conn.reborrow(), cx => sqlx::query_as::<_, Labelled>(&sql).bind(since_id).fetch_all(cx).await)?;
-    let mut delta = Delta::default();
-    for c in &rows {
-        let Some(label) = label_for(c.status, None) else { continue };
-        delta.add(&c.features(), label, 1);
-        with_db!(conn.reborrow(), cx => sqlx::query("insert into spam_labels (comment_id, label) values ($1, $2)")
-            .bind(c.id)
-            .bind(label.as_str())
-            .execute(cx)
-            .await.map(|r| r.rows_affected()))?;
+/// Comments learnt per write when learning an import: each write is short, so
+/// commenters and the admin are not kept waiting.
+const LEARN_BATCH: usize = 50;
+
+/// Learns the imported comments (those with a WordPress or Disqus id) not learnt
+/// yet, by status: approved is ham, spam is spam. After the import's own writes, in
+/// short writes of its own; returns how many comments were learnt.
+pub async fn learn_imported(store: &Store) -> Result<u64> {
+    let sql = format!(
+        "{LABELLED} where (c.wp_id is not null or c.disqus_id is not null) and l.label is null \
+           and c.status in ('approved', 'spam') order by c.id"
+    );
+    let rows: Vec<Labelled> = with_db!(store.reader(), db => sqlx::query_as::<_, Labelled>(&sql).fetch_all(db).await)?;
+    let mut learnt = 0;
+    for chunk in rows.chunks(LEARN_BATCH) {
+        let features: Vec<Vec<String>> = chunk.iter().map(Labelled::features).collect();
+        let mut tx = store.begin_write().await?;
+        // Only those still unlabelled with the same status: the admin may have
+        // decided about one meanwhile (and that decision was learnt then).
+        let check = format!(
+            "select c.id, c.status from comments c left join spam_labels l on l.comment_id = c.id \
+             where l.label is null and c.id in ({})",
+            placeholders(1, chunk.len())
+        );
+        let still: Vec<(i64, CommentStatus)> = with_db!(tx.conn(), cx => {
+            let mut q = sqlx::query_as(&check);
+            for c in chunk {
+                q = q.bind(c.id);
+            }
+            q.fetch_all(cx).await
+        })?;
+        let mut delta = Delta::default();
+        let mut labelled: Vec<(i64, Label)> = Vec::with_capacity(chunk.len());
+        for (c, f) in chunk.iter().zip(&features) {
+            if !still.contains(&(c.id, c.status)) {
+                continue;
+            }
+            let Some(label) = label_for(c.status, None, Change::Status) else { continue };
+            delta.add(f, label, 1);
+            labelled.push((c.id, label));
+        }
+        insert_labels_in(tx.conn(), &labelled).await?;
+        write_in(tx.conn(), delta).await?;
+        tx.commit().await?;
+        learnt += labelled.len();
     }
-    write_in(conn, delta).await?;
-    Ok(u64::try_from(rows.len()).unwrap_or(0))
+    Ok(u64::try_from(learnt).unwrap_or(0))
+}
+
+/// Records labels, many rows a statement.
+async fn insert_labels_in(mut conn: Conn<'_>, labels: &[(i64, Label)]) -> Result<()> {
+    for chunk in labels.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 2 + 1, 2))).collect();
+        let sql = format!(
+            "insert into spam_labels (comment_id, label) values {} \
+             on conflict (comment_id) do update set label = excluded.label",
+            values.join(", ")
+        );
+        with_db!(conn.reborrow(), cx => {
+            let mut q = sqlx::query(&sql);
+            for (id, label) in chunk {
+                q = q.bind(*id).bind(label.as_str());
+            }
+            q.execute(cx).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -387,11 +442,14 @@ mod tests {
     #[test]
     fn labels_follow_the_admins_decisions() {
         use CommentStatus::*;
-        assert_eq!(label_for(Approved, None), Some(Label::Ham));
-        assert_eq!(label_for(Spam, Some(Label::Ham)), Some(Label::Spam));
-        assert_eq!(label_for(Pending, Some(Label::Spam)), Some(Label::Ham), "not spam");
-        assert_eq!(label_for(Pending, Some(Label::Ham)), None, "unapproved");
-        assert_eq!(label_for(Trash, Some(Label::Spam)), Some(Label::Spam));
+        let s = Change::Status;
+        assert_eq!(label_for(Approved, None, s), Some(Label::Ham));
+        assert_eq!(label_for(Spam, Some(Label::Ham), s), Some(Label::Spam));
+        assert_eq!(label_for(Pending, Some(Label::Spam), s), Some(Label::Ham), "not spam");
+        assert_eq!(label_for(Pending, None, Change::NotSpam), Some(Label::Ham), "not spam, after the filter");
+        assert_eq!(label_for(Pending, Some(Label::Ham), s), None, "unapproved");
+        assert_eq!(label_for(Pending, None, s), None);
+        assert_eq!(label_for(Trash, Some(Label::Spam), s), Some(Label::Spam));
     }
 
     #[tokio::test]
