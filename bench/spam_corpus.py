@@ -37,20 +37,31 @@ def body_text(msg):
     return "\n".join(parts)
 
 
-def main():
-    root = Path(sys.argv[1]) / "data"
+def read(package):
+    """The package's messages as comment-like rows, shuffled with a fixed seed."""
+    root = Path(package) / "data"
     rows = []
     for group in sorted(p for p in root.iterdir() if p.is_dir()):
         label = "spam" if group.name.startswith("spam") else "ham"
         for path in sorted(group.glob("*.json")):
             raw = json.loads(path.read_text(encoding="utf-8", errors="replace"))["text"]
             msg = email.message_from_string(raw, policy=email.policy.compat32)
-            name, address = email.utils.parseaddr(msg.get("From", ""))
+            name, address = email.utils.parseaddr(str(msg.get("From", "") or ""))
             subject = str(msg.get("Subject", "") or "")
             text = (subject + "\n\n" + body_text(msg)).strip()[:20000]
             rows.append({"label": label, "author": name, "email": address, "url": "", "text": text})
     random.Random(17).shuffle(rows)
-    for r in rows:
+    return rows
+
+
+def write(rows, path):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def main():
+    for r in read(sys.argv[1]):
         print(json.dumps(r, ensure_ascii=False))
 
 
