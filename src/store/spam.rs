@@ -92,18 +92,25 @@ pub async fn model_for(store: &Store, features: &[String]) -> Result<Model> {
     model_for_in(conn.conn(), features).await
 }
 
-/// [`model_for`], on a given connection.
+/// [`model_for`], on a given connection. One round trip for most comments: the
+/// first chunk of features carries the model's totals along (its row with an empty
+/// feature name, which no feature has).
 pub async fn model_for_in(mut conn: Conn<'_>, features: &[String]) -> Result<Model> {
-    let (spam_docs, ham_docs): (i64, i64) = with_db!(conn.reborrow(), cx => sqlx::query_as(
-        "select spam_docs, ham_docs from spam_model where id = 1"
-    )
-    .fetch_optional(cx)
-    .await)?
-    .unwrap_or_default();
-    let mut model = Model { features: HashMap::with_capacity(features.len()), spam_docs, ham_docs };
-    for chunk in features.chunks(CHUNK) {
-        let sql =
-            format!("select feature, spam, ham from spam_features where feature in ({})", placeholders(1, chunk.len()));
+    let mut model = Model { features: HashMap::with_capacity(features.len()), spam_docs: 0, ham_docs: 0 };
+    let mut chunks = features.chunks(CHUNK);
+    let first = chunks.next().unwrap_or_default();
+    for (chunk, totals) in std::iter::once((first, true)).chain(chunks.map(|c| (c, false))) {
+        let mut parts = Vec::with_capacity(2);
+        if !chunk.is_empty() {
+            parts.push(format!(
+                "select feature, spam, ham from spam_features where feature in ({})",
+                placeholders(1, chunk.len())
+            ));
+        }
+        if totals {
+            parts.push("select '', spam_docs, ham_docs from spam_model where id = 1".to_owned());
+        }
+        let sql = parts.join(" union all ");
         let rows: Vec<(String, i64, i64)> = with_db!(conn.reborrow(), cx => {
             let mut q = sqlx::query_as(&sql);
             for f in chunk {
@@ -111,7 +118,13 @@ pub async fn model_for_in(mut conn: Conn<'_>, features: &[String]) -> Result<Mod
             }
             q.fetch_all(cx).await
         })?;
-        model.features.extend(rows.into_iter().map(|(f, spam, ham)| (f, Counts { spam, ham })));
+        for (f, spam, ham) in rows {
+            if f.is_empty() {
+                (model.spam_docs, model.ham_docs) = (spam, ham);
+            } else {
+                model.features.insert(f, Counts { spam, ham });
+            }
+        }
     }
     Ok(model)
 }

@@ -19,7 +19,7 @@
 //! Only the first [`SCAN_CHARS`] characters of the text are read, and each family
 //! is capped, so a comment costs a bounded number of features however long it is.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// Characters of the text read for words and n-grams.
@@ -53,52 +53,73 @@ static LINK_FINDER: LazyLock<linkify::LinkFinder> = LazyLock::new(|| {
 
 /// The distinct features of a comment, sorted.
 pub fn features(c: &Input<'_>) -> Vec<String> {
-    let mut out = BTreeSet::new();
-    let text: String = c.text.chars().take(SCAN_CHARS).collect();
+    let mut out: Vec<String> = Vec::with_capacity(MAX_WORDS + MAX_GRAMS + MAX_SYMBOLS + MAX_DOMAINS + 16);
+    let text = match c.text.char_indices().nth(SCAN_CHARS) {
+        Some((end, _)) => c.text.get(..end).unwrap_or(c.text),
+        None => c.text,
+    };
 
-    let mut words = BTreeSet::new();
-    for word in text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()) {
+    let mut words: HashSet<String> = HashSet::with_capacity(MAX_WORDS);
+    'words: for word in text.split(|ch: char| !ch.is_alphanumeric()).filter(|w| !w.is_empty()) {
         for token in word_tokens(word) {
-            if words.len() < MAX_WORDS {
-                words.insert(format!("w:{token}"));
+            if words.len() >= MAX_WORDS {
+                break 'words;
             }
+            words.insert(token);
         }
     }
-    out.extend(words);
+    out.extend(words.into_iter().map(|w| prefixed("w:", &w)));
 
-    let skeleton = skeleton(&text);
-    let chars: Vec<char> = skeleton.chars().collect();
-    let mut grams = BTreeSet::new();
-    for window in chars.windows(GRAM) {
+    // N-grams as arrays of characters: no allocation until the distinct ones are kept.
+    let skeleton: Vec<char> = skeleton(text).chars().collect();
+    let mut grams: HashSet<[char; GRAM]> = HashSet::with_capacity(MAX_GRAMS);
+    for window in skeleton.windows(GRAM) {
         if grams.len() >= MAX_GRAMS {
             break;
         }
-        grams.insert(format!("g:{}", window.iter().collect::<String>()));
+        if let Ok(gram) = <[char; GRAM]>::try_from(window) {
+            grams.insert(gram);
+        }
     }
-    out.extend(grams);
+    out.extend(grams.into_iter().map(|g| {
+        let mut s = String::with_capacity(2 + GRAM);
+        s.push_str("g:");
+        s.extend(g);
+        s
+    }));
 
-    let symbols: BTreeSet<String> =
-        text.chars().filter(|ch| is_symbol(*ch)).take(MAX_SYMBOLS * 4).map(|ch| format!("s:{ch}")).collect();
-    out.extend(symbols.into_iter().take(MAX_SYMBOLS));
+    let mut symbols: Vec<char> = text.chars().filter(|ch| is_symbol(*ch)).take(MAX_SYMBOLS * 4).collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    out.extend(symbols.into_iter().take(MAX_SYMBOLS).map(|ch| format!("s:{ch}")));
 
-    let links: Vec<String> = LINK_FINDER.links(&text).filter_map(|l| host(l.as_str())).collect();
-    out.insert(format!("links:{}", bucket_links(links.len())));
-    out.extend(links.into_iter().take(MAX_DOMAINS).map(|h| format!("d:{h}")));
+    let links: Vec<String> = LINK_FINDER.links(text).filter_map(|l| host(l.as_str())).collect();
+    out.push(format!("links:{}", bucket_links(links.len())));
+    out.extend(links.into_iter().take(MAX_DOMAINS).map(|h| prefixed("d:", &h)));
 
-    match host(c.url.trim()) {
-        Some(h) => out.insert(format!("u:{h}")),
-        None => out.insert("u:none".to_owned()),
-    };
+    out.push(match host(c.url.trim()) {
+        Some(h) => prefixed("u:", &h),
+        None => "u:none".to_owned(),
+    });
 
     let email = c.email.trim().to_lowercase();
-    match email.rsplit_once('@') {
-        Some((_, domain)) if !domain.is_empty() => out.insert(format!("e:{}", clip(domain, 64))),
-        _ => out.insert("e:none".to_owned()),
-    };
+    out.push(match email.rsplit_once('@') {
+        Some((_, domain)) if !domain.is_empty() => prefixed("e:", &clip(domain, 64)),
+        _ => "e:none".to_owned(),
+    });
 
     out.extend(name_features(c.author));
-    out.insert(format!("len:{}", bucket_length(c.text.chars().count())));
-    out.into_iter().collect()
+    out.push(format!("len:{}", bucket_length(c.text.chars().count())));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn prefixed(prefix: &str, value: &str) -> String {
+    let mut s = String::with_capacity(prefix.len() + value.len());
+    s.push_str(prefix);
+    s.push_str(value);
+    s
 }
 
 /// The tokens of one run of letters and digits: the folded word, or pairs of

@@ -140,14 +140,23 @@ impl Model {
 
     /// Scores a comment's features.
     pub fn score(&self, features: &[String]) -> Verdict {
-        let mut weights: Vec<(String, f64)> =
-            features.iter().map(|f| (f.clone(), self.weight(f))).filter(|(_, w)| *w != 0.0 && w.is_finite()).collect();
-        weights.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(&b.0)));
-        weights.truncate(TOP);
+        let mut weights: Vec<(&str, f64)> = features
+            .iter()
+            .filter_map(|f| {
+                let w = self.weight(f);
+                (w != 0.0 && w.is_finite()).then_some((f.as_str(), w))
+            })
+            .collect();
+        let strongest = |a: &(&str, f64), b: &(&str, f64)| b.1.abs().total_cmp(&a.1.abs()).then_with(|| a.0.cmp(b.0));
+        if weights.len() > TOP {
+            weights.select_nth_unstable_by(TOP, strongest);
+            weights.truncate(TOP);
+        }
+        weights.sort_unstable_by(strongest);
         let sum: f64 = weights.iter().map(|(_, w)| w).sum();
         let score = 1.0 / (1.0 + (-sum / TEMPERATURE).exp());
-        weights.truncate(SHOWN_REASONS);
-        Verdict { score, reasons: weights }
+        let reasons = weights.iter().take(SHOWN_REASONS).map(|(f, w)| ((*f).to_owned(), *w)).collect();
+        Verdict { score, reasons }
     }
 }
 
