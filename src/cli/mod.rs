@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 mod migrate;
 mod serve;
+pub mod spam;
 pub mod user;
 
 use anyhow::Context;
@@ -32,6 +33,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Copy the whole site into another, empty database (SQLite to PostgreSQL, or back).
     Copy(copy::CopyArgs),
+    /// The spam filter: retrain it from every stored decision, or measure it.
+    Spam(spam::SpamArgs),
 }
 
 /// Runs the command the user asked for on a fresh Tokio runtime.
@@ -51,6 +54,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => crate::wordpress::export::run(&cli, args).await,
         Some(Command::Backup(args)) => crate::backup::run(&cli, args).await,
         Some(Command::Copy(args)) => copy::run(&cli, args).await,
+        Some(Command::Spam(args)) => spam::run(&cli, args).await,
     }
 }
 

@@ -18,6 +18,8 @@ pub const FIELD_PREVIEW: &str = "preview";
 /// The honeypot: hidden from people (off-screen, out of the tab order, hidden from
 /// screen readers), filled by bots that fill every field.
 pub const FIELD_HONEYPOT: &str = "subject";
+/// The form's signed render time (see `signing::RenderStamp`).
+pub const FIELD_RENDERED: &str = "rendered";
 
 /// Every field the form reads; anything else in a body is ignored.
 pub const FIELDS: &[&str] = &[
@@ -30,6 +32,7 @@ pub const FIELDS: &[&str] = &[
     FIELD_SUBSCRIBE,
     FIELD_PREVIEW,
     FIELD_HONEYPOT,
+    FIELD_RENDERED,
 ];
 
 /// Limits in characters (Unicode scalar values), the unit the form's `maxlength`

@@ -22,6 +22,7 @@ pub mod secret;
 pub mod settings;
 pub mod signing;
 pub mod slug;
+pub mod spam;
 pub mod status;
 pub mod thread;
 

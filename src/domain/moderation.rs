@@ -11,10 +11,17 @@
 //!    from the same email or name (not counting trash) → refused with 409; nothing is
 //!    stored.
 //! 5. closed by age: the post is older than `close_after_days` → refused with 403.
-//! 6. `links`: the text has `max_links` links or more → **pending**;
+//! 6. `spam-filter` (on by default): the learned filter's score (see
+//!    `domain::spam`) at or above the spam threshold → **spam**, at or above the hold
+//!    threshold → **pending**. It only holds while the model has learnt fewer than 20
+//!    spam and 20 legitimate comments, for a known approved author, and with "hold
+//!    instead of spam" on.
+//!    `too-fast`: the form was sent less than `min_seconds` after the page that
+//!    carries it was rendered (its signed render time) → **pending**.
+//! 7. `links`: the text has `max_links` links or more → **pending**;
 //!    `moderation-words`: a moderation-list word appears (same fields as the block list)
 //!    → **pending**; `manual`: every comment must be approved manually → **pending**.
-//! 7. prior approval (on by default): an author (same email and name) with an approved
+//! 8. prior approval (on by default): an author (same email and name) with an approved
 //!    comment → **approved** (`known-author`), anyone else → **pending**
 //!    (`first-comment`). With the rule off, the comment is **approved** (`open`).
 //!
@@ -35,6 +42,8 @@ const DAY: i64 = 24 * 60 * 60;
 pub enum Rule {
     Honeypot,
     Blocklist,
+    SpamFilter,
+    TooFast,
     Links,
     ModerationWords,
     Manual,
@@ -49,6 +58,8 @@ impl Rule {
         match self {
             Self::Honeypot => "honeypot",
             Self::Blocklist => "blocklist",
+            Self::SpamFilter => "spam-filter",
+            Self::TooFast => "too-fast",
             Self::Links => "links",
             Self::ModerationWords => "moderation-words",
             Self::Manual => "manual",
@@ -84,6 +95,11 @@ pub struct Candidate<'a> {
     pub ip: &'a str,
     pub user_agent: &'a str,
     pub honeypot_filled: bool,
+    /// The spam filter's score, when the filter is on and scored it.
+    pub spam: Option<super::spam::SpamScore>,
+    /// Seconds from the form's (signed) render time to the submission; `None` when
+    /// the submission carried no render time.
+    pub seconds_on_page: Option<i64>,
 }
 
 /// What the store knows about the submission, read in the same transaction that
@@ -107,6 +123,12 @@ pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision 
     if let Some(decision) = precheck(c, rules, facts) {
         return decision;
     }
+    if let Some(decision) = spam_filter(c, rules, facts) {
+        return decision;
+    }
+    if rules.min_seconds > 0 && c.seconds_on_page.is_some_and(|s| s < i64::from(rules.min_seconds)) {
+        return store(CommentStatus::Pending, Rule::TooFast);
+    }
     let fields = [c.author, c.email, c.url, c.text, c.ip, c.user_agent];
     if rules.max_links > 0 && c.links >= usize::try_from(rules.max_links).unwrap_or(usize::MAX) {
         return store(CommentStatus::Pending, Rule::Links);
@@ -122,6 +144,20 @@ pub fn decide(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Decision 
         (true, true) => store(CommentStatus::Approved, Rule::KnownAuthor),
         (true, false) => store(CommentStatus::Pending, Rule::FirstComment),
     }
+}
+
+/// The `spam-filter` rule: spam at or above the spam threshold (only when the model
+/// is trained, the author is not a known approved one, and the admin allows it), held
+/// at or above the hold threshold.
+fn spam_filter(c: &Candidate<'_>, rules: &Discussion, facts: &Facts) -> Option<Decision> {
+    let s = c.spam.filter(|_| rules.spam_filter)?;
+    let percent = s.score * 100.0;
+    let spammy = percent >= f64::from(rules.spam_threshold);
+    if spammy && s.trained && !facts.known_author && !rules.spam_hold_only {
+        return Some(Decision::Store { status: CommentStatus::Spam, rule: Rule::SpamFilter });
+    }
+    (spammy || percent >= f64::from(rules.hold_threshold))
+        .then_some(Decision::Store { status: CommentStatus::Pending, rule: Rule::SpamFilter })
 }
 
 /// The rules that need no rendering, 1 to 5 (honeypot, block list, flood, duplicate,
@@ -193,6 +229,8 @@ mod tests {
             ip: "192.0.2.1",
             user_agent: "Firefox",
             honeypot_filled: false,
+            spam: None,
+            seconds_on_page: None,
         }
     }
 
@@ -252,6 +290,40 @@ mod tests {
         assert_eq!(precheck(&candidate(), &rules, &busy), Some(Decision::Flood { retry_after: 12 }));
         let again = Facts { duplicate: true, ..facts() };
         assert_eq!(precheck(&candidate(), &rules, &again), Some(Decision::Duplicate));
+    }
+
+    #[test]
+    fn the_spam_filter_marks_spam_only_when_trained_and_never_for_known_authors() {
+        use crate::domain::spam::SpamScore;
+        let rules = Discussion::default();
+        let spammy = Candidate { spam: Some(SpamScore { score: 0.999, trained: true }), ..candidate() };
+        assert_eq!(decide(&spammy, &rules, &facts()), stored(CommentStatus::Spam, Rule::SpamFilter));
+        let untrained = Candidate { spam: Some(SpamScore { score: 0.999, trained: false }), ..candidate() };
+        assert_eq!(decide(&untrained, &rules, &facts()), stored(CommentStatus::Pending, Rule::SpamFilter));
+        let known = Facts { known_author: true, ..facts() };
+        assert_eq!(decide(&spammy, &rules, &known), stored(CommentStatus::Pending, Rule::SpamFilter));
+        let cautious = Discussion { spam_hold_only: true, ..Discussion::default() };
+        assert_eq!(decide(&spammy, &cautious, &facts()), stored(CommentStatus::Pending, Rule::SpamFilter));
+        let doubtful = Candidate { spam: Some(SpamScore { score: 0.8, trained: true }), ..candidate() };
+        assert_eq!(decide(&doubtful, &rules, &facts()), stored(CommentStatus::Pending, Rule::SpamFilter));
+        let fine = Candidate { spam: Some(SpamScore { score: 0.1, trained: true }), ..candidate() };
+        assert_eq!(decide(&fine, &rules, &known), stored(CommentStatus::Approved, Rule::KnownAuthor));
+        let off = Discussion { spam_filter: false, ..Discussion::default() };
+        assert_eq!(decide(&spammy, &off, &facts()), stored(CommentStatus::Pending, Rule::FirstComment));
+        let bot = Candidate { honeypot_filled: true, ..spammy };
+        assert_eq!(decide(&bot, &rules, &facts()), stored(CommentStatus::Spam, Rule::Honeypot));
+    }
+
+    #[test]
+    fn a_form_sent_too_soon_after_its_page_is_held() {
+        let rules = Discussion::default();
+        let known = Facts { known_author: true, ..facts() };
+        let instant = Candidate { seconds_on_page: Some(1), ..candidate() };
+        assert_eq!(decide(&instant, &rules, &known), stored(CommentStatus::Pending, Rule::TooFast));
+        let paced = Candidate { seconds_on_page: Some(3), ..candidate() };
+        assert_eq!(decide(&paced, &rules, &known), stored(CommentStatus::Approved, Rule::KnownAuthor));
+        let off = Discussion { min_seconds: 0, ..Discussion::default() };
+        assert_eq!(decide(&instant, &off, &known), stored(CommentStatus::Approved, Rule::KnownAuthor));
     }
 
     #[test]

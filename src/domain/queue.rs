@@ -127,6 +127,8 @@ pub fn rule_label(rule: &str) -> String {
         "honeypot" => "Honeypot field filled in (a bot)".to_owned(),
         "blocklist" => "Matched the block list".to_owned(),
         "links" => "Too many links".to_owned(),
+        "spam-filter" => "The spam filter’s score".to_owned(),
+        "too-fast" => "Sent too soon after the page loaded (a bot?)".to_owned(),
         "moderation-words" => "Matched the moderation list".to_owned(),
         "manual" => "Every comment needs approval".to_owned(),
         "first-comment" => "First comment from this author".to_owned(),

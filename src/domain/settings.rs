@@ -83,6 +83,17 @@ pub struct Discussion {
     pub truncate_ips: bool,
     /// Show an avatar drawn here from a keyed hash of the commenter's address.
     pub avatars: bool,
+    /// The learned spam filter (`spam-filter` rule) is on.
+    pub spam_filter: bool,
+    /// A score at or above this (percent) marks a comment spam.
+    pub spam_threshold: u32,
+    /// A score at or above this (percent) holds a comment for moderation.
+    pub hold_threshold: u32,
+    /// The filter only ever holds, never marks spam.
+    pub spam_hold_only: bool,
+    /// A comment sent sooner than this many seconds after its form was rendered is
+    /// held (`too-fast`); 0 turns the rule off.
+    pub min_seconds: u32,
 }
 
 impl Default for Settings {
@@ -121,9 +132,19 @@ impl Default for Discussion {
             ip_retention_days: 30,
             truncate_ips: false,
             avatars: false,
+            spam_filter: true,
+            spam_threshold: DEFAULT_SPAM_THRESHOLD,
+            hold_threshold: DEFAULT_HOLD_THRESHOLD,
+            spam_hold_only: false,
+            min_seconds: 3,
         }
     }
 }
+
+/// The spam filter's default thresholds, in percent (chosen on the SpamAssassin
+/// corpus: see the README's spam filter section).
+pub const DEFAULT_SPAM_THRESHOLD: u32 = 99;
+pub const DEFAULT_HOLD_THRESHOLD: u32 = 70;
 
 /// Longest custom stylesheet accepted.
 pub const MAX_CUSTOM_CSS_CHARS: usize = 100_000;
@@ -176,6 +197,11 @@ impl Settings {
             "comment_ip_retention_days" => d.ip_retention_days = number(value, 0, 36_500)?,
             "comment_truncate_ips" => d.truncate_ips = boolean(value)?,
             "comment_avatars" => d.avatars = boolean(value)?,
+            "comment_spam_filter" => d.spam_filter = boolean(value)?,
+            "comment_spam_threshold" => d.spam_threshold = number(value, 1, 100)?,
+            "comment_hold_threshold" => d.hold_threshold = number(value, 1, 100)?,
+            "comment_spam_hold_only" => d.spam_hold_only = boolean(value)?,
+            "comment_min_seconds" => d.min_seconds = number(value, 0, 3_600)?,
             "mail_on_comment" => self.mail.on_comment = boolean(value)?,
             "mail_on_held" => self.mail.on_held = boolean(value)?,
             "mail_extra_address" => self.mail.extra_address = address(value)?,

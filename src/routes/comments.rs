@@ -19,11 +19,12 @@ use serde::Deserialize;
 use super::commenter::{self, CommenterCookies, Remembered};
 use super::extract::{ClientIp, Path, unreadable_body};
 use crate::app::AppState;
-use crate::domain::comment_form::{self, FIELD_HONEYPOT};
+use crate::domain::comment_form::{self, FIELD_HONEYPOT, FIELD_RENDERED};
 use crate::domain::form_body::{self, BodyError};
 use crate::domain::moderation::{self, Candidate, Decision};
 use crate::domain::settings::{Discussion, Settings};
-use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, Secret};
+use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, RenderStamp, Secret};
+use crate::domain::spam::{self, Scored};
 use crate::domain::status::CommentStatus;
 use crate::domain::{comment_text, markdown, privacy, render_limits};
 use crate::error::AppError;
@@ -95,6 +96,9 @@ pub async fn show_post_page(
     let mut respond =
         RespondView::new(&post_url(&post.slug), is_open(post, &settings, now), settings.discussion.honeypot);
     respond.mail = app.config.mail.is_some();
+    if respond.open && settings.discussion.min_seconds > 0 {
+        respond.rendered = RenderStamp::sign(&secret(app).await?, now);
+    }
     if respond.open {
         if let Some(id) = query.replytocom.as_deref().and_then(|s| s.trim().parse::<i64>().ok()) {
             respond.reply_to = reply_target(app, post, id).await?;
@@ -162,6 +166,15 @@ async fn create_comment(
     let post_path = post_url(&post.slug);
     let mut respond = RespondView::new(&post_path, true, settings.discussion.honeypot);
     respond.mail = app.config.mail.is_some();
+    if settings.discussion.min_seconds > 0 {
+        respond.rendered = RenderStamp::sign(&secret(&app).await?, now);
+    }
+    // Seconds since the form was rendered: none without a stamp; a stamp that is not
+    // ours counts as sent at once.
+    let seconds_on_page = match fields.text(FIELD_RENDERED).trim() {
+        "" => None,
+        stamp => Some(RenderStamp::verify(&secret(&app).await?, stamp).map_or(0, |at| now.saturating_sub(at))),
+    };
     respond.values = OwnValues::from(&entered);
     if let Some(id) = parent_id {
         match submissions::parent(&app.store, id).await?.filter(|p| p.accepts_replies_on(post.id)) {
@@ -211,13 +224,26 @@ async fn create_comment(
         created_at: now,
         avatar_key,
         mail: mail_plan(&app, &settings, submission.subscribe),
+        spam: None,
     };
 
     // The rules that need no rendering come first: a refused submission costs no
     // rendering, and spam is kept as plain text (nobody reads it on the site).
     let facts = submissions::facts(&app.store, &draft).await?;
-    let unrendered = candidate(&draft, 0, submission.honeypot_filled);
-    draft.body_html = match moderation::precheck(&unrendered, &settings.discussion, &facts) {
+    let unrendered = candidate(&draft, 0, submission.honeypot_filled, seconds_on_page);
+    let prechecked = moderation::precheck(&unrendered, &settings.discussion, &facts);
+    if prechecked.is_none() && settings.discussion.spam_filter {
+        // Scored with the model as committed now, outside the write lock.
+        let input = spam::Input {
+            author: &draft.author_name,
+            email: &draft.author_email,
+            url: &draft.author_url,
+            text: &draft.body,
+        };
+        let (verdict, trained) = store::spam::score(&app.store, &input).await?;
+        draft.spam = Some(Scored { verdict, trained });
+    }
+    draft.body_html = match prechecked {
         Some(Decision::Store { .. }) => markdown::plain_paragraphs(&draft.body).into_string(),
         Some(refused) => return Err(refusal(refused)),
         None => {
@@ -236,7 +262,7 @@ async fn create_comment(
             }
         }
     };
-    let decide = judge(&draft, submission.honeypot_filled, settings.discussion.clone());
+    let decide = judge(&draft, submission.honeypot_filled, seconds_on_page, settings.discussion.clone());
     let outcome = submissions::submit(&app.store, draft, decide).await.map_err(|e| match e {
         SubmitError::Busy => AppError::Unavailable,
         SubmitError::Failed(message) => AppError::Internal(anyhow::anyhow!(message)),
@@ -331,14 +357,26 @@ fn mail_plan(app: &AppState, settings: &Settings, subscribe: bool) -> store::mai
 
 /// The moderation rules applied to `draft`, as the writer calls them once it has read
 /// the facts.
-fn judge(draft: &submissions::Draft, honeypot_filled: bool, rules: Discussion) -> submissions::Decide {
+fn judge(
+    draft: &submissions::Draft,
+    honeypot_filled: bool,
+    seconds_on_page: Option<i64>,
+    rules: Discussion,
+) -> submissions::Decide {
     let links = moderation::count_links(&draft.body_html);
     let judged = draft.clone();
-    Box::new(move |facts| moderation::decide(&candidate(&judged, links, honeypot_filled), &rules, facts))
+    Box::new(move |facts| {
+        moderation::decide(&candidate(&judged, links, honeypot_filled, seconds_on_page), &rules, facts)
+    })
 }
 
 /// `draft` as the moderation rules see it, with `links` links in its rendered text.
-fn candidate(draft: &submissions::Draft, links: usize, honeypot_filled: bool) -> Candidate<'_> {
+fn candidate(
+    draft: &submissions::Draft,
+    links: usize,
+    honeypot_filled: bool,
+    seconds_on_page: Option<i64>,
+) -> Candidate<'_> {
     Candidate {
         author: &draft.author_name,
         email: &draft.author_email,
@@ -348,6 +386,8 @@ fn candidate(draft: &submissions::Draft, links: usize, honeypot_filled: bool) ->
         ip: &draft.author_ip,
         user_agent: &draft.user_agent,
         honeypot_filled,
+        spam: draft.spam.as_ref().map(Scored::score),
+        seconds_on_page,
     }
 }
 

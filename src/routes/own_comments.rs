@@ -211,6 +211,9 @@ async fn save_edit(
         ip: &comment.author_ip,
         user_agent: &comment.user_agent,
         honeypot_filled: false,
+        // The learned filter and the timing rule judge new comments, not a fix of one.
+        spam: None,
+        seconds_on_page: None,
     };
     // Flood control and the duplicate check concern new comments, not a fix of one.
     let draft = store::submissions::Draft {
@@ -227,6 +230,7 @@ async fn save_edit(
         created_at: now,
         avatar_key: String::new(),
         mail: Default::default(),
+        spam: None,
     };
     let known = store::submissions::facts(&app.store, &draft).await?.known_author;
     let facts = Facts {

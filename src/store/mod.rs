@@ -31,6 +31,7 @@ pub mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod site;
+pub mod spam;
 pub mod sqlite;
 pub mod staging;
 pub mod submissions;

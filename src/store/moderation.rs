@@ -239,6 +239,10 @@ pub async fn apply(store: &Store, action: Action, ids: &[i64]) -> Result<u64> {
                 }
             };
             let changed = update_ids(tx.conn(), set, &targets).await?;
+            // The spam filter learns the decision in the same transaction.
+            let change =
+                if action == Action::NotSpam { super::spam::Change::NotSpam } else { super::spam::Change::Status };
+            super::spam::relearn_in(tx.conn(), &targets, change).await?;
             if store.mail_on() && matches!(action, Action::Approve | Action::NotSpam | Action::Restore) {
                 super::mail::comments_approved(tx.conn(), &targets, store.now()).await?;
             }
@@ -275,6 +279,10 @@ pub async fn empty(store: &Store, status: CommentStatus) -> Result<u64> {
 /// came from, for "not spam" and "restore".
 pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -> Result<bool> {
     let mut tx = store.begin_write().await?;
+    let before: Option<CommentStatus> = with_db!(tx.conn(), cx => sqlx::query_scalar("select status from comments where id = $1")
+        .bind(id)
+        .fetch_optional(cx)
+        .await)?;
     let changed = with_db!(tx.conn(), cx => sqlx::query(
         "update comments set author_name = $1, author_email = $2, author_url = $3, body = $4, body_html = $5, \
            status_before_trash = case when status = $6 then status_before_trash \
@@ -292,6 +300,14 @@ pub async fn update(store: &Store, id: i64, c: &ValidComment, body_html: &str) -
     .execute(cx)
     .await.map(|r| r.rows_affected()))?
         == 1;
+    if changed {
+        let change = if before == Some(CommentStatus::Spam) && c.status == CommentStatus::Pending {
+            super::spam::Change::NotSpam
+        } else {
+            super::spam::Change::Status
+        };
+        super::spam::relearn_in(tx.conn(), &[id], change).await?;
+    }
     if changed && store.mail_on() && c.status == CommentStatus::Approved {
         super::mail::comments_approved(tx.conn(), &[id], store.now()).await?;
     }
@@ -320,6 +336,7 @@ pub async fn reply(store: &Store, r: &Reply<'_>) -> Result<Option<i64>> {
             .bind(r.parent_id)
             .execute(cx)
             .await.map(|r| r.rows_affected()))?;
+        super::spam::relearn_in(tx.conn(), &[r.parent_id], super::spam::Change::Status).await?;
     }
     let id = comments::insert_in(
         tx.conn(),

@@ -86,6 +86,8 @@ pub struct Draft {
     pub avatar_key: String,
     /// The mail the comment causes if stored (nothing when mail is off).
     pub mail: super::mail::MailPlan,
+    /// The spam filter's verdict, kept with the comment if it is held or spam.
+    pub spam: Option<crate::domain::spam::Scored>,
 }
 
 /// What became of a submission.
@@ -280,6 +282,9 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
                     now: draft.created_at,
                 };
                 mail.push((comment, &draft.mail));
+                if let Some(scored) = draft.spam.as_ref().filter(|_| status != CommentStatus::Approved) {
+                    super::spam::record_verdict_in(tx.conn(), id, &scored.verdict).await?;
+                }
                 Submitted::Stored { id, status, rule }
             }
             refused => Submitted::Refused(refused),
@@ -385,6 +390,7 @@ mod tests {
             created_at: at,
             avatar_key: String::new(),
             mail: Default::default(),
+            spam: None,
         }
     }
 

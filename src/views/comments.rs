@@ -76,6 +76,8 @@ pub struct RespondView {
     pub form_error: Option<String>,
     pub honeypot: bool,
     pub field_honeypot: &'static str,
+    /// The form's signed render time (empty: none), for the `too-fast` rule.
+    pub rendered: String,
     pub limits: Limits,
 }
 

@@ -638,7 +638,15 @@ async fn publish(
         Ok(()) => timed(writes, live::finish(store, path, reservation, hidden)).await.map_err(anyhow::Error::from),
         Err(e) => Err(e),
     };
-    let Err(e) = finished else { return Ok(true) };
+    let Err(e) = finished else {
+        // The spam filter starts with the site's own labels: approved is ham, spam is
+        // spam. A failure here leaves the import in place (`hewn spam retrain` redoes it).
+        match crate::store::spam::learn_imported(store).await {
+            Ok(n) => tracing::info!(comments = n, "the spam filter learnt the imported comments"),
+            Err(e) => tracing::warn!(error = %e, "the spam filter could not learn the imported comments"),
+        }
+        return Ok(true);
+    };
     take_back(store, &done, &tags).await;
     if e.downcast_ref::<sqlx::Error>().is_some_and(changed_meanwhile) {
         tracing::debug!("an import write failed: {e}");

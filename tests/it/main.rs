@@ -25,5 +25,6 @@ mod postgres;
 mod reading;
 mod search;
 mod server;
+mod spam;
 mod validity;
 mod wordpress;

@@ -19,7 +19,7 @@ use crate::routes::extract::{ClientIp, Page, Path, Query};
 use crate::routes::see_other;
 use crate::store::{self, moderation as queue};
 use crate::views::admin::Tab;
-use crate::views::admin::comments::{CommentEditPage, CommentRow, CommentsPage, RowAction, StatusOption};
+use crate::views::admin::comments::{CommentEditPage, CommentRow, CommentsPage, RowAction, SpamView, StatusOption};
 use crate::views::pager::{self, Pager, page_url};
 use crate::views::render;
 
@@ -67,6 +67,25 @@ fn bulk_actions(view: &str) -> Vec<RowAction> {
         ],
     };
     actions.iter().map(|a| RowAction::new(*a)).collect()
+}
+
+/// `rows` with the spam filter's verdicts on the held and spam comments.
+async fn with_verdicts(app: &AppState, mut rows: Vec<CommentRow>) -> Result<Vec<CommentRow>, AppError> {
+    let held: Vec<i64> = rows
+        .iter()
+        .filter(|r| matches!(r.status, CommentStatus::Pending | CommentStatus::Spam))
+        .map(|r| r.id)
+        .collect();
+    if held.is_empty() {
+        return Ok(rows);
+    }
+    let verdicts = store::spam::verdicts(&app.store, &held).await?;
+    for row in &mut rows {
+        if matches!(row.status, CommentStatus::Pending | CommentStatus::Spam) {
+            row.spam = verdicts.get(&row.id).map(SpamView::new);
+        }
+    }
+    Ok(rows)
 }
 
 /// The listing's URL for a view, search and page.
@@ -119,7 +138,7 @@ pub async fn list_comments(
         layout: layout(&app, &admin, &title, "comments").await?.with_notice(q.notice.as_deref(), q.n),
         tabs,
         view: view.to_owned(),
-        rows: comments.iter().map(|c| CommentRow::new(c, &settings, now)).collect(),
+        rows: with_verdicts(&app, comments.iter().map(|c| CommentRow::new(c, &settings, now)).collect()).await?,
         total,
         pager: Pager::new(pager::PANEL, &list_url(view, &search, 1), page, pages),
         back: list_url(view, &search, page),
@@ -243,7 +262,10 @@ async fn edit_page(
     let settings = store::settings::load(&app.store).await?;
     let page = CommentEditPage {
         layout,
-        row: CommentRow::new(comment, &settings, app.now()),
+        row: with_verdicts(app, vec![CommentRow::new(comment, &settings, app.now())])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound)?,
         errors,
         reply,
         reply_error,

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::routes::extract::Query;
 use crate::routes::see_other;
 use crate::store;
-use crate::views::admin::settings::{Input, SECTIONS, SettingsPage, current_value, sections};
+use crate::views::admin::settings::{Input, SECTIONS, SettingsPage, current_value, sections, spam_model_summary};
 use crate::views::render;
 
 /// `GET /admin/settings`.
@@ -29,6 +29,7 @@ pub async fn show_settings(
         layout: layout(&app, &admin, "Settings", "settings").await?.with_notice(q.notice.as_deref(), None),
         sections: sections(|name| current_value(&settings, name), |_| String::new(), &settings.zone(), app.now()),
         has_errors: false,
+        spam_model: spam_model_summary(&store::spam::stats(&app.store).await?),
     };
     Ok(render(&page)?.into_response())
 }
@@ -78,6 +79,7 @@ pub async fn update_settings(
             layout: layout(&app, &admin, "Settings", "settings").await?,
             sections: sections(value, error, &stored.zone(), app.now()),
             has_errors: true,
+            spam_model: spam_model_summary(&store::spam::stats(&app.store).await?),
         };
         return Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page)?));
     }

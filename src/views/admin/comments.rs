@@ -7,6 +7,7 @@ use crate::domain::FieldErrors;
 use crate::domain::percent;
 use crate::domain::queue::{Action, CommentForm, rule_label, status_label};
 use crate::domain::settings::Settings;
+use crate::domain::spam::{self, Verdict};
 use crate::domain::status::{CommentKind, CommentStatus, PostKind, PostStatus};
 use crate::store::moderation::AdminComment;
 use crate::views::pager::Pager;
@@ -58,6 +59,27 @@ pub struct CommentRow {
     pub status_label: &'static str,
     pub rule: String,
     pub actions: Vec<RowAction>,
+    /// The spam filter's score and strongest reasons, for a held or spam comment it
+    /// scored.
+    pub spam: Option<SpamView>,
+}
+
+/// Why the spam filter scored a comment as it did.
+#[derive(Debug, Clone)]
+pub struct SpamView {
+    /// e.g. "97%".
+    pub score: String,
+    /// e.g. "link to casino-xyz.example +3.1", strongest first.
+    pub reasons: Vec<String>,
+}
+
+impl SpamView {
+    pub fn new(v: &Verdict) -> Self {
+        Self {
+            score: format!("{:.0}%", v.score * 100.0),
+            reasons: v.reasons.iter().map(|(f, w)| format!("{} {w:+.1}", spam::describe(f))).collect(),
+        }
+    }
 }
 
 /// A moderation button.
@@ -115,6 +137,7 @@ impl CommentRow {
             status_label: status_label(c.status),
             rule: rule_label(&c.rule),
             actions: Action::for_status(c.status).iter().map(|a| RowAction::new(*a)).collect(),
+            spam: None,
         }
     }
 }

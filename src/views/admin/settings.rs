@@ -13,6 +13,24 @@ pub struct SettingsPage {
     pub layout: AdminLayout,
     pub sections: Vec<Section>,
     pub has_errors: bool,
+    /// What the spam filter has learnt, e.g. "Learnt from 25 spam and 30 legitimate
+    /// comments; 4,210 features."
+    pub spam_model: String,
+}
+
+/// The spam filter's size and training, as the settings page says it.
+pub fn spam_model_summary(stats: &crate::store::spam::Stats) -> String {
+    let mut s = format!(
+        "The filter has learnt from {} spam and {} legitimate comments; its model has {} features.",
+        stats.spam_docs, stats.ham_docs, stats.features
+    );
+    if !stats.is_trained() {
+        s.push_str(&format!(
+            " Until it has seen {} of each it only holds comments, never marks them spam.",
+            crate::domain::spam::MIN_TRAINING
+        ));
+    }
+    s
 }
 
 /// A group of fields under a heading.
@@ -195,6 +213,41 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
                 "Comments that fill in a field people cannot see go to spam.",
                 Input::Checkbox,
             ),
+            spec(
+                "comment_min_seconds",
+                "Hold comments sent this many seconds after the page loaded, or sooner",
+                "People take longer than bots to write. 0 turns this off.",
+                Input::Number,
+            ),
+        ],
+    ),
+    (
+        "Spam filter",
+        &[
+            spec(
+                "comment_spam_filter",
+                "Score comments with the spam filter",
+                "It learns from your decisions (approve, spam, not spam) on this site alone; nothing is sent anywhere.",
+                Input::Checkbox,
+            ),
+            spec(
+                "comment_spam_threshold",
+                "Mark as spam at this score or above (%)",
+                "Only once the filter has learnt 20 spam and 20 legitimate comments, and never for an author you approved before (1–100).",
+                Input::Number,
+            ),
+            spec(
+                "comment_hold_threshold",
+                "Hold for moderation at this score or above (%)",
+                "Below it, the other rules decide as usual (1–100).",
+                Input::Number,
+            ),
+            spec(
+                "comment_spam_hold_only",
+                "Hold instead of marking spam",
+                "For the cautious: the filter never sends a comment to spam, it only holds it.",
+                Input::Checkbox,
+            ),
         ],
     ),
 ];
@@ -273,6 +326,11 @@ pub fn current_value(settings: &Settings, name: &str) -> String {
         "comment_avatars" => flag(d.avatars),
         "comment_honeypot" => flag(d.honeypot),
         "comment_duplicate_check" => flag(d.duplicate_check),
+        "comment_spam_filter" => flag(d.spam_filter),
+        "comment_spam_threshold" => d.spam_threshold.to_string(),
+        "comment_hold_threshold" => d.hold_threshold.to_string(),
+        "comment_spam_hold_only" => flag(d.spam_hold_only),
+        "comment_min_seconds" => d.min_seconds.to_string(),
         _ => String::new(),
     }
 }

