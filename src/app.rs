@@ -88,9 +88,8 @@ pub fn router(state: AppState) -> Router {
 /// layers (tests use it to exercise the layers with routes that misbehave on purpose).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
-    let admin = routes::admin::router(state.clone())
-        .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT))
-        .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT));
+    // The admin's body limit is applied outermost (`limit_bodies`), where uploads get theirs.
+    let admin = routes::admin::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT));
     routes::router()
         .merge(extra)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -110,11 +109,25 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), request_limits::time_out_slow_bodies))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-                .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
+                .layer(middleware::from_fn_with_state(state.clone(), limit_bodies)),
         )
         // Outermost: an answer from memory goes through none of the layers above.
         .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
+}
+
+/// Limits every request body to [`ADMIN_BODY_LIMIT`] (public routes have a smaller
+/// limit of their own), except an upload to the media library, which may carry as
+/// many files at the size limit as one upload may have.
+async fn limit_bodies(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+    let limit =
+        if routes::admin::media::is_upload(&request) { app.config.media.request_bytes() } else { ADMIN_BODY_LIMIT };
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return axum::response::IntoResponse::into_response(crate::error::AppError::PayloadTooLarge);
+    }
+    // Reading past the limit fails with the error axum's extractors answer 413.
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
