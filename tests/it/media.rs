@@ -528,3 +528,36 @@ async fn the_editor_has_an_add_media_upload_that_works_without_javascript() {
     assert_eq!(first.value().attr("name"), Some("_csrf"), "the token is sent before the files");
     assert!(form.select(&scraper::Selector::parse("input[type=file][multiple]").unwrap()).next().is_some());
 }
+
+#[tokio::test]
+async fn a_png_gets_smaller_lossless_webp_copies_offered_in_a_picture_element() {
+    let app = admin_app().await;
+    let png = encode(&two_tone(1000, 500), ImageFormat::Png);
+    assert_status!(upload(&app, &[("chart.png", png)], false).await, 303);
+    let src = address(&library_markdown(&app).await[0]);
+    let body = format!("![A chart]({src})");
+    let r = post_form(
+        &app,
+        "/admin/posts",
+        &[("intent", "save"), ("title", "Chart"), ("body", &body), ("status", "published")],
+    )
+    .await;
+    assert_status!(r, 303);
+
+    let page = app.get("/posts/chart").await.text().await.unwrap();
+    let doc = html(&page);
+    let sel = scraper::Selector::parse(".entry-content picture > source[type=\"image/webp\"]").unwrap();
+    let source = doc.select(&sel).next().unwrap_or_else(|| panic!("no WebP source in {page}"));
+    let srcset = source.value().attr("srcset").unwrap();
+    let base = src.trim_end_matches(".png");
+    assert_eq!(srcset, format!("{base}-480.webp 480w, {base}-960.webp 960w, {base}.webp 1000w"));
+    for candidate in srcset.split(", ") {
+        let (url, width) = candidate.split_once(' ').unwrap();
+        let r = assert_status!(app.get(url).await, 200);
+        assert_eq!(r.header("content-type"), "image/webp");
+        let decoded = image::load_from_memory_with_format(&r.bytes, ImageFormat::WebP).unwrap();
+        assert_eq!(format!("{}w", decoded.width()), width);
+    }
+    let img = scraper::Selector::parse(".entry-content picture > img").unwrap();
+    assert_eq!(doc.select(&img).next().unwrap().value().attr("src"), Some(src.as_str()));
+}
