@@ -277,14 +277,6 @@ pub fn process(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<P
             limits.max_pixels / 1_000_000
         )));
     }
-    let original = keep_original.then(|| Variant {
-        kind: VariantKind::Original,
-        width,
-        height,
-        content_type: kind.content_type(),
-        extension: kind.extension(),
-        bytes: bytes.clone(),
-    });
     let mut processed = match kind {
         Kind::Jpeg | Kind::Png => still_image(&bytes, kind, limits)?,
         Kind::Gif => gif(&bytes, limits, (width, height))?,
@@ -292,7 +284,17 @@ pub fn process(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<P
             Processed { kind, size: Some((width, height)), bytes: webp_without_metadata(&bytes)?, variants: Vec::new() }
         }
     };
-    processed.variants.extend(original);
+    if keep_original {
+        // The upload itself, moved rather than copied.
+        processed.variants.push(Variant {
+            kind: VariantKind::Original,
+            width,
+            height,
+            content_type: kind.content_type(),
+            extension: kind.extension(),
+            bytes,
+        });
+    }
     Ok(processed)
 }
 
