@@ -15,7 +15,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -31,6 +30,9 @@ use crate::{request_limits, routes};
 /// Longest a request may take before the client gets a 503 (a 408 when its body was
 /// still arriving: see `request_limits`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest an upload to the media library may take: a phone's photos over a slow
+/// uplink. A stalled upload is still cut off by the body timeout.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Largest request body accepted outside `/admin`: the comment form with every field
 /// at its limit in four-byte characters, each byte percent-encoded as three, plus room
 /// for the field names (about 776 KiB).
@@ -108,12 +110,26 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
                 .layer(middleware::from_fn_with_state(state.clone(), request_limits::time_out_slow_bodies))
                 .layer(CatchPanicLayer::custom(panic_response))
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+                .layer(middleware::from_fn(time_limit))
                 .layer(middleware::from_fn_with_state(state.clone(), limit_bodies)),
         )
         // Outermost: an answer from memory goes through none of the layers above.
         .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
+}
+
+/// Answers 503 when a request takes longer than [`REQUEST_TIMEOUT`] ([`UPLOAD_TIMEOUT`]
+/// for an upload to the media library).
+async fn time_limit(request: Request, next: Next) -> Response<Body> {
+    let limit = if routes::admin::media::is_upload(&request) { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+        }
+    }
 }
 
 /// Limits every request body to [`ADMIN_BODY_LIMIT`] (public routes have a smaller
