@@ -561,3 +561,30 @@ async fn a_png_gets_smaller_lossless_webp_copies_offered_in_a_picture_element() 
     let img = scraper::Selector::parse(".entry-content picture > img").unwrap();
     assert_eq!(doc.select(&img).next().unwrap().value().attr("src"), Some(src.as_str()));
 }
+
+#[tokio::test]
+async fn hewn_copy_carries_the_library_with_its_variants() {
+    let app = admin_app().await;
+    assert_status!(upload(&app, &[("c.jpg", encode(&two_tone(1000, 500), ImageFormat::Jpeg))], true).await, 303);
+    // Into the other backend when the suite runs on PostgreSQL, and a fresh file otherwise.
+    let dir = tempfile::tempdir().unwrap();
+    let url = if crate::backend::is_postgres() {
+        format!("sqlite://{}", dir.path().join("copy.db").display())
+    } else {
+        crate::backend::fresh_url(dir.path()).await
+    };
+    let target = hewn::store::Store::open(
+        &hewn::config::DatabaseConfig::from_cli(&url, hewn::config::Synchronous::Normal).unwrap(),
+    )
+    .await
+    .unwrap();
+    hewn::store::migrate(&target).await.unwrap();
+
+    hewn::store::copy::copy(&app.store, &target).await.unwrap();
+
+    let mut copy = crate::db::TestDb::open(&url).await;
+    let variants: Vec<String> = copy.column("select kind from media_variants order by width, kind", &[]).await;
+    assert_eq!(variants, ["resized", "resized", "original"]);
+    let name: String = copy.scalar("select name from media_items", &[]).await;
+    assert_eq!(name, "c.jpg");
+}
