@@ -588,3 +588,33 @@ async fn hewn_copy_carries_the_library_with_its_variants() {
     let name: String = copy.scalar("select name from media_items", &[]).await;
     assert_eq!(name, "c.jpg");
 }
+
+#[tokio::test]
+async fn the_editor_warns_about_an_image_without_alt_text_but_saves_it() {
+    let app = admin_app().await;
+    let r = post_form(
+        &app,
+        "/admin/posts",
+        &[("intent", "preview"), ("title", "Alt"), ("body", "![](/media/u/x/a.jpg)"), ("status", "draft")],
+    )
+    .await;
+    let page = assert_status!(r, 200).body;
+    assert!(page.contains("data-test=\"alt-warning\""), "{page}");
+
+    let r = post_form(
+        &app,
+        "/admin/posts",
+        &[("intent", "save"), ("title", "Alt"), ("body", "![](/media/u/x/a.jpg)"), ("status", "draft")],
+    )
+    .await;
+    let edit = location(&assert_status!(r, 303));
+    let page = app.get(&edit).await.text().await.unwrap();
+    assert!(page.contains("data-test=\"alt-warning\""));
+    let described = post_form(
+        &app,
+        "/admin/posts",
+        &[("intent", "preview"), ("title", "Alt"), ("body", "![A cat](/media/u/x/a.jpg)"), ("status", "draft")],
+    )
+    .await;
+    assert!(!assert_status!(described, 200).body.contains("data-test=\"alt-warning\""));
+}
