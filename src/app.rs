@@ -15,7 +15,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -31,6 +30,9 @@ use crate::{request_limits, routes};
 /// Longest a request may take before the client gets a 503 (a 408 when its body was
 /// still arriving: see `request_limits`).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Longest an upload to the media library may take: a phone's photos over a slow
+/// uplink. A stalled upload is still cut off by the body timeout.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// Largest request body accepted outside `/admin`: the comment form with every field
 /// at its limit in four-byte characters, each byte percent-encoded as three, plus room
 /// for the field names (about 776 KiB).
@@ -88,9 +90,8 @@ pub fn router(state: AppState) -> Router {
 /// layers (tests use it to exercise the layers with routes that misbehave on purpose).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
-    let admin = routes::admin::router(state.clone())
-        .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT))
-        .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT));
+    // The admin's body limit is applied outermost (`limit_bodies`), where uploads get theirs.
+    let admin = routes::admin::router(state.clone()).layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT));
     routes::router()
         .merge(extra)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
@@ -109,12 +110,40 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), render_error_pages))
                 .layer(middleware::from_fn_with_state(state.clone(), request_limits::time_out_slow_bodies))
                 .layer(CatchPanicLayer::custom(panic_response))
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
-                .layer(RequestBodyLimitLayer::new(ADMIN_BODY_LIMIT)),
+                .layer(middleware::from_fn(time_limit))
+                .layer(middleware::from_fn_with_state(state.clone(), limit_bodies)),
         )
         // Outermost: an answer from memory goes through none of the layers above.
         .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
+}
+
+/// Answers 503 when a request takes longer than [`REQUEST_TIMEOUT`] ([`UPLOAD_TIMEOUT`]
+/// for an upload to the media library).
+async fn time_limit(request: Request, next: Next) -> Response<Body> {
+    let limit = if routes::admin::media::is_upload(&request) { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response
+        }
+    }
+}
+
+/// Limits every request body to [`ADMIN_BODY_LIMIT`] (public routes have a smaller
+/// limit of their own), except an upload to the media library, which may carry as
+/// many files at the size limit as one upload may have.
+async fn limit_bodies(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+    let limit =
+        if routes::admin::media::is_upload(&request) { app.config.media.request_bytes() } else { ADMIN_BODY_LIMIT };
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return axum::response::IntoResponse::into_response(crate::error::AppError::PayloadTooLarge);
+    }
+    // Reading past the limit fails with the error axum's extractors answer 413.
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.

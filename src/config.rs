@@ -146,6 +146,18 @@ pub struct ServeArgs {
     /// Sender of hewn's mail, e.g. `Blog name <blog@example.org>` (default: hewn@ the site's host).
     #[arg(long, env = "HEWN_MAIL_FROM")]
     pub mail_from: Option<String>,
+
+    /// Largest uploaded file, in MiB.
+    #[arg(long, env = "HEWN_MEDIA_MAX_FILE_MIB", default_value_t = crate::media::DEFAULT_MAX_FILE_MIB)]
+    pub media_max_file_mib: u64,
+
+    /// Most pixels of an uploaded image, in megapixels (checked from its header, before decoding).
+    #[arg(long, env = "HEWN_MEDIA_MAX_MEGAPIXELS", default_value_t = crate::media::DEFAULT_MAX_MEGAPIXELS)]
+    pub media_max_megapixels: u64,
+
+    /// Most files in one upload.
+    #[arg(long, env = "HEWN_MEDIA_MAX_FILES", default_value_t = crate::media::DEFAULT_MAX_FILES)]
+    pub media_max_files: usize,
 }
 
 /// A duration as `10s`, `500ms` or a bare number of seconds.
@@ -238,6 +250,8 @@ pub struct Config {
     pub limits: ServerLimits,
     /// The SMTP server and sender; `None`: mail is off.
     pub mail: Option<crate::mail::MailConfig>,
+    /// Limits on uploaded media.
+    pub media: crate::media::Limits,
 }
 
 /// Where the data lives and how it is written.
@@ -331,6 +345,11 @@ impl Config {
                 body_timeout: serve.body_timeout,
                 max_connections: serve.max_connections.max(1),
                 max_connections_per_client: serve.max_connections_per_client.max(1),
+            },
+            media: crate::media::Limits {
+                max_file_bytes: serve.media_max_file_mib.max(1).saturating_mul(1024 * 1024),
+                max_pixels: serve.media_max_megapixels.max(1).saturating_mul(1_000_000),
+                max_files: serve.media_max_files.max(1),
             },
         })
     }

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod http_cache;
 pub mod mail;
+pub mod media;
 pub mod page_cache;
 pub mod request_limits;
 pub mod routes;

@@ -16,6 +16,7 @@ pub mod percent;
 pub mod privacy;
 pub mod queue;
 pub mod render_limits;
+pub mod responsive;
 pub mod sanitize;
 pub mod search;
 pub mod secret;

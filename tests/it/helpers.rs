@@ -55,6 +55,8 @@ pub struct Spawn {
     pub clock: Option<Clock>,
     /// Mail on, through this SMTP server and sender (see `mail::Smtp`).
     pub mail: Option<hewn::mail::MailConfig>,
+    /// Upload limits (default: the server's defaults).
+    pub media: Option<hewn::media::Limits>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -101,6 +103,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         page_cache_mib: opts.page_cache_mib.unwrap_or(hewn::page_cache::DEFAULT_BUDGET_MIB),
         limits: opts.limits.unwrap_or_default(),
         mail: opts.mail,
+        media: opts.media.unwrap_or_default(),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

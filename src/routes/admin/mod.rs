@@ -8,6 +8,7 @@ pub mod auth;
 pub mod comments;
 pub mod dashboard;
 pub mod mail;
+pub mod media;
 pub mod posts;
 pub mod privacy;
 pub mod settings;
@@ -97,6 +98,17 @@ pub fn routes() -> Vec<AdminRoute> {
         route(p.clone(), "/admin/pages/{id}/trash", Admin, post(posts::trash_page)),
         route(p.clone(), "/admin/pages/{id}/restore", Admin, post(posts::restore_page)),
         route(p.clone(), "/admin/pages/{id}/delete", Admin, post(posts::delete_page)),
+        route(g.clone(), "/admin/media", Admin, get(media::list_media)),
+        route(
+            p.clone(),
+            media::UPLOAD_PATH,
+            Admin,
+            // Limited outside the router instead (see `app::limit_bodies`).
+            post(media::upload_media).layer(DefaultBodyLimit::disable()),
+        ),
+        route(g.clone(), "/admin/media/{id}", Admin, get(media::edit_media)),
+        route(p.clone(), "/admin/media/{id}", Admin, post(media::update_media)),
+        route(p.clone(), "/admin/media/{id}/delete", Admin, post(media::delete_media)),
         route(g.clone(), "/admin/settings", Admin, get(settings::show_settings)),
         route(p.clone(), "/admin/settings", Admin, post(settings::update_settings)),
         route(g.clone(), "/admin/settings/date-example", Admin, get(settings::date_example)),
@@ -177,7 +189,9 @@ async fn require_session(State(app): State<AppState>, request: Request, next: Ne
         tracing::warn!(error = ?e, "could not refresh a session");
     }
     let mut request = request;
-    if !is_safe(request.method()) {
+    // An upload's body is not read here: its handler checks the token, which the
+    // form sends as the first field, before it reads any file.
+    if !is_safe(request.method()) && !media::is_upload(&request) {
         let (parts, body) = request.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, ADMIN_BODY_LIMIT).await else {
             return AppError::PayloadTooLarge.into_response();

@@ -371,7 +371,7 @@ async fn save(
         slug = editor::dedupe_slug(&slug, |s| taken.iter().any(|t| t == s));
     }
     let body_html = match render_body(&valid.source, &source_format).await {
-        Ok(html) => html,
+        Ok(html) => super::media::responsive_images(&app, html).await?,
         Err(errors) => return reshow(form, errors).await,
     };
     let excerpt = if valid.excerpt.is_empty() { markdown::excerpt(body_html.as_str()) } else { valid.excerpt.clone() };

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod comments;
 pub mod dashboard;
 pub mod mail;
+pub mod media;
 pub mod posts;
 pub mod privacy;
 pub mod settings;
@@ -99,6 +100,14 @@ pub fn notice_text(code: &str, count: Option<u64>) -> Option<String> {
         "test-queued" => "A test message is on its way; its outcome shows in the outbox below.",
         "retry-queued" => "The message is queued again.",
         "subscription-deleted" => "Subscription deleted.",
+        "media-saved" => "Details saved.",
+        "media-deleted" => "File deleted.",
+        "uploaded" => {
+            return Some(match count.unwrap_or(0) {
+                1 => "1 file uploaded.".to_owned(),
+                n => format!("{n} files uploaded."),
+            });
+        }
         "erased" => {
             return Some(match count.unwrap_or(0) {
                 1 => "Personal data erased from 1 comment.".to_owned(),
