@@ -321,28 +321,39 @@ pub async fn requests(store: &Store, limit: i64) -> Result<Vec<Request>> {
     .await)
 }
 
-/// Erases the IP address and user agent of comments posted before `before`; returns
-/// how many comments changed. It reads first and writes only when there is
-/// something to erase, so every instance can run it without doubling the work.
+/// Comments whose addresses one write of the retention task erases: a short write,
+/// however many a large, old site has the first time (the writer lock is held briefly).
+pub const RETENTION_BATCH: i64 = 1_000;
+
+/// Erases the IP address and user agent of comments posted before `before`, in short
+/// writes of [`RETENTION_BATCH`]; returns how many comments changed. It reads first
+/// and writes only when there is something to erase, so every instance can run it
+/// without doubling the work.
 pub async fn erase_old_addresses(store: &Store, before: i64) -> Result<u64> {
-    let due: bool = with_db!(store.reader(), db => sqlx::query_scalar(
-        "select exists (select 1 from comments where created_at < $1 and (author_ip <> '' or user_agent <> ''))",
-    )
-    .bind(before)
-    .fetch_one(db)
-    .await)?;
-    if !due {
-        return Ok(0);
+    let mut total = 0;
+    loop {
+        let due: bool = with_db!(store.reader(), db => sqlx::query_scalar(
+            "select exists (select 1 from comments where created_at < $1 and (author_ip <> '' or user_agent <> ''))",
+        )
+        .bind(before)
+        .fetch_one(db)
+        .await)?;
+        if !due {
+            return Ok(total);
+        }
+        let mut tx = store.begin_write().await?;
+        let n = with_db!(tx.conn(), cx => sqlx::query(
+            "update comments set author_ip = '', user_agent = '' where id in ( \
+               select id from comments where created_at < $1 and (author_ip <> '' or user_agent <> '') limit $2)",
+        )
+        .bind(before)
+        .bind(RETENTION_BATCH)
+        .execute(cx)
+        .await
+        .map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+        total += n;
+        // Let other writers in between two batches.
+        tokio::task::yield_now().await;
     }
-    let mut tx = store.begin_write().await?;
-    let n = with_db!(tx.conn(), cx => sqlx::query(
-        "update comments set author_ip = '', user_agent = '' \
-         where created_at < $1 and (author_ip <> '' or user_agent <> '')",
-    )
-    .bind(before)
-    .execute(cx)
-    .await
-    .map(|r| r.rows_affected()))?;
-    tx.commit().await?;
-    Ok(n)
 }

@@ -354,3 +354,22 @@ async fn the_admin_exports_erases_and_deletes_by_address_and_every_request_is_lo
     let draft = app.get(&editor).await.text().await.unwrap();
     assert!(draft.contains("after 30 days") && !draft.contains("Manage your comments"), "{draft}");
 }
+
+#[tokio::test]
+async fn a_large_old_site_has_its_addresses_erased_in_short_writes() {
+    let app = app_with(None).await;
+    let mut db = app.db().await;
+    db.exec(
+        "insert into comments (post_id, kind, author_name, author_email, author_url, body, body_html, status, rule, \
+           author_ip, user_agent, created_at) \
+         select 1, 'comment', 'Old', 'old@reader.example', '', 'old', '<p>old</p>', 'approved', 'open', \
+           '192.0.2.1', 'Browser', 1000 + n from (with recursive s(n) as (select 1 union all select n + 1 from s \
+           where n < 2500) select n from s) g",
+        &[],
+    )
+    .await;
+    db.close().await;
+    let erased = hewn::tasks::run_retention(&app.store, app.clock().now()).await.unwrap();
+    assert_eq!(erased, 2500, "every batch of {} done", hewn::store::commenters::RETENTION_BATCH);
+    assert_eq!(hewn::tasks::run_retention(&app.store, app.clock().now()).await.unwrap(), 0);
+}
