@@ -122,14 +122,10 @@ pub struct AdminView<'a> {
     pub status: CommentStatus,
 }
 
-fn name_or_anonymous(name: &str) -> String {
-    if name.trim().is_empty() { "Anonymous".to_owned() } else { name.to_owned() }
-}
-
 fn admin_facts(c: &AdminView<'_>) -> Block {
     let or_none = |s: &str| if s.is_empty() { "(none)".to_owned() } else { s.to_owned() };
     Block::Facts(vec![
-        ("Author".into(), name_or_anonymous(c.author_name)),
+        ("Author".into(), crate::views::comments::author_name(c.author_name)),
         ("Email".into(), or_none(c.author_email)),
         ("Website".into(), or_none(c.author_url)),
         ("IP address".into(), or_none(c.author_ip)),
@@ -150,7 +146,7 @@ pub fn held(ctx: &Context<'_>, to: &str, c: &AdminView<'_>, others_waiting: i64)
     let blocks = vec![
         Block::Para(format!("A new comment on the post “{}” is waiting for your approval.", c.post_title)),
         facts,
-        Block::Quote { who: name_or_anonymous(c.author_name), text: c.body.to_owned() },
+        Block::Quote { who: crate::views::comments::author_name(c.author_name), text: c.body.to_owned() },
         Block::Links(vec![
             ("Approve".into(), ctx.moderate_link(c.id, Action::Approve, c.status)),
             ("Spam".into(), ctx.moderate_link(c.id, Action::Spam, c.status)),
@@ -180,7 +176,7 @@ pub fn posted(ctx: &Context<'_>, to: &str, c: &AdminView<'_>) -> Letter {
     let blocks = vec![
         Block::Para(format!("A new comment on the post “{}”.", c.post_title)),
         admin_facts(c),
-        Block::Quote { who: name_or_anonymous(c.author_name), text: c.body.to_owned() },
+        Block::Quote { who: crate::views::comments::author_name(c.author_name), text: c.body.to_owned() },
         Block::Links(vec![
             ("View it".into(), ctx.post_link(c.post_slug, Some(c.id))),
             ("Spam".into(), ctx.moderate_link(c.id, Action::Spam, c.status)),
@@ -222,7 +218,7 @@ pub fn notify(
         n => format!("There are {n} new comments on “{title}”."),
     })];
     for c in comments {
-        blocks.push(Block::Quote { who: name_or_anonymous(c.author_name), text: c.body.to_owned() });
+        blocks.push(Block::Quote { who: crate::views::comments::author_name(c.author_name), text: c.body.to_owned() });
         blocks.push(Block::Links(vec![("Read it on the site".into(), ctx.post_link(slug, Some(c.id)))]));
     }
     let unsubscribe = ctx.unsubscribe_link(address_id, Some(post_id));

@@ -10,6 +10,8 @@ use super::compose::{self, AdminView, Context, Letter, NewComment};
 use super::smtp::{Mailer, SendError};
 use crate::app::AppState;
 use crate::domain::moderation::contains_any;
+use crate::domain::settings::Settings;
+use crate::domain::signing::Secret;
 use crate::domain::status::CommentStatus;
 use crate::store::mail::{self, Claimed, Outcome};
 
@@ -60,8 +62,11 @@ pub async fn run_once(app: &AppState, mailer: &Mailer) -> Result<usize, sqlx::Er
         return Ok(0);
     }
     let rows = mail::claim_due(&app.store, now, LEASE_SECONDS, BATCH).await?;
+    // What every message of the batch is written with, read once.
+    let settings = crate::store::settings::load_values(&app.store).await?;
+    let secret = app.secret().await?;
     for row in &rows {
-        let outcome = deliver(app, mailer, row).await;
+        let outcome = deliver(app, mailer, row, &settings, &secret).await;
         match &outcome {
             Outcome::Sent { .. } => tracing::info!(outbox = row.id, kind = %row.kind, "mail sent"),
             Outcome::Retry { error, .. } => {
@@ -86,11 +91,11 @@ fn without_addresses(text: &str) -> String {
 }
 
 /// Composes and sends one claimed row.
-async fn deliver(app: &AppState, mailer: &Mailer, row: &Claimed) -> Outcome {
+async fn deliver(app: &AppState, mailer: &Mailer, row: &Claimed, settings: &Settings, secret: &Secret) -> Outcome {
     let Some(config) = app.config.mail.as_ref() else {
         return Outcome::Retry { error: "mail is off".into(), due_at: app.now() + MAX_RETRY_SECONDS };
     };
-    let letter = match compose_row(app, row).await {
+    let letter = match compose_row(app, row, settings, secret).await {
         Ok(Ok(letter)) => letter,
         Ok(Err(reason)) => return Outcome::Dropped { reason },
         Err(e) => return retry(row, app.now(), format!("reading what to write failed: {e}")),
@@ -119,11 +124,13 @@ fn retry(row: &Claimed, now: i64, error: String) -> Outcome {
 }
 
 /// The letter for a row, or why there is nothing to send any more.
-async fn compose_row(app: &AppState, row: &Claimed) -> Result<Result<Letter, String>, sqlx::Error> {
-    let settings = crate::store::settings::load_values(&app.store).await?;
-    let secret = app.secret().await?;
-    let ctx =
-        Context { base_url: &app.config.base_url, site_title: &settings.site_title, secret: &secret, now: app.now() };
+async fn compose_row(
+    app: &AppState,
+    row: &Claimed,
+    settings: &Settings,
+    secret: &Secret,
+) -> Result<Result<Letter, String>, sqlx::Error> {
+    let ctx = Context { base_url: &app.config.base_url, site_title: &settings.site_title, secret, now: app.now() };
     let to = row.recipient.as_str();
     Ok(match row.kind.as_str() {
         "held" | "posted" => {

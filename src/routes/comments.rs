@@ -178,7 +178,10 @@ async fn create_comment(
     respond.values = OwnValues::from(&entered);
     if let Some(id) = parent_id {
         match submissions::parent(&app.store, id).await?.filter(|p| p.accepts_replies_on(post.id)) {
-            Some(parent) => respond.reply_to = Some(ReplyTarget { id, name: display_name(&parent.author_name) }),
+            Some(parent) => {
+                respond.reply_to =
+                    Some(ReplyTarget { id, name: crate::views::comments::author_name(&parent.author_name) })
+            }
             None => respond.form_error = Some(REPLY_REFUSED.to_owned()),
         }
     }
@@ -331,7 +334,10 @@ async fn preview(
     settings.nav = store::pages::nav(&app.store, now).await?;
     match rendered {
         Ok(html) => {
-            respond.preview = Some(PreviewView { author: display_name(author), body_html: html.into_string() });
+            respond.preview = Some(PreviewView {
+                author: crate::views::comments::author_name(author),
+                body_html: html.into_string(),
+            });
             render_post(app, post, &settings, &[], &[], respond, StatusCode::OK).await
         }
         Err(_) => {
@@ -446,12 +452,7 @@ async fn reply_target(app: &AppState, post: &PublicPost, id: i64) -> Result<Opti
     let parent = submissions::parent(&app.store, id).await?;
     Ok(parent
         .filter(|p| p.accepts_replies_on(post.id))
-        .map(|p| ReplyTarget { id: p.id, name: display_name(&p.author_name) }))
-}
-
-/// A comment author's name as pages show it.
-fn display_name(name: &str) -> String {
-    if name.trim().is_empty() { "Anonymous".to_owned() } else { name.to_owned() }
+        .map(|p| ReplyTarget { id: p.id, name: crate::views::comments::author_name(&p.author_name) }))
 }
 
 async fn secret(app: &AppState) -> Result<Secret, AppError> {

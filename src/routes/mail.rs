@@ -35,7 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/mail/subscriptions/{address}", get(show_subscriptions))
 }
 
-/// The signature in a link's query (and the moderation link's status).
+/// The signature in a signed link's query (and the moderation link's status): the
+/// one reader of every signed link, mailed or not.
 #[derive(Debug, Default, Deserialize)]
 pub struct Signed {
     expires: Option<String>,
@@ -44,22 +45,23 @@ pub struct Signed {
 }
 
 impl Signed {
-    fn verify(
-        &self,
-        app: &AppState,
-        secret: &crate::domain::signing::Secret,
-        purpose: LinkPurpose,
-        fields: &[&str],
-    ) -> Result<(), AppError> {
-        let expires = self.expires.as_deref().and_then(|e| e.parse::<i64>().ok());
-        let (Some(expires), Some(sig)) = (expires, self.sig.clone()) else {
-            return Err(AppError::Forbidden(LINK_REFUSED.to_owned()));
-        };
-        if (LinkSignature { expires, sig }).verify(secret, purpose, fields, app.now()) {
+    /// Checks the signature for `purpose` and `fields` with the site secret, now;
+    /// a forged, cut or expired link gets [`LINK_REFUSED`].
+    pub(crate) async fn verify(&self, app: &AppState, purpose: LinkPurpose, fields: &[&str]) -> Result<(), AppError> {
+        let refused = || AppError::Forbidden(LINK_REFUSED.to_owned());
+        let expires = self.expires.as_deref().and_then(|e| e.parse::<i64>().ok()).ok_or_else(refused)?;
+        let sig = self.sig.clone().ok_or_else(refused)?;
+        let secret = app.secret().await?;
+        if (LinkSignature { expires, sig }).verify(&secret, purpose, fields, app.now()) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(LINK_REFUSED.to_owned()))
+            Err(refused())
         }
+    }
+
+    /// The signature again, as the query of a link to the same page's actions.
+    pub(crate) fn query(&self) -> String {
+        format!("?expires={}&sig={}", self.expires.as_deref().unwrap_or(""), self.sig.as_deref().unwrap_or(""))
     }
 }
 
@@ -68,7 +70,7 @@ fn parse_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// What a mail page says, before it has its layout.
-struct Parts {
+pub(crate) struct Parts {
     heading: String,
     message: String,
     action: Option<(String, String)>,
@@ -76,8 +78,8 @@ struct Parts {
     unsubscribe_all: Option<String>,
 }
 
-/// Renders a mail page, private.
-async fn page(app: &AppState, uri: &Uri, parts: Parts) -> Result<Response, AppError> {
+/// Renders a page a signed link opens, private.
+pub(crate) async fn page(app: &AppState, uri: &Uri, parts: Parts) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let mut layout = Layout::new(&settings, &app.config.base_url, uri.path(), Some(&parts.heading));
     layout.canonical.clear();
@@ -94,7 +96,8 @@ async fn page(app: &AppState, uri: &Uri, parts: Parts) -> Result<Response, AppEr
     Ok(response)
 }
 
-fn view(heading: &str, message: String, action: Option<(String, String)>) -> Parts {
+/// A page with a message and at most one button: `(where it posts, its label)`.
+pub(crate) fn view(heading: &str, message: String, action: Option<(String, String)>) -> Parts {
     Parts { heading: heading.to_owned(), message, action, subscriptions: Vec::new(), unsubscribe_all: None }
 }
 
@@ -119,8 +122,7 @@ async fn moderation_link(
         .as_deref()
         .and_then(|s| s.parse::<CommentStatus>().ok())
         .ok_or_else(|| AppError::Forbidden(LINK_REFUSED.to_owned()))?;
-    let secret = app.secret().await?;
-    q.verify(app, &secret, LinkPurpose::Moderate, &[&id.to_string(), action.as_str(), status.as_str()])?;
+    q.verify(app, LinkPurpose::Moderate, &[&id.to_string(), action.as_str(), status.as_str()]).await?;
     let comment = store::moderation::by_id(&app.store, id)
         .await?
         .ok_or_else(|| AppError::Conflict("This comment no longer exists, so the link has nothing to do.".into()))?;
@@ -145,7 +147,7 @@ async fn show_moderate(
     let message = format!(
         "{} the comment by {} on “{}”? Nothing changes until you press the button.",
         action.label(),
-        if comment.author_name.trim().is_empty() { "Anonymous" } else { comment.author_name.as_str() },
+        crate::views::comments::author_name(&comment.author_name),
         comment.post_title
     );
     page(&app, &uri, view("Moderate a comment", message, Some((same_link(&uri), action.label().to_owned())))).await
@@ -202,11 +204,10 @@ async fn checked(
     extra: Option<&str>,
 ) -> Result<store::mail::Address, AppError> {
     let id = parse_id(address)?;
-    let secret = app.secret().await?;
     let id_text = id.to_string();
     let mut fields = vec![id_text.as_str()];
     fields.extend(extra);
-    q.verify(app, &secret, purpose, &fields)?;
+    q.verify(app, purpose, &fields).await?;
     store::mail::address(&app.store, id).await?.ok_or_else(|| {
         AppError::Conflict("This address has no subscriptions any more: there is nothing to change.".into())
     })
@@ -245,9 +246,8 @@ async fn unsubscribe(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let post_id = post_part(&post)?;
-    let secret = app.secret().await?;
     let id = parse_id(&address)?;
-    q.verify(&app, &secret, LinkPurpose::Unsubscribe, &[&id.to_string(), &post])?;
+    q.verify(&app, LinkPurpose::Unsubscribe, &[&id.to_string(), &post]).await?;
     // Unsubscribing twice is not an error: the answer is the same.
     let ended = store::mail::unsubscribe(&app.store, id, post_id).await?;
     tracing::info!(address = id, ended, "a subscriber unsubscribed");

@@ -16,17 +16,17 @@ use serde::Deserialize;
 
 use super::commenter::CommenterCookies;
 use super::extract::{ClientIp, Form, Path, Query};
+use super::mail::Signed;
 use crate::app::AppState;
 use crate::domain::comment_form::{self, FIELD_COMMENT, MAX_COMMENT_CHARS};
 use crate::domain::moderation::{self, Candidate, Decision, Facts};
-use crate::domain::signing::{LinkPurpose, LinkSignature};
+use crate::domain::signing::LinkPurpose;
 use crate::domain::status::CommentStatus;
 use crate::domain::{FieldErrors, comment_text, datefmt, render_limits};
 use crate::error::AppError;
 use crate::http_cache::CachePolicy;
 use crate::store::commenters::{self, Source};
 use crate::store::{self, posts::PublicPost};
-use crate::views::mail::MailPage;
 use crate::views::own_comments::{EditPage, ManagePage, WrittenView, export_json};
 use crate::views::posts::post_url;
 use crate::views::{self, Layout};
@@ -64,18 +64,7 @@ async fn message_page(
     message: String,
     action: Option<(String, String)>,
 ) -> Result<Response, AppError> {
-    let settings = store::settings::load(&app.store).await?;
-    let mut layout = Layout::new(&settings, &app.config.base_url, uri.path(), Some(heading));
-    layout.canonical.clear();
-    let view = MailPage {
-        layout,
-        heading: heading.to_owned(),
-        message,
-        action,
-        subscriptions: Vec::new(),
-        unsubscribe_all: None,
-    };
-    Ok(private(views::render(&view)?.into_response()))
+    super::mail::page(app, uri, super::mail::view(heading, message, action)).await
 }
 
 /// The edit window in seconds (0: off).
@@ -360,28 +349,12 @@ async fn request_link(
     message_page(&app, &uri, "Check your mail", LINK_SENT.to_owned(), None).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct Signed {
-    expires: Option<String>,
-    sig: Option<String>,
-}
-
 /// The link's row, once its signature and age are checked.
 async fn link(app: &AppState, raw: &str, q: &Signed) -> Result<commenters::Link, AppError> {
     let refused = || AppError::Forbidden(super::mail::LINK_REFUSED.to_owned());
     let id: i64 = raw.parse().map_err(|_| refused())?;
-    let expires = q.expires.as_deref().and_then(|e| e.parse::<i64>().ok()).ok_or_else(refused)?;
-    let sig = q.sig.clone().ok_or_else(refused)?;
-    let secret = app.secret().await?;
-    let now = app.now();
-    if !(LinkSignature { expires, sig }).verify(&secret, LinkPurpose::Manage, &[&id.to_string()], now) {
-        return Err(refused());
-    }
-    commenters::link(&app.store, id, now).await?.ok_or_else(refused)
-}
-
-fn signed_query(q: &Signed) -> String {
-    format!("?expires={}&sig={}", q.expires.as_deref().unwrap_or(""), q.sig.as_deref().unwrap_or(""))
+    q.verify(app, LinkPurpose::Manage, &[&id.to_string()]).await?;
+    commenters::link(&app.store, id, app.now()).await?.ok_or_else(refused)
 }
 
 async fn manage_page(app: &AppState, uri: &Uri, link_id: &str, q: &Signed, export: bool) -> Result<Response, AppError> {
@@ -398,7 +371,7 @@ async fn manage_page(app: &AppState, uri: &Uri, link_id: &str, q: &Signed, expor
     let view = ManagePage {
         layout,
         export,
-        query: signed_query(q),
+        query: q.query(),
         base: format!("/comments/manage/{}", link.id),
         comments,
         subscriptions_url,
@@ -530,7 +503,7 @@ impl Whole {
 async fn ask(app: &AppState, uri: &Uri, link_id: &str, q: &Signed, what: Whole) -> Result<Response, AppError> {
     link(app, link_id, q).await?;
     let (heading, question, button) = what.asks();
-    let action = format!("{}{}", uri.path(), signed_query(q));
+    let action = format!("{}{}", uri.path(), q.query());
     message_page(app, uri, heading, question.to_owned(), Some((action, button.to_owned()))).await
 }
 

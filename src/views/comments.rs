@@ -159,3 +159,8 @@ impl RespondView {
         note.map(str::to_owned).into_iter().chain(error).collect::<Vec<_>>().join(" ")
     }
 }
+
+/// A comment author's name as pages and mails show it: "Anonymous" for none.
+pub fn author_name(name: &str) -> String {
+    if name.trim().is_empty() { "Anonymous".to_owned() } else { name.to_owned() }
+}

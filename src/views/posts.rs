@@ -108,7 +108,7 @@ pub struct CommentView {
 
 impl CommentView {
     pub fn new(c: &PublicComment, settings: &Settings, zone: &jiff::tz::TimeZone) -> Self {
-        let author = if c.author_name.trim().is_empty() { "Anonymous".to_owned() } else { c.author_name.clone() };
+        let author = super::comments::author_name(&c.author_name);
         let date = format!(
             "{} at {}",
             datefmt::format(c.created_at, zone, &settings.date_format),

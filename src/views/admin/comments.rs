@@ -111,7 +111,7 @@ impl CommentRow {
         let post_url = visible.then(|| public_url(c.post_kind, &c.post_slug));
         Self {
             id: c.id,
-            author: if c.author_name.trim().is_empty() { "Anonymous".to_owned() } else { c.author_name.clone() },
+            author: crate::views::comments::author_name(&c.author_name),
             email: c.author_email.clone(),
             url: c.author_url.clone(),
             ip: c.author_ip.clone(),
