@@ -125,17 +125,8 @@ async fn editable_ids(
     if window == 0 || ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut editable = Vec::new();
-    for &id in ids.iter().take(submissions::MAX_OWN) {
-        if let Some(c) = store::commenters::own(&app.store, id).await?
-            && c.post_id == post_id
-            && !c.deleted
-            && now < c.created_at + window
-        {
-            editable.push(id);
-        }
-    }
-    Ok(editable)
+    let ids: Vec<i64> = ids.iter().copied().take(submissions::MAX_OWN).collect();
+    Ok(store::commenters::editable(&app.store, post_id, &ids, now - window).await?)
 }
 
 /// `POST /posts/{slug}/comments`.

@@ -39,6 +39,25 @@ pub async fn own(store: &Store, id: i64) -> Result<Option<Own>> {
     .await)
 }
 
+/// The comments among `ids` on `post_id` posted after `since` and not deleted: the
+/// reader's own comments still within the edit window, in one query.
+pub async fn editable(store: &Store, post_id: i64, ids: &[i64], since: i64) -> Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "select id from comments where post_id = $1 and created_at > $2 and deleted_at is null and id in ({})",
+        super::placeholders(3, ids.len())
+    );
+    with_db!(store.reader(), db => {
+        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(post_id).bind(since);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(db).await
+    })
+}
+
 /// An author's edit, moderated again: the new text and the status the rules gave it.
 #[derive(Debug, Clone)]
 pub struct Edit<'a> {
