@@ -467,7 +467,7 @@ pub async fn close_staging(store: &Store) {
 /// of the staging media table.
 pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> Result<Vec<(i64, i64)>> {
     let rows = match store.writer().pool() {
-        Db::Postgres(pool) => postgres::import::staged_media_sizes(pool, staging).await,
+        Db::Postgres(_) => postgres::import::staged_media_sizes(store, staging).await,
         Db::Sqlite(pool) => {
             let mut conn = pool.acquire().await?;
             sqlx::query("attach database $1 as staging").bind(read_only_uri(staging)).execute(&mut *conn).await?;

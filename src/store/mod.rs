@@ -47,7 +47,7 @@ use anyhow::Context;
 use crate::config::DatabaseConfig;
 use crate::domain::clock::Clock;
 use crate::with_db;
-use db::{Conn, Pool, PoolRef, Transact};
+use db::{Conn, Pool, PoolRef, ReadPool, WriteTransact};
 
 /// How long a connection waits for a lock held by another process (or instance)
 /// before failing: SQLite's busy timeout, PostgreSQL's lock timeout.
@@ -56,7 +56,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Handle to the database: cheap to clone, shared by every request.
 #[derive(Clone, Debug)]
 pub struct Store {
-    read: Pool,
+    read: ReadPool,
     writer: Writer,
     /// Comment submissions waiting to be committed together (see `submissions`).
     pub(crate) submissions: submissions::Queue,
@@ -103,10 +103,10 @@ impl Store {
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
         let (read, write) = if postgres::is_url(&config.url) {
             let (read, write) = postgres::open(config).await?;
-            (Pool::Postgres(read), Pool::Postgres(write))
+            (ReadPool::Postgres(read), Pool::Postgres(write))
         } else {
             let (read, write) = sqlite::open(config).await?;
-            (Pool::Sqlite(read), Pool::Sqlite(write))
+            (ReadPool::Sqlite(read), Pool::Sqlite(write))
         };
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
         let freshness = Arc::new(freshness::Freshness::new(&config.url));
@@ -159,7 +159,7 @@ impl Store {
 
     /// True once [`Store::close`] has run.
     pub fn is_closed(&self) -> bool {
-        with_db!(&self.read, p => p.is_closed())
+        self.read.is_closed()
     }
 
     /// How many write transactions this store has committed.
@@ -179,15 +179,15 @@ impl Store {
     }
 
     /// The readers' pool, for a connection or a read transaction of several statements.
-    pub(crate) fn read_pool(&self) -> &Pool {
+    pub(crate) fn read_pool(&self) -> &ReadPool {
         &self.read
     }
 
     /// Which backend this store runs on.
     pub fn backend(&self) -> Backend {
         match self.read {
-            Pool::Sqlite(_) => Backend::Sqlite,
-            Pool::Postgres(_) => Backend::Postgres,
+            ReadPool::Sqlite(_) => Backend::Sqlite,
+            ReadPool::Postgres(_) => Backend::Postgres,
         }
     }
 
@@ -220,7 +220,7 @@ pub enum Backend {
 
 /// An open write transaction on the single writer connection.
 pub struct WriteTx {
-    tx: Transact,
+    tx: WriteTransact,
     writes: Arc<AtomicU64>,
 }
 
@@ -264,7 +264,10 @@ pub async fn init(store: &Store, demo: bool) -> anyhow::Result<()> {
 pub async fn migrate(store: &Store) -> anyhow::Result<()> {
     match store.writer.pool() {
         Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
-        Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+        Pool::Postgres(w) => match w.conn().await {
+            Ok(mut c) => sqlx::migrate!("./migrations/postgres").run(c.conn()).await,
+            Err(e) => Err(e.into()),
+        },
     }
     .context("running database migrations")
 }

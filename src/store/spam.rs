@@ -89,7 +89,9 @@ pub fn label_for(status: CommentStatus, old: Option<Label>, change: Change) -> O
 /// The part of the model that `features` need, as committed now.
 pub async fn model_for(store: &Store, features: &[String]) -> Result<Model> {
     let mut conn = store.read_pool().acquire().await?;
-    model_for_in(conn.conn(), features).await
+    let model = model_for_in(conn.conn()?, features).await?;
+    conn.finished();
+    Ok(model)
 }
 
 /// [`model_for`], on a given connection. One round trip for most comments: the

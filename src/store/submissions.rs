@@ -132,7 +132,8 @@ fn facts_sql(n: usize) -> String {
 /// reads them again under the lock before it stores anything.
 pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
     let mut conn = store.read_pool().acquire().await?;
-    let facts = facts_in(conn.conn(), std::slice::from_ref(draft)).await?;
+    let facts = facts_in(conn.conn()?, std::slice::from_ref(draft)).await?;
+    conn.finished();
     facts.into_iter().next().ok_or_else(|| sqlx::Error::RowNotFound)
 }
 

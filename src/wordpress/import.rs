@@ -327,7 +327,7 @@ async fn resolve(store: &Store, staging: &mut Staging, live: &Live, below: Optio
             let crate::store::db::Db::Postgres(pool) = store.read_pool() else {
                 bail!("the site's keys are copied from PostgreSQL only");
             };
-            crate::store::postgres::import::write_live_keys(pool, path).await?;
+            crate::store::postgres::import::write_live_keys(&pool.long, path).await?;
             let plan = staging.resolve(path, below).await;
             crate::store::postgres::import::remove_file(path);
             plan

@@ -385,7 +385,7 @@ async fn postgres_only_an_instance_that_would_not_get_its_connections_refuses_to
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        message.contains("this instance needs 100002") && message.contains("N instances need N × 100002"),
+        message.contains("this instance needs 100003") && message.contains("N instances need N × 100003"),
         "{message}"
     );
     let fine = hewn_at(&url, &["migrate", "--db-max-connections", "4"]);
@@ -488,4 +488,127 @@ async fn postgres_only_two_instances_never_send_one_outbox_row_twice() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 40);
+}
+
+/// A pool of PostgreSQL readers on a fresh database, at most `max` connections.
+async fn readers(max: u32) -> hewn::store::postgres::readers::Readers {
+    let url = fresh_postgres().await;
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    hewn::store::postgres::readers::Readers::new(options, max, std::time::Duration::from_secs(2))
+}
+
+/// The readers give a connection back with no round trip of their own: the next
+/// statement runs on the same server process, and a statement whose caller gave
+/// up halfway leaves nothing behind: its connection is closed, the next statement
+/// gets its own answer on a new one.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_readers_keep_finished_connections_and_close_abandoned_ones() {
+    let pool = readers(1).await;
+    let pid = || sqlx::query_scalar::<_, i32>("select pg_backend_pid()").fetch_one(&pool);
+    let first = pid().await.unwrap();
+    assert_eq!(pid().await.unwrap(), first, "a finished statement's connection is used again");
+    let rows: Vec<i32> = sqlx::query_scalar("select generate_series(1, 3)").fetch_all(&pool).await.unwrap();
+    assert_eq!(rows, [1, 2, 3]);
+    assert_eq!(pid().await.unwrap(), first, "so is one whose rows were all read");
+
+    // Given up on halfway: a slow statement, and a stream read only in part.
+    let slow = sqlx::query_scalar::<_, i32>("select 7 from pg_sleep(5)").fetch_one(&pool);
+    assert!(tokio::time::timeout(std::time::Duration::from_millis(200), slow).await.is_err());
+    let second = pid().await.unwrap();
+    assert_ne!(second, first, "the abandoned connection is not used again");
+    assert_eq!(sqlx::query_scalar::<_, i32>("select 41 + 1").fetch_one(&pool).await.unwrap(), 42);
+    {
+        let mut stream = sqlx::query_scalar::<_, i32>("select generate_series(1, 100000)").fetch(&pool);
+        let first_row = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
+        assert_eq!(first_row.unwrap().unwrap(), 1);
+    }
+    assert_ne!(pid().await.unwrap(), second, "nor is the one of a stream left unread");
+    assert_eq!(sqlx::query_scalar::<_, String>("select 'fine'").fetch_one(&pool).await.unwrap(), "fine");
+}
+
+/// When every reader is in use, the next waits at most the acquire timeout and is
+/// told the pool is busy (a 503 for a request), not left hanging; a failed
+/// statement's connection is closed and the pool goes on.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_readers_time_out_when_all_are_busy_and_survive_failed_statements() {
+    let pool = readers(1).await;
+    let held = pool.acquire().await.unwrap();
+    let started = std::time::Instant::now();
+    let err = sqlx::query("select 1").execute(&pool).await.unwrap_err();
+    assert!(matches!(err, sqlx::Error::PoolTimedOut), "{err:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    drop(held);
+    let err = sqlx::query("select 1/0").execute(&pool).await.unwrap_err();
+    assert!(hewn::store::db::is_busy(&err) || err.to_string().contains("division by zero"), "{err}");
+    assert_eq!(sqlx::query_scalar::<_, i64>("select 2::bigint").fetch_one(&pool).await.unwrap(), 2);
+    pool.close().await;
+    assert!(pool.is_closed());
+    assert!(matches!(sqlx::query("select 1").execute(&pool).await.unwrap_err(), sqlx::Error::PoolClosed));
+}
+
+/// The writer keeps its connection between write transactions. One dropped without
+/// its commit (an error, a cancelled request) is rolled back at once, so the
+/// writers' advisory lock does not hold another instance's writer; one whose
+/// server process was killed is replaced by the next write, which goes through.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_the_writer_rolls_back_abandoned_writes_at_once_and_replaces_a_lost_connection() {
+    async fn pid(w: &mut hewn::store::postgres::writer::PgWrite) -> i32 {
+        sqlx::query_scalar("select pg_backend_pid()").fetch_one(w.conn()).await.unwrap()
+    }
+    use hewn::store::postgres::{BEGIN_WRITE, writer::PgWriter};
+    let url = fresh_postgres().await;
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let timeout = std::time::Duration::from_secs(10);
+    let (a, b) = (
+        PgWriter::connect(options.clone(), timeout).await.unwrap(),
+        PgWriter::connect(options, timeout).await.unwrap(),
+    );
+    sqlx::query("create table t (n int)").execute(a.conn().await.unwrap().conn()).await.unwrap();
+
+    let mut tx = a.begin(BEGIN_WRITE).await.unwrap();
+    let first = pid(&mut tx).await;
+    sqlx::query("insert into t values (1)").execute(tx.conn()).await.unwrap();
+    drop(tx);
+    // B gets the lock long before the 5 s lock timeout would have let it fail.
+    let started = std::time::Instant::now();
+    let mut other =
+        tokio::time::timeout(std::time::Duration::from_secs(3), b.begin(BEGIN_WRITE)).await.unwrap().unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let rows: i64 = sqlx::query_scalar("select count(*) from t").fetch_one(other.conn()).await.unwrap();
+    assert_eq!(rows, 0, "the abandoned insert was rolled back");
+    sqlx::query("insert into t values (2)").execute(other.conn()).await.unwrap();
+    other.commit().await.unwrap();
+
+    let mut tx = a.begin(BEGIN_WRITE).await.unwrap();
+    assert_eq!(pid(&mut tx).await, first, "the same connection, kept");
+    tx.commit().await.unwrap();
+
+    // Its server process killed between two writes: the next one still succeeds.
+    let killed: bool = sqlx::query_scalar("select pg_terminate_backend($1)")
+        .bind(first)
+        .fetch_one(b.conn().await.unwrap().conn())
+        .await
+        .unwrap();
+    assert!(killed);
+    // Gone once PostgreSQL no longer lists it.
+    let mut watcher = b.conn().await.unwrap();
+    while sqlx::query_scalar::<_, bool>("select exists (select 1 from pg_stat_activity where pid = $1)")
+        .bind(first)
+        .fetch_one(watcher.conn())
+        .await
+        .unwrap()
+    {
+        tokio::task::yield_now().await;
+    }
+    drop(watcher);
+    let mut tx = a.begin(BEGIN_WRITE).await.unwrap();
+    assert_ne!(pid(&mut tx).await, first, "a new connection");
+    sqlx::query("insert into t values (3)").execute(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+    let rows: Vec<i32> =
+        sqlx::query_scalar("select n from t order by n").fetch_all(b.conn().await.unwrap().conn()).await.unwrap();
+    assert_eq!(rows, [2, 3]);
 }

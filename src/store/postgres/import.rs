@@ -547,7 +547,10 @@ pub async fn insert_final(cx: &mut PgConnection, rows: FinalRows, hidden_status:
 }
 
 /// The staged media not yet on the site: rowid and size, in rowid order.
-pub async fn staged_media_sizes(pool: &PgPool, path: &Path) -> Result<Vec<(i64, i64)>> {
+pub async fn staged_media_sizes(store: &crate::store::Store, path: &Path) -> Result<Vec<(i64, i64)>> {
+    let crate::store::db::Db::Postgres(pool) = store.reader() else {
+        return Err(super::unsupported("reading the live media of SQLite here"));
+    };
     let mut conn = staging(path).await?;
     let rows: Result<Vec<(i64, i64, String)>> =
         sqlx::query_as("select rowid, size, path from media order by rowid").fetch_all(&mut conn).await;

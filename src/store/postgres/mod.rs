@@ -2,12 +2,14 @@
 //! every instance, and its busy codes.
 
 pub mod import;
+pub mod readers;
 pub mod search;
+pub mod writer;
 
 use std::str::FromStr;
 
 use anyhow::Context;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::BUSY_TIMEOUT;
 use crate::config::DatabaseConfig;
@@ -18,7 +20,7 @@ use crate::config::DatabaseConfig;
 /// rely on it). It stays READ COMMITTED: each statement after the lock reads what
 /// committed before it (a snapshot taken at the lock would miss the previous
 /// holder's commit).
-pub(super) const BEGIN_WRITE: &str = "begin; select pg_advisory_xact_lock(7305085049114181006)";
+pub const BEGIN_WRITE: &str = "begin; select pg_advisory_xact_lock(7305085049114181006)";
 
 /// SQLSTATEs that mean "busy for now": lock_not_available (a lock wait past
 /// `lock_timeout`), serialization_failure, deadlock_detected, query_canceled (past
@@ -40,7 +42,7 @@ pub fn is_url(url: &str) -> bool {
 
 /// Connects to the database: a pool of readers and the single writer connection
 /// of this instance.
-pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgPool)> {
+pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(super::db::PgReadPool, writer::PgWriter)> {
     let lock_timeout = format!("{}ms", BUSY_TIMEOUT.as_millis());
     let options = PgConnectOptions::from_str(&config.url)
         .context("reading the PostgreSQL URL")?
@@ -54,41 +56,39 @@ pub(super) async fn open(config: &DatabaseConfig) -> anyhow::Result<(PgPool, PgP
             ("statement_timeout", lock_timeout.as_str()),
             ("idle_in_transaction_session_timeout", "60s"),
         ]);
-    let write = PgPoolOptions::new()
+    let write =
+        writer::PgWriter::connect(options.clone(), BUSY_TIMEOUT * 2).await.context("connecting to PostgreSQL")?;
+    check_connection_room(write.conn().await?.conn(), config.max_connections).await?;
+    let readers = readers::Readers::new(options.clone(), config.max_connections.max(1), BUSY_TIMEOUT * 2);
+    // Opened when a backup, copy or export needs it, closed again when idle.
+    let long = PgPoolOptions::new()
         .max_connections(1)
         .min_connections(0)
+        .idle_timeout(LONG_IDLE)
         .acquire_timeout(BUSY_TIMEOUT * 2)
         .test_before_acquire(false)
-        .connect_with(options.clone())
-        .await
-        .context("connecting to PostgreSQL")?;
-    check_connection_room(&write, config.max_connections).await?;
-    let read = PgPoolOptions::new()
-        .max_connections(config.max_connections.max(1))
-        .min_connections(0)
-        .acquire_timeout(BUSY_TIMEOUT * 2)
-        .test_before_acquire(false)
-        .connect_with(options)
-        .await
-        .context("connecting to PostgreSQL for reading")?;
-    Ok((read, write))
+        .connect_lazy_with(options);
+    Ok((super::db::PgReadPool { readers, long }, write))
 }
 
-/// Connections one instance opens at most: its readers, the writer, and one for an
-/// import's lock.
+/// How long the connection for long read transactions stays open unused.
+const LONG_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Connections one instance opens at most: its readers, the writer, one for an
+/// import's lock, and one for the read transaction of a backup, copy or export.
 pub fn connections_per_instance(readers: u32) -> u32 {
-    readers.max(1) + 2
+    readers.max(1) + 3
 }
 
 /// Refuses to start when PostgreSQL has no room for this instance's connections,
 /// saying how many it and several instances need (a pool that cannot connect later
 /// would only show as slow pages).
-async fn check_connection_room(pool: &PgPool, readers: u32) -> anyhow::Result<()> {
+async fn check_connection_room(conn: &mut sqlx::PgConnection, readers: u32) -> anyhow::Result<()> {
     let (max, reserved, in_use): (String, String, i64) = sqlx::query_as(
         "select current_setting('max_connections'), current_setting('superuser_reserved_connections'), \
            (select count(*) from pg_stat_activity where backend_type = 'client backend')",
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
     .context("asking PostgreSQL how many connections it allows")?;
     let max: i64 = max.parse().unwrap_or(i64::MAX);
@@ -99,8 +99,8 @@ async fn check_connection_room(pool: &PgPool, readers: u32) -> anyhow::Result<()
     if need > free {
         anyhow::bail!(
             "PostgreSQL has room for {free} more connections (max_connections {max}, {reserved} reserved, \
-             {in_use} in use) but this instance needs {need} (--db-max-connections {readers} readers, a writer \
-             and one for imports); N instances need N × {need}: raise max_connections or lower \
+             {in_use} in use) but this instance needs {need} (--db-max-connections {readers} readers, a writer, \
+             one for imports and one for backups); N instances need N × {need}: raise max_connections or lower \
              --db-max-connections"
         );
     }

@@ -3,8 +3,6 @@
 //! text search configuration (`simple` words, accents folded by `unaccent`, so any
 //! language works), a GIN index, and `ts_rank` weighting title 10, tags 5, body 1.
 
-use sqlx::PgPool;
-
 use crate::store::Result;
 use crate::store::posts::VISIBLE;
 use crate::store::search::SearchHit;
@@ -31,7 +29,7 @@ fn visible_hit() -> String {
 
 /// One page of visible posts and pages matching `expression`, best first.
 pub(crate) async fn visible_page(
-    pool: &PgPool,
+    pool: &super::readers::Readers,
     now: i64,
     expression: &str,
     limit: i64,
@@ -52,7 +50,7 @@ pub(crate) async fn visible_page(
 }
 
 /// How many visible posts and pages match `expression`.
-pub(crate) async fn count_visible(pool: &PgPool, now: i64, expression: &str) -> Result<i64> {
+pub(crate) async fn count_visible(pool: &super::readers::Readers, now: i64, expression: &str) -> Result<i64> {
     let sql = format!("with {HITS} select count(*) from hits {}", visible_hit());
     sqlx::query_scalar(&sql).bind(now).bind(expression).fetch_one(pool).await
 }
