@@ -72,6 +72,7 @@ def main():
                     "large FILE) and of its copy on PostgreSQL")
     ap.add_argument("--large-postgres", help="a PostgreSQL copy of --large made earlier (`hewn copy`), instead of "
                     "copying it again")
+    ap.add_argument("--only", help="run only the scenarios whose label contains this text (e.g. cached, POST)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -101,6 +102,8 @@ def main():
         ("6. search, page cache off", "/search?q=coal", {}, {"HEWN_PAGE_CACHE_MIB": "0"}),
         ("5. comment POST (acked/s)", DEMO, {"script": "comment.lua", "env": {"BENCH_POST_PATH": DEMO + "/comments"}}, {}),
     ]
+    if args.only:
+        scenarios = [s for s in scenarios if args.only in s[0]]
     rows = []
     for label, path, wrk_kw, env in scenarios:
         result = {}
@@ -118,7 +121,7 @@ def main():
         print("{:<40} SQLite {:>9.0f}/s {:>6.1f} µs CPU   PostgreSQL {:>9.0f}/s {:>6.1f} µs CPU   ratio {:.2f}".format(
             label, s["rps"], s["cpu_us_per_req"], p["rps"], p["cpu_us_per_req"], p["rps"] / max(s["rps"], 1)))
 
-    if args.large:
+    if args.large and (not args.only or args.only in "8. large db"):
         big = None
         big_url = args.large_postgres
         if not big_url:
@@ -146,29 +149,31 @@ def main():
             subprocess.run(["psql", args.postgres, "-qc", "drop database {} with (force)".format(big)])
 
     # Two instances behind nginx against one, both on PostgreSQL.
-    one = bench.Hewn(args.binary, pg_url, log)
-    one.start()
-    single = bench.wrk(one.port, DEMO, c, d)
-    one.stop()
-    a, b = bench.Hewn(args.binary, pg_url, log), bench.Hewn(args.binary, pg_url, log)
-    a.start()
-    b.start()
-    port = bench.free_port()
-    conf = balancer_conf(work, port, [a.port, b.port])
-    lb = subprocess.Popen(["nginx", "-c", conf, "-p", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            bench.get(port, DEMO)
-            break
-        except OSError:
-            time.sleep(0.05)
-    pair = bench.wrk(port, DEMO, c, d)
-    lb.terminate()
-    lb.wait()
-    a.stop()
-    b.stop()
-    print("{:<40} one instance {:>9.0f}/s   two behind nginx {:>9.0f}/s   ratio {:.2f}".format(
-        "7. reference post, PostgreSQL", single["rps"], pair["rps"], pair["rps"] / max(single["rps"], 1)))
+    single = pair = None
+    if not args.only or args.only in "7. reference post, one and two instances":
+        one = bench.Hewn(args.binary, pg_url, log)
+        one.start()
+        single = bench.wrk(one.port, DEMO, c, d)
+        one.stop()
+        a, b = bench.Hewn(args.binary, pg_url, log), bench.Hewn(args.binary, pg_url, log)
+        a.start()
+        b.start()
+        port = bench.free_port()
+        conf = balancer_conf(work, port, [a.port, b.port])
+        lb = subprocess.Popen(["nginx", "-c", conf, "-p", work], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                bench.get(port, DEMO)
+                break
+            except OSError:
+                time.sleep(0.05)
+        pair = bench.wrk(port, DEMO, c, d)
+        lb.terminate()
+        lb.wait()
+        a.stop()
+        b.stop()
+        print("{:<40} one instance {:>9.0f}/s   two behind nginx {:>9.0f}/s   ratio {:.2f}".format(
+            "7. reference post, PostgreSQL", single["rps"], pair["rps"], pair["rps"] / max(single["rps"], 1)))
 
     out = os.path.join(args.out, "postgres-{}.json".format(stamp))
     with open(out, "w") as f:
