@@ -1,0 +1,395 @@
+//! Featured images: chosen in the editor from the library, shown at the top of the
+//! post and in lists as the settings say, carried by link previews (Open Graph,
+//! Twitter card, JSON-LD) and by the feeds' entries; never public for a draft; and
+//! gone from a post when its file is deleted after confirmation.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use reqwest::multipart::{Form, Part};
+
+use crate::admin::support::{admin_app, csrf, post_form};
+use crate::assert::{assert_status, location};
+use crate::helpers::{TestApp, html, texts};
+
+const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+const MEDIA_NS: &str = "http://search.yahoo.com/mrss/";
+
+/// A JPEG photo `w` × `h` in one colour.
+pub fn jpeg(w: u32, h: u32, shade: u8) -> Vec<u8> {
+    let img = DynamicImage::ImageRgb8(RgbImage::from_pixel(w, h, Rgb([shade, 90, 255 - shade])));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// Uploads one image and gives it `alt`; returns its library id and `/media/…` path.
+pub async fn upload_image(app: &TestApp, name: &str, bytes: Vec<u8>, alt: &str) -> (i64, String) {
+    let form = Form::new()
+        .text("_csrf", csrf(app).await)
+        .part("files", Part::bytes(bytes).file_name(name.to_owned()).mime_str("image/jpeg").unwrap());
+    let r = app.client.post(app.url("/admin/media")).multipart(form).send().await.unwrap();
+    assert_status!(r, 303);
+    let mut db = app.db().await;
+    let id: i64 = db.scalar("select media_id from media_items order by media_id desc limit 1", &[]).await;
+    let path: String = db.scalar("select path from media where id = $1", &[id.into()]).await;
+    if !alt.is_empty() {
+        let r = post_form(app, &format!("/admin/media/{id}"), &[("alt", alt), ("title", name), ("caption", "")]).await;
+        assert_status!(r, 303);
+    }
+    (id, format!("/media/{path}"))
+}
+
+/// Saves a new post through the editor; returns the editor's address.
+async fn save_post(app: &TestApp, title: &str, body: &str, status: &str, featured: &str) -> String {
+    let r = post_form(
+        app,
+        "/admin/posts",
+        &[("intent", "save"), ("title", title), ("body", body), ("status", status), ("featured", featured)],
+    )
+    .await;
+    location(&assert_status!(r, 303))
+}
+
+/// The `content` of `<meta property|name=…>`.
+fn meta(page: &str, key: &str) -> Option<String> {
+    let doc = html(page);
+    let sel = scraper::Selector::parse(&format!("meta[property=\"{key}\"], meta[name=\"{key}\"]")).unwrap();
+    doc.select(&sel).next().and_then(|e| e.value().attr("content").map(str::to_owned))
+}
+
+/// The featured `<img>` elements of a page, in order.
+fn featured_imgs(page: &str) -> Vec<scraper::node::Element> {
+    let doc = html(page);
+    let sel = scraper::Selector::parse("[data-test=featured-image] img").unwrap();
+    doc.select(&sel).map(|e| e.value().clone()).collect()
+}
+
+fn json_ld(page: &str) -> serde_json::Value {
+    let doc = html(page);
+    let sel = scraper::Selector::parse("script[type=\"application/ld+json\"]").unwrap();
+    let text = doc.select(&sel).next().map(|e| e.text().collect::<String>()).unwrap_or_default();
+    serde_json::from_str(&text).unwrap()
+}
+
+async fn page_text(app: &TestApp, path: &str) -> String {
+    assert_status!(app.get(path).await, 200, "{path}").body
+}
+
+#[tokio::test]
+async fn a_featured_image_chosen_in_the_editor_heads_the_post_and_its_link_previews() {
+    let app = admin_app().await;
+    let (id, src) = upload_image(&app, "harbour.jpg", jpeg(3000, 2000, 40), "Boats in a harbour").await;
+    let editor = page_text(&app, "/admin/posts/new").await;
+    let radios: Vec<String> = html(&editor)
+        .select(&scraper::Selector::parse("input[type=radio][name=featured]").unwrap())
+        .map(|e| e.value().attr("value").unwrap().to_owned())
+        .collect();
+    assert_eq!(radios, ["".to_owned(), id.to_string()], "none, then the library's image");
+    let body = format!("Text.\n\n![In the body]({src})\n");
+
+    let edit = save_post(&app, "Harbour", &body, "published", &id.to_string()).await;
+
+    let editor = page_text(&app, &edit).await;
+    let checked = html(&editor)
+        .select(&scraper::Selector::parse("input[name=featured][checked]").unwrap())
+        .map(|e| e.value().attr("value").unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(checked, [id.to_string()], "the editor shows the choice");
+    let page = page_text(&app, "/posts/harbour").await;
+    let imgs = featured_imgs(&page);
+    assert_eq!(imgs.len(), 1, "{page}");
+    let img = &imgs[0];
+    let base = src.trim_end_matches(".jpg");
+    assert_eq!(img.attr("src"), Some(src.as_str()));
+    assert_eq!(
+        img.attr("srcset"),
+        Some(
+            format!(
+                "{base}-480.jpg 480w, {base}-960.jpg 960w, {base}-1600.jpg 1600w, {base}-2400.jpg 2400w, {src} 3000w"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!((img.attr("width"), img.attr("height")), (Some("3000"), Some("2000")));
+    assert_eq!(img.attr("alt"), Some("Boats in a harbour"));
+    assert_eq!(img.attr("decoding"), Some("async"));
+    assert_eq!(img.attr("loading"), None, "the first image of the page loads at once");
+    let doc = html(&page);
+    let body_img = doc.select(&scraper::Selector::parse(".entry-content img").unwrap()).next().unwrap();
+    assert_eq!(body_img.value().attr("loading"), Some("lazy"), "the body's images come below it");
+
+    let og = meta(&page, "og:image").unwrap();
+    assert_eq!(og, app.url(&format!("{base}-1600.jpg")), "the widest copy up to 1600 px");
+    assert_eq!(meta(&page, "og:image:width").as_deref(), Some("1600"));
+    assert_eq!(meta(&page, "og:image:height").as_deref(), Some("1067"));
+    assert_eq!(meta(&page, "og:image:type").as_deref(), Some("image/jpeg"));
+    assert_eq!(meta(&page, "og:image:alt").as_deref(), Some("Boats in a harbour"));
+    assert_eq!(meta(&page, "twitter:card").as_deref(), Some("summary_large_image"));
+    assert_eq!(json_ld(&page)["image"], serde_json::json!(og));
+    let served = assert_status!(app.get(og.strip_prefix(&app.base).unwrap()).await, 200);
+    let (w, h) = image::load_from_memory(&served.bytes).map(|i| (i.width(), i.height())).unwrap();
+    assert_eq!((w, h), (1600, 1067), "the size the tags give is the file's");
+}
+
+#[tokio::test]
+async fn a_post_without_a_featured_image_keeps_the_summary_card() {
+    let app = admin_app().await;
+    save_post(&app, "Plain", "Just words.", "published", "").await;
+
+    let page = page_text(&app, "/posts/plain").await;
+
+    assert!(featured_imgs(&page).is_empty());
+    assert_eq!(meta(&page, "og:image"), None);
+    assert_eq!(meta(&page, "twitter:card").as_deref(), Some("summary"));
+    assert_eq!(json_ld(&page).get("image"), None);
+}
+
+#[tokio::test]
+async fn lists_show_featured_images_as_the_settings_say_the_first_at_once_the_rest_lazily() {
+    let app = admin_app().await;
+    let (a, _) = upload_image(&app, "a.jpg", jpeg(1200, 800, 10), "First").await;
+    let (b, _) = upload_image(&app, "b.jpg", jpeg(1200, 800, 200), "Second").await;
+    for (title, image) in [("Older", a), ("Newer", b)] {
+        let r = post_form(
+            &app,
+            "/admin/posts",
+            &[
+                ("intent", "save"),
+                ("title", title),
+                ("body", "Words."),
+                ("status", "published"),
+                ("tags", "Boats"),
+                ("featured", &image.to_string()),
+            ],
+        )
+        .await;
+        assert_status!(r, 303);
+    }
+    let year = jiff::Timestamp::now().strftime("%Y").to_string();
+
+    for path in ["/", "/tags/boats", &format!("/archive/{year}")] {
+        let page = page_text(&app, path).await;
+        let imgs = featured_imgs(&page);
+        let alts: Vec<_> = imgs.iter().map(|i| i.attr("alt").unwrap()).collect();
+        assert_eq!(alts, ["Second", "First"], "{path}: newest first");
+        assert_eq!(imgs[0].attr("loading"), None, "{path}");
+        assert_eq!(imgs[1].attr("loading"), Some("lazy"), "{path}");
+        assert!(imgs.iter().all(|i| i.attr("width") == Some("1200") && i.attr("srcset").is_some()), "{path}");
+    }
+
+    hewn::store::settings::put(&app.store, "featured_in_lists", "0").await.unwrap();
+    assert!(featured_imgs(&page_text(&app, "/").await).is_empty(), "lists without images");
+    assert_eq!(featured_imgs(&page_text(&app, "/posts/newer").await).len(), 1, "the post keeps its image");
+
+    hewn::store::settings::put(&app.store, "featured_on_post", "0").await.unwrap();
+    let page = page_text(&app, "/posts/newer").await;
+    assert!(featured_imgs(&page).is_empty());
+    assert!(meta(&page, "og:image").is_some(), "link previews still carry it");
+}
+
+#[tokio::test]
+async fn the_settings_page_has_both_featured_image_switches_on_by_default() {
+    let app = admin_app().await;
+
+    let page = page_text(&app, "/admin/settings").await;
+
+    let doc = html(&page);
+    for name in ["featured_on_post", "featured_in_lists"] {
+        let sel = scraper::Selector::parse(&format!("input[type=checkbox][name={name}]")).unwrap();
+        let input = doc.select(&sel).next().unwrap_or_else(|| panic!("no {name} checkbox"));
+        assert!(input.value().attr("checked").is_some(), "{name} is on by default");
+    }
+}
+
+/// The `name` children of every Atom entry or RSS item (`parent`).
+fn children<'a>(doc: &'a roxmltree::Document<'a>, parent: &str, ns: &str, name: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == parent)
+        .flat_map(|p| p.children().filter(|c| c.is_element() && c.tag_name().name() == name))
+        .filter(|c| c.tag_name().namespace().unwrap_or_default() == ns)
+        .collect()
+}
+
+#[tokio::test]
+async fn feeds_carry_the_featured_image_as_an_enclosure_with_its_size() {
+    let app = admin_app().await;
+    let (id, src) = upload_image(&app, "feed.jpg", jpeg(2000, 1000, 90), "A wide view").await;
+    save_post(&app, "In the feed", "Words.", "published", &id.to_string()).await;
+    let share = app.url(&format!("{}-1600.jpg", src.trim_end_matches(".jpg")));
+    let length = assert_status!(app.get(share.strip_prefix(&app.base).unwrap()).await, 200).bytes.len();
+
+    let atom = page_text(&app, "/feed.xml").await;
+    let rss = page_text(&app, "/rss.xml").await;
+
+    let doc = roxmltree::Document::parse(&atom).unwrap();
+    let enclosures: Vec<_> = children(&doc, "entry", ATOM_NS, "link")
+        .into_iter()
+        .filter(|l| l.attribute("rel") == Some("enclosure"))
+        .collect();
+    assert_eq!(enclosures.len(), 1, "only the post with an image: {atom}");
+    let e = enclosures[0];
+    assert_eq!(e.attribute("href"), Some(share.as_str()));
+    assert_eq!(e.attribute("type"), Some("image/jpeg"));
+    assert_eq!(e.attribute("length"), Some(length.to_string().as_str()));
+    let media = children(&doc, "entry", MEDIA_NS, "content");
+    assert_eq!(media.len(), 1);
+    assert_eq!((media[0].attribute("width"), media[0].attribute("height")), (Some("1600"), Some("800")));
+    assert_eq!(media[0].attribute("medium"), Some("image"));
+
+    let doc = roxmltree::Document::parse(&rss).unwrap();
+    let enclosures = children(&doc, "item", "", "enclosure");
+    assert_eq!(enclosures.len(), 1, "{rss}");
+    let e = enclosures[0];
+    assert_eq!(e.attribute("url"), Some(share.as_str()));
+    assert_eq!(e.attribute("type"), Some("image/jpeg"));
+    assert_eq!(e.attribute("length"), Some(length.to_string().as_str()));
+    let described = children(&doc, "content", MEDIA_NS, "description");
+    assert_eq!(described.iter().map(|d| d.text().unwrap_or_default()).collect::<Vec<_>>(), ["A wide view"]);
+}
+
+#[tokio::test]
+async fn a_drafts_or_scheduled_posts_featured_image_is_nowhere_public() {
+    let app = admin_app().await;
+    let (draft_image, draft_src) = upload_image(&app, "secret.jpg", jpeg(1000, 600, 120), "Secret").await;
+    let (later_image, later_src) = upload_image(&app, "later.jpg", jpeg(1000, 600, 180), "Later").await;
+    save_post(&app, "Draft", "Not yet.", "draft", &draft_image.to_string()).await;
+    let r = post_form(
+        &app,
+        "/admin/posts",
+        &[
+            ("intent", "save"),
+            ("title", "Later"),
+            ("body", "Soon."),
+            ("status", "scheduled"),
+            ("publish_at", "2099-01-01T10:00"),
+            ("featured", &later_image.to_string()),
+        ],
+    )
+    .await;
+    assert_status!(r, 303);
+
+    for path in ["/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/archive", "/search?q=draft", "/search?q=later"] {
+        let (status, body) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        for src in [&draft_src, &later_src] {
+            let stem = src.trim_end_matches(".jpg");
+            assert!(!body.contains(stem), "{path} shows {stem}");
+        }
+    }
+    assert_eq!(app.get_text("/posts/draft").await.0, 404);
+    assert_eq!(app.get_text("/posts/later").await.0, 404);
+}
+
+#[tokio::test]
+async fn deleting_a_featured_image_asks_first_then_the_post_has_none_and_cached_pages_follow() {
+    let app = admin_app().await;
+    let (id, src) = upload_image(&app, "gone.jpg", jpeg(1000, 500, 60), "Soon gone").await;
+    save_post(&app, "Featuring", "Words.", "published", &id.to_string()).await;
+    // Cached: the second answer comes from memory.
+    page_text(&app, "/posts/featuring").await;
+    assert_eq!(assert_status!(app.get("/posts/featuring").await, 200).header("x-hewn-cache"), "hit");
+
+    // An alt text edited in the library shows on the (cached) post at once.
+    let r =
+        post_form(&app, &format!("/admin/media/{id}"), &[("alt", "Renamed"), ("title", "t"), ("caption", "")]).await;
+    assert_status!(r, 303);
+    let page = page_text(&app, "/posts/featuring").await;
+    assert_eq!(featured_imgs(&page)[0].attr("alt"), Some("Renamed"));
+    let edit_page = page_text(&app, &format!("/admin/media/{id}")).await;
+    assert_eq!(texts(&html(&edit_page), "[data-test=media-featured-by] a"), ["Featuring"]);
+
+    let r = post_form(&app, &format!("/admin/media/{id}/delete"), &[]).await;
+
+    let asked = assert_status!(r, 409).body;
+    assert_eq!(texts(&html(&asked), "[data-test=media-featured-by] a"), ["Featuring"]);
+    assert!(asked.contains("name=\"confirm\""), "the page offers to delete it anyway");
+    assert_status!(app.get(&src).await, 200, "nothing deleted yet");
+
+    let r = post_form(&app, &format!("/admin/media/{id}/delete"), &[("confirm", "1")]).await;
+
+    assert_status!(r, 303);
+    let page = page_text(&app, "/posts/featuring").await;
+    assert!(featured_imgs(&page).is_empty(), "{page}");
+    assert_eq!(meta(&page, "og:image"), None);
+    assert!(!page_text(&app, "/").await.contains(src.trim_end_matches(".jpg")));
+    assert!(!page_text(&app, "/feed.xml").await.contains(src.trim_end_matches(".jpg")));
+    let mut db = app.db().await;
+    let left: Option<i64> = db.scalar("select featured_media_id from posts where slug = 'featuring'", &[]).await;
+    assert_eq!(left, None);
+    let editor = page_text(&app, "/admin/posts").await;
+    assert!(editor.contains("Featuring"));
+}
+
+#[tokio::test]
+async fn a_featured_image_that_is_not_in_the_library_is_refused_next_to_the_field() {
+    let app = admin_app().await;
+    let before: i64 = app.db().await.scalar("select count(*) from posts", &[]).await;
+
+    for bad in ["999999", "nope"] {
+        let r = post_form(
+            &app,
+            "/admin/posts",
+            &[("intent", "save"), ("title", "Bad"), ("body", "x"), ("status", "published"), ("featured", bad)],
+        )
+        .await;
+
+        let page = assert_status!(r, 422).body;
+        assert!(!texts(&html(&page), "[data-test=error-featured]").concat().is_empty(), "{page}");
+        assert!(page.contains("value=\"Bad\""), "the input is kept");
+    }
+    let after: i64 = app.db().await.scalar("select count(*) from posts", &[]).await;
+    assert_eq!(before, after, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_page_can_have_a_featured_image_too() {
+    let app = admin_app().await;
+    let (id, src) = upload_image(&app, "about.jpg", jpeg(800, 400, 30), "Our office").await;
+    let r = post_form(
+        &app,
+        "/admin/pages",
+        &[
+            ("intent", "save"),
+            ("title", "About us"),
+            ("body", "Hello."),
+            ("status", "published"),
+            ("featured", &id.to_string()),
+        ],
+    )
+    .await;
+    assert_status!(r, 303);
+
+    let page = page_text(&app, "/about-us").await;
+
+    let imgs = featured_imgs(&page);
+    assert_eq!(imgs.len(), 1, "{page}");
+    assert_eq!(imgs[0].attr("src"), Some(src.as_str()));
+    assert_eq!(meta(&page, "og:image"), Some(app.url(&src)), "an 800 px image is shared whole");
+    assert_eq!(meta(&page, "og:image:width").as_deref(), Some("800"));
+}
+
+#[tokio::test]
+async fn hewn_copy_carries_each_posts_featured_image() {
+    let app = admin_app().await;
+    let (id, _) = upload_image(&app, "kept.jpg", jpeg(600, 400, 70), "Kept").await;
+    save_post(&app, "Kept", "Words.", "published", &id.to_string()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = if crate::backend::is_postgres() {
+        format!("sqlite://{}", dir.path().join("copy.db").display())
+    } else {
+        crate::backend::fresh_url(dir.path()).await
+    };
+    let target = hewn::store::Store::open(
+        &hewn::config::DatabaseConfig::from_cli(&url, hewn::config::Synchronous::Normal).unwrap(),
+    )
+    .await
+    .unwrap();
+    hewn::store::migrate(&target).await.unwrap();
+
+    hewn::store::copy::copy(&app.store, &target).await.unwrap();
+
+    let mut copy = crate::db::TestDb::open(&url).await;
+    let featured: Option<i64> = copy.scalar("select featured_media_id from posts where slug = 'kept'", &[]).await;
+    assert_eq!(featured, Some(id));
+}
