@@ -393,3 +393,120 @@ async fn hewn_copy_carries_each_posts_featured_image() {
     let featured: Option<i64> = copy.scalar("select featured_media_id from posts where slug = 'kept'", &[]).await;
     assert_eq!(featured, Some(id));
 }
+
+/// What the browser shows of an `<img>`: the file it chose, its rendered size, and the window's width in CSS pixels and device pixel ratio.
+#[derive(Debug, serde::Deserialize)]
+struct Shown {
+    current_src: String,
+    box_width: f64,
+    box_height: f64,
+    attr_width: Option<String>,
+    attr_height: Option<String>,
+    inner_width: f64,
+    ratio: f64,
+}
+
+/// Waits until the `css` image has loaded and says what the browser made of it.
+async fn shown(b: &crate::browser::Browser, css: &str) -> Shown {
+    let script = format!(
+        "const i = document.querySelector({css:?}); if (!i || !i.complete || !i.currentSrc) return null; \
+         const r = i.getBoundingClientRect(); \
+         return {{current_src: i.currentSrc, box_width: r.width, box_height: r.height, \
+           attr_width: i.getAttribute('width'), attr_height: i.getAttribute('height'), \
+           inner_width: window.innerWidth, ratio: window.devicePixelRatio}};"
+    );
+    for _ in 0..100 {
+        let value = b.client.execute(&script, vec![]).await.unwrap();
+        if !value.is_null() {
+            return serde_json::from_value(value).unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css} never loaded");
+}
+
+/// The width of the copy a browser should choose for an image `sizes` says fills
+/// the text column (48rem, the screen's width below that): the narrowest of the
+/// widths that covers the slot in device pixels.
+fn expected_width(inner_width: f64, ratio: f64) -> u32 {
+    let slot = inner_width.min(48.0 * 16.0) * ratio;
+    [480u32, 960, 1600, 2400, 3000].into_iter().find(|w| f64::from(*w) >= slot).unwrap_or(3000)
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn an_author_without_javascript_uploads_a_photo_in_the_editor_places_it_and_readers_get_the_right_size() {
+    use fantoccini::Locator;
+    let b = crate::browser::Browser::start_with((1280, 900), &["--blink-settings=scriptEnabled=false"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("harbour.jpg");
+    std::fs::write(&photo, jpeg(3000, 2000, 80)).unwrap();
+    crate::admin::browser::set_up_admin(&b).await;
+
+    // The editor: a title, then Add media, which uploads in a new tab and shows the Markdown.
+    b.client.goto(&b.url("/admin/posts/new")).await.unwrap();
+    b.wait_for("#title").await.send_keys("Harbour at dawn").await.unwrap();
+    let editor = b.client.window().await.unwrap();
+    b.client.find(Locator::Css("#editor-files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    b.client.find(Locator::Css("[data-test=editor-upload]")).await.unwrap().click().await.unwrap();
+    let mut tabs = Vec::new();
+    for _ in 0..100 {
+        tabs = b.client.windows().await.unwrap();
+        if tabs.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let upload_tab = tabs.into_iter().find(|w| *w != editor).expect("the upload opens a tab");
+    b.client.switch_to_window(upload_tab).await.unwrap();
+    let snippet = b.wait_for("[data-test=media-markdown]").await.attr("value").await.unwrap().unwrap();
+    b.screenshot("featured-upload-tab").await;
+    b.client.close_window().await.unwrap();
+    b.client.switch_to_window(editor).await.unwrap();
+    let body = snippet.replacen("![]", "![Boats at dawn]", 1);
+    b.client.find(Locator::Css("#body")).await.unwrap().send_keys(&format!("Morning.\n\n{body}\n")).await.unwrap();
+    b.client.find(Locator::Css("[data-test=status]")).await.unwrap().select_by_value("published").await.unwrap();
+    b.client.find(Locator::Css("[data-test=save]")).await.unwrap().click().await.unwrap();
+    b.wait_for("[data-test=view-public]").await;
+    // Saved: the editor now offers the photo as the featured image too.
+    b.client.find(Locator::Css("[data-test=featured-option]")).await.unwrap().click().await.unwrap();
+    b.screenshot("featured-editor-chooser").await;
+    b.client.find(Locator::Css("[data-test=save]")).await.unwrap().click().await.unwrap();
+    b.wait_for("[data-test=view-public]").await;
+
+    // A phone first (its copy is the smallest), then a desktop.
+    let mut seen = Vec::new();
+    for (width, height) in [(390, 844), (1280, 900)] {
+        b.client.set_window_size(width, height).await.unwrap();
+        b.client.goto(&b.url("/posts/harbour-at-dawn")).await.unwrap();
+        b.wait_for("h1.entry-title").await;
+        let featured = shown(&b, "[data-test=featured-image] img").await;
+        let in_body = shown(&b, ".entry-content img").await;
+        b.screenshot(&format!("featured-post-{width}")).await;
+        seen.push((featured, in_body));
+    }
+
+    assert!(snippet.starts_with("![](/media/u/") && snippet.ends_with(".jpg)"), "{snippet}");
+    let stem = snippet.trim_start_matches("![](").trim_end_matches(".jpg)").to_owned();
+    for (featured, in_body) in &seen {
+        for img in [featured, in_body] {
+            let want = expected_width(img.inner_width, img.ratio);
+            let chosen = img.current_src.rsplit('/').next().unwrap();
+            assert!(img.current_src.contains(&stem), "{img:?}");
+            assert!(
+                chosen.ends_with(&format!("-{want}.jpg")) || chosen.ends_with(&format!("-{want}.webp")),
+                "at {} px (×{}) the {want} px copy, not {chosen}",
+                img.inner_width,
+                img.ratio
+            );
+            let file = crate::helpers::client().get(&img.current_src).send().await.unwrap().bytes().await.unwrap();
+            assert_eq!(image::load_from_memory(&file).unwrap().width(), want, "the file is that wide");
+            assert_eq!((img.attr_width.as_deref(), img.attr_height.as_deref()), (Some("3000"), Some("2000")));
+            assert!(img.box_width <= img.inner_width, "no wider than the screen: {img:?}");
+            assert!((img.box_width / img.box_height - 1.5).abs() < 0.02, "the photo's shape: {img:?}");
+        }
+    }
+    assert_eq!(expected_width(seen[0].0.inner_width, seen[0].0.ratio), 480, "a phone gets the 480 px copy");
+    assert_eq!(expected_width(seen[1].0.inner_width, seen[1].0.ratio), 960, "a desktop the 960 px copy");
+    b.close().await;
+}
