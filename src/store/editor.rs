@@ -80,7 +80,8 @@ pub struct SavePost<'a> {
     pub author_id: i64,
     pub author_name: &'a str,
     pub now: i64,
-    /// A library image checked with [`super::featured::choosable`].
+    /// A library image checked with [`super::featured::choosable`] (none if it was
+    /// deleted since).
     pub featured_media_id: Option<i64>,
 }
 
@@ -264,7 +265,7 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             };
             let id = posts::insert_in(tx.conn(), &post).await?;
             if p.featured_media_id.is_some() {
-                with_db!(tx.conn(), cx => sqlx::query("update posts set featured_media_id = $1 where id = $2")
+                with_db!(tx.conn(), cx => sqlx::query("update posts set featured_media_id = (select id from media where id = $1) where id = $2")
                     .bind(p.featured_media_id)
                     .bind(id)
                     .execute(cx)
@@ -284,7 +285,7 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             }
             let n = with_db!(tx.conn(), cx => sqlx::query(
                 "update posts set slug = $1, title = $2, source = $3, body_html = $4, excerpt = $5, status = $6, \
-                   comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10, featured_media_id = $13 \
+                   comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10, featured_media_id = (select id from media where id = $13) \
                  where id = $11 and kind = $12",
             )
             .bind(p.slug)

@@ -510,3 +510,44 @@ async fn an_author_without_javascript_uploads_a_photo_in_the_editor_places_it_an
     assert_eq!(expected_width(seen[1].0.inner_width, seen[1].0.ratio), 960, "a desktop the 960 px copy");
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_post_saved_just_after_its_featured_file_was_deleted_is_saved_without_one() {
+    let app = admin_app().await;
+    let (id, _) = upload_image(&app, "brief.jpg", jpeg(600, 400, 20), "Brief").await;
+    let r = post_form(&app, &format!("/admin/media/{id}/delete"), &[]).await;
+    assert_status!(r, 303, "an unused file goes at once");
+    let user: i64 = app.db().await.scalar("select id from users limit 1", &[]).await;
+
+    // The editor checked the choice before the file went: the save itself must not fail.
+    let saved = hewn::store::editor::save(
+        &app.store,
+        None,
+        &hewn::store::editor::SavePost {
+            kind: hewn::domain::status::PostKind::Post,
+            slug: "late",
+            title: "Late",
+            source: "x",
+            source_format: "markdown",
+            body_html: "<p>x</p>",
+            excerpt: "x",
+            status: hewn::domain::status::PostStatus::Published,
+            comments_open: true,
+            published_at: Some(hewn::domain::now()),
+            menu_order: 0,
+            tags: &[],
+            author_id: user,
+            author_name: "Admin",
+            now: hewn::domain::now(),
+            featured_media_id: Some(id),
+        },
+    )
+    .await
+    .unwrap();
+
+    assert!(matches!(saved, hewn::store::editor::Saved::Yes(_)), "{saved:?}");
+    let featured: Option<i64> =
+        app.db().await.scalar("select featured_media_id from posts where slug = 'late'", &[]).await;
+    assert_eq!(featured, None);
+    assert!(featured_imgs(&page_text(&app, "/posts/late").await).is_empty());
+}
