@@ -106,7 +106,7 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
             spec(
                 "featured_on_post",
                 "Show a post’s featured image at its top",
-                "The image chosen in the editor, above the title of the post or page.",
+                "The image chosen in the editor, under the title of the post or page, above its text.",
                 Input::Checkbox,
             ),
             spec(
