@@ -38,6 +38,8 @@ pub struct PostForm {
     pub menu_order: String,
     /// Which button sent the form: `preview` shows the rendered body without saving.
     pub intent: String,
+    /// The featured image: a library item's id, or empty for none.
+    pub featured: String,
 }
 
 /// A post that passed validation, ready to store.

@@ -102,6 +102,38 @@ fn push_img(out: &mut String, src: &str, tag: &Tag, image: &Responsive, lazy: bo
     }
 }
 
+/// The `<img>` (or `<picture>`) of a library image at `/media/{path}` with `alt`,
+/// as a featured image shows; `lazy` for one below the page's first image.
+pub fn image_html(path: &str, alt: &str, image: &Responsive, lazy: bool) -> SafeHtml {
+    let tag = Tag { attrs: vec![("alt".to_owned(), alt.to_owned())] };
+    let mut out = String::with_capacity(512);
+    push_img(&mut out, &format!("/media/{path}"), &tag, image, lazy);
+    SafeHtml::trusted(out)
+}
+
+/// `html` with every `<img>` that has no `loading` attribute loading lazily: a body
+/// shown under a featured image, which is then the page's first image.
+pub fn lazy_images(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        let end = from.find('>').map_or(from.len(), |e| e + 1);
+        let (tag, after) = from.split_at(end);
+        rest = after;
+        match tag.strip_prefix("<img") {
+            Some(attrs) if !tag.contains(" loading=") && attrs.starts_with([' ', '\n', '\t', '/', '>']) => {
+                out.push_str("<img loading=\"lazy\"");
+                out.push_str(attrs);
+            }
+            _ => out.push_str(tag),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every `<img …>` tag in `html`.
 fn img_tags(html: &str) -> impl Iterator<Item = Tag> + '_ {
     let mut rest = html;
@@ -183,5 +215,19 @@ mod tests {
         assert_eq!(rewrite(&html, &HashMap::new()).as_str(), html.as_str());
         assert!(media_paths(html.as_str()).is_empty());
         assert_eq!(media_paths("<img src=\"/media/u/a.png\"><img src=\"/media/u/a.png\">"), vec!["u/a.png"]);
+    }
+
+    #[test]
+    fn featured_images_are_eager_and_push_the_body_images_below_them_to_lazy() {
+        let first = image_html("u/ab/p.jpg", "A <cat>", &photo(), false).into_string();
+        assert!(first.starts_with("<img src=\"/media/u/ab/p.jpg\" srcset=\"/media/u/ab/p-480.jpg 480w"), "{first}");
+        assert!(first.contains("width=\"2000\" height=\"1000\" alt=\"A &lt;cat&gt;\" decoding=\"async\""), "{first}");
+        assert!(!first.contains("loading"), "{first}");
+        assert!(image_html("u/ab/p.jpg", "", &photo(), true).as_str().contains("loading=\"lazy\""));
+        let body = "<p><img src=\"/a.png\" alt=\"\"><img src=\"/b.png\" loading=\"lazy\"></p><imgx>";
+        assert_eq!(
+            lazy_images(body),
+            "<p><img loading=\"lazy\" src=\"/a.png\" alt=\"\"><img src=\"/b.png\" loading=\"lazy\"></p><imgx>"
+        );
     }
 }

@@ -25,6 +25,27 @@ pub struct Settings {
     /// The navigation's page links. Not a stored setting: the store fills it in
     /// from the published pages when it loads the settings.
     pub nav: Vec<NavLink>,
+    /// Where a post's featured image shows besides link previews and feeds.
+    pub featured: FeaturedDisplay,
+}
+
+/// Where featured images are shown on the site's pages (link previews and feeds
+/// always carry them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeaturedDisplay {
+    /// At the top of the post (or page) itself.
+    pub on_post: bool,
+    /// In the lists of posts: the home page, archives and tag pages.
+    pub in_lists: bool,
+}
+
+impl Default for FeaturedDisplay {
+    /// Both on: an author who chose an image for a post expects to see it, and a
+    /// list with pictures is what readers coming from WordPress themes know. The
+    /// images are sized for the reader's screen and, below the first, load lazily.
+    fn default() -> Self {
+        Self { on_post: true, in_lists: true }
+    }
 }
 
 /// A link in the site navigation.
@@ -111,6 +132,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             custom_css: String::new(),
             nav: Vec::new(),
+            featured: FeaturedDisplay::default(),
         }
     }
 }
@@ -206,6 +228,8 @@ impl Settings {
             "mail_on_held" => self.mail.on_held = boolean(value)?,
             "mail_extra_address" => self.mail.extra_address = address(value)?,
             "custom_css" => self.custom_css = css(value)?,
+            "featured_on_post" => self.featured.on_post = boolean(value)?,
+            "featured_in_lists" => self.featured.in_lists = boolean(value)?,
             _ => {}
         }
         Ok(())

@@ -13,13 +13,14 @@ use crate::domain::settings::Settings;
 use crate::domain::slug::slugify;
 use crate::error::AppError;
 use crate::store;
+use crate::store::featured::Featured;
 use crate::store::posts::PublicPost;
 use crate::views::archive::{
     ArchivePage, ListingPage, PeriodLink, PostFooter, TagLink, TagsPage, YearLinks, month_links, posts_label,
 };
 use crate::views::meta::{ATOM, Article, first_image, tag_url};
 use crate::views::pager::{self, Pager, page_url};
-use crate::views::posts::{SummaryView, post_url};
+use crate::views::posts::post_url;
 use crate::views::{Layout, render};
 
 pub fn router() -> Router<AppState> {
@@ -80,7 +81,7 @@ async fn show_tag(
         kind: "tag",
         heading: format!("Posts tagged “{}”", tag.name),
         count_label: posts_label(u64::try_from(total).unwrap_or(0)),
-        posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
+        posts: super::posts::summaries(&app, &posts, &settings).await?,
         pager: Pager::new(pager::POSTS, &path, page, pages),
         months: Vec::new(),
         feed: Some(feed),
@@ -141,7 +142,7 @@ async fn show_period(app: &AppState, period: Period, page: u64) -> Result<Html<S
         kind: "period",
         heading: format!("Posts from {name}"),
         count_label: posts_label(u64::try_from(total).unwrap_or(0)),
-        posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
+        posts: super::posts::summaries(app, &posts, &settings).await?,
         pager: Pager::new(pager::POSTS, &path, page, pages),
         months,
         feed: None,
@@ -149,16 +150,18 @@ async fn show_period(app: &AppState, period: Period, page: u64) -> Result<Html<S
 }
 
 /// What a post page adds for discovery: its comment feed, link-preview tags and
-/// JSON-LD in the head, and its tags and neighbours under the text.
+/// JSON-LD in the head (with the featured image, else the body's first image), and
+/// its tags and neighbours under the text; and its featured image, if any.
 pub async fn post_extras(
     app: &AppState,
     layout: Layout,
     post: &PublicPost,
     comment_count: usize,
     settings: &Settings,
-) -> Result<(Layout, PostFooter), AppError> {
+) -> Result<(Layout, PostFooter, Option<Featured>), AppError> {
     let tags = store::tags::for_post(&app.store, post.id).await?;
     let (older, newer) = store::archive::neighbours(&app.store, app.now(), post.published_at, post.id).await?;
+    let featured = store::featured::of_post(&app.store, post.id).await?;
     let base = &app.config.base_url;
     let url = format!("{base}{}", post_url(&post.slug));
     let tag_names: Vec<String> = tags.iter().map(|t| t.name.clone()).collect();
@@ -171,14 +174,20 @@ pub async fn post_extras(
         author: &post.author_name,
         tags: &tag_names,
         comment_count,
-        image: first_image(&post.body_html, base),
+        image: match &featured {
+            Some(image) => Some(format!("{base}/media/{}", image.share_image().path)),
+            None => first_image(&post.body_html, base),
+        },
     };
-    let layout = layout
+    let mut layout = layout
         .with_feed(
             ATOM,
             format!("{} – {} Comments Feed", settings.site_title, post.title),
             format!("{url}/comments.xml"),
         )
         .article(&article, settings, base);
-    Ok((layout, PostFooter::new(&tags, older, newer)))
+    if let Some(image) = &featured {
+        layout = layout.share_image(image, base);
+    }
+    Ok((layout, PostFooter::new(&tags, older, newer), featured))
 }

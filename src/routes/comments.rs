@@ -421,10 +421,13 @@ async fn render_post(
     }
     // The one place that decides: the reader's own comments or own input make the page theirs.
     let personal = !own.is_empty() || !editable.is_empty() || respond.carries_own_data();
-    let (layout, footer) = super::archive::post_extras(app, layout, post, comments.len(), settings).await?;
+    let (layout, footer, featured) = super::archive::post_extras(app, layout, post, comments.len(), settings).await?;
     let mut page = PostPage::with_discussion(layout, post, &comments, own, settings, respond);
     page.allow_edits(&post.slug, editable);
     page.footer = footer;
+    if let Some(image) = featured.filter(|_| settings.featured.on_post) {
+        page.show_featured(&image);
+    }
     let Html(html) = views::render(&page)?;
     let mut response = (status, Html(html)).into_response();
     if personal {

@@ -58,9 +58,10 @@ async fn site_feed(app: &AppState) -> Result<PostFeed, AppError> {
     let posts = store::feeds::newest_posts(&app.store, app.now(), None, settings.feed_items).await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let tags = store::feeds::tags_of(&app.store, &ids).await?;
+    let featured = store::featured::of_posts(&app.store, &ids).await?;
     let changed = store::site::state(&app.store).await?.changed_at;
     let source = FeedSource { title: settings.site_title.clone(), self_path: "/feed.xml", html_path: "/" };
-    Ok(PostFeed::new(&source, &settings, &app.config.base_url, &posts, &tags, changed))
+    Ok(PostFeed::new(&source, &settings, &app.config.base_url, &posts, &tags, &featured, changed))
 }
 
 async fn atom_feed(State(app): State<AppState>) -> Result<Response, AppError> {
@@ -79,6 +80,7 @@ async fn tag_feed(State(app): State<AppState>, Path(slug): Path<String>) -> Resu
     let posts = store::feeds::newest_posts(&app.store, app.now(), Some(tag.id), settings.feed_items).await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     let tags = store::feeds::tags_of(&app.store, &ids).await?;
+    let featured = store::featured::of_posts(&app.store, &ids).await?;
     let changed = store::site::state(&app.store).await?.changed_at;
     let html_path = tag_url(&tag.slug);
     let self_path = format!("{html_path}/feed.xml");
@@ -87,7 +89,10 @@ async fn tag_feed(State(app): State<AppState>, Path(slug): Path<String>) -> Resu
         self_path: &self_path,
         html_path: &html_path,
     };
-    render(ATOM, &AtomFeed { feed: PostFeed::new(&source, &settings, &app.config.base_url, &posts, &tags, changed) })
+    render(
+        ATOM,
+        &AtomFeed { feed: PostFeed::new(&source, &settings, &app.config.base_url, &posts, &tags, &featured, changed) },
+    )
 }
 
 async fn comments_feed(State(app): State<AppState>) -> Result<Response, AppError> {

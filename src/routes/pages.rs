@@ -22,9 +22,18 @@ pub fn router() -> Router<AppState> {
 async fn show_page(State(app): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, AppError> {
     let page = store::pages::visible_by_slug(&app.store, app.now(), &slug).await?.ok_or(AppError::NotFound)?;
     let settings = store::settings::load(&app.store).await?;
-    let layout = Layout::new(&settings, &app.config.base_url, &format!("/{}", page.slug), Some(&page.title))
-        .describe(page.excerpt.clone());
-    render(&PageView::new(layout, &page))
+    let base = &app.config.base_url;
+    let mut layout =
+        Layout::new(&settings, base, &format!("/{}", page.slug), Some(&page.title)).describe(page.excerpt.clone());
+    let featured = store::featured::of_post(&app.store, page.id).await?;
+    if let Some(image) = &featured {
+        layout = layout.share_image(image, base);
+    }
+    let mut view = PageView::new(layout, &page);
+    if let Some(image) = featured.filter(|_| settings.featured.on_post) {
+        view.show_featured(&image);
+    }
+    render(&view)
 }
 
 /// The custom CSS, with an ETag of its content. Pages link it with `?v=` of that

@@ -6,8 +6,11 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use axum::routing::get;
 
+use std::collections::HashMap;
+
 use super::extract::{Page, Path, Query};
 use crate::app::AppState;
+use crate::domain::settings::Settings;
 use crate::error::AppError;
 use crate::store;
 use crate::views::pager::{self, Pager, page_url};
@@ -40,9 +43,25 @@ async fn show_index(State(app): State<AppState>, Page(page): Page) -> Result<Htm
         Layout::new(&settings, &app.config.base_url, &path, title.as_deref()).describe(settings.tagline.clone());
     render(&IndexPage {
         layout,
-        posts: posts.iter().map(|p| SummaryView::new(p, &settings)).collect(),
+        posts: summaries(&app, &posts, &settings).await?,
         pager: Pager::new(pager::POSTS, "/", page, if has_older { page + 1 } else { page }),
     })
+}
+
+/// A list's posts ready to print, with their featured images when the site shows
+/// them in lists.
+pub async fn summaries(
+    app: &AppState,
+    posts: &[store::posts::PostSummary],
+    settings: &Settings,
+) -> Result<Vec<SummaryView>, AppError> {
+    let featured = if settings.featured.in_lists {
+        let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+        store::featured::of_posts(&app.store, &ids).await?
+    } else {
+        HashMap::new()
+    };
+    Ok(SummaryView::list(posts, settings, &featured))
 }
 
 async fn show_post(

@@ -42,6 +42,8 @@ pub struct EditPost {
     pub published_at: Option<i64>,
     pub updated_at: i64,
     pub menu_order: i64,
+    /// The library image shown at its top (see [`super::featured`]).
+    pub featured_media_id: Option<i64>,
 }
 
 /// Posts per status for one kind.
@@ -78,6 +80,9 @@ pub struct SavePost<'a> {
     pub author_id: i64,
     pub author_name: &'a str,
     pub now: i64,
+    /// A library image checked with [`super::featured::choosable`] (none if it was
+    /// deleted since).
+    pub featured_media_id: Option<i64>,
 }
 
 /// The statuses a listing filter shows; "all" is everything but the trash (and the
@@ -202,7 +207,7 @@ pub async fn tags_of(store: &Store, post_ids: &[i64]) -> Result<Vec<(i64, String
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<EditPost>> {
     with_db!(store.reader(), db => sqlx::query_as::<_, EditPost>(
         "select id, kind, slug, title, source, source_format, body_html, excerpt, status, comments_open, \
-           published_at, updated_at, menu_order from posts where id = $1",
+           published_at, updated_at, menu_order, featured_media_id from posts where id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -258,7 +263,16 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
                 menu_order: p.menu_order,
                 now: p.now,
             };
-            posts::insert_in(tx.conn(), &post).await?
+            let id = posts::insert_in(tx.conn(), &post).await?;
+            if p.featured_media_id.is_some() {
+                with_db!(tx.conn(), cx => sqlx::query("update posts set featured_media_id = (select id from media where id = $1) where id = $2")
+                    .bind(p.featured_media_id)
+                    .bind(id)
+                    .execute(cx)
+                    .await
+                    .map(|_| ()))?;
+            }
+            id
         }
         Some(id) => {
             let old_slug: Option<String> = with_db!(tx.conn(), cx => sqlx::query_scalar("select slug from posts where id = $1 and kind = $2")
@@ -271,7 +285,7 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             }
             let n = with_db!(tx.conn(), cx => sqlx::query(
                 "update posts set slug = $1, title = $2, source = $3, body_html = $4, excerpt = $5, status = $6, \
-                   comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10 \
+                   comments_open = $7, published_at = $8, menu_order = $9, updated_at = $10, featured_media_id = (select id from media where id = $13) \
                  where id = $11 and kind = $12",
             )
             .bind(p.slug)
@@ -286,6 +300,7 @@ pub async fn save(store: &Store, id: Option<i64>, p: &SavePost<'_>) -> Result<Sa
             .bind(p.now)
             .bind(id)
             .bind(p.kind)
+            .bind(p.featured_media_id)
             .execute(cx)
             .await.map(|r| r.rows_affected()))?;
             if n != 1 {

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod editor;
 pub mod export;
+pub mod featured;
 pub mod feeds;
 pub mod freshness;
 pub mod import;

@@ -6,6 +6,7 @@
 //! created and its id; neither the slug nor the title, which can be edited.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use askama::Template;
 use jiff::tz::TimeZone;
@@ -14,6 +15,7 @@ use super::meta::entry_url;
 use super::posts::post_url;
 use crate::domain::datefmt;
 use crate::domain::settings::Settings;
+use crate::store::featured::Featured;
 use crate::store::feeds::{FeedComment, FeedPost, FeedTag};
 
 /// A feed of posts, rendered as Atom or RSS.
@@ -49,6 +51,33 @@ pub struct PostEntry {
     pub comments_url: String,
     pub comments_feed_url: String,
     pub comment_count: i64,
+    /// The featured image, as an enclosure (Atom `rel="enclosure"`, RSS
+    /// `<enclosure>`) and a Media RSS `media:content` that feed readers show.
+    pub image: Option<FeedImage>,
+}
+
+/// A post's featured image in a feed entry.
+pub struct FeedImage {
+    pub url: String,
+    pub content_type: String,
+    pub length: i64,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+impl FeedImage {
+    fn new(image: &Featured, base_url: &str) -> Self {
+        let share = image.share_image();
+        Self {
+            url: xml_text(&format!("{base_url}/media/{}", share.path)).into_owned(),
+            content_type: share.content_type.to_owned(),
+            length: share.size,
+            width: share.width,
+            height: share.height,
+            alt: xml_text(&image.alt).into_owned(),
+        }
+    }
 }
 
 /// A tag, as a feed category.
@@ -87,6 +116,7 @@ impl PostFeed {
         base_url: &str,
         posts: &[FeedPost],
         tags: &[FeedTag],
+        featured: &HashMap<i64, Featured>,
         fallback_updated: i64,
     ) -> Self {
         let host = tag_authority(base_url);
@@ -121,6 +151,7 @@ impl PostFeed {
                     comments_url: format!("{url}#comments"),
                     comments_feed_url: format!("{url}/comments.xml"),
                     comment_count: p.comment_count,
+                    image: featured.get(&p.id).map(|image| FeedImage::new(image, base_url)),
                     url,
                 }
             })

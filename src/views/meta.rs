@@ -17,6 +17,10 @@ pub struct Meta {
     pub og_type: &'static str,
     /// Absolute URL of an image for link previews.
     pub image: Option<String>,
+    /// The preview image's size, type and alt text, when known (a featured image).
+    pub image_size: Option<(u32, u32)>,
+    pub image_type: Option<String>,
+    pub image_alt: Option<String>,
     /// RFC 3339 times and tags of an article.
     pub published: Option<String>,
     pub modified: Option<String>,
@@ -125,6 +129,17 @@ impl Layout {
             }
         }
         self.meta.json_ld = Some(json_for_script(&posting));
+        self
+    }
+
+    /// Makes a featured image the page's link-preview image, with its size, type and
+    /// alt text (the post's JSON-LD `image` names the same file, see `article`).
+    pub fn share_image(mut self, image: &crate::store::featured::Featured, base_url: &str) -> Self {
+        let share = image.share_image();
+        self.meta.image = Some(format!("{base_url}/media/{}", share.path));
+        self.meta.image_size = Some((share.width, share.height));
+        self.meta.image_type = Some(share.content_type.to_owned());
+        self.meta.image_alt = Some(image.alt.clone()).filter(|a| !a.trim().is_empty());
         self
     }
 

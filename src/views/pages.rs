@@ -15,11 +15,19 @@ pub struct PageView {
     pub title: String,
     /// Sanitised when stored.
     pub body_html: String,
+    /// The featured image's markup, when the page has one and the site shows it.
+    pub featured: Option<crate::domain::SafeHtml>,
 }
 
 impl PageView {
     pub fn new(layout: Layout, page: &PublicPost) -> Self {
-        Self { layout, id: page.id, title: page.title.clone(), body_html: page.body_html.clone() }
+        Self { layout, id: page.id, title: page.title.clone(), body_html: page.body_html.clone(), featured: None }
+    }
+
+    /// Shows `image` at the top of the page (see [`super::posts::PostPage::show_featured`]).
+    pub fn show_featured(&mut self, image: &crate::store::featured::Featured) {
+        self.featured = Some(super::posts::featured_html(image, false));
+        self.body_html = crate::domain::responsive::lazy_images(&self.body_html);
     }
 }
 

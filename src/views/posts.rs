@@ -1,15 +1,18 @@
 //! The index and post pages.
 
+use std::collections::HashMap;
+
 use askama::Template;
 
 use super::Layout;
 use super::comments::RespondView;
 use super::pager::Pager;
-use crate::domain::datefmt;
 use crate::domain::settings::Settings;
 use crate::domain::status::CommentKind;
 use crate::domain::thread;
+use crate::domain::{SafeHtml, datefmt, responsive};
 use crate::store::comments::PublicComment;
+use crate::store::featured::Featured;
 use crate::store::posts::{PostSummary, PublicPost};
 
 /// `templates/posts/index.html`: a page of post summaries.
@@ -29,6 +32,8 @@ pub struct SummaryView {
     pub datetime: String,
     pub excerpt: String,
     pub comments_label: String,
+    /// The featured image's markup, when lists show it.
+    pub featured: Option<SafeHtml>,
 }
 
 impl SummaryView {
@@ -41,8 +46,31 @@ impl SummaryView {
             datetime: datefmt::rfc3339(p.published_at),
             excerpt: p.excerpt.clone(),
             comments_label: count_label(p.comment_count),
+            featured: None,
         }
     }
+
+    /// A list of posts with their featured images (`featured`, by post id): the
+    /// first image of the list loads at once, the ones below it lazily.
+    pub fn list(posts: &[PostSummary], settings: &Settings, featured: &HashMap<i64, Featured>) -> Vec<Self> {
+        let mut seen_image = false;
+        posts
+            .iter()
+            .map(|p| {
+                let mut view = Self::new(p, settings);
+                if let Some(image) = featured.get(&p.id) {
+                    view.featured = Some(featured_html(image, seen_image));
+                    seen_image = true;
+                }
+                view
+            })
+            .collect()
+    }
+}
+
+/// The responsive markup of a featured image; `lazy` below the page's first image.
+pub fn featured_html(image: &Featured, lazy: bool) -> SafeHtml {
+    responsive::image_html(&image.path, &image.alt, &image.responsive(), lazy)
 }
 
 /// `templates/posts/show.html`: a post with its comment thread.
@@ -57,6 +85,8 @@ pub struct PostPage {
     pub footer: super::archive::PostFooter,
     /// The "Leave a Reply" section.
     pub respond: RespondView,
+    /// The featured image's markup, when the post has one and the site shows it.
+    pub featured: Option<SafeHtml>,
 }
 
 /// A post's own content, ready to print.
@@ -188,11 +218,19 @@ impl PostPage {
             thread,
             footer: super::archive::PostFooter::default(),
             respond,
+            featured: None,
         }
     }
 }
 
 impl PostPage {
+    /// Shows `image` at the top of the post: the page's first image, so it loads at
+    /// once and the body's images load lazily.
+    pub fn show_featured(&mut self, image: &Featured) {
+        self.featured = Some(featured_html(image, false));
+        self.post.body_html = responsive::lazy_images(&self.post.body_html);
+    }
+
     /// Offers Edit and Delete on the comments `ids` (the reader's own, within the
     /// edit window): only on a page sent to that reader alone.
     pub fn allow_edits(&mut self, slug: &str, ids: &[i64]) {

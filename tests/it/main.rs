@@ -16,6 +16,7 @@ mod conditional;
 mod corpus;
 mod crawlers;
 mod db;
+mod featured;
 mod feeds;
 mod fixtures;
 mod global_flags;

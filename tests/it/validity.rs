@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use crate::corpus::{DEMO, demo_id};
+use crate::featured::{jpeg, upload_image};
 use crate::helpers::{TestApp, spawn_app};
 
 const FEEDPARSER_HELP: &str = "the feed check needs Python 3 with feedparser: python3 -m pip install feedparser";
@@ -55,8 +56,13 @@ async fn populated_blog() -> TestApp {
 }
 
 fn feedparser(feed: &str) -> serde_json::Value {
+    run_feedparser(FEEDPARSER_SCRIPT, feed)
+}
+
+/// Runs a Python `script` that reads `feed` from standard input and prints JSON.
+fn run_feedparser(script: &str, feed: &str) -> serde_json::Value {
     let mut child = Command::new("python3")
-        .args(["-c", FEEDPARSER_SCRIPT])
+        .args(["-c", script])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -151,11 +157,17 @@ async fn pages_pass_the_nu_html_checker() {
         files.push(file);
     }
 
+    let errors = nu_errors(&files);
+    assert!(errors.is_empty(), "the Nu Html Checker found errors:\n{}", errors.join("\n"));
+}
+
+/// What the Nu Html Checker finds wrong in `files` (nothing: an empty list).
+fn nu_errors(files: &[PathBuf]) -> Vec<String> {
     let out = Command::new("java")
         .arg("-jar")
         .arg(vnu_jar())
         .args(["--errors-only", "--format", "json"])
-        .args(&files)
+        .args(files)
         .output()
         .unwrap_or_else(|e| panic!("{VNU_HELP} (java: {e})"));
 
@@ -169,6 +181,101 @@ async fn pages_pass_the_nu_html_checker() {
         .filter(|m| m["type"] != "info")
         .map(|m| format!("{}:{} {}", m["url"], m["lastLine"], m["message"]))
         .collect();
+    assert!(!errors.is_empty() || out.status.success());
+    errors
+}
+
+/// A blog with an uploaded image featured on a post, logged in as its admin.
+async fn blog_with_a_featured_image() -> (TestApp, i64, i64) {
+    let app = crate::admin::support::admin_app().await;
+    let (media, _) = upload_image(&app, "harbour.jpg", jpeg(1800, 1200, 50), "Boats & “nets”").await;
+    upload_image(&app, "no-alt.jpg", jpeg(500, 500, 200), "").await;
+    let r = crate::admin::support::post_form(
+        &app,
+        "/admin/posts",
+        &[
+            ("intent", "save"),
+            ("title", "Harbour"),
+            ("body", "Boats.\n\n![A net](/media/none.jpg)"),
+            ("status", "published"),
+            ("tags", "Sea"),
+            ("featured", &media.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let post: i64 = app.db().await.scalar("select id from posts where slug = 'harbour'", &[]).await;
+    (app, media, post)
+}
+
+#[tokio::test]
+#[ignore = "needs feedparser and vnu"]
+async fn media_pages_the_featured_image_chooser_and_featured_posts_pass_the_nu_html_checker() {
+    let (app, media, post) = blog_with_a_featured_image().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut save = |name: &str, body: String| {
+        let file = dir.path().join(format!("{name}.html"));
+        std::fs::write(&file, body).unwrap();
+        files.push(file);
+    };
+    for (name, path) in [
+        ("admin-media", "/admin/media".to_owned()),
+        ("admin-media-edit", format!("/admin/media/{media}")),
+        ("editor-new", "/admin/posts/new".to_owned()),
+        ("editor-featured", format!("/admin/posts/{post}/edit")),
+        ("post-featured", "/posts/harbour".to_owned()),
+        ("index-featured", "/".to_owned()),
+        ("tag-featured", "/tags/sea".to_owned()),
+        ("settings", "/admin/settings".to_owned()),
+    ] {
+        let (status, body) = app.get_text(&path).await;
+        assert_eq!(status, 200, "{path}");
+        save(name, body);
+    }
+    let asked = crate::admin::support::post_form(&app, &format!("/admin/media/{media}/delete"), &[]).await;
+    assert_eq!(asked.status(), 409);
+    save("admin-media-delete-confirm", asked.text().await.unwrap());
+    let refused = crate::admin::support::post_form(
+        &app,
+        "/admin/posts",
+        &[("intent", "save"), ("title", "Bad"), ("status", "draft"), ("featured", "999999")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    save("editor-featured-error", refused.text().await.unwrap());
+
+    let errors = nu_errors(&files);
+
     assert!(errors.is_empty(), "the Nu Html Checker found errors:\n{}", errors.join("\n"));
-    assert!(out.status.success());
+}
+
+#[tokio::test]
+#[ignore = "needs feedparser and vnu"]
+async fn feeds_with_featured_images_parse_cleanly_with_feedparser() {
+    let (app, _, _) = blog_with_a_featured_image().await;
+    const ENCLOSURES: &str = r#"
+import json, sys
+import feedparser
+d = feedparser.parse(sys.stdin.buffer.read())
+print(json.dumps({"bozo": bool(d.bozo), "exception": repr(d.get("bozo_exception")),
+    "enclosures": [[(l.get("href"), l.get("type"), l.get("length")) for l in e.get("enclosures", [])] for e in d.entries],
+    "media": [[(m.get("url"), m.get("width"), m.get("height")) for m in e.get("media_content", [])] for e in d.entries]}))
+"#;
+    for path in ["/feed.xml", "/rss.xml", "/tags/sea/feed.xml"] {
+        let (status, body) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+
+        let parsed = run_feedparser(ENCLOSURES, &body);
+
+        assert_eq!(parsed["bozo"], false, "{path}: {}", parsed["exception"]);
+        let enclosure = &parsed["enclosures"][0][0];
+        let href = enclosure[0].as_str().unwrap_or_default();
+        assert!(href.starts_with(&app.base) && href.ends_with("-1600.jpg"), "{path}: {enclosure}");
+        assert_eq!(enclosure[1], "image/jpeg", "{path}");
+        let length: usize = enclosure[2].as_str().unwrap_or_default().parse().unwrap_or_default();
+        let bytes = app.get(href.strip_prefix(&app.base).unwrap()).await.bytes().await.unwrap();
+        assert_eq!(length, bytes.len(), "{path}: the enclosure's length is the file's");
+        assert_eq!(parsed["media"][0][0], serde_json::json!([href, "1600", "1067"]), "{path}");
+    }
 }

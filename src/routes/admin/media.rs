@@ -299,7 +299,8 @@ async fn edit_page(
     let item = store::media::item_by_id(&app.store, id).await?.ok_or(AppError::NotFound)?;
     let settings = store::settings::load(&app.store).await?;
     let used_by = store::media::used_by(&app.store, &item.path).await?;
-    let page = MediaEditPage { layout, row: row(item, &settings), used_by, confirm_delete };
+    let featured_by = store::featured::featuring(&app.store, item.id).await?;
+    let page = MediaEditPage { layout, row: row(item, &settings), used_by, featured_by, confirm_delete };
     Ok(with_status(status, render(&page)?))
 }
 
@@ -341,7 +342,9 @@ pub struct DeleteForm {
 }
 
 /// `POST /admin/media/{id}/delete`: a file no post uses goes at once; one that is
-/// used is deleted only with `confirm`, after the page named the posts (409).
+/// used (in a post's text, or as its featured image) is deleted only with
+/// `confirm`, after the page named the posts (409). Posts featuring it are left
+/// with none.
 pub async fn delete_media(
     State(app): State<AppState>,
     admin: CurrentAdmin,
@@ -350,7 +353,9 @@ pub async fn delete_media(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let item = store::media::item_by_id(&app.store, id).await?.ok_or(AppError::NotFound)?;
-    if form.confirm != "1" && !store::media::used_by(&app.store, &item.path).await?.is_empty() {
+    let used = !store::media::used_by(&app.store, &item.path).await?.is_empty()
+        || !store::featured::featuring(&app.store, item.id).await?.is_empty();
+    if form.confirm != "1" && used {
         let layout = layout(&app, &admin, "Media file", "media").await?;
         return edit_page(&app, layout, id, true, StatusCode::CONFLICT).await;
     }

@@ -25,6 +25,9 @@ use crate::views::render;
 
 /// Rows per page of the lists.
 pub const PER_PAGE: u32 = 20;
+/// Library images the editor offers as the featured image (the newest; the post's
+/// own choice is always among them).
+const FEATURED_CHOICES: i64 = 60;
 
 const VIEWS: [(&str, &str); 5] =
     [("all", "All"), ("published", "Published"), ("scheduled", "Scheduled"), ("draft", "Drafts"), ("trash", "Trash")];
@@ -175,7 +178,6 @@ async fn editor_page(
         layout,
         is_page: kind == PostKind::Page,
         action: stored.map_or_else(|| base(kind).to_owned(), |p| format!("{}/{}", base(kind), p.id)),
-        form,
         errors,
         preview,
         html_source: stored.is_some_and(|p| p.source_format == "html"),
@@ -187,6 +189,9 @@ async fn editor_page(
         },
         current_status,
         trash_action: stored.map(|p| format!("{}/{}/trash", base(kind), p.id)),
+        featured_choices: store::featured::choices(&app.store, FEATURED_CHOICES, form.featured.trim().parse().ok())
+            .await?,
+        form,
     };
     Ok(with_status(status, render(&page)?))
 }
@@ -250,6 +255,7 @@ async fn edit(
         publish_at: post.published_at.map(|t| editor::local_time_value(t, &zone)).unwrap_or_default(),
         menu_order: post.menu_order.to_string(),
         intent: String::new(),
+        featured: post.featured_media_id.map(|id| id.to_string()).unwrap_or_default(),
     };
     let title = format!("Edit {}", noun(kind));
     let layout = layout(&app, &admin, &title, section(kind)).await?.with_notice(q.notice.as_deref(), None);
@@ -354,9 +360,16 @@ async fn save(
     }
 
     let previous = stored.as_ref().and_then(|p| p.published_at);
-    let valid = match editor::validate(&form, kind, &settings.zone(), now, previous) {
-        Ok(v) => v,
-        Err(errors) => return reshow(form, errors).await,
+    let featured = featured_choice(&app, &form.featured).await?;
+    let (valid, featured_media_id) = match (editor::validate(&form, kind, &settings.zone(), now, previous), featured) {
+        (Ok(v), Ok(f)) => (v, f),
+        (valid, featured) => {
+            let mut errors = valid.err().unwrap_or_default();
+            if let Err(e) = featured {
+                errors.add("featured", e);
+            }
+            return reshow(form, errors).await;
+        }
     };
     let own_id = stored.as_ref().map(|p| p.id);
     let mut slug = valid.slug.clone();
@@ -393,6 +406,7 @@ async fn save(
         author_id: s.user_id,
         author_name: &s.display_name,
         now,
+        featured_media_id,
     };
     match posts::save(&app.store, own_id, &record).await? {
         posts::Saved::Yes(id) => {
@@ -412,6 +426,22 @@ async fn save(
         }
         posts::Saved::Missing => Err(AppError::NotFound),
     }
+}
+
+/// The featured image a form chose: none, or a library image that can be one; else
+/// the message for the field.
+async fn featured_choice(app: &AppState, raw: &str) -> Result<Result<Option<i64>, &'static str>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(Ok(None));
+    }
+    let Ok(id) = raw.parse::<i64>() else {
+        return Ok(Err("Choose one of the images shown, or none."));
+    };
+    Ok(match store::featured::choosable(&app.store, id).await? {
+        Some(_) => Ok(Some(id)),
+        None => Err("This image is no longer in the library (or is not an image). Choose another one, or none."),
+    })
 }
 
 macro_rules! row_action {

@@ -172,6 +172,7 @@ pub async fn draft_notice(State(app): State<AppState>, admin: CurrentAdmin) -> R
             author_id: admin.0.user_id,
             author_name: &admin.0.display_name,
             now,
+            featured_media_id: None,
         },
     )
     .await?;

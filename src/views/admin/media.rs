@@ -52,8 +52,17 @@ pub struct MediaEditPage {
     pub layout: AdminLayout,
     pub row: MediaRow,
     pub used_by: Vec<UsedBy>,
+    /// The posts and pages that have it as their featured image.
+    pub featured_by: Vec<UsedBy>,
     /// True when a delete was asked for and the posts using the file must be confirmed.
     pub confirm_delete: bool,
+}
+
+impl MediaEditPage {
+    /// True when no post or page uses the file, in its text or as its featured image.
+    pub fn unused(&self) -> bool {
+        self.used_by.is_empty() && self.featured_by.is_empty()
+    }
 }
 
 /// A size in bytes for people: `930 B`, `12.5 KiB`, `3.1 MiB`.

@@ -120,6 +120,8 @@ pub struct EditorPage {
     pub current_status: PostStatus,
     /// When the post is stored: where its "Move to trash" button posts.
     pub trash_action: Option<String>,
+    /// The library images the featured image can be chosen from.
+    pub featured_choices: Vec<crate::store::featured::Choice>,
 }
 
 impl EditorPage {
@@ -134,6 +136,16 @@ impl EditorPage {
 
     pub fn comments_open(&self) -> bool {
         self.form.comments_open.is_some()
+    }
+
+    /// True when the library image `id` is the chosen featured image.
+    pub fn is_featured(&self, id: &i64) -> bool {
+        self.form.featured.trim() == id.to_string()
+    }
+
+    /// True when no featured image is chosen.
+    pub fn no_featured(&self) -> bool {
+        self.form.featured.trim().is_empty()
     }
 
     /// True when `status` is the selected option.

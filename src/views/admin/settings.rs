@@ -96,12 +96,26 @@ pub const SECTIONS: &[(&str, &[FieldSpec])] = &[
     ),
     (
         "Appearance",
-        &[spec(
-            "custom_css",
-            "Custom CSS",
-            "Added after the site’s stylesheet on every public page, so its rules win. Leave empty for none.",
-            Input::Css,
-        )],
+        &[
+            spec(
+                "custom_css",
+                "Custom CSS",
+                "Added after the site’s stylesheet on every public page, so its rules win. Leave empty for none.",
+                Input::Css,
+            ),
+            spec(
+                "featured_on_post",
+                "Show a post’s featured image at its top",
+                "The image chosen in the editor, under the title of the post or page, above its text.",
+                Input::Checkbox,
+            ),
+            spec(
+                "featured_in_lists",
+                "Show featured images in lists of posts",
+                "On the home page, archives and tag pages. Link previews and feeds carry the image either way.",
+                Input::Checkbox,
+            ),
+        ],
     ),
     (
         "Mail",
@@ -309,6 +323,8 @@ pub fn current_value(settings: &Settings, name: &str) -> String {
         "posts_per_page" => settings.posts_per_page.to_string(),
         "feed_items" => settings.feed_items.to_string(),
         "custom_css" => settings.custom_css.clone(),
+        "featured_on_post" => flag(settings.featured.on_post),
+        "featured_in_lists" => flag(settings.featured.in_lists),
         "mail_on_comment" => flag(settings.mail.on_comment),
         "mail_on_held" => flag(settings.mail.on_held),
         "mail_extra_address" => settings.mail.extra_address.clone(),
