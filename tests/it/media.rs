@@ -56,14 +56,14 @@ fn field_error(page: &str) -> String {
     crate::helpers::texts(&html(page), "[data-test=error-files]").concat()
 }
 
-fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+pub(crate) fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
 /// A photo `w` × `h`: red on the left half, blue on the right.
-fn two_tone(w: u32, h: u32) -> DynamicImage {
+pub(crate) fn two_tone(w: u32, h: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(
         w,
         h,
@@ -73,7 +73,7 @@ fn two_tone(w: u32, h: u32) -> DynamicImage {
 
 /// `jpeg` with an EXIF block (orientation 6, a GPS position, a camera serial) and an
 /// XMP block inserted after its start marker, as a phone writes them.
-fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
+pub(crate) fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
     // TIFF, little endian: IFD0 at 8 with Orientation, BodySerialNumber and the GPS IFD pointer.
     let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0".to_vec();
     let entry = |tag: u16, kind: u16, count: u32, value: u32| {
@@ -123,7 +123,7 @@ fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
 }
 
 /// The marker bytes of a JPEG's segments before its image data.
-fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     let mut markers = Vec::new();
     let mut i = 2;
     while i + 4 <= bytes.len() && bytes[i] == 0xFF {
@@ -137,7 +137,7 @@ fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     markers
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -14,18 +14,17 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::auth::NoticeQuery;
 use super::{CSRF_FIELD, CurrentAdmin, Form, layout, parse_id, safe_next, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::markdown::SafeHtml;
-use crate::domain::{responsive, secret, slug};
+use crate::domain::{responsive, secret};
 use crate::error::AppError;
 use crate::media::{self, Processed, Refusal};
 use crate::routes::extract::{Path, Query};
 use crate::routes::see_other;
-use crate::store::{self, media::LibraryItem, media::NewFile, media::NewUpload};
+use crate::store::{self, media::LibraryItem, media::NewUpload};
 use crate::views::admin::date_time;
 use crate::views::admin::media::{MediaEditPage, MediaPage, MediaRow, human_size};
 use crate::views::render;
@@ -49,8 +48,6 @@ pub fn is_upload<B>(request: &axum::http::Request<B>) -> bool {
 const LIBRARY_PAGE: i64 = 500;
 /// Longest file name kept, in characters.
 const MAX_NAME_CHARS: usize = 200;
-/// Longest name part of a stored path, in characters.
-const MAX_STEM_CHARS: usize = 60;
 const MAX_ALT_CHARS: usize = 1000;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_CAPTION_CHARS: usize = 2000;
@@ -185,7 +182,8 @@ pub async fn upload_media(
         return media_page(&app, layout, refusal.message().to_owned(), status).await;
     }
     let count = processed.len() as u64;
-    let uploads: Vec<NewUpload> = processed.into_iter().map(|(name, p)| new_upload(name, p)).collect();
+    let uploads: Vec<NewUpload> =
+        processed.into_iter().map(|(name, p)| store::media::new_upload(name, p, None)).collect();
     store::media::insert_uploads(&app.store, &uploads, app.now()).await?;
     Ok(see_other(&with_notice(&back, "uploaded", Some(count))))
 }
@@ -214,52 +212,6 @@ fn named(name: &str, refusal: Refusal) -> Refusal {
         Refusal::Unsupported(_) => Refusal::Unsupported(text),
         Refusal::Invalid(_) => Refusal::Invalid(text),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The rows to store for a processed upload. Paths are content-addressed: the
-/// folder is named by the digest of the file the public gets, and each variant is
-/// made from it alone, so a path names the same bytes for ever.
-fn new_upload(name: String, p: Processed) -> NewUpload {
-    let digest = hex(&p.bytes);
-    let folder = digest.get(..20).unwrap_or(&digest).to_owned();
-    let stem_source = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
-    let mut stem: String = slug::slugify(stem_source).chars().take(MAX_STEM_CHARS).collect();
-    stem = stem.trim_end_matches('-').to_owned();
-    if stem.is_empty() {
-        stem = "file".to_owned();
-    }
-    let ext = p.kind.extension();
-    let file = NewFile {
-        path: format!("u/{folder}/{stem}.{ext}"),
-        content_type: p.kind.content_type().to_owned(),
-        sha256: digest,
-        bytes: p.bytes,
-    };
-    let full_width = p.size.map(|(w, _)| w);
-    let variants = p
-        .variants
-        .into_iter()
-        .map(|v| {
-            let path = match v.kind {
-                media::VariantKind::Original => format!("u/{folder}/{stem}-original.{ext}"),
-                _ if Some(v.width) == full_width => format!("u/{folder}/{stem}.{}", v.extension),
-                _ => format!("u/{folder}/{stem}-{}.{}", v.width, v.extension),
-            };
-            let sha256 = hex(&v.bytes);
-            (
-                NewFile { path, content_type: v.content_type.to_owned(), sha256, bytes: v.bytes },
-                v.kind.as_str(),
-                v.width,
-                v.height,
-            )
-        })
-        .collect();
-    let title = stem_source.chars().take(MAX_TITLE_CHARS).collect();
-    NewUpload { file, name, title, size: p.size, variants }
 }
 
 /// A post body with each uploaded image's `<img>` made responsive (see
