@@ -297,13 +297,13 @@ async fn assert_refused(app: &TestApp, files: &[(&str, Vec<u8>)], status: u16, e
 }
 
 #[tokio::test]
-async fn wrong_bytes_svg_html_and_avif_are_refused_with_415() {
+async fn wrong_bytes_svg_and_html_are_refused_with_415_and_a_broken_avif_with_422() {
     let app = admin_app().await;
     assert_refused(&app, &[("photo.jpg", b"just some text, not a photo".to_vec())], 415, "not accepted").await;
     let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec();
     assert_refused(&app, &[("logo.svg", svg)], 415, "SVG and HTML").await;
     assert_refused(&app, &[("cat.png", b"\n<html><script>alert(1)</script>".to_vec())], 415, "SVG and HTML").await;
-    assert_refused(&app, &[("new.avif", b"\0\0\0\x1cftypavif\0\0\0\0".to_vec())], 415, "AVIF").await;
+    assert_refused(&app, &[("new.avif", b"\0\0\0\x1cftypavif\0\0\0\0".to_vec())], 422, "AVIF").await;
 }
 
 #[tokio::test]
@@ -617,4 +617,54 @@ async fn the_editor_warns_about_an_image_without_alt_text_but_saves_it() {
     )
     .await;
     assert!(!assert_status!(described, 200).body.contains("data-test=\"alt-warning\""));
+}
+
+/// A small AVIF made by `avifenc` with an Exif block (a GPS position, a camera
+/// serial) and an XMP block (see tests/fixtures/media/README.md).
+const PHONE_AVIF: &[u8] = include_bytes!("../fixtures/media/phone-exif-xmp.avif");
+
+#[tokio::test]
+async fn an_avif_is_served_as_one_full_size_file_without_its_exif_or_xmp() {
+    let app = admin_app().await;
+    for needle in [&b"SERIAL-4242"[..], b"SecretPhone", b"II*\0"] {
+        assert!(contains(PHONE_AVIF, needle));
+    }
+
+    assert_status!(upload(&app, &[("phone.avif", PHONE_AVIF.to_vec())], false).await, 303);
+
+    let markdown = library_markdown(&app).await;
+    assert_eq!(markdown.len(), 1, "{markdown:?}");
+    let src = address(&markdown[0]);
+    let served = assert_status!(app.get(&src).await, 200);
+    assert_eq!(served.headers()["content-type"], "image/avif");
+    // The same file, byte for byte, but for the metadata blanked in place.
+    assert_eq!(served.bytes.len(), PHONE_AVIF.len());
+    for needle in [&b"SERIAL-4242"[..], b"SecretPhone", b"GPSLatitude", b"II*\0"] {
+        assert!(!contains(&served.bytes, needle), "{:?} is still served", String::from_utf8_lossy(needle));
+    }
+    assert!(served.bytes.starts_with(&PHONE_AVIF[..32]), "the file type box is kept");
+    let mut db = app.db().await;
+    let size: (i64, i64) = db.row("select width, height from media_items", &[]).await;
+    assert_eq!(size, (32, 16));
+    assert_eq!(db.scalar::<i64>("select count(*) from media_variants", &[]).await, 0);
+    // In a post: its size, and no other candidate than the file itself.
+    let body = format!("![A harbour]({src})");
+    let form = [("intent", "save"), ("title", "Harbour"), ("body", body.as_str()), ("status", "published")];
+    assert_status!(post_form(&app, "/admin/posts", &form).await, 303);
+    let page = app.get("/posts/harbour").await.text().await.unwrap();
+    let doc = html(&page);
+    let img = doc.select(&scraper::Selector::parse(".entry-content img").unwrap()).next().unwrap();
+    assert_eq!(img.value().attr("src"), Some(src.as_str()));
+    assert_eq!((img.value().attr("width"), img.value().attr("height")), (Some("32"), Some("16")));
+    assert_eq!(img.value().attr("srcset"), None);
+}
+
+#[tokio::test]
+async fn an_avif_declaring_too_many_pixels_is_refused_from_its_header() {
+    let app = admin_app().await;
+    let mut bomb = PHONE_AVIF.to_vec();
+    let at = bomb.windows(4).position(|w| w == b"ispe").unwrap() + 8;
+    bomb[at..at + 8].copy_from_slice(&[0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10]);
+
+    assert_refused(&app, &[("huge.avif", bomb)], 413, "10000 × 10000 pixels; at most 50 megapixels").await;
 }
