@@ -25,6 +25,34 @@ pub struct Settings {
     /// The navigation's page links. Not a stored setting: the store fills it in
     /// from the published pages when it loads the settings.
     pub nav: Vec<NavLink>,
+    /// Upload limits the admin set (under the server's flags).
+    pub upload_limits: UploadLimits,
+}
+
+/// Upload limits set on the Media page. Each may only lower the server's own limit
+/// (its `--media-max-…` flag, the ceiling); unset, the flag's value applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Largest file, in MiB.
+    pub max_file_mib: Option<u32>,
+    /// Most pixels of an image, in megapixels.
+    pub max_megapixels: Option<u32>,
+    /// Most files in one upload.
+    pub max_files: Option<u32>,
+}
+
+impl UploadLimits {
+    /// The limits that apply: each setting, where set, under the server's `ceiling`.
+    pub fn under(&self, ceiling: crate::media::Limits) -> crate::media::Limits {
+        let mib = |n: u32| u64::from(n).saturating_mul(1024 * 1024);
+        crate::media::Limits {
+            max_file_bytes: self.max_file_mib.map_or(ceiling.max_file_bytes, |n| mib(n).min(ceiling.max_file_bytes)),
+            max_pixels: self
+                .max_megapixels
+                .map_or(ceiling.max_pixels, |n| (u64::from(n) * 1_000_000).min(ceiling.max_pixels)),
+            max_files: self.max_files.map_or(ceiling.max_files, |n| (n as usize).min(ceiling.max_files)),
+        }
+    }
 }
 
 /// A link in the site navigation.
@@ -111,6 +139,7 @@ impl Default for Settings {
             mail: MailSettings::default(),
             custom_css: String::new(),
             nav: Vec::new(),
+            upload_limits: UploadLimits::default(),
         }
     }
 }
@@ -206,6 +235,9 @@ impl Settings {
             "mail_on_held" => self.mail.on_held = boolean(value)?,
             "mail_extra_address" => self.mail.extra_address = address(value)?,
             "custom_css" => self.custom_css = css(value)?,
+            "media_max_file_mib" => self.upload_limits.max_file_mib = limit(value)?,
+            "media_max_megapixels" => self.upload_limits.max_megapixels = limit(value)?,
+            "media_max_files" => self.upload_limits.max_files = limit(value)?,
             _ => {}
         }
         Ok(())
@@ -271,6 +303,16 @@ fn number(value: &str, min: u32, max: u32) -> Result<u32, InvalidSetting> {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(InvalidSetting(format!("must be a whole number from {min} to {max}"))),
     }
+}
+
+/// An upload limit: empty for the server's own, else a whole number from 1 (the
+/// Media page checks it against the server's ceiling).
+fn limit(value: &str) -> Result<Option<u32>, InvalidSetting> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    number(value, 1, u32::MAX).map(Some)
 }
 
 fn boolean(value: &str) -> Result<bool, InvalidSetting> {

@@ -668,3 +668,68 @@ async fn an_avif_declaring_too_many_pixels_is_refused_from_its_header() {
 
     assert_refused(&app, &[("huge.avif", bomb)], 413, "10000 × 10000 pixels; at most 50 megapixels").await;
 }
+
+/// A PDF of `mib` MiB (its bytes differ with `seed`).
+fn pdf_of(mib: f64, seed: u8) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize((mib * 1024.0 * 1024.0) as usize, seed);
+    pdf
+}
+
+/// Sets the Media page's upload limits (empty: the server's).
+async fn set_limits(app: &TestApp, file_mib: &str, megapixels: &str, files: &str) -> reqwest::Response {
+    let form = [("media_max_file_mib", file_mib), ("media_max_megapixels", megapixels), ("media_max_files", files)];
+    post_form(app, "/admin/media/limits", &form).await
+}
+
+#[tokio::test]
+async fn a_lower_file_size_setting_refuses_a_file_the_default_accepts_naming_the_limit() {
+    let app = admin_app().await;
+    assert_status!(upload(&app, &[("big.pdf", pdf_of(1.5, b'a'))], false).await, 303);
+    let before = media_rows(&app).await;
+
+    let r = assert_status!(set_limits(&app, "1", "", "").await, 303);
+    assert_eq!(location(&r), "/admin/media?notice=media-limits-saved");
+
+    assert_refused(&app, &[("bigger.pdf", pdf_of(1.5, b'b'))], 413, "larger than 1 MiB, the most accepted").await;
+    assert_eq!(media_rows(&app).await, before);
+    let page = app.get("/admin/media").await.text().await.unwrap();
+    assert!(page.contains("At most 1 MiB a file"), "the form says the limit that applies");
+    assert_status!(upload(&app, &[("small.pdf", pdf_of(0.5, b'c'))], false).await, 303);
+}
+
+#[tokio::test]
+async fn lower_pixel_and_file_count_settings_refuse_what_the_defaults_accept() {
+    let app = admin_app().await;
+    let photo = encode(&two_tone(1200, 1000), ImageFormat::Jpeg);
+    let small = encode(&two_tone(40, 20), ImageFormat::Png);
+
+    assert_status!(set_limits(&app, "", "1", "1").await, 303);
+
+    assert_refused(&app, &[("wide.jpg", photo.clone())], 413, "1200 × 1000 pixels; at most 1 megapixels").await;
+    assert_refused(&app, &[("a.png", small.clone()), ("b.pdf", pdf_of(0.01, b'd'))], 413, "At most 1 files").await;
+    assert_status!(set_limits(&app, "", "", "").await, 303);
+    assert_status!(upload(&app, &[("wide.jpg", photo), ("a.png", small)], false).await, 303);
+}
+
+#[tokio::test]
+async fn a_limit_setting_above_the_servers_flag_is_refused_next_to_its_field_and_nothing_is_saved() {
+    // The server allows 2 MiB files: no setting may raise that.
+    let app = app_with(hewn::media::Limits { max_file_bytes: 2 * 1024 * 1024, ..hewn::media::Limits::default() }).await;
+
+    let r = set_limits(&app, "64", "10", "").await;
+
+    let r = assert_status!(r, 422);
+    let doc = html(&r.body);
+    let error = crate::helpers::texts(&doc, "[data-test=error-media_max_file_mib]").concat();
+    assert!(error.contains("At most 2") && error.contains("--media-max-file-mib"), "{error}");
+    let kept = doc.select(&scraper::Selector::parse("#f-media_max_file_mib").unwrap()).next().unwrap();
+    assert_eq!(kept.value().attr("value"), Some("64"), "the input is shown again");
+    // The valid megapixel value was not saved either.
+    let mut db = app.db().await;
+    let saved: i64 = db.scalar("select count(*) from settings where name like 'media_max_%'", &[]).await;
+    assert_eq!(saved, 0);
+    assert_refused(&app, &[("big.pdf", pdf_of(2.5, b'e'))], 413, "larger than 2 MiB").await;
+    let r = assert_status!(set_limits(&app, "0", "", "").await, 422);
+    assert!(r.body.contains("Enter a whole number from 1 to 2"), "{}", r.body);
+}
