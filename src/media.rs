@@ -6,13 +6,15 @@
 //! variants at [`VARIANT_WIDTHS`] narrower than the original; a PNG also gets a
 //! lossless WebP copy of each size where that is smaller. GIF is re-encoded frame by
 //! frame (animations kept, comments and application blocks dropped). WebP keeps its
-//! pixels untouched and loses its `EXIF` and `XMP ` chunks. Other accepted types
-//! (PDF, audio, video) are stored as they are. SVG and HTML are refused: they can
+//! pixels untouched and loses its `EXIF` and `XMP ` chunks. MP3, MP4, M4A and
+//! WebM lose their tags without re-encoding (see [`tags`]); PDF and Ogg are stored
+//! as they are. SVG and HTML are refused: they can
 //! carry script. AVIF is not decoded (no well-kept pure-Rust decoder exists): its
 //! size is read from its header, its Exif and XMP are blanked in place (see
 //! [`avif`]), and it is served as the one full-size version, without variants.
 
 pub mod avif;
+pub mod tags;
 
 use std::io::Cursor;
 use std::sync::LazyLock;
@@ -276,6 +278,7 @@ pub fn process(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<P
         return avif_image(bytes, limits, keep_original);
     }
     let Some(format) = kind.image_format() else {
+        let bytes = without_tags(kind, bytes)?;
         return Ok(Processed { kind, size: None, bytes, variants: Vec::new() });
     };
     let (width, height) = header_size(&bytes, format)?;
@@ -341,6 +344,17 @@ fn too_many_pixels(width: u32, height: u32, limits: &Limits) -> Refusal {
         "This image has {width} × {height} pixels; at most {} megapixels are accepted.",
         limits.max_pixels / 1_000_000
     ))
+}
+
+/// Audio and video without their tags (see [`tags`]); PDF and Ogg as they are.
+fn without_tags(kind: Kind, bytes: Vec<u8>) -> Result<Vec<u8>, Refusal> {
+    let stripped = match kind {
+        Kind::Mp3 => tags::mp3(bytes),
+        Kind::M4a | Kind::Mp4 => tags::mp4(bytes),
+        Kind::Webm => tags::webm(bytes),
+        _ => Ok(bytes),
+    };
+    stripped.map_err(|_| Refusal::Invalid("This file is damaged or incomplete, so it could not be read.".into()))
 }
 
 fn too_large(limits: &Limits) -> Refusal {

@@ -32,18 +32,18 @@ pub enum Error {
 
 /// A box: its type, and where its payload lies in the file (after the header).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct BoxAt {
-    kind: [u8; 4],
+pub(super) struct BoxAt {
+    pub(super) kind: [u8; 4],
     /// Start of the payload in the file.
-    start: usize,
+    pub(super) start: usize,
     /// End of the payload (exclusive) in the file.
-    end: usize,
+    pub(super) end: usize,
     /// Start of the header (its size and type) in the file.
-    header: usize,
+    pub(super) header: usize,
 }
 
 /// The boxes in `bytes[from..to]`.
-fn boxes(bytes: &[u8], from: usize, to: usize) -> Result<Vec<BoxAt>, Error> {
+pub(super) fn boxes(bytes: &[u8], from: usize, to: usize) -> Result<Vec<BoxAt>, Error> {
     let mut out = Vec::new();
     let mut at = from;
     while at < to {
