@@ -8,10 +8,10 @@
 //! frame (animations kept, comments and application blocks dropped). WebP keeps its
 //! pixels untouched and loses its `EXIF` and `XMP ` chunks. MP3, MP4, M4A and
 //! WebM lose their tags without re-encoding (see [`tags`]); PDF and Ogg are stored
-//! as they are. SVG and HTML are refused: they can
-//! carry script. AVIF is not decoded (no well-kept pure-Rust decoder exists): its
-//! size is read from its header, its Exif and XMP are blanked in place (see
-//! [`avif`]), and it is served as the one full-size version, without variants.
+//! as they are. SVG and HTML are refused: they can carry script. AVIF is not
+//! decoded (no well-kept pure-Rust decoder exists): its size is read from its
+//! header, its Exif and XMP are blanked in place (see [`avif`]), and it is served
+//! as the one full-size version, without variants.
 
 pub mod avif;
 pub mod tags;
