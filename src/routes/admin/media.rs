@@ -127,6 +127,10 @@ const LIMIT_FIELDS: [LimitSetting; 3] = [
     LimitSetting { name: "media_max_files", label: "Most files in one upload", flag: "--media-max-files" },
 ];
 
+/// The settings the Media page's upload limits form sets (the settings page has
+/// no field for them).
+pub const LIMIT_SETTINGS: [&str; 3] = [LIMIT_FIELDS[0].name, LIMIT_FIELDS[1].name, LIMIT_FIELDS[2].name];
+
 /// The server's limits (its flags), in the units of [`LIMIT_FIELDS`].
 fn ceilings(limits: media::Limits) -> [u64; 3] {
     [limits.max_file_bytes / 1024 / 1024, limits.max_pixels / 1_000_000, limits.max_files as u64]

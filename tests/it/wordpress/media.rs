@@ -40,11 +40,14 @@ async fn an_imported_phone_photo_is_served_upright_stripped_with_variants_and_sr
     assert!(contains(&photo, b"SERIAL-4242") && contains(&photo, b"SecretPhone"));
     std::fs::write(uploads.join("2019/05/phone.jpg"), &photo).unwrap();
     std::fs::write(uploads.join("2019/05/notes.txt"), "Plain notes\n").unwrap();
-    let file = write(files.path(), "site.xml", &post_showing(&["2019/05/phone.jpg", "2019/05/notes.txt"]));
+    let avif = include_bytes!("../../fixtures/media/phone-exif-xmp.avif");
+    std::fs::write(uploads.join("2019/05/phone.avif"), avif).unwrap();
+    let shown = ["2019/05/phone.jpg", "2019/05/notes.txt", "2019/05/phone.avif"];
+    let file = write(files.path(), "site.xml", &post_showing(&shown));
 
     let run = import_file(&dir, &file, &["--uploads", uploads.to_str().unwrap()]);
 
-    assert!(run.stdout.contains("media:     2 files"), "{}", run.stdout);
+    assert!(run.stdout.contains("media:     3 files"), "{}", run.stdout);
     let mut db = open(&db_of(&dir)).await;
     let widths: Vec<(i64, String)> = db
         .rows(
@@ -81,6 +84,10 @@ async fn an_imported_phone_photo_is_served_upright_stripped_with_variants_and_sr
         assert_eq!(image::load_from_memory(&bytes).unwrap().dimensions(), (width, width * 2), "{path}");
         assert!(!contains(&bytes, b"Exif") && !contains(&bytes, b"SERIAL-4242"), "{path}");
     }
+    // An AVIF keeps its picture and loses its Exif and XMP.
+    let served = assert_status!(app.get("/media/2019/05/phone.avif").await, 200).bytes;
+    assert_eq!(served.len(), avif.len());
+    assert!(!contains(&served, b"SERIAL-4242") && !contains(&served, b"SecretPhone"));
     // A file of another kind is kept as it was.
     assert_eq!(assert_status!(app.get("/media/2019/05/notes.txt").await, 200).body, "Plain notes\n");
 
