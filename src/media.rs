@@ -6,10 +6,15 @@
 //! variants at [`VARIANT_WIDTHS`] narrower than the original; a PNG also gets a
 //! lossless WebP copy of each size where that is smaller. GIF is re-encoded frame by
 //! frame (animations kept, comments and application blocks dropped). WebP keeps its
-//! pixels untouched and loses its `EXIF` and `XMP ` chunks. Other accepted types
-//! (PDF, audio, video) are stored as they are. SVG and HTML are refused: they can
-//! carry script. AVIF is refused too: no well-kept pure-Rust decoder can check and
-//! strip it yet.
+//! pixels untouched and loses its `EXIF` and `XMP ` chunks. MP3, MP4, M4A and
+//! WebM lose their tags without re-encoding (see [`tags`]); PDF and Ogg are stored
+//! as they are. SVG and HTML are refused: they can carry script. AVIF is not
+//! decoded (no well-kept pure-Rust decoder exists): its size is read from its
+//! header, its Exif and XMP are blanked in place (see [`avif`]), and it is served
+//! as the one full-size version, without variants.
+
+pub mod avif;
+pub mod tags;
 
 use std::io::Cursor;
 use std::sync::LazyLock;
@@ -74,6 +79,7 @@ pub enum Kind {
     Png,
     Gif,
     Webp,
+    Avif,
     Pdf,
     Mp3,
     M4a,
@@ -89,6 +95,7 @@ impl Kind {
             Self::Png => "image/png",
             Self::Gif => "image/gif",
             Self::Webp => "image/webp",
+            Self::Avif => "image/avif",
             Self::Pdf => "application/pdf",
             Self::Mp3 => "audio/mpeg",
             Self::M4a => "audio/mp4",
@@ -104,6 +111,7 @@ impl Kind {
             Self::Png => "png",
             Self::Gif => "gif",
             Self::Webp => "webp",
+            Self::Avif => "avif",
             Self::Pdf => "pdf",
             Self::Mp3 => "mp3",
             Self::M4a => "m4a",
@@ -179,13 +187,12 @@ pub fn sniff(bytes: &[u8]) -> Result<Kind, Refusal> {
             Err(Refusal::Unsupported("This Matroska file is not WebM; only WebM video is accepted.".into()))
         };
     }
+    if avif::is_avif(bytes) {
+        return Ok(Kind::Avif);
+    }
     if at(4, 4) == b"ftyp" {
         return match at(8, 4) {
-            b"avif" | b"avis" => Err(Refusal::Unsupported(
-                "AVIF images are not accepted yet: hewn cannot check them and remove their metadata. \
-                 Export the photo as JPEG or WebP."
-                    .into(),
-            )),
+            b"avif" | b"avis" => Err(Refusal::Invalid("This AVIF image is damaged or incomplete.".into())),
             b"M4A " | b"M4B " => Ok(Kind::M4a),
             b"isom" | b"iso2" | b"iso4" | b"iso5" | b"iso6" | b"mp41" | b"mp42" | b"avc1" | b"M4V " | b"dash" => {
                 Ok(Kind::Mp4)
@@ -202,7 +209,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Kind, Refusal> {
         ));
     }
     Err(Refusal::Unsupported(
-        "This type of file is not accepted: upload JPEG, PNG, GIF or WebP images, PDF, MP3, M4A or Ogg audio, \
+        "This type of file is not accepted: upload JPEG, PNG, GIF, WebP or AVIF images, PDF, MP3, M4A or Ogg audio, \
          or MP4 or WebM video."
             .into(),
     ))
@@ -267,7 +274,11 @@ pub fn process(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<P
         return Err(too_large(limits));
     }
     let kind = sniff(&bytes)?;
+    if kind == Kind::Avif {
+        return avif_image(bytes, limits, keep_original);
+    }
     let Some(format) = kind.image_format() else {
+        let bytes = without_tags(kind, bytes)?;
         return Ok(Processed { kind, size: None, bytes, variants: Vec::new() });
     };
     let (width, height) = header_size(&bytes, format)?;
@@ -296,6 +307,54 @@ pub fn process(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<P
         });
     }
     Ok(processed)
+}
+
+/// An AVIF image: measured from its header (the pixel limit applies to the
+/// largest picture it declares), its metadata blanked, served as it is otherwise.
+fn avif_image(bytes: Vec<u8>, limits: &Limits, keep_original: bool) -> Result<Processed, Refusal> {
+    let ((width, height), largest) = avif::size(&bytes).map_err(|_| damaged())?;
+    if largest > limits.max_pixels {
+        return Err(too_many_pixels(width, height, limits));
+    }
+    let original = keep_original.then(|| bytes.clone());
+    let stripped = avif::strip(bytes).map_err(|e| match e {
+        avif::Error::Damaged => damaged(),
+        avif::Error::Unstrippable => Refusal::Invalid(
+            "This AVIF image keeps its metadata in a way hewn cannot remove, so it was not accepted. \
+             Export it again, or as JPEG or WebP."
+                .into(),
+        ),
+    })?;
+    let variants = original
+        .map(|bytes| Variant {
+            kind: VariantKind::Original,
+            width,
+            height,
+            content_type: Kind::Avif.content_type(),
+            extension: Kind::Avif.extension(),
+            bytes,
+        })
+        .into_iter()
+        .collect();
+    Ok(Processed { kind: Kind::Avif, size: Some((width, height)), bytes: stripped, variants })
+}
+
+fn too_many_pixels(width: u32, height: u32, limits: &Limits) -> Refusal {
+    Refusal::TooLarge(format!(
+        "This image has {width} × {height} pixels; at most {} megapixels are accepted.",
+        limits.max_pixels / 1_000_000
+    ))
+}
+
+/// Audio and video without their tags (see [`tags`]); PDF and Ogg as they are.
+fn without_tags(kind: Kind, bytes: Vec<u8>) -> Result<Vec<u8>, Refusal> {
+    let stripped = match kind {
+        Kind::Mp3 => tags::mp3(bytes),
+        Kind::M4a | Kind::Mp4 => tags::mp4(bytes),
+        Kind::Webm => tags::webm(bytes),
+        _ => Ok(bytes),
+    };
+    stripped.map_err(|_| Refusal::Invalid("This file is damaged or incomplete, so it could not be read.".into()))
 }
 
 fn too_large(limits: &Limits) -> Refusal {
@@ -481,7 +540,8 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\x20ftypM4A \0"), Ok(Kind::M4a));
         assert_eq!(sniff(b"\0\0\0\x20ftypisom\0"), Ok(Kind::Mp4));
         assert_eq!(sniff(b"\x1A\x45\xDF\xA3\x9f\x42\x82\x84webm"), Ok(Kind::Webm));
-        assert_eq!(sniff(b"\0\0\0\x1cftypavif").map_err(|r| r.status()), Err(415));
+        assert_eq!(sniff(b"\0\0\0\x1cftypavif").map_err(|r| r.status()), Err(422));
+        assert_eq!(sniff(include_bytes!("../tests/fixtures/media/phone-exif-xmp.avif")), Ok(Kind::Avif));
         assert_eq!(sniff(b"\xEF\xBB\xBF  <svg onload=alert(1)>").map_err(|r| r.status()), Err(415));
         assert_eq!(sniff(b"hello").map_err(|r| r.status()), Err(415));
     }

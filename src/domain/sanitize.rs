@@ -9,11 +9,13 @@ pub const COMMENT_LINK_REL: &str = "nofollow ugc noopener";
 /// Post bodies: the author is trusted with layout, never with script.
 pub static POST_POLICY: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
-    b.add_tags(["input", "video", "audio", "source"])
+    // `picture` and its `source` sizes: the responsive markup hewn writes for library
+    // images, kept when an exported post's HTML comes back in an import.
+    b.add_tags(["input", "video", "audio", "source", "picture"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tag_attributes("video", ["src", "controls", "width", "height", "poster"])
         .add_tag_attributes("audio", ["src", "controls"])
-        .add_tag_attributes("source", ["src", "type"])
+        .add_tag_attributes("source", ["src", "type", "srcset", "sizes"])
         .add_tag_attributes("img", ["loading", "decoding", "srcset", "sizes"])
         .add_generic_attributes(["id", "class"])
         .link_rel(Some("noopener"));

@@ -27,6 +27,8 @@ pub struct Settings {
     pub nav: Vec<NavLink>,
     /// Where a post's featured image shows besides link previews and feeds.
     pub featured: FeaturedDisplay,
+    /// Upload limits the admin set (under the server's flags).
+    pub upload_limits: UploadLimits,
 }
 
 /// Where featured images are shown on the site's pages (link previews and feeds
@@ -45,6 +47,32 @@ impl Default for FeaturedDisplay {
     /// images are sized for the reader's screen and, below the first, load lazily.
     fn default() -> Self {
         Self { on_post: true, in_lists: true }
+    }
+}
+
+/// Upload limits set on the Media page. Each may only lower the server's own limit
+/// (its `--media-max-…` flag, the ceiling); unset, the flag's value applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UploadLimits {
+    /// Largest file, in MiB.
+    pub max_file_mib: Option<u32>,
+    /// Most pixels of an image, in megapixels.
+    pub max_megapixels: Option<u32>,
+    /// Most files in one upload.
+    pub max_files: Option<u32>,
+}
+
+impl UploadLimits {
+    /// The limits that apply: each setting, where set, under the server's `ceiling`.
+    pub fn under(&self, ceiling: crate::media::Limits) -> crate::media::Limits {
+        let mib = |n: u32| u64::from(n).saturating_mul(1024 * 1024);
+        crate::media::Limits {
+            max_file_bytes: self.max_file_mib.map_or(ceiling.max_file_bytes, |n| mib(n).min(ceiling.max_file_bytes)),
+            max_pixels: self
+                .max_megapixels
+                .map_or(ceiling.max_pixels, |n| (u64::from(n) * 1_000_000).min(ceiling.max_pixels)),
+            max_files: self.max_files.map_or(ceiling.max_files, |n| (n as usize).min(ceiling.max_files)),
+        }
     }
 }
 
@@ -133,6 +161,7 @@ impl Default for Settings {
             custom_css: String::new(),
             nav: Vec::new(),
             featured: FeaturedDisplay::default(),
+            upload_limits: UploadLimits::default(),
         }
     }
 }
@@ -230,6 +259,9 @@ impl Settings {
             "custom_css" => self.custom_css = css(value)?,
             "featured_on_post" => self.featured.on_post = boolean(value)?,
             "featured_in_lists" => self.featured.in_lists = boolean(value)?,
+            "media_max_file_mib" => self.upload_limits.max_file_mib = limit(value)?,
+            "media_max_megapixels" => self.upload_limits.max_megapixels = limit(value)?,
+            "media_max_files" => self.upload_limits.max_files = limit(value)?,
             _ => {}
         }
         Ok(())
@@ -295,6 +327,16 @@ fn number(value: &str, min: u32, max: u32) -> Result<u32, InvalidSetting> {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(InvalidSetting(format!("must be a whole number from {min} to {max}"))),
     }
+}
+
+/// An upload limit: empty for the server's own, else a whole number from 1 (the
+/// Media page checks it against the server's ceiling).
+fn limit(value: &str) -> Result<Option<u32>, InvalidSetting> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    number(value, 1, u32::MAX).map(Some)
 }
 
 fn boolean(value: &str) -> Result<bool, InvalidSetting> {

@@ -182,10 +182,12 @@ impl Snapshot {
         .await)
     }
 
-    /// Up to `limit` media files after id `after`.
+    /// Up to `limit` media files after id `after` (library items: the variants made
+    /// from a file are not attachments of their own).
     pub async fn media_after(&mut self, after: i64, limit: i64) -> Result<Vec<ExportMedia>> {
         with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportMedia>(
-            "select id, path, title, alt, created_at, wp_id from media where id > $1 order by id limit $2",
+            "select id, path, title, alt, created_at, wp_id from media where id > $1 \
+             and not exists (select 1 from media_variants x where x.variant_id = media.id) order by id limit $2",
         )
         .bind(after)
         .bind(limit)

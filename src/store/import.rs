@@ -497,30 +497,11 @@ pub async fn media_batches(store: &Store, staging: &Path, batch_bytes: i64) -> R
     Ok(batches)
 }
 
-/// Copies one batch of staged media (a rowid range) in its own short write,
-/// returning the paths it added. The staging database must be open (see
-/// [`open_staging`]).
-pub async fn copy_media(store: &Store, staging: &Path, from: i64, to: i64) -> Result<Vec<String>> {
-    if store.backend() == Backend::Postgres {
-        let media = postgres::import::staged_media(staging, from, to).await?;
-        let mut tx = store.begin_write().await?;
-        let Db::Postgres(cx) = tx.conn() else { return Err(postgres::unsupported("this step")) };
-        let paths = postgres::import::insert_media(cx, &media).await?;
-        tx.commit().await?;
-        return Ok(paths);
-    }
-    let mut tx = store.begin_write().await?;
-    let paths = sqlx::query_scalar(
-        "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
-         select path, content_type, size, sha256, title, alt, created_at, wp_id, bytes from staging.media \
-         where rowid between $1 and $2 and true on conflict (path) do nothing returning path",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(tx.sqlite()?)
-    .await?;
-    tx.commit().await?;
-    Ok(paths)
+/// One batch of staged media (a rowid range), read from the staging file without
+/// touching the site: the import processes the images (see `crate::media`) before
+/// [`super::media::insert_imported`] writes them.
+pub async fn staged_media(staging: &Path, from: i64, to: i64) -> Result<Vec<postgres::import::MediaRow>> {
+    postgres::import::staged_media(staging, from, to).await
 }
 
 /// Removes media rows an import added before it failed.

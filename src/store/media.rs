@@ -1,5 +1,7 @@
-//! Media: files imported from WordPress, stored in the database and served at `/media/{path}`.
+//! Media: the library's files (uploads and what WordPress imports bring), stored in
+//! the database and served at `/media/{path}`.
 
+use sha2::{Digest, Sha256};
 use sqlx::FromRow;
 
 use super::{Result, Store};
@@ -87,24 +89,142 @@ pub async fn insert_uploads(store: &Store, uploads: &[NewUpload], now: i64) -> R
             .execute(cx)
             .await
             .map(|_| ()))?;
-        for (file, kind, width, height) in &upload.variants {
-            let variant_id = insert_file(&mut tx, file, &upload.title, now).await?;
-            with_db!(tx.conn(), cx => sqlx::query(
-                "insert into media_variants (variant_id, media_id, kind, width, height) values ($1, $2, $3, $4, $5)",
-            )
-            .bind(variant_id)
-            .bind(id)
-            .bind(*kind)
-            .bind(i64::from(*width))
-            .bind(i64::from(*height))
-            .execute(cx)
-            .await
-            .map(|_| ()))?;
-        }
+        insert_variants(&mut tx, id, upload, now).await?;
         ids.push(id);
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+async fn insert_variants(tx: &mut super::WriteTx, id: i64, upload: &NewUpload, now: i64) -> Result<()> {
+    for (file, kind, width, height) in &upload.variants {
+        let variant_id = insert_file(tx, file, &upload.title, now).await?;
+        with_db!(tx.conn(), cx => sqlx::query(
+            "insert into media_variants (variant_id, media_id, kind, width, height) values ($1, $2, $3, $4, $5)",
+        )
+        .bind(variant_id)
+        .bind(id)
+        .bind(*kind)
+        .bind(i64::from(*width))
+        .bind(i64::from(*height))
+        .execute(cx)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// A file of a WordPress import's uploads folder, processed like an upload (see
+/// [`new_upload`]): stored at its old uploads path, so that the links posts have
+/// and the old addresses that redirect keep naming it.
+#[derive(Debug, Clone)]
+pub struct ImportedFile {
+    pub upload: NewUpload,
+    pub alt: String,
+    pub wp_id: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Stores imported files with their variants in one write (an import calls it
+/// once per small batch, so the write lock is held briefly). A path the site
+/// already has is left alone. Returns every path added (files and variants), for
+/// an import that fails to take back.
+pub async fn insert_imported(store: &Store, files: &[ImportedFile]) -> Result<Vec<String>> {
+    let mut tx = store.begin_write().await?;
+    let mut added = Vec::new();
+    for f in files {
+        let upload = &f.upload;
+        let id: Option<i64> = with_db!(tx.conn(), cx => sqlx::query_scalar(
+            "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (path) do nothing returning id",
+        )
+        .bind(&upload.file.path)
+        .bind(&upload.file.content_type)
+        .bind(i64::try_from(upload.file.bytes.len()).unwrap_or(i64::MAX))
+        .bind(&upload.file.sha256)
+        .bind(&upload.title)
+        .bind(&f.alt)
+        .bind(f.created_at)
+        .bind(f.wp_id)
+        .bind(&upload.file.bytes)
+        .persistent(false)
+        .fetch_optional(cx)
+        .await)?;
+        let Some(id) = id else { continue };
+        let (width, height) = upload.size.map_or((None, None), |(w, h)| (Some(i64::from(w)), Some(i64::from(h))));
+        with_db!(tx.conn(), cx => sqlx::query("insert into media_items (media_id, name, width, height) values ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&upload.name)
+            .bind(width)
+            .bind(height)
+            .execute(cx)
+            .await
+            .map(|_| ()))?;
+        insert_variants(&mut tx, id, upload, f.created_at).await?;
+        added.push(upload.file.path.clone());
+        added.extend(upload.variants.iter().map(|(file, ..)| file.path.clone()));
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Longest name part of a stored path, in characters.
+const MAX_STEM_CHARS: usize = 60;
+/// Longest title taken from a file name, in characters.
+const MAX_TITLE_CHARS: usize = 300;
+
+fn hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The rows to store for a processed file called `name`. Paths are
+/// content-addressed: the folder is named by the digest of the file the public
+/// gets, and each variant is made from it alone, so a path names the same bytes for
+/// ever. An upload's own file sits in that folder too; an imported file keeps its
+/// old uploads path `at` (its folder's name then also digests that path, so that
+/// the same picture imported under two paths gets two sets of variants, one for
+/// each library item).
+pub fn new_upload(name: String, p: crate::media::Processed, at: Option<String>) -> NewUpload {
+    let digest = hex(&p.bytes);
+    let folder_digest = match &at {
+        Some(path) => hex(format!("{digest}/{path}").as_bytes()),
+        None => digest.clone(),
+    };
+    let folder = folder_digest.get(..20).unwrap_or(&folder_digest).to_owned();
+    let stem_source = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
+    let mut stem: String = crate::domain::slug::slugify(stem_source).chars().take(MAX_STEM_CHARS).collect();
+    stem = stem.trim_end_matches('-').to_owned();
+    if stem.is_empty() {
+        stem = "file".to_owned();
+    }
+    let ext = p.kind.extension();
+    let file = NewFile {
+        path: at.unwrap_or_else(|| format!("u/{folder}/{stem}.{ext}")),
+        content_type: p.kind.content_type().to_owned(),
+        sha256: digest,
+        bytes: p.bytes,
+    };
+    let full_width = p.size.map(|(w, _)| w);
+    let variants = p
+        .variants
+        .into_iter()
+        .map(|v| {
+            let path = match v.kind {
+                crate::media::VariantKind::Original => format!("u/{folder}/{stem}-original.{ext}"),
+                _ if Some(v.width) == full_width => format!("u/{folder}/{stem}.{}", v.extension),
+                _ => format!("u/{folder}/{stem}-{}.{}", v.width, v.extension),
+            };
+            let sha256 = hex(&v.bytes);
+            (
+                NewFile { path, content_type: v.content_type.to_owned(), sha256, bytes: v.bytes },
+                v.kind.as_str(),
+                v.width,
+                v.height,
+            )
+        })
+        .collect();
+    let title = stem_source.chars().take(MAX_TITLE_CHARS).collect();
+    NewUpload { file, name, title, size: p.size, variants }
 }
 
 async fn insert_file(tx: &mut super::WriteTx, file: &NewFile, title: &str, now: i64) -> Result<i64> {

@@ -429,6 +429,24 @@ impl Staging {
         .await
     }
 
+    /// The staged posts whose HTML shows an image served at `/media/`: sequence
+    /// number and HTML.
+    pub async fn posts_showing_media(&mut self) -> Result<Vec<(i64, String)>> {
+        sqlx::query_as("select seq, text from post_bodies where text like '%<img%/media/%' order by seq")
+            .fetch_all(&mut self.conn)
+            .await
+    }
+
+    /// Replaces a staged post's HTML (its source stays as the file had it).
+    pub async fn set_post_body(&mut self, seq: i64, body_html: &str) -> Result<()> {
+        sqlx::query("update post_bodies set text = $1 where seq = $2")
+            .bind(body_html)
+            .bind(seq)
+            .execute(&mut self.conn)
+            .await
+            .map(|_| ())
+    }
+
     /// Replaces a staged post's source and HTML.
     pub async fn set_post_html(&mut self, seq: i64, source: &str, body_html: &str) -> Result<()> {
         let mut tx = self.conn.begin().await?;

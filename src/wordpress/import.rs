@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use sha2::{Digest, Sha256};
 
 use super::disqus;
 use super::input::{self, Decoded};
@@ -28,6 +29,7 @@ use super::wxr::{self, ReadError};
 use crate::cli::import::{ImportArgs, ImportFormat};
 use crate::config::{Cli, DatabaseConfig};
 use crate::store::import::{self as live, Reservation};
+use crate::store::media::{ImportedFile, NewFile, NewUpload};
 use crate::store::postgres::import::ImportLock;
 use crate::store::staging::{self, Plan, Staged, Staging};
 use crate::store::{Backend, Store};
@@ -252,8 +254,13 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        let (plan, writes, media_copied) = result?;
+        let (plan, writes, media) = result?;
+        let mut report = report;
+        for (path, why) in media.refused {
+            report.skip(0, format!("uploads file {path}: {why}"));
+        }
         let elapsed = started.elapsed();
+        let media_copied = media.copied;
         Ok(Outcome { report, plan, writes, media_copied, elapsed, reading, dry_run: options.dry_run })
     }
     .await;
@@ -449,11 +456,11 @@ async fn apply(
     staging: &mut Staging,
     live_site: &Live,
     options: &Options,
-) -> anyhow::Result<(Plan, Option<Writes>, usize)> {
+) -> anyhow::Result<(Plan, Option<Writes>, CopiedMedia)> {
     live::prepare(store).await?;
     if options.dry_run {
         let plan = resolve(store, staging, live_site, None).await?;
-        return Ok((plan, None, 0));
+        return Ok((plan, None, CopiedMedia::default()));
     }
     // On PostgreSQL an import holds a lock for as long as it runs, on a session of
     // its own: whoever holds it, on whatever host, is alive.
@@ -479,20 +486,21 @@ async fn apply_locked(
     live_path: &Live,
     options: &Options,
     locked: bool,
-) -> anyhow::Result<(Plan, Option<Writes>, usize)> {
+) -> anyhow::Result<(Plan, Option<Writes>, CopiedMedia)> {
     remove_leftovers(store, locked).await?;
     let (items, comments, max_wp_comment) = staging.extent().await?;
     let mut writes = Writes::default();
     let started = Instant::now();
     let reservation = timed(&mut writes, live::reserve(store, items, comments, max_wp_comment)).await?;
-    let result = write_reserved(store, staging, live_path, options, reservation, &mut writes).await;
+    let mut media = CopiedMedia::default();
+    let result = write_reserved(store, staging, live_path, options, reservation, &mut writes, &mut media).await;
     // Nothing to write, or a failure: the reservation is given back.
-    if !matches!(result, Ok((_, true, _)))
+    if !matches!(result, Ok((_, true)))
         && let Err(e) = live::release(store, &reservation).await
     {
         tracing::error!("giving back an import's reservation: {e}");
     }
-    let (plan, written, media) = result?;
+    let (plan, written) = result?;
     Ok((plan, written.then(|| Writes { took: started.elapsed(), ..writes }), media))
 }
 
@@ -506,18 +514,21 @@ async fn write_reserved(
     options: &Options,
     reservation: Reservation,
     writes: &mut Writes,
-) -> anyhow::Result<(Plan, bool, usize)> {
+    media: &mut CopiedMedia,
+) -> anyhow::Result<(Plan, bool)> {
     let planning = Instant::now();
     let mut plan = resolve(store, staging, live_path, Some(reservation.below())).await?;
     tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "matched the export against the site");
     if plan.is_empty() {
-        return Ok((plan, false, 0));
+        return Ok((plan, false));
     }
     let first = plan.clone();
-    let mut added = Vec::new();
     let batches = live::media_batches(store, staging.path(), MEDIA_BATCH_BYTES).await?;
     live::open_staging(store, staging.path()).await?;
-    let copied = copy_media(store, staging.path(), &batches, &mut added, &options.stop).await;
+    let mut copied = copy_media(store, staging.path(), &batches, media, &options.stop, writes).await;
+    if copied.is_ok() {
+        copied = responsive_bodies(store, staging).await;
+    }
     let mut written = copied.map(|()| false);
     for attempt in 1..=ATTEMPTS {
         if !matches!(written, Ok(false)) {
@@ -540,10 +551,10 @@ async fn write_reserved(
             plan.new_media = first.new_media;
             plan.existing_media = first.existing_media;
             plan.media_bytes = first.media_bytes;
-            Ok((plan, true, added.len()))
+            Ok((plan, true))
         }
         failed => {
-            if let Err(cleanup) = live::remove_media(store, &added).await {
+            if let Err(cleanup) = live::remove_media(store, &media.added).await {
                 tracing::error!("removing the media this failed import added: {cleanup}");
             }
             match failed {
@@ -598,21 +609,121 @@ fn at_work(title: &str, touched: i64, now: i64) -> bool {
     }
 }
 
+/// Copies the staged media batch by batch. Each batch is read from the staging file,
+/// its images processed as an upload's are (decoded, turned upright, stripped of
+/// metadata, resized: on the blocking pool, a few at a time, see
+/// [`crate::media::process_bounded`]) while the site is not locked, then written
+/// in one short write. An image that cannot be processed is left out and named in
+/// `media.refused`.
 async fn copy_media(
     store: &Store,
     staging: &Path,
     batches: &[(i64, i64)],
-    added: &mut Vec<String>,
+    media: &mut CopiedMedia,
     stop: &Stop,
+    writes: &mut Writes,
 ) -> anyhow::Result<()> {
     for &(from, to) in batches {
         if stop.requested() {
             bail!(INTERRUPTED);
         }
-        added.extend(live::copy_media(store, staging, from, to).await.context("copying media into the database")?);
+        let staged = live::staged_media(staging, from, to).await.context("reading the staged media")?;
+        let mut files = Vec::with_capacity(staged.len());
+        let mut set = tokio::task::JoinSet::new();
+        for (i, row) in staged.into_iter().enumerate() {
+            set.spawn(async move { (i, processed(row).await) });
+        }
+        let mut done = Vec::with_capacity(set.len());
+        while let Some(joined) = set.join_next().await {
+            done.push(joined.context("processing an imported file")?);
+        }
+        done.sort_by_key(|(i, _)| *i);
+        for (_, result) in done {
+            match result {
+                Ok(file) => files.push(file),
+                Err(refused) => media.refused.push(refused),
+            }
+        }
+        if stop.requested() {
+            bail!(INTERRUPTED);
+        }
+        let added = timed(writes, crate::store::media::insert_imported(store, &files))
+            .await
+            .context("copying media into the database")?;
+        media.copied += files.iter().filter(|f| added.contains(&f.upload.file.path)).count();
+        media.added.extend(added);
         tokio::time::sleep(PAUSE).await;
     }
     Ok(())
+}
+
+/// Gives the images in the staged posts that the library has sizes of (those just
+/// copied, and those an earlier import brought) their `srcset`, `width` and
+/// `height`, as the editor does when a post is saved.
+async fn responsive_bodies(store: &Store, staging: &mut Staging) -> anyhow::Result<()> {
+    let mut known: HashMap<String, Option<crate::store::media::Responsive>> = HashMap::new();
+    for (seq, body) in staging.posts_showing_media().await.context("reading the staged posts")? {
+        let mut images = HashMap::new();
+        for path in crate::domain::responsive::media_paths(&body) {
+            if !known.contains_key(&path) {
+                let found = crate::store::media::responsive_by_path(store, &path).await?;
+                known.insert(path.clone(), found);
+            }
+            if let Some(Some(image)) = known.get(&path) {
+                images.insert(path, image.clone());
+            }
+        }
+        if images.is_empty() {
+            continue;
+        }
+        let html = crate::domain::markdown::SafeHtml::trusted(body);
+        let rewritten = crate::domain::responsive::rewrite(&html, &images);
+        staging.set_post_body(seq, rewritten.as_str()).await.context("writing the staged posts")?;
+    }
+    Ok(())
+}
+
+/// The media an import copied.
+#[derive(Debug, Default)]
+struct CopiedMedia {
+    /// Every path added (files and their variants), to take back if the import fails.
+    added: Vec<String>,
+    /// Files added (not counting variants).
+    copied: usize,
+    /// Files left out: the path, and why.
+    refused: Vec<(String, String)>,
+}
+
+/// The limits an imported file is processed under: the import's own size limit,
+/// and the default pixel limit of uploads (a decompression bomb is refused here too).
+fn import_limits() -> crate::media::Limits {
+    crate::media::Limits { max_file_bytes: super::stage::MAX_MEDIA_BYTES, ..crate::media::Limits::default() }
+}
+
+/// A staged file made ready to store: the types hewn recognises are processed as
+/// uploads are (an image is re-encoded without metadata and gets its variants);
+/// others that WordPress allowed (a ZIP, a document, plain text) are kept as they
+/// are, served as downloads unless they are passive types.
+async fn processed(row: crate::store::postgres::import::MediaRow) -> Result<ImportedFile, (String, String)> {
+    let name = row.path.rsplit('/').next().unwrap_or(&row.path).to_owned();
+    let crate::store::postgres::import::MediaRow { path, content_type, title, alt, created_at, wp_id, bytes, .. } = row;
+    let mut upload = if crate::media::sniff(&bytes).is_ok() {
+        let done = crate::media::process_bounded(bytes, import_limits(), false)
+            .await
+            .map_err(|refusal| (path.clone(), refusal.message().to_owned()))?;
+        crate::store::media::new_upload(name, done, Some(path))
+    } else {
+        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        NewUpload {
+            file: NewFile { path, content_type, sha256, bytes },
+            name,
+            title: String::new(),
+            size: None,
+            variants: Vec::new(),
+        }
+    };
+    upload.title = title;
+    Ok(ImportedFile { upload, alt, wp_id, created_at })
 }
 
 /// Writes the plan: the new tags, the new posts hidden in short writes sized to

@@ -22,7 +22,7 @@ mod fixtures;
 mod global_flags;
 mod helpers;
 pub mod mail;
-mod media;
+pub(crate) mod media;
 mod postgres;
 mod reading;
 mod search;

@@ -56,14 +56,14 @@ fn field_error(page: &str) -> String {
     crate::helpers::texts(&html(page), "[data-test=error-files]").concat()
 }
 
-fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+pub(crate) fn encode(img: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
 /// A photo `w` × `h`: red on the left half, blue on the right.
-fn two_tone(w: u32, h: u32) -> DynamicImage {
+pub(crate) fn two_tone(w: u32, h: u32) -> DynamicImage {
     DynamicImage::ImageRgb8(RgbImage::from_fn(
         w,
         h,
@@ -73,7 +73,7 @@ fn two_tone(w: u32, h: u32) -> DynamicImage {
 
 /// `jpeg` with an EXIF block (orientation 6, a GPS position, a camera serial) and an
 /// XMP block inserted after its start marker, as a phone writes them.
-fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
+pub(crate) fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
     // TIFF, little endian: IFD0 at 8 with Orientation, BodySerialNumber and the GPS IFD pointer.
     let mut tiff: Vec<u8> = b"II*\0\x08\0\0\0".to_vec();
     let entry = |tag: u16, kind: u16, count: u32, value: u32| {
@@ -123,7 +123,7 @@ fn with_phone_metadata(jpeg: &[u8]) -> Vec<u8> {
 }
 
 /// The marker bytes of a JPEG's segments before its image data.
-fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     let mut markers = Vec::new();
     let mut i = 2;
     while i + 4 <= bytes.len() && bytes[i] == 0xFF {
@@ -137,7 +137,7 @@ fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     markers
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
@@ -210,7 +210,7 @@ async fn every_accepted_type_is_stored_with_the_type_its_bytes_say() {
         ("voice.x", [&b"\0\0\0\x20ftypM4A \0\0\0\0"[..], &[0u8; 16]].concat()),
         ("opus.x", b"OggS\0\x02\0\0\0\0\0\0\0\0OpusHead".to_vec()),
         ("clip.x", [&b"\0\0\0\x18ftypisom\0\0\x02\0"[..], &[0u8; 8]].concat()),
-        ("clip2.x", b"\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm".to_vec()),
+        ("clip2.x", b"\x1A\x45\xDF\xA3\x8B\x42\x86\x81\x01\x42\x82\x84webm".to_vec()),
     ];
 
     let r = assert_status!(upload(&app, &files, false).await, 303);
@@ -297,13 +297,13 @@ async fn assert_refused(app: &TestApp, files: &[(&str, Vec<u8>)], status: u16, e
 }
 
 #[tokio::test]
-async fn wrong_bytes_svg_html_and_avif_are_refused_with_415() {
+async fn wrong_bytes_svg_and_html_are_refused_with_415_and_a_broken_avif_with_422() {
     let app = admin_app().await;
     assert_refused(&app, &[("photo.jpg", b"just some text, not a photo".to_vec())], 415, "not accepted").await;
     let svg = b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"/>".to_vec();
     assert_refused(&app, &[("logo.svg", svg)], 415, "SVG and HTML").await;
     assert_refused(&app, &[("cat.png", b"\n<html><script>alert(1)</script>".to_vec())], 415, "SVG and HTML").await;
-    assert_refused(&app, &[("new.avif", b"\0\0\0\x1cftypavif\0\0\0\0".to_vec())], 415, "AVIF").await;
+    assert_refused(&app, &[("new.avif", b"\0\0\0\x1cftypavif\0\0\0\0".to_vec())], 422, "AVIF").await;
 }
 
 #[tokio::test]
@@ -617,4 +617,152 @@ async fn the_editor_warns_about_an_image_without_alt_text_but_saves_it() {
     )
     .await;
     assert!(!assert_status!(described, 200).body.contains("data-test=\"alt-warning\""));
+}
+
+/// A small AVIF made by `avifenc` with an Exif block (a GPS position, a camera
+/// serial) and an XMP block (see tests/fixtures/media/README.md).
+const PHONE_AVIF: &[u8] = include_bytes!("../fixtures/media/phone-exif-xmp.avif");
+
+#[tokio::test]
+async fn an_avif_is_served_as_one_full_size_file_without_its_exif_or_xmp() {
+    let app = admin_app().await;
+    for needle in [&b"SERIAL-4242"[..], b"SecretPhone", b"II*\0"] {
+        assert!(contains(PHONE_AVIF, needle));
+    }
+
+    assert_status!(upload(&app, &[("phone.avif", PHONE_AVIF.to_vec())], false).await, 303);
+
+    let markdown = library_markdown(&app).await;
+    assert_eq!(markdown.len(), 1, "{markdown:?}");
+    let src = address(&markdown[0]);
+    let served = assert_status!(app.get(&src).await, 200);
+    assert_eq!(served.headers()["content-type"], "image/avif");
+    // The same file, byte for byte, but for the metadata blanked in place.
+    assert_eq!(served.bytes.len(), PHONE_AVIF.len());
+    for needle in [&b"SERIAL-4242"[..], b"SecretPhone", b"GPSLatitude", b"II*\0"] {
+        assert!(!contains(&served.bytes, needle), "{:?} is still served", String::from_utf8_lossy(needle));
+    }
+    assert!(served.bytes.starts_with(&PHONE_AVIF[..32]), "the file type box is kept");
+    let mut db = app.db().await;
+    let size: (i64, i64) = db.row("select width, height from media_items", &[]).await;
+    assert_eq!(size, (32, 16));
+    assert_eq!(db.scalar::<i64>("select count(*) from media_variants", &[]).await, 0);
+    // In a post: its size, and no other candidate than the file itself.
+    let body = format!("![A harbour]({src})");
+    let form = [("intent", "save"), ("title", "Harbour"), ("body", body.as_str()), ("status", "published")];
+    assert_status!(post_form(&app, "/admin/posts", &form).await, 303);
+    let page = app.get("/posts/harbour").await.text().await.unwrap();
+    let doc = html(&page);
+    let img = doc.select(&scraper::Selector::parse(".entry-content img").unwrap()).next().unwrap();
+    assert_eq!(img.value().attr("src"), Some(src.as_str()));
+    assert_eq!((img.value().attr("width"), img.value().attr("height")), (Some("32"), Some("16")));
+    assert_eq!(img.value().attr("srcset"), None);
+}
+
+#[tokio::test]
+async fn an_avif_declaring_too_many_pixels_is_refused_from_its_header() {
+    let app = admin_app().await;
+    let mut bomb = PHONE_AVIF.to_vec();
+    let at = bomb.windows(4).position(|w| w == b"ispe").unwrap() + 8;
+    bomb[at..at + 8].copy_from_slice(&[0, 0, 0x27, 0x10, 0, 0, 0x27, 0x10]);
+
+    assert_refused(&app, &[("huge.avif", bomb)], 413, "10000 × 10000 pixels; at most 50 megapixels").await;
+}
+
+/// A PDF of `mib` MiB (its bytes differ with `seed`).
+fn pdf_of(mib: f64, seed: u8) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    pdf.resize((mib * 1024.0 * 1024.0) as usize, seed);
+    pdf
+}
+
+/// Sets the Media page's upload limits (empty: the server's).
+async fn set_limits(app: &TestApp, file_mib: &str, megapixels: &str, files: &str) -> reqwest::Response {
+    let form = [("media_max_file_mib", file_mib), ("media_max_megapixels", megapixels), ("media_max_files", files)];
+    post_form(app, "/admin/media/limits", &form).await
+}
+
+#[tokio::test]
+async fn a_lower_file_size_setting_refuses_a_file_the_default_accepts_naming_the_limit() {
+    let app = admin_app().await;
+    assert_status!(upload(&app, &[("big.pdf", pdf_of(1.5, b'a'))], false).await, 303);
+    let before = media_rows(&app).await;
+
+    let r = assert_status!(set_limits(&app, "1", "", "").await, 303);
+    assert_eq!(location(&r), "/admin/media?notice=media-limits-saved");
+
+    assert_refused(&app, &[("bigger.pdf", pdf_of(1.5, b'b'))], 413, "larger than 1 MiB, the most accepted").await;
+    assert_eq!(media_rows(&app).await, before);
+    let page = app.get("/admin/media").await.text().await.unwrap();
+    assert!(page.contains("At most 1 MiB a file"), "the form says the limit that applies");
+    assert_status!(upload(&app, &[("small.pdf", pdf_of(0.5, b'c'))], false).await, 303);
+}
+
+#[tokio::test]
+async fn lower_pixel_and_file_count_settings_refuse_what_the_defaults_accept() {
+    let app = admin_app().await;
+    let photo = encode(&two_tone(1200, 1000), ImageFormat::Jpeg);
+    let small = encode(&two_tone(40, 20), ImageFormat::Png);
+
+    assert_status!(set_limits(&app, "", "1", "1").await, 303);
+
+    assert_refused(&app, &[("wide.jpg", photo.clone())], 413, "1200 × 1000 pixels; at most 1 megapixels").await;
+    assert_refused(&app, &[("a.png", small.clone()), ("b.pdf", pdf_of(0.01, b'd'))], 413, "At most 1 files").await;
+    assert_status!(set_limits(&app, "", "", "").await, 303);
+    assert_status!(upload(&app, &[("wide.jpg", photo), ("a.png", small)], false).await, 303);
+}
+
+#[tokio::test]
+async fn a_limit_setting_above_the_servers_flag_is_refused_next_to_its_field_and_nothing_is_saved() {
+    // The server allows 2 MiB files: no setting may raise that.
+    let app = app_with(hewn::media::Limits { max_file_bytes: 2 * 1024 * 1024, ..hewn::media::Limits::default() }).await;
+
+    let r = set_limits(&app, "64", "10", "").await;
+
+    let r = assert_status!(r, 422);
+    let doc = html(&r.body);
+    let error = crate::helpers::texts(&doc, "[data-test=error-media_max_file_mib]").concat();
+    assert!(error.contains("At most 2") && error.contains("--media-max-file-mib"), "{error}");
+    let kept = doc.select(&scraper::Selector::parse("#f-media_max_file_mib").unwrap()).next().unwrap();
+    assert_eq!(kept.value().attr("value"), Some("64"), "the input is shown again");
+    // The valid megapixel value was not saved either.
+    let mut db = app.db().await;
+    let saved: i64 = db.scalar("select count(*) from settings where name like 'media_max_%'", &[]).await;
+    assert_eq!(saved, 0);
+    assert_refused(&app, &[("big.pdf", pdf_of(2.5, b'e'))], 413, "larger than 2 MiB").await;
+    let r = assert_status!(set_limits(&app, "0", "", "").await, 422);
+    assert!(r.body.contains("Enter a whole number from 1 to 2"), "{}", r.body);
+}
+
+/// An ISO media box of `kind` holding `payload`.
+fn iso_box(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut b = u32::try_from(payload.len() + 8).unwrap().to_be_bytes().to_vec();
+    b.extend(kind);
+    b.extend(payload);
+    b
+}
+
+#[tokio::test]
+async fn audio_and_video_are_served_without_their_tags_and_an_mp4_keeps_its_size() {
+    let app = admin_app().await;
+    let frames = [0xFF, 0xFB, 0x90, 0x64, 9, 9, 9, 9];
+    let mp3 = [&b"ID3\x04\0\0\0\0\0\x0eTXXX\0\0\0\x04\0\0Home"[..], &frames, b"TAG", &[b'x'; 125]].concat();
+    let udta = iso_box(b"udta", &iso_box(b"\xa9xyz", b"+55.6761+012.5683/"));
+    let moov = iso_box(b"moov", &[iso_box(b"mvhd", &[1; 12]), udta].concat());
+    let mp4 = [iso_box(b"ftyp", b"isom\0\0\x02\0"), moov, iso_box(b"mdat", b"frames")].concat();
+
+    assert_status!(upload(&app, &[("walk.mp3", mp3), ("walk.mp4", mp4.clone())], false).await, 303);
+
+    for markdown in library_markdown(&app).await {
+        let served = assert_status!(app.get(&address(&markdown)).await, 200);
+        match served.header("content-type") {
+            "audio/mpeg" => assert_eq!(served.bytes, frames, "ID3v2 and ID3v1 are cut off"),
+            "video/mp4" => {
+                assert_eq!(served.bytes.len(), mp4.len());
+                assert!(!contains(&served.bytes, b"+55.6761") && !contains(&served.bytes, b"udta"));
+                assert!(contains(&served.bytes, b"mdatframes"));
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
 }

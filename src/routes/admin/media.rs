@@ -14,20 +14,19 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::auth::NoticeQuery;
 use super::{CSRF_FIELD, CurrentAdmin, Form, layout, parse_id, safe_next, with_notice, with_status};
 use crate::app::AppState;
 use crate::domain::markdown::SafeHtml;
-use crate::domain::{responsive, secret, slug};
+use crate::domain::{FieldErrors, responsive, secret};
 use crate::error::AppError;
 use crate::media::{self, Processed, Refusal};
 use crate::routes::extract::{Path, Query};
 use crate::routes::see_other;
-use crate::store::{self, media::LibraryItem, media::NewFile, media::NewUpload};
+use crate::store::{self, media::LibraryItem, media::NewUpload};
 use crate::views::admin::date_time;
-use crate::views::admin::media::{MediaEditPage, MediaPage, MediaRow, human_size};
+use crate::views::admin::media::{LimitField, MediaEditPage, MediaPage, MediaRow, human_size};
 use crate::views::render;
 
 /// The path uploads are sent to: the only admin route with a multipart body, and
@@ -49,8 +48,6 @@ pub fn is_upload<B>(request: &axum::http::Request<B>) -> bool {
 const LIBRARY_PAGE: i64 = 500;
 /// Longest file name kept, in characters.
 const MAX_NAME_CHARS: usize = 200;
-/// Longest name part of a stored path, in characters.
-const MAX_STEM_CHARS: usize = 60;
 const MAX_ALT_CHARS: usize = 1000;
 const MAX_TITLE_CHARS: usize = 300;
 const MAX_CAPTION_CHARS: usize = 2000;
@@ -62,7 +59,7 @@ pub async fn list_media(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     let layout = layout(&app, &admin, "Media", "media").await?.with_notice(q.notice.as_deref(), q.n);
-    media_page(&app, layout, String::new(), StatusCode::OK).await
+    media_page(&app, layout, String::new(), StatusCode::OK, None).await
 }
 
 async fn media_page(
@@ -70,10 +67,36 @@ async fn media_page(
     layout: crate::views::admin::AdminLayout,
     error: String,
     status: StatusCode,
+    limits_form: Option<(LimitsForm, FieldErrors)>,
 ) -> Result<Response, AppError> {
     let settings = store::settings::load(&app.store).await?;
     let items = store::media::library(&app.store, LIBRARY_PAGE).await?;
-    let limits = app.config.media;
+    let ceiling = app.config.media;
+    let limits = settings.upload_limits.under(ceiling);
+    let (form, errors) = limits_form.unwrap_or_else(|| {
+        let shown = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let set = settings.upload_limits;
+        let form = LimitsForm {
+            max_file_mib: shown(set.max_file_mib),
+            max_megapixels: shown(set.max_megapixels),
+            max_files: shown(set.max_files),
+        };
+        (form, FieldErrors::default())
+    });
+    let ceilings = ceilings(ceiling);
+    let limit_fields = LIMIT_FIELDS
+        .iter()
+        .zip([&form.max_file_mib, &form.max_megapixels, &form.max_files])
+        .zip(ceilings)
+        .map(|((field, value), ceiling)| LimitField {
+            name: field.name,
+            label: field.label,
+            flag: field.flag,
+            value: value.clone(),
+            ceiling,
+            error: errors.get(field.name).to_owned(),
+        })
+        .collect();
     let page = MediaPage {
         layout,
         items: items.into_iter().map(|item| row(item, &settings)).collect(),
@@ -81,8 +104,90 @@ async fn media_page(
         max_file_mib: limits.max_file_bytes / 1024 / 1024,
         max_megapixels: limits.max_pixels / 1_000_000,
         max_files: limits.max_files,
+        limit_fields,
     };
     Ok(with_status(status, render(&page)?))
+}
+
+/// An upload limit the Media page sets.
+struct LimitSetting {
+    name: &'static str,
+    label: &'static str,
+    /// The server's flag that sets its ceiling.
+    flag: &'static str,
+}
+
+const LIMIT_FIELDS: [LimitSetting; 3] = [
+    LimitSetting { name: "media_max_file_mib", label: "Largest file (MiB)", flag: "--media-max-file-mib" },
+    LimitSetting {
+        name: "media_max_megapixels",
+        label: "Most pixels of an image (megapixels)",
+        flag: "--media-max-megapixels",
+    },
+    LimitSetting { name: "media_max_files", label: "Most files in one upload", flag: "--media-max-files" },
+];
+
+/// The settings the Media page's upload limits form sets (the settings page has
+/// no field for them).
+pub const LIMIT_SETTINGS: [&str; 3] = [LIMIT_FIELDS[0].name, LIMIT_FIELDS[1].name, LIMIT_FIELDS[2].name];
+
+/// The server's limits (its flags), in the units of [`LIMIT_FIELDS`].
+fn ceilings(limits: media::Limits) -> [u64; 3] {
+    [limits.max_file_bytes / 1024 / 1024, limits.max_pixels / 1_000_000, limits.max_files as u64]
+}
+
+/// The limits that apply to an upload now: the site's settings under the server's flags.
+async fn upload_limits(app: &AppState) -> Result<media::Limits, AppError> {
+    Ok(store::settings::load_values(&app.store).await?.upload_limits.under(app.config.media))
+}
+
+/// The upload limits form (empty fields: the server's limit).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitsForm {
+    #[serde(rename = "media_max_file_mib")]
+    max_file_mib: String,
+    #[serde(rename = "media_max_megapixels")]
+    max_megapixels: String,
+    #[serde(rename = "media_max_files")]
+    max_files: String,
+}
+
+/// `POST /admin/media/limits`: the upload limits, each at most the server's own (its
+/// flag); a value above it, or not a whole number from 1, is shown again with the
+/// reason next to its field (422) and nothing is saved.
+pub async fn update_limits(
+    State(app): State<AppState>,
+    admin: CurrentAdmin,
+    Form(form): Form<LimitsForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    let values = [&form.max_file_mib, &form.max_megapixels, &form.max_files];
+    for ((field, value), ceiling) in LIMIT_FIELDS.iter().zip(values).zip(ceilings(app.config.media)) {
+        let value = value.trim();
+        if value.is_empty() {
+            pairs.push((field.name, String::new()));
+            continue;
+        }
+        match value.parse::<u64>() {
+            Ok(n) if n >= 1 && n <= ceiling => pairs.push((field.name, n.to_string())),
+            Ok(n) if n > ceiling => errors.add(
+                field.name,
+                format!(
+                    "At most {ceiling}: the server's {} flag sets the ceiling, which a setting cannot raise.",
+                    field.flag
+                ),
+            ),
+            _ => errors.add(field.name, format!("Enter a whole number from 1 to {ceiling}, or leave it empty.")),
+        }
+    }
+    if !errors.is_empty() {
+        let layout = layout(&app, &admin, "Media", "media").await?;
+        return media_page(&app, layout, String::new(), StatusCode::UNPROCESSABLE_ENTITY, Some((form, errors))).await;
+    }
+    store::settings::put_all(&app.store, &pairs).await?;
+    Ok(see_other(&with_notice("/admin/media", "media-limits-saved", None)))
 }
 
 fn row(item: LibraryItem, settings: &crate::domain::settings::Settings) -> MediaRow {
@@ -116,7 +221,7 @@ pub async fn upload_media(
                 .to_owned(),
         ));
     }
-    let limits = app.config.media;
+    let limits = upload_limits(&app).await?;
     let mut keep_original = false;
     let mut back = String::from(UPLOAD_PATH);
     let mut processed: Vec<(String, Processed)> = Vec::new();
@@ -182,10 +287,11 @@ pub async fn upload_media(
     if let Err(refusal) = outcome {
         let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
         let layout = layout(&app, &admin, "Media", "media").await?;
-        return media_page(&app, layout, refusal.message().to_owned(), status).await;
+        return media_page(&app, layout, refusal.message().to_owned(), status, None).await;
     }
     let count = processed.len() as u64;
-    let uploads: Vec<NewUpload> = processed.into_iter().map(|(name, p)| new_upload(name, p)).collect();
+    let uploads: Vec<NewUpload> =
+        processed.into_iter().map(|(name, p)| store::media::new_upload(name, p, None)).collect();
     store::media::insert_uploads(&app.store, &uploads, app.now()).await?;
     Ok(see_other(&with_notice(&back, "uploaded", Some(count))))
 }
@@ -214,52 +320,6 @@ fn named(name: &str, refusal: Refusal) -> Refusal {
         Refusal::Unsupported(_) => Refusal::Unsupported(text),
         Refusal::Invalid(_) => Refusal::Invalid(text),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The rows to store for a processed upload. Paths are content-addressed: the
-/// folder is named by the digest of the file the public gets, and each variant is
-/// made from it alone, so a path names the same bytes for ever.
-fn new_upload(name: String, p: Processed) -> NewUpload {
-    let digest = hex(&p.bytes);
-    let folder = digest.get(..20).unwrap_or(&digest).to_owned();
-    let stem_source = name.rsplit_once('.').map_or(name.as_str(), |(stem, _)| stem);
-    let mut stem: String = slug::slugify(stem_source).chars().take(MAX_STEM_CHARS).collect();
-    stem = stem.trim_end_matches('-').to_owned();
-    if stem.is_empty() {
-        stem = "file".to_owned();
-    }
-    let ext = p.kind.extension();
-    let file = NewFile {
-        path: format!("u/{folder}/{stem}.{ext}"),
-        content_type: p.kind.content_type().to_owned(),
-        sha256: digest,
-        bytes: p.bytes,
-    };
-    let full_width = p.size.map(|(w, _)| w);
-    let variants = p
-        .variants
-        .into_iter()
-        .map(|v| {
-            let path = match v.kind {
-                media::VariantKind::Original => format!("u/{folder}/{stem}-original.{ext}"),
-                _ if Some(v.width) == full_width => format!("u/{folder}/{stem}.{}", v.extension),
-                _ => format!("u/{folder}/{stem}-{}.{}", v.width, v.extension),
-            };
-            let sha256 = hex(&v.bytes);
-            (
-                NewFile { path, content_type: v.content_type.to_owned(), sha256, bytes: v.bytes },
-                v.kind.as_str(),
-                v.width,
-                v.height,
-            )
-        })
-        .collect();
-    let title = stem_source.chars().take(MAX_TITLE_CHARS).collect();
-    NewUpload { file, name, title, size: p.size, variants }
 }
 
 /// A post body with each uploaded image's `<img>` made responsive (see

@@ -106,6 +106,7 @@ pub fn routes() -> Vec<AdminRoute> {
             // Limited outside the router instead (see `app::limit_bodies`).
             post(media::upload_media).layer(DefaultBodyLimit::disable()),
         ),
+        route(p.clone(), "/admin/media/limits", Admin, post(media::update_limits)),
         route(g.clone(), "/admin/media/{id}", Admin, get(media::edit_media)),
         route(p.clone(), "/admin/media/{id}", Admin, post(media::update_media)),
         route(p.clone(), "/admin/media/{id}/delete", Admin, post(media::delete_media)),

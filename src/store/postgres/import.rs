@@ -566,18 +566,19 @@ pub async fn staged_media_sizes(store: &crate::store::Store, path: &Path) -> Res
 /// A staged media file.
 #[derive(FromRow)]
 pub struct MediaRow {
-    path: String,
-    content_type: String,
-    size: i64,
-    sha256: String,
-    title: String,
-    alt: String,
-    created_at: i64,
-    wp_id: Option<i64>,
-    bytes: Vec<u8>,
+    pub path: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub title: String,
+    pub alt: String,
+    pub created_at: i64,
+    pub wp_id: Option<i64>,
+    pub bytes: Vec<u8>,
 }
 
-/// The staged media of a rowid range.
+/// The staged media of a rowid range (read from the SQLite staging file, whatever
+/// the site's backend).
 pub async fn staged_media(path: &Path, from: i64, to: i64) -> Result<Vec<MediaRow>> {
     let mut conn = staging(path).await?;
     let rows = sqlx::query_as(
@@ -590,31 +591,6 @@ pub async fn staged_media(path: &Path, from: i64, to: i64) -> Result<Vec<MediaRo
     .await;
     let _ = conn.close().await;
     rows
-}
-
-/// Inserts media the site does not have; returns the paths added.
-pub async fn insert_media(cx: &mut PgConnection, media: &[MediaRow]) -> Result<Vec<String>> {
-    let mut added = Vec::new();
-    for m in media {
-        let path: Option<String> = sqlx::query_scalar(
-            "insert into media (path, content_type, size, sha256, title, alt, created_at, wp_id, bytes) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (path) do nothing returning path",
-        )
-        .bind(&m.path)
-        .bind(&m.content_type)
-        .bind(m.size)
-        .bind(&m.sha256)
-        .bind(&m.title)
-        .bind(&m.alt)
-        .bind(m.created_at)
-        .bind(m.wp_id)
-        .bind(&m.bytes)
-        .persistent(false)
-        .fetch_optional(&mut *cx)
-        .await?;
-        added.extend(path);
-    }
-    Ok(added)
 }
 
 /// Moves the posts and comments identity sequences to at least the reserved ids, so

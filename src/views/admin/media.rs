@@ -17,6 +17,19 @@ pub struct MediaPage {
     pub max_file_mib: u64,
     pub max_megapixels: u64,
     pub max_files: usize,
+    /// The upload limits form: one field per limit.
+    pub limit_fields: Vec<LimitField>,
+}
+
+/// An upload limit on the Media page: the value set (empty: the server's), the
+/// server's ceiling and the flag that sets it, and what is wrong with it.
+pub struct LimitField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub flag: &'static str,
+    pub value: String,
+    pub ceiling: u64,
+    pub error: String,
 }
 
 /// A library item with what the grid prints.

@@ -102,6 +102,7 @@ pub fn notice_text(code: &str, count: Option<u64>) -> Option<String> {
         "subscription-deleted" => "Subscription deleted.",
         "media-saved" => "Details saved.",
         "media-deleted" => "File deleted.",
+        "media-limits-saved" => "Upload limits saved.",
         "uploaded" => {
             return Some(match count.unwrap_or(0) {
                 1 => "1 file uploaded.".to_owned(),

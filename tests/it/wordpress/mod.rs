@@ -8,6 +8,7 @@ mod formats;
 mod hostile;
 pub(crate) mod import;
 mod links;
+mod media;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
