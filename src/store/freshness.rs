@@ -17,8 +17,7 @@
 //! So a visible write, a scheduled post going live and comments closing all show on
 //! the very next request, on every instance.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use super::db::PooledConn;
 use super::{Result, Store, site};
@@ -44,61 +43,45 @@ pub struct Freshness {
     probe: Probe,
 }
 
-/// Readings of the data version shared by every request that arrived before they
+/// One reading of the data version shared by every request that arrived before it
 /// started (PostgreSQL, where nothing local tells of other instances' commits).
 ///
 /// A request needs a reading that *started after it arrived*: only that one is sure
 /// to see every write acknowledged before the request came (by this instance or any
-/// other). One task per instance, the prober, makes the readings one after another
-/// while requests want them: a request asks for one and waits until a reading with a
-/// higher number than it saw on arrival has finished; every request that arrived
-/// while a reading ran is answered by the next one, all woken at once. The cost is
-/// at most one query per round trip per instance, whatever the traffic, and a
-/// request waits at most two round trips.
+/// other). So at most one reading is in flight per instance; a request that finds
+/// one running waits for it to end and, if it started too early, for the next. The
+/// cost is at most one query per round trip per instance, whatever the traffic, and
+/// a request waits at most two round trips.
 ///
-/// The readings run on one reader connection the prober keeps (when the pool has
-/// more than one), so a reading never waits behind the pages' own reads for a
-/// connection.
+/// The readings run on one reader connection the probe keeps (when the pool has more
+/// than one), so a reading never waits behind the pages' own reads for a connection.
 #[derive(Debug)]
 struct Probe {
     /// Readings started so far; a reading's number is this count after it started.
-    started: AtomicU64,
-    /// Set by a request that needs a reading, taken by the prober as it starts one.
-    wanted: AtomicBool,
-    /// Wakes the prober.
-    wake: tokio::sync::Notify,
-    /// The last reading to finish.
-    done: tokio::sync::watch::Sender<Reading>,
-    /// Set once the prober task runs.
-    running: AtomicBool,
-    /// Set when the store closes: the prober gives its connection back and ends
-    /// (closing the pool waits for every connection to come back).
-    closing: AtomicBool,
-    /// Set once the prober ended, after it gave its connection back.
-    ended: AtomicBool,
-    /// Wakes [`Probe::release`] when the prober ended.
-    released: tokio::sync::Notify,
+    started: std::sync::atomic::AtomicU64,
+    /// The queue of requests for a reading, held while one runs.
+    last: tokio::sync::Mutex<LastReading>,
+    /// Set when the store closes: no connection is kept any more (closing the pool
+    /// waits for every connection to come back).
+    closing: std::sync::atomic::AtomicBool,
 }
 
-/// A finished reading: its number (see [`Probe::started`]) and what it read, or why
-/// it failed.
-#[derive(Debug, Clone, Default)]
-struct Reading {
+/// The last reading to finish, and the connection readings run on.
+#[derive(Debug, Default)]
+struct LastReading {
+    /// Its number (see [`Probe::started`]).
     number: u64,
-    state: Option<std::result::Result<site::SiteState, Arc<str>>>,
+    state: Option<site::SiteState>,
+    /// A reader kept for the readings; given back after a failed one.
+    conn: Option<PooledConn>,
 }
 
 impl Default for Probe {
     fn default() -> Self {
         Self {
-            started: AtomicU64::new(0),
-            wanted: AtomicBool::new(false),
-            wake: tokio::sync::Notify::new(),
-            done: tokio::sync::watch::Sender::new(Reading::default()),
-            running: AtomicBool::new(false),
-            closing: AtomicBool::new(false),
-            ended: AtomicBool::new(false),
-            released: tokio::sync::Notify::new(),
+            started: std::sync::atomic::AtomicU64::new(0),
+            last: tokio::sync::Mutex::new(LastReading::default()),
+            closing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -106,105 +89,53 @@ impl Default for Probe {
 impl Probe {
     /// The data version as read by a reading that started after this call.
     async fn read(&self, store: &Store) -> Result<site::SiteState> {
+        use std::sync::atomic::Ordering;
         let arrived = self.started.load(Ordering::Acquire);
-        let mut done = self.done.subscribe();
-        // Stored after `arrived` was read: the prober's next reading takes this flag
-        // before it counts itself, so its number is above `arrived`.
-        let asked = self.wanted.swap(true, Ordering::AcqRel);
-        if !self.running.swap(true, Ordering::SeqCst) {
-            if self.closing.load(Ordering::SeqCst) {
-                self.running.store(false, Ordering::SeqCst);
-                return site::state(store).await;
-            }
-            tokio::spawn(prober(store.clone()));
+        // Requests queue here while a reading runs. Each, in its turn, takes the
+        // last reading if it started after the request arrived, and otherwise makes
+        // one itself: those that came during it then take that one.
+        let mut last = self.last.lock().await;
+        if let Some(state) = last.state
+            && last.number > arrived
+        {
+            return Ok(state);
         }
-        if !asked {
-            self.wake.notify_one();
-        }
-        let reading = done
-            .wait_for(|r| r.number > arrived)
-            .await
-            .map_err(|_| sqlx::Error::Io(std::io::Error::other("the data version reader stopped")))?;
-        match &reading.state {
-            Some(Ok(state)) => Ok(*state),
-            Some(Err(e)) => Err(sqlx::Error::Io(std::io::Error::other(format!("reading the data version: {e}")))),
-            None => Err(sqlx::Error::Io(std::io::Error::other("the data version was not read"))),
-        }
+        let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let keep = !self.closing.load(Ordering::Acquire);
+        let state = Self::reading(&mut last.conn, keep, store).await?;
+        last.number = n;
+        last.state = Some(state);
+        Ok(state)
     }
 
-    /// Ends the prober and waits until it gave its connection back (the store is
-    /// closing).
+    /// One reading, on the kept connection (taken from the readers' pool first if
+    /// none is kept, `keep` allows it, and the pool has another for everything else).
+    async fn reading(kept: &mut Option<PooledConn>, keep: bool, store: &Store) -> Result<site::SiteState> {
+        let pool = store.read_pool();
+        if !keep {
+            *kept = None;
+        }
+        if kept.is_none() && keep && pool.max_connections() > 1 {
+            *kept = Some(pool.acquire().await?);
+        }
+        let Some(conn) = kept.as_mut() else {
+            return site::state(store).await;
+        };
+        let state = site::state_on(conn.conn()?).await;
+        match state {
+            Ok(_) => conn.finished(),
+            // Closed (a failed statement's connection is not kept); the next
+            // reading takes a connection again.
+            Err(_) => *kept = None,
+        }
+        state
+    }
+
+    /// Gives the kept connection back to the pool, for good (the store is closing).
     async fn release(&self) {
-        let released = self.released.notified();
-        tokio::pin!(released);
-        released.as_mut().enable();
-        self.closing.store(true, Ordering::SeqCst);
-        self.wake.notify_one();
-        if self.running.load(Ordering::SeqCst) && !self.ended.load(Ordering::SeqCst) {
-            released.await;
-        }
+        self.closing.store(true, std::sync::atomic::Ordering::Release);
+        self.last.lock().await.conn = None;
     }
-}
-
-/// The prober (see [`Probe`]): makes one reading after another while requests want
-/// them, on a reader connection it keeps.
-async fn prober(store: Store) {
-    let probe = &store.freshness.probe;
-    let _ended = Ended(probe);
-    let mut kept: Option<PooledConn> = None;
-    loop {
-        if probe.closing.load(Ordering::SeqCst) {
-            break;
-        }
-        // The requests the last reading woke run first, and those arriving
-        // meanwhile join the next reading: fewer readings for the same answers.
-        tokio::task::yield_now().await;
-        if !probe.wanted.swap(false, Ordering::AcqRel) {
-            probe.wake.notified().await;
-            continue;
-        }
-        let number = probe.started.fetch_add(1, Ordering::AcqRel) + 1;
-        let state = reading(&mut kept, &store).await.map_err(|e| {
-            tracing::warn!(error = %e, "reading the data version");
-            Arc::<str>::from(e.to_string())
-        });
-        probe.done.send_replace(Reading { number, state: Some(state) });
-    }
-}
-
-/// Marks the prober ended however it ends (the store closing, or its runtime
-/// shutting down): whoever still waits for a reading, or comes later, is told the
-/// store closed, and [`Probe::release`] stops waiting. Its connection is given back
-/// before (dropped earlier in the prober).
-struct Ended<'a>(&'a Probe);
-
-impl Drop for Ended<'_> {
-    fn drop(&mut self) {
-        let closed = Err(Arc::<str>::from("the store is closing"));
-        self.0.done.send_replace(Reading { number: u64::MAX, state: Some(closed) });
-        self.0.ended.store(true, Ordering::SeqCst);
-        self.0.released.notify_waiters();
-    }
-}
-
-/// One reading, on the kept connection (taken from the readers' pool first if none
-/// is kept and the pool has another for everything else).
-async fn reading(kept: &mut Option<PooledConn>, store: &Store) -> Result<site::SiteState> {
-    let pool = store.read_pool();
-    if kept.is_none() && pool.max_connections() > 1 {
-        *kept = Some(pool.acquire().await?);
-    }
-    let Some(conn) = kept.as_mut() else {
-        return site::state(store).await;
-    };
-    let state = site::state_on(conn.conn()?).await;
-    match state {
-        Ok(_) => conn.finished(),
-        // Closed (a failed statement's connection is not kept); the next reading
-        // takes a connection again.
-        Err(_) => *kept = None,
-    }
-    state
 }
 
 #[derive(Debug, Default)]
