@@ -22,6 +22,7 @@ mod global_flags;
 mod helpers;
 pub mod mail;
 mod media;
+mod media_browser;
 mod media_cache;
 mod postgres;
 mod reading;

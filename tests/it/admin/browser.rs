@@ -43,7 +43,7 @@ async fn reader_comment(b: &Browser, name: &str, text: &str) -> i64 {
 }
 
 /// Follows the setup link from the server's log and creates the admin.
-async fn set_up_admin(b: &Browser) {
+pub(crate) async fn set_up_admin(b: &Browser) {
     let log = b.server.log();
     let link = log.split_whitespace().find(|w| w.contains("/admin/setup?token=")).expect("no setup link in the log");
     b.client.goto(link).await.unwrap();

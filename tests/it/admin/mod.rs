@@ -1,7 +1,7 @@
 //! The admin panel: accounts, sessions, CSRF, moderation, the editor and settings.
 
 mod accounts;
-mod browser;
+pub(crate) mod browser;
 mod login_limits;
 mod moderation;
 mod posts;
