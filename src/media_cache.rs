@@ -229,14 +229,13 @@ where
     }
 
     fn call(&mut self, request: Request) -> Answer {
-        let inner = self.inner.clone();
         if !self.app.media.enabled() || !is_media_read(&request) {
-            return Answer::Later(Box::pin(inner.oneshot(request)));
+            return Answer::Later(Box::pin(self.inner.clone().oneshot(request)));
         }
         if let Some(response) = answer_from_memory(&self.app, &request) {
             return Answer::Ready(Some(response));
         }
-        let app = self.app.clone();
+        let (app, inner) = (self.app.clone(), self.inner.clone());
         Answer::Later(Box::pin(async move { Ok(serve(app, request, inner).await) }))
     }
 }
