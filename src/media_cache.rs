@@ -6,8 +6,8 @@
 //! [`Fill`] marker and without its conditions, range or `Accept-Encoding`; the
 //! handler answers a file that fits with its whole body and a [`Fillable`] tag, and
 //! the response, headers as the layers made them, becomes the entry. The client's
-//! own request (`304`, a byte range, `HEAD`) is then answered from the entry, the
-//! same way every later hit is.
+//! own request (`304`, a byte range) is then answered from the entry, the same way
+//! every later hit is. A `HEAD` is answered from an entry but fills none.
 //!
 //! **Freshness.** A media path names one file for ever (uploads are
 //! content-addressed, imports never overwrite), so an entry is never stale in what
@@ -284,8 +284,9 @@ where
             }
         }
     }
-    if let Some(Range::Unsatisfiable) = range_of(request.headers(), u64::MAX) {
-        // Answered by the handler, with the site's error page.
+    if head || matches!(range_of(request.headers(), u64::MAX), Some(Range::Unsatisfiable)) {
+        // A HEAD reads no body, so it fills nothing (and a large file is not read for
+        // it); a range past any end is answered by the handler, with the error page.
         return pass(request).await;
     }
     let removals = cache.removals.load(Ordering::SeqCst);
@@ -300,16 +301,14 @@ where
         }
         parts.headers.remove(&name);
     }
-    // The whole file, even for a HEAD, so that it can be kept.
-    parts.method = Method::GET;
     let max_bytes = cache.max_entry().saturating_sub(key.len() * 2) as u64;
     parts.extensions.insert(Fill { max_bytes, client: client.clone() });
     let response = pass(Request::from_parts(parts, body)).await;
     let Some(Fillable { path, sha256 }) = response.extensions().get::<Fillable>().cloned() else {
-        return strip_body_if(head, response);
+        return response;
     };
     if response.status() != StatusCode::OK {
-        return strip_body_if(head, response);
+        return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, usize::try_from(max_bytes).unwrap_or(usize::MAX)).await else {
@@ -331,20 +330,11 @@ where
         last_used: AtomicU64::new(0),
     });
     cache.put(&key, Arc::clone(&entry), removals);
-    answer(cache, &entry, &client, head, MISS).unwrap_or_else(|| {
+    answer(cache, &entry, &client, false, MISS).unwrap_or_else(|| {
         let mut failed = Response::new(Body::empty());
         *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
         failed
     })
-}
-
-/// A response to a `HEAD` sent down as a `GET`, without its body.
-fn strip_body_if(head: bool, response: Response<Body>) -> Response<Body> {
-    if !head {
-        return response;
-    }
-    let (parts, _) = response.into_parts();
-    Response::from_parts(parts, Body::empty())
 }
 
 /// The range a request asks for (once `If-Range`, if any, names this file).

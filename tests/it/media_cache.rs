@@ -148,15 +148,26 @@ async fn a_cold_range_request_fills_the_cache_and_gets_its_range() {
     let path = uploaded_variant(&app).await;
 
     let part = get_with(&app, &path, &[("range", "bytes=0-3")]).await;
-    let cold_head = app.client.head(app.url(&format!("{path}?cold"))).send().await.unwrap();
     let whole = app.get(&path).await;
 
     assert_eq!((part.status().as_u16(), cache_outcome(&part)), (206, "miss"));
     assert_eq!(part.headers()["content-length"], "4");
     assert_eq!(cache_outcome(&whole), "hit");
     assert_eq!(part.bytes().await.unwrap(), whole.bytes().await.unwrap().slice(0..4));
-    assert_eq!(cold_head.status(), 200);
-    assert!(cold_head.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cold_head_request_is_answered_without_filling_the_cache() {
+    let app = app_with_cache(8, Spawn::default()).await;
+    let path = uploaded_variant(&app).await;
+
+    let head = app.client.head(app.url(&path)).send().await.unwrap();
+    let first = app.get(&path).await;
+
+    assert_eq!(head.status(), 200);
+    assert!(head.headers()["content-length"].to_str().unwrap().parse::<usize>().unwrap() > 0);
+    assert!(head.bytes().await.unwrap().is_empty());
+    assert_eq!(cache_outcome(&first), "miss");
 }
 
 #[tokio::test]
