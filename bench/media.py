@@ -125,14 +125,14 @@ def main():
         outcome = {k.lower(): v for k, v in headers.items()}.get("x-hewn-cache")
         if outcome != "hit":
             sys.exit("hewn did not answer the variant from memory (X-Hewn-Cache: {})".format(outcome))
-        label = "9. hot media variant ({} KB JPEG)".format(len(body) // 1000)
+        label = "9. media variant, {} KB JPEG".format(len(body) // 1000)
         for c in conns_list:
             h = bench.wrk(hewn.port, hpath, c, args.duration)
             n = bench.wrk(nginx.port, npath, c, args.duration)
             m = bench.wrk(copying.port, npath, c, args.duration)
             rss = bench.rss_kib(hewn.proc.pid, "VmHWM")
             report.add(label, c, h, n, rss, TARGET_RATIO)
-            report.add(label + ", nginx sendfile off", c, h, m, rss, TARGET_RATIO)
+            report.add("9. the same, nginx sendfile off", c, h, m, rss, TARGET_RATIO)
     finally:
         hewn.stop()
         nginx.stop()
