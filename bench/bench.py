@@ -121,7 +121,7 @@ http {{
     sendfile on;
     tcp_nopush on;
     keepalive_requests 1000000;
-    types {{ text/html html; application/atom+xml xml; }}
+    types {{ text/html html; application/atom+xml xml; image/jpeg jpg; image/webp webp; }}
     default_type text/html;
     gzip on;
     server {{

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::domain::signing::Secret;
 use crate::error::{ErrorPage, default_message};
 use crate::http_cache::CachePolicy;
+use crate::media_cache::{MediaCache, MediaCacheLayer};
 use crate::page_cache::{PageCache, PageCacheLayer};
 use crate::store::{self, Store};
 use crate::views::Layout;
@@ -49,6 +50,11 @@ pub const ADMIN_BODY_LIMIT: usize = 4 * 1024 * 1024;
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src * data:; media-src *; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+/// `Content-Security-Policy` of a media file opened on its own (PDF excepted): a
+/// sandboxed document, in an origin of its own, that loads and runs nothing.
+pub const MEDIA_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
+
 /// State shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -56,6 +62,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Rendered public pages and the data generation they belong to.
     pub cache: Arc<PageCache>,
+    /// Hot media files with their headers.
+    pub media: Arc<MediaCache>,
     /// The signing secret, read once (it never changes while hewn runs).
     secret: Arc<tokio::sync::OnceCell<Secret>>,
 }
@@ -64,7 +72,8 @@ impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let store = store.with_mail(config.mail.is_some());
         let cache = Arc::new(PageCache::new(config.page_cache_mib));
-        Self { store, config: Arc::new(config), cache, secret: Arc::default() }
+        let media = Arc::new(MediaCache::new(config.media_cache_mib));
+        Self { store, config: Arc::new(config), cache, media, secret: Arc::default() }
     }
 
     /// The current time as unix seconds (UTC), from the store's clock.
@@ -114,6 +123,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), limit_bodies)),
         )
         // Outermost: an answer from memory goes through none of the layers above.
+        .layer(MediaCacheLayer::new(state.clone()))
         .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
 }
@@ -227,7 +237,8 @@ async fn not_found() -> crate::error::AppError {
 /// Sets the security headers on every response.
 async fn security_headers<B>(mut response: Response<B>) -> Response<B> {
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    // A media file declares its own, stricter policy.
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

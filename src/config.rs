@@ -158,6 +158,10 @@ pub struct ServeArgs {
     /// Most files in one upload.
     #[arg(long, env = "HEWN_MEDIA_MAX_FILES", default_value_t = crate::media::DEFAULT_MAX_FILES)]
     pub media_max_files: usize,
+
+    /// Memory for media files served from memory, in MiB (0 turns the media cache off).
+    #[arg(long, env = "HEWN_MEDIA_CACHE_MIB", default_value_t = crate::media_cache::DEFAULT_BUDGET_MIB)]
+    pub media_cache_mib: usize,
 }
 
 /// A duration as `10s`, `500ms` or a bare number of seconds.
@@ -252,6 +256,8 @@ pub struct Config {
     pub mail: Option<crate::mail::MailConfig>,
     /// Limits on uploaded media.
     pub media: crate::media::Limits,
+    /// Media cache budget in MiB; 0 turns it off.
+    pub media_cache_mib: usize,
 }
 
 /// Where the data lives and how it is written.
@@ -351,6 +357,7 @@ impl Config {
                 max_pixels: serve.media_max_megapixels.max(1).saturating_mul(1_000_000),
                 max_files: serve.media_max_files.max(1),
             },
+            media_cache_mib: serve.media_cache_mib,
         })
     }
 

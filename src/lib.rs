@@ -10,6 +10,7 @@ pub mod error;
 pub mod http_cache;
 pub mod mail;
 pub mod media;
+pub mod media_cache;
 pub mod page_cache;
 pub mod request_limits;
 pub mod routes;

@@ -400,9 +400,10 @@ fn still_image(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Processed, R
     }
     // Each size is made from the next larger one: quicker, and as sharp.
     let mut source = picture;
+    let mut resizer = fast_image_resize::Resizer::new();
     for &w in VARIANT_WIDTHS.iter().rev().filter(|&&w| w < width) {
         let h = scaled_height(width, height, w);
-        let smaller = source.resize_exact(w, h, FilterType::Triangle);
+        let smaller = shrink(&mut resizer, &source, w, h);
         let bytes = encode(&smaller, kind)?;
         if kind == Kind::Png {
             push_webp_if_smaller(&mut variants, &smaller, bytes.len())?;
@@ -418,6 +419,19 @@ fn still_image(bytes: &[u8], kind: Kind, limits: &Limits) -> Result<Processed, R
         source = smaller;
     }
     Ok(Processed { kind, size: Some((width, height)), bytes: main, variants })
+}
+
+/// `picture` resized to `width` × `height` with a triangle (bilinear) filter:
+/// `fast_image_resize`'s SIMD convolution, several times quicker than `image`'s
+/// own on a phone photo, which it falls back on for a layout it does not take.
+fn shrink(resizer: &mut fast_image_resize::Resizer, picture: &DynamicImage, width: u32, height: u32) -> DynamicImage {
+    use fast_image_resize::{ResizeAlg, ResizeOptions};
+    let mut out = DynamicImage::new(width, height, picture.color());
+    let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(fast_image_resize::FilterType::Bilinear));
+    match resizer.resize(picture, &mut out, &options) {
+        Ok(()) => out,
+        Err(_) => picture.resize_exact(width, height, FilterType::Triangle),
+    }
 }
 
 /// A JPEG ends with its end-of-image marker (a camera may append other data after

@@ -217,17 +217,17 @@ impl Drop for RenderTurn<'_> {
 
 /// Request ids for answers served from memory: a random process prefix and a counter.
 #[derive(Debug)]
-struct RequestIds {
+pub(crate) struct RequestIds {
     prefix: String,
     next: AtomicU64,
 }
 
 impl RequestIds {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { prefix: crate::domain::random_token(6), next: AtomicU64::new(0) }
     }
 
-    fn next(&self) -> HeaderValue {
+    pub(crate) fn next(&self) -> HeaderValue {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         HeaderValue::from_str(&format!("{}-{n:x}", self.prefix)).unwrap_or_else(|_| HeaderValue::from_static("-"))
     }

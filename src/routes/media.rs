@@ -2,8 +2,10 @@
 //! the images posts use), with a strong ETag and a year of immutable caching: an
 //! uploads path names one file for ever, as it did in WordPress. Single byte ranges
 //! are answered with `206`, reading only those bytes, so audio and video can be
-//! played from any point (Safari plays no video without them).
+//! played from any point (Safari plays no video without them). Hot files are
+//! answered from memory by [`crate::media_cache`], which this handler fills.
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,6 +16,7 @@ use super::extract::Path;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::http_cache::{CachePolicy, Conditions, EntityTag, not_modified_file};
+use crate::media_cache::{Fill, Fillable};
 use crate::store;
 
 pub fn router() -> Router<AppState> {
@@ -23,9 +26,18 @@ pub fn router() -> Router<AppState> {
 async fn serve_media(
     State(app): State<AppState>,
     Path(path): Path<String>,
+    fill: Option<Extension<Fill>>,
     request: HeaderMap,
 ) -> Result<Response, AppError> {
     let head = store::media::head_by_path(&app.store, &path).await?.ok_or(AppError::NotFound)?;
+    let size = u64::try_from(head.size).unwrap_or(0);
+    // The media cache asks for whole files it can keep; a larger one is answered as
+    // the client asked (its conditions and range travel in the marker).
+    let (request, keep) = match fill {
+        Some(Extension(fill)) if size <= fill.max_bytes => (request, true),
+        Some(Extension(fill)) => (fill.client, false),
+        None => (request, false),
+    };
     let tag = format!("\"{}\"", head.sha256.get(..32).unwrap_or(&head.sha256));
     // A client with the current copy gets its 304 without the file being read.
     if Conditions::from_headers(&request).not_modified(&tag, None) {
@@ -35,7 +47,6 @@ async fn serve_media(
     let cache = (CachePolicy::Immutable, EntityTag(tag));
     let content_type = HeaderValue::from_str(&head.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    let size = u64::try_from(head.size).unwrap_or(0);
     // A range applies only to the file the client already has part of (If-Range).
     let same_file = request.get(header::IF_RANGE).is_none_or(|v| v.as_bytes() == etag.as_bytes());
     let wanted = request.get(header::RANGE).and_then(|v| v.to_str().ok()).filter(|_| same_file);
@@ -65,12 +76,23 @@ async fn serve_media(
         // directly downloads it instead (an <img> still shows an SVG).
         response.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
     }
+    if !head.content_type.starts_with("application/pdf") {
+        // Opened on its own, a file is a sandboxed document that can run nothing
+        // (PDF keeps the site's policy: Chromium shows no PDF in a sandbox).
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(crate::app::MEDIA_CONTENT_SECURITY_POLICY),
+        );
+    }
+    if keep && response.status() == StatusCode::OK {
+        response.extensions_mut().insert(Fillable { path, sha256: head.sha256 });
+    }
     Ok(response)
 }
 
 /// What a `Range` header asks of a file.
 #[derive(Debug, PartialEq, Eq)]
-enum Range {
+pub(crate) enum Range {
     /// Bytes `first..=last`.
     Satisfiable { first: u64, last: u64 },
     /// A range that starts past the end (answered `416`).
@@ -82,7 +104,7 @@ enum Range {
 
 /// Reads a `Range` header for a file of `size` bytes: `bytes=10-19`, `bytes=10-`
 /// or `bytes=-10` (the last ten).
-fn byte_range(value: &str, size: u64) -> Range {
+pub(crate) fn byte_range(value: &str, size: u64) -> Range {
     let Some(spec) = value.trim().strip_prefix("bytes=") else { return Range::Whole };
     if spec.contains(',') {
         return Range::Whole;

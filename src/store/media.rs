@@ -342,6 +342,18 @@ pub async fn used_by(store: &Store, path: &str) -> Result<Vec<UsedBy>> {
     .await)
 }
 
+/// The paths of a library item and of every file made from it (what deleting it
+/// takes off `/media/`).
+pub async fn paths_of_item(store: &Store, id: i64) -> Result<Vec<String>> {
+    with_db!(store.reader(), db => sqlx::query_scalar(
+        "select path from media where id = $1 \
+         union all select v.path from media_variants mv join media v on v.id = mv.variant_id where mv.media_id = $1",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await)
+}
+
 /// Deletes a library item with every file made from it; false when there is none.
 pub async fn delete_item(store: &Store, id: i64) -> Result<bool> {
     let mut tx = store.begin_write().await?;

@@ -57,6 +57,8 @@ pub struct Spawn {
     pub mail: Option<hewn::mail::MailConfig>,
     /// Upload limits (default: the server's defaults).
     pub media: Option<hewn::media::Limits>,
+    /// `HEWN_MEDIA_CACHE_MIB` (default: the server's default).
+    pub media_cache_mib: Option<usize>,
 }
 
 /// Starts the app on a fresh database with the demo content.
@@ -104,6 +106,7 @@ pub async fn spawn_with(opts: Spawn) -> TestApp {
         limits: opts.limits.unwrap_or_default(),
         mail: opts.mail,
         media: opts.media.unwrap_or_default(),
+        media_cache_mib: opts.media_cache_mib.unwrap_or(hewn::media_cache::DEFAULT_BUDGET_MIB),
     };
     let (tx, rx) = oneshot::channel::<()>();
     let shutdown = async move {

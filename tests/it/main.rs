@@ -23,6 +23,8 @@ mod global_flags;
 mod helpers;
 pub mod mail;
 pub(crate) mod media;
+mod media_browser;
+mod media_cache;
 mod postgres;
 mod reading;
 mod search;

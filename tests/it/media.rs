@@ -20,7 +20,7 @@ async fn app_with(limits: hewn::media::Limits) -> TestApp {
 }
 
 /// Uploads `files` (name, bytes) with the session's token; `keep` ticks "keep the original".
-async fn upload(app: &TestApp, files: &[(&str, Vec<u8>)], keep: bool) -> reqwest::Response {
+pub(crate) async fn upload(app: &TestApp, files: &[(&str, Vec<u8>)], keep: bool) -> reqwest::Response {
     let mut form = Form::new().text("_csrf", csrf(app).await);
     if keep {
         form = form.text("keep_original", "1");
@@ -34,7 +34,7 @@ async fn upload(app: &TestApp, files: &[(&str, Vec<u8>)], keep: bool) -> reqwest
 }
 
 /// The Markdown of every item on the Media page, newest first.
-async fn library_markdown(app: &TestApp) -> Vec<String> {
+pub(crate) async fn library_markdown(app: &TestApp) -> Vec<String> {
     let page = app.get("/admin/media").await.text().await.unwrap();
     let doc = html(&page);
     let sel = scraper::Selector::parse("[data-test=media-markdown]").unwrap();
@@ -42,7 +42,7 @@ async fn library_markdown(app: &TestApp) -> Vec<String> {
 }
 
 /// The `/media/…` address inside a Markdown snippet.
-fn address(markdown: &str) -> String {
+pub(crate) fn address(markdown: &str) -> String {
     markdown.rsplit_once('(').unwrap().1.trim_end_matches(')').to_owned()
 }
 

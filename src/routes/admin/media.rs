@@ -419,7 +419,11 @@ pub async fn delete_media(
         let layout = layout(&app, &admin, "Media file", "media").await?;
         return edit_page(&app, layout, id, true, StatusCode::CONFLICT).await;
     }
-    if !store::media::delete_item(&app.store, id).await? {
+    let paths = store::media::paths_of_item(&app.store, id).await?;
+    let deleted = store::media::delete_item(&app.store, id).await?;
+    // Gone from this instance's memory at once (other instances: see `media_cache`).
+    app.media.remove_paths(&paths);
+    if !deleted {
         return Err(AppError::NotFound);
     }
     Ok(see_other(&with_notice("/admin/media", "media-deleted", None)).into_response())
