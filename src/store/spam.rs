@@ -153,29 +153,15 @@ const CACHE_FEATURES: usize = 200_000;
 #[derive(Debug, Default)]
 pub struct Cache {
     totals: Option<Totals>,
-    /// Every feature read, a feature the model does not have as zero counts.
-    features: HashMap<String, Counts>,
+    /// The totals and every feature read, a feature the model does not have as zero
+    /// counts (which weigh nothing, as a missing one).
+    model: Model,
 }
 
 impl Cache {
-    /// The model's version the kept counts belong to, if any were read.
-    pub fn version(&self) -> Option<i64> {
-        self.totals.map(|t| t.version)
-    }
-
     fn clear(&mut self) {
         self.totals = None;
-        self.features.clear();
-    }
-
-    /// The model for one comment, from the kept counts.
-    fn model_for(&self, features: &[String]) -> Model {
-        let totals = self.totals.unwrap_or(Totals { version: 0, spam_docs: 0, ham_docs: 0 });
-        Model {
-            features: features.iter().filter_map(|f| Some((f.clone(), *self.features.get(f)?))).collect(),
-            spam_docs: totals.spam_docs,
-            ham_docs: totals.ham_docs,
-        }
+        self.model = Model::default();
     }
 }
 
@@ -229,12 +215,12 @@ async fn refresh_in(mut conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]]) -
         let mut wanted: Vec<&str> = docs
             .iter()
             .flat_map(|d| d.iter())
-            .filter(|f| !cache.features.contains_key(f.as_str()))
+            .filter(|f| !cache.model.features.contains_key(f.as_str()))
             .map(String::as_str)
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        if cache.features.len() + wanted.len() > CACHE_FEATURES {
+        if cache.model.features.len() + wanted.len() > CACHE_FEATURES {
             cache.clear();
             continue;
         }
@@ -249,10 +235,11 @@ async fn refresh_in(mut conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]]) -
             continue;
         }
         cache.totals = Some(totals);
+        (cache.model.spam_docs, cache.model.ham_docs) = (totals.spam_docs, totals.ham_docs);
         for f in wanted {
-            cache.features.insert(f.to_owned(), Counts::default());
+            cache.model.features.insert(f.to_owned(), Counts::default());
         }
-        cache.features.extend(found);
+        cache.model.features.extend(found);
         return Ok(());
     }
     Err(sqlx::Error::Protocol("the spam model kept changing while it was read".into()))
@@ -268,10 +255,7 @@ pub async fn score_batch_in(conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]
     refresh_in(conn, cache, docs).await?;
     Ok(docs
         .iter()
-        .map(|features| {
-            let model = cache.model_for(features);
-            Scored { verdict: model.score(features), trained: model.is_trained() }
-        })
+        .map(|features| Scored { verdict: cache.model.score(features), trained: cache.model.is_trained() })
         .collect())
 }
 

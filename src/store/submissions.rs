@@ -136,13 +136,13 @@ fn facts_sql(n: usize) -> String {
 /// reads them again under the lock before it stores anything.
 pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
     let mut conn = store.read_pool().acquire().await?;
-    let facts = facts_in(conn.conn(), std::slice::from_ref(draft)).await?;
+    let facts = facts_in(conn.conn(), &[draft]).await?;
     facts.into_iter().next().ok_or_else(|| sqlx::Error::RowNotFound)
 }
 
 /// The facts about each of `drafts` as committed now, in one round trip (each
 /// sub-select uses its own index), in order.
-async fn facts_in(mut conn: Conn<'_>, drafts: &[Draft]) -> Result<Vec<Facts>> {
+async fn facts_in(mut conn: Conn<'_>, drafts: &[&Draft]) -> Result<Vec<Facts>> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -250,7 +250,7 @@ async fn store_batch(writer: &Writer, model: &mut super::spam::Cache, jobs: &[Jo
     let mut outcomes = Vec::with_capacity(jobs.len());
     // Every draft's facts in one round trip; each draft then also sees the ones of
     // this batch stored before it.
-    let drafts: Vec<Draft> = jobs.iter().map(|j| j.draft.clone()).collect();
+    let drafts: Vec<&Draft> = jobs.iter().map(|j| &j.draft).collect();
     let read = facts_in(tx.conn(), &drafts).await?;
     // The spam filter scores the drafts it is to score, for the whole batch at once.
     let to_score: Vec<&[String]> = jobs.iter().filter_map(|j| j.draft.spam_features.as_deref()).collect();
