@@ -422,17 +422,23 @@ pub async fn relearn_in(mut conn: Conn<'_>, ids: &[i64], change: Change) -> Resu
     write_in(conn, delta).await
 }
 
-/// Keeps a held or spam comment's verdict for the queue.
-pub async fn record_verdict_in(mut conn: Conn<'_>, comment_id: i64, verdict: &Verdict) -> Result<()> {
-    with_db!(conn.reborrow(), cx => sqlx::query(
-        "insert into spam_verdicts (comment_id, score, reasons) values ($1, $2, $3) \
-         on conflict (comment_id) do update set score = excluded.score, reasons = excluded.reasons"
-    )
-    .bind(comment_id)
-    .bind(verdict.thousandths())
-    .bind(verdict.reasons_text())
-    .execute(cx)
-    .await.map(|r| r.rows_affected()))?;
+/// Keeps held or spam comments' verdicts for the queue, many rows a statement.
+pub async fn record_verdicts_in(mut conn: Conn<'_>, verdicts: &[(i64, &Verdict)]) -> Result<()> {
+    for chunk in verdicts.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 3 + 1, 3))).collect();
+        let sql = format!(
+            "insert into spam_verdicts (comment_id, score, reasons) values {} \
+             on conflict (comment_id) do update set score = excluded.score, reasons = excluded.reasons",
+            values.join(", ")
+        );
+        with_db!(conn.reborrow(), cx => {
+            let mut q = sqlx::query(&sql);
+            for (id, verdict) in chunk {
+                q = q.bind(*id).bind(verdict.thousandths()).bind(verdict.reasons_text());
+            }
+            q.execute(cx).await.map(|r| r.rows_affected())
+        })?;
+    }
     Ok(())
 }
 

@@ -280,6 +280,7 @@ async fn store_batch(writer: &Writer, model: &mut super::spam::Cache, jobs: &[Jo
         .collect();
     let mut ids = insert_many_in(tx.conn(), &rows).await?.into_iter();
     let mut mail: Vec<(super::mail::Stored<'_>, &super::mail::MailPlan)> = Vec::new();
+    let mut verdicts: Vec<(i64, &crate::domain::spam::Verdict)> = Vec::new();
     for ((job, decision), score) in jobs.iter().zip(decided).zip(&scored) {
         outcomes.push(match decision {
             Decision::Store { status, rule } => {
@@ -295,13 +296,15 @@ async fn store_batch(writer: &Writer, model: &mut super::spam::Cache, jobs: &[Jo
                 };
                 mail.push((comment, &draft.mail));
                 if let Some(scored) = score.as_ref().filter(|_| status != CommentStatus::Approved) {
-                    super::spam::record_verdict_in(tx.conn(), id, &scored.verdict).await?;
+                    verdicts.push((id, &scored.verdict));
                 }
                 Submitted::Stored { id, status, rule }
             }
             refused => Submitted::Refused(refused),
         });
     }
+    // The spam filter's verdicts of the held ones, for the queue.
+    super::spam::record_verdicts_in(tx.conn(), &verdicts).await?;
     // The mail they cause, in the same transaction (nothing when mail is off).
     super::mail::after_batch_stored(tx.conn(), &mail).await?;
     if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
