@@ -561,6 +561,10 @@ pub async fn learn_imported(store: &Store) -> Result<u64> {
         insert_labels_in(tx.conn(), &labelled).await?;
         write_in(tx.conn(), delta).await?;
         tx.commit().await?;
+        // The import turned SQLite's own checkpoints off until it ends: each write
+        // rewrites counts all over the model, so without this the write-ahead log
+        // would grow by gigabytes on a large site (nothing on PostgreSQL).
+        super::import::checkpoint(store).await;
         learnt += labelled.len();
     }
     Ok(u64::try_from(learnt).unwrap_or(0))
