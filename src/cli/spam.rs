@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use serde::Deserialize;
 
 use crate::config::Cli;
-use crate::domain::spam::{self, Evaluation, Input, Label, Model};
+use crate::domain::spam::{self, Evaluation, Input, Label, Logistic, Model};
 use crate::store;
 
 #[derive(Debug, Args)]
@@ -135,9 +135,37 @@ struct CorpusLine {
     url: String,
 }
 
-/// The learning curve on a labelled corpus: for each training size, spam not
-/// published (held or spam), legitimate marked spam and held, at the default
-/// thresholds, and the scoring time.
+/// A model the learning curve measures: the filter's naive Bayes, or the online
+/// logistic regression it was compared with (README).
+trait Learner: Default {
+    const NAME: &'static str;
+    fn learn(&mut self, features: &[String], label: Label);
+    fn score(&self, features: &[String]) -> f64;
+}
+
+impl Learner for Model {
+    const NAME: &'static str = "naive Bayes (the filter's model)";
+    fn learn(&mut self, features: &[String], label: Label) {
+        Model::learn(self, features, label, 1);
+    }
+    fn score(&self, features: &[String]) -> f64 {
+        Model::score(self, features).score
+    }
+}
+
+impl Learner for Logistic {
+    const NAME: &'static str = "online logistic regression (compared, not used)";
+    fn learn(&mut self, features: &[String], label: Label) {
+        Logistic::learn(self, features, label);
+    }
+    fn score(&self, features: &[String]) -> f64 {
+        Logistic::score(self, features)
+    }
+}
+
+/// The learning curve on a labelled corpus, for each model: for each training size,
+/// spam not published (held or spam), legitimate marked spam and held, at the
+/// default thresholds, and the scoring time.
 fn corpus_curve(path: &PathBuf, curve: &[usize], test: usize) -> anyhow::Result<()> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut docs: Vec<(Label, Vec<String>)> = Vec::new();
@@ -154,29 +182,44 @@ fn corpus_curve(path: &PathBuf, curve: &[usize], test: usize) -> anyhow::Result<
         inputs.push(c);
     }
     anyhow::ensure!(docs.len() > test, "the corpus has {} messages, not more than --test {test}", docs.len());
-    let (train, tests) = docs.split_at(docs.len() - test);
     let rules = crate::domain::settings::Discussion::default();
+    println!(
+        "{} messages; test set: the last {test}; thresholds: spam {}, hold {}",
+        docs.len(),
+        f64::from(rules.spam_threshold) / 100.0,
+        f64::from(rules.hold_threshold) / 100.0
+    );
+    curve_of::<Model>(&docs, &inputs, curve, test, &rules);
+    curve_of::<Logistic>(&docs, &inputs, curve, test, &rules);
+    Ok(())
+}
+
+/// [`corpus_curve`] for one model.
+fn curve_of<L: Learner>(
+    docs: &[(Label, Vec<String>)],
+    inputs: &[CorpusLine],
+    curve: &[usize],
+    test: usize,
+    rules: &crate::domain::settings::Discussion,
+) {
+    let (train, tests) = docs.split_at(docs.len() - test);
     let (spam_t, hold_t) = (f64::from(rules.spam_threshold) / 100.0, f64::from(rules.hold_threshold) / 100.0);
     let test_spam = tests.iter().filter(|(l, _)| *l == Label::Spam).count();
     let test_ham = tests.len() - test_spam;
-    println!(
-        "{} messages; test set: the last {} ({test_spam} spam, {test_ham} legitimate); thresholds: spam {spam_t}, hold {hold_t}",
-        docs.len(),
-        tests.len()
-    );
+    println!("\n{}; test set {test_spam} spam, {test_ham} legitimate", L::NAME);
     println!("trained on  spam not published  legitimate marked spam  legitimate held  scoring (µs/message)");
     for n in curve {
         let n = (*n).min(train.len());
-        let mut model = Model::default();
+        let mut model = L::default();
         for (label, f) in train.iter().take(n) {
-            model.learn(f, *label, 1);
+            model.learn(f, *label);
         }
         let test_inputs = inputs.iter().skip(docs.len() - test);
         let started = Instant::now();
         let mut scored = Vec::with_capacity(tests.len());
         for ((label, _), c) in tests.iter().zip(test_inputs) {
             let f = spam::features::features(&Input { author: &c.author, email: &c.email, url: &c.url, text: &c.text });
-            scored.push((*label, model.score(&f).score));
+            scored.push((*label, model.score(&f)));
         }
         let micros = started.elapsed().as_secs_f64() * 1e6 / tests.len().max(1) as f64;
         let caught = scored.iter().filter(|(l, s)| *l == Label::Spam && *s >= hold_t).count();
@@ -189,8 +232,7 @@ fn corpus_curve(path: &PathBuf, curve: &[usize], test: usize) -> anyhow::Result<
             percent(held, test_ham)
         );
         if n == *curve.last().unwrap_or(&0) {
-            print!("{}", report(&scored, &rules));
+            print!("{}", report(&scored, rules));
         }
     }
-    Ok(())
 }

@@ -24,7 +24,7 @@ use crate::domain::form_body::{self, BodyError};
 use crate::domain::moderation::{self, Candidate, Decision};
 use crate::domain::settings::{Discussion, Settings};
 use crate::domain::signing::{PENDING_COOKIE_SECONDS, PENDING_LINK_SECONDS, PendingPass, RenderStamp, Secret};
-use crate::domain::spam::{self, Scored};
+use crate::domain::spam;
 use crate::domain::status::CommentStatus;
 use crate::domain::{comment_text, markdown, privacy, render_limits};
 use crate::error::AppError;
@@ -218,7 +218,7 @@ async fn create_comment(
         created_at: now,
         avatar_key,
         mail: mail_plan(&app, &settings, submission.subscribe),
-        spam: None,
+        spam_features: None,
     };
 
     // The rules that need no rendering come first: a refused submission costs no
@@ -227,15 +227,15 @@ async fn create_comment(
     let unrendered = candidate(&draft, 0, submission.honeypot_filled, seconds_on_page);
     let prechecked = moderation::precheck(&unrendered, &settings.discussion, &facts);
     if prechecked.is_none() && settings.discussion.spam_filter {
-        // Scored with the model as committed now, outside the write lock.
+        // Its features here, in parallel with other requests; the writer scores them
+        // with the model as committed in its transaction, a batch of comments at once.
         let input = spam::Input {
             author: &draft.author_name,
             email: &draft.author_email,
             url: &draft.author_url,
             text: &draft.body,
         };
-        let (verdict, trained) = store::spam::score(&app.store, &input).await?;
-        draft.spam = Some(Scored { verdict, trained });
+        draft.spam_features = Some(spam::features::features(&input));
     }
     draft.body_html = match prechecked {
         Some(Decision::Store { .. }) => markdown::plain_paragraphs(&draft.body).into_string(),
@@ -362,12 +362,14 @@ fn judge(
 ) -> submissions::Decide {
     let links = moderation::count_links(&draft.body_html);
     let judged = draft.clone();
-    Box::new(move |facts| {
-        moderation::decide(&candidate(&judged, links, honeypot_filled, seconds_on_page), &rules, facts)
+    Box::new(move |facts, spam| {
+        let candidate = Candidate { spam, ..candidate(&judged, links, honeypot_filled, seconds_on_page) };
+        moderation::decide(&candidate, &rules, facts)
     })
 }
 
-/// `draft` as the moderation rules see it, with `links` links in its rendered text.
+/// `draft` as the moderation rules see it, with `links` links in its rendered text
+/// (and no spam score: the writer adds it).
 fn candidate(
     draft: &submissions::Draft,
     links: usize,
@@ -383,7 +385,7 @@ fn candidate(
         ip: &draft.author_ip,
         user_agent: &draft.user_agent,
         honeypot_filled,
-        spam: draft.spam.as_ref().map(Scored::score),
+        spam: None,
         seconds_on_page,
     }
 }

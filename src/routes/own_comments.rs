@@ -219,7 +219,7 @@ async fn save_edit(
         created_at: now,
         avatar_key: String::new(),
         mail: Default::default(),
-        spam: None,
+        spam_features: None,
     };
     let known = store::submissions::facts(&app.store, &draft).await?.known_author;
     let facts = Facts {

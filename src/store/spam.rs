@@ -16,7 +16,7 @@ use sqlx::FromRow;
 
 use super::db::Conn;
 use super::{Result, Store, placeholders};
-use crate::domain::spam::{self, Counts, Input, Label, Model, Verdict};
+use crate::domain::spam::{self, Counts, Input, Label, Model, Scored, Verdict};
 use crate::domain::status::CommentStatus;
 use crate::with_db;
 
@@ -131,6 +131,136 @@ pub async fn model_for_in(mut conn: Conn<'_>, features: &[String]) -> Result<Mod
     Ok(model)
 }
 
+/// The model's totals as one statement read them, with its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Totals {
+    version: i64,
+    spam_docs: i64,
+    ham_docs: i64,
+}
+
+/// Most feature counts a [`Cache`] keeps; past it, it starts again empty.
+const CACHE_FEATURES: usize = 200_000;
+
+/// Feature counts this process has read, all of one version of the model: the
+/// comment writer keeps one, so a batch of comments reads from the database only the
+/// model's version and the counts of features it has not seen yet (one small
+/// statement), not every feature of every comment.
+///
+/// **Exact.** Every write to the counts adds one to the version in its own
+/// transaction (see [`write_in`]), and every read of counts reads the version in the
+/// same statement; counts read under another version than the kept ones' throw the
+/// kept ones away. So a comment is scored with the counts as committed when its batch
+/// read them, whichever instance wrote them, as if nothing were kept.
+#[derive(Debug, Default)]
+pub struct Cache {
+    totals: Option<Totals>,
+    /// The totals and every feature read, a feature the model does not have as zero
+    /// counts (which weigh nothing, as a missing one).
+    model: Model,
+}
+
+impl Cache {
+    fn clear(&mut self) {
+        self.totals = None;
+        self.model = Model::default();
+    }
+}
+
+/// Reads the counts of `wanted` and the model's totals: a statement per [`CHUNK`]
+/// features, each carrying the totals along (its row with an empty feature name).
+/// `None` for the totals when two statements saw different versions (a decision
+/// committed between them).
+async fn counts_in(mut conn: Conn<'_>, wanted: &[&str]) -> Result<(Option<Totals>, Vec<(String, Counts)>)> {
+    let mut totals: Option<Totals> = None;
+    let mut consistent = true;
+    let mut found = Vec::new();
+    let mut chunks: Vec<&[&str]> = wanted.chunks(CHUNK).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    for chunk in chunks {
+        let mut sql = String::from("select '', spam_docs, ham_docs, version from spam_model where id = 1");
+        if !chunk.is_empty() {
+            sql.push_str(&format!(
+                " union all select feature, spam, ham, 0 from spam_features where feature in ({})",
+                placeholders(1, chunk.len())
+            ));
+        }
+        let rows: Vec<(String, i64, i64, i64)> = with_db!(conn.reborrow(), cx => {
+            let mut q = sqlx::query_as(&sql);
+            for f in chunk {
+                q = q.bind(*f);
+            }
+            q.fetch_all(cx).await
+        })?;
+        for (f, spam, ham, version) in rows {
+            if f.is_empty() {
+                let read = Totals { version, spam_docs: spam, ham_docs: ham };
+                consistent &= totals.is_none_or(|t| t == read);
+                totals = Some(read);
+            } else {
+                found.push((f, Counts { spam, ham }));
+            }
+        }
+    }
+    // No totals row at all (a damaged copy): an empty model, never an error.
+    let totals = totals.unwrap_or(Totals { version: 0, spam_docs: 0, ham_docs: 0 });
+    Ok((consistent.then_some(totals), found))
+}
+
+/// Reads into `cache` what scoring `docs` needs, as committed now (see [`Cache`]).
+async fn refresh_in(mut conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]]) -> Result<()> {
+    // A decision committing between the statements of one read makes it read again;
+    // a few tries, then the error that makes the writer retry its comments one by one.
+    for _ in 0..4 {
+        let mut wanted: Vec<&str> = docs
+            .iter()
+            .flat_map(|d| d.iter())
+            .filter(|f| !cache.model.features.contains_key(f.as_str()))
+            .map(String::as_str)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if cache.model.features.len() + wanted.len() > CACHE_FEATURES {
+            cache.clear();
+            continue;
+        }
+        let (totals, found) = counts_in(conn.reborrow(), &wanted).await?;
+        let Some(totals) = totals else {
+            cache.clear();
+            continue;
+        };
+        if cache.totals.is_some_and(|t| t != totals) {
+            // The model changed since the kept counts were read: read them all again.
+            cache.clear();
+            continue;
+        }
+        cache.totals = Some(totals);
+        (cache.model.spam_docs, cache.model.ham_docs) = (totals.spam_docs, totals.ham_docs);
+        for f in wanted {
+            cache.model.features.insert(f.to_owned(), Counts::default());
+        }
+        cache.model.features.extend(found);
+        return Ok(());
+    }
+    Err(sqlx::Error::Protocol("the spam model kept changing while it was read".into()))
+}
+
+/// Scores each of `docs` (a comment's features) with the model as committed now,
+/// reading only what `cache` lacks (see [`Cache`]); in the comment writer's
+/// transaction, one statement for a whole batch of comments.
+pub async fn score_batch_in(conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]]) -> Result<Vec<Scored>> {
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    refresh_in(conn, cache, docs).await?;
+    Ok(docs
+        .iter()
+        .map(|features| Scored { verdict: cache.model.score(features), trained: cache.model.is_trained() })
+        .collect())
+}
+
 /// Scores a comment with the model as committed now.
 pub async fn score(store: &Store, input: &Input<'_>) -> Result<(Verdict, bool)> {
     let features = spam::features::features(input);
@@ -170,7 +300,8 @@ async fn write_in(mut conn: Conn<'_>, delta: Delta) -> Result<()> {
     }
     let seen: i64 = with_db!(conn.reborrow(), cx => sqlx::query_scalar(
         "update spam_model set spam_docs = case when spam_docs + $1 < 0 then 0 else spam_docs + $1 end, \
-           ham_docs = case when ham_docs + $2 < 0 then 0 else ham_docs + $2 end \
+           ham_docs = case when ham_docs + $2 < 0 then 0 else ham_docs + $2 end, \
+           version = version + 1 \
          where id = 1 returning spam_docs + ham_docs"
     )
     .bind(delta.spam_docs)
@@ -238,6 +369,10 @@ pub async fn prune_in(mut conn: Conn<'_>, max: i64) -> Result<()> {
     .bind(n - max)
     .execute(cx)
     .await.map(|r| r.rows_affected()))?;
+    // Scores change with the features gone: kept counts must be read again.
+    with_db!(conn.reborrow(), cx => sqlx::query("update spam_model set version = version + 1 where id = 1")
+        .execute(cx)
+        .await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -289,17 +424,23 @@ pub async fn relearn_in(mut conn: Conn<'_>, ids: &[i64], change: Change) -> Resu
     write_in(conn, delta).await
 }
 
-/// Keeps a held or spam comment's verdict for the queue.
-pub async fn record_verdict_in(mut conn: Conn<'_>, comment_id: i64, verdict: &Verdict) -> Result<()> {
-    with_db!(conn.reborrow(), cx => sqlx::query(
-        "insert into spam_verdicts (comment_id, score, reasons) values ($1, $2, $3) \
-         on conflict (comment_id) do update set score = excluded.score, reasons = excluded.reasons"
-    )
-    .bind(comment_id)
-    .bind(verdict.thousandths())
-    .bind(verdict.reasons_text())
-    .execute(cx)
-    .await.map(|r| r.rows_affected()))?;
+/// Keeps held or spam comments' verdicts for the queue, many rows a statement.
+pub async fn record_verdicts_in(mut conn: Conn<'_>, verdicts: &[(i64, &Verdict)]) -> Result<()> {
+    for chunk in verdicts.chunks(CHUNK) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * 3 + 1, 3))).collect();
+        let sql = format!(
+            "insert into spam_verdicts (comment_id, score, reasons) values {} \
+             on conflict (comment_id) do update set score = excluded.score, reasons = excluded.reasons",
+            values.join(", ")
+        );
+        with_db!(conn.reborrow(), cx => {
+            let mut q = sqlx::query(&sql);
+            for (id, verdict) in chunk {
+                q = q.bind(*id).bind(verdict.thousandths()).bind(verdict.reasons_text());
+            }
+            q.execute(cx).await.map(|r| r.rows_affected())
+        })?;
+    }
     Ok(())
 }
 
@@ -358,9 +499,11 @@ pub async fn retrain(store: &Store) -> Result<Stats> {
     let mut tx = store.begin_write().await?;
     let rows: Vec<Labelled> =
         with_db!(tx.conn(), cx => sqlx::query_as::<_, Labelled>(RETRAIN_LABELLED).fetch_all(cx).await)?;
-    for sql in
-        ["delete from spam_features", "delete from spam_labels", "update spam_model set spam_docs = 0, ham_docs = 0"]
-    {
+    for sql in [
+        "delete from spam_features",
+        "delete from spam_labels",
+        "update spam_model set spam_docs = 0, ham_docs = 0, version = version + 1",
+    ] {
         with_db!(tx.conn(), cx => sqlx::query(sql).execute(cx).await.map(|r| r.rows_affected()))?;
     }
     let mut delta = Delta::default();
@@ -420,6 +563,10 @@ pub async fn learn_imported(store: &Store) -> Result<u64> {
         insert_labels_in(tx.conn(), &labelled).await?;
         write_in(tx.conn(), delta).await?;
         tx.commit().await?;
+        // The import turned SQLite's own checkpoints off until it ends: each write
+        // rewrites counts all over the model, so without this the write-ahead log
+        // would grow by gigabytes on a large site (nothing on PostgreSQL).
+        super::import::checkpoint(store).await;
         learnt += labelled.len();
     }
     Ok(u64::try_from(learnt).unwrap_or(0))

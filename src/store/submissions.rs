@@ -21,6 +21,7 @@ use super::comments::{NewComment, PublicComment, insert_many_in};
 use super::db::Conn;
 use super::{Result, Store, Writer};
 use crate::domain::moderation::{Decision, Facts, Rule};
+use crate::domain::spam::{Scored, SpamScore};
 use crate::with_db;
 
 /// Most submissions committed in one transaction.
@@ -28,9 +29,10 @@ const MAX_BATCH: usize = 64;
 /// Submissions that may wait for the writer; more wait to enter the queue.
 const QUEUE_LENGTH: usize = 1024;
 
-/// The moderation decision for a submission, given the facts (pure: it may run twice
-/// when a batch is retried).
-pub type Decide = Box<dyn Fn(&Facts) -> Decision + Send + Sync>;
+/// The moderation decision for a submission, given the facts and the spam filter's
+/// score when it scored the submission (pure: it may run twice when a batch is
+/// retried).
+pub type Decide = Box<dyn Fn(&Facts, Option<SpamScore>) -> Decision + Send + Sync>;
 
 /// Why a submission was not stored (nothing was written).
 #[derive(Debug, thiserror::Error)]
@@ -86,8 +88,10 @@ pub struct Draft {
     pub avatar_key: String,
     /// The mail the comment causes if stored (nothing when mail is off).
     pub mail: super::mail::MailPlan,
-    /// The spam filter's verdict, kept with the comment if it is held or spam.
-    pub spam: Option<crate::domain::spam::Scored>,
+    /// The comment's features, when the spam filter is to score it: the writer scores
+    /// it with the model as committed in its transaction, and keeps the verdict with
+    /// the comment if it is held or spam.
+    pub spam_features: Option<Vec<String>>,
 }
 
 /// What became of a submission.
@@ -132,14 +136,14 @@ fn facts_sql(n: usize) -> String {
 /// reads them again under the lock before it stores anything.
 pub async fn facts(store: &Store, draft: &Draft) -> Result<Facts> {
     let mut conn = store.read_pool().acquire().await?;
-    let facts = facts_in(conn.conn()?, std::slice::from_ref(draft)).await?;
+    let facts = facts_in(conn.conn()?, &[draft]).await?;
     conn.finished();
     facts.into_iter().next().ok_or_else(|| sqlx::Error::RowNotFound)
 }
 
 /// The facts about each of `drafts` as committed now, in one round trip (each
 /// sub-select uses its own index), in order.
-async fn facts_in(mut conn: Conn<'_>, drafts: &[Draft]) -> Result<Vec<Facts>> {
+async fn facts_in(mut conn: Conn<'_>, drafts: &[&Draft]) -> Result<Vec<Facts>> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -212,9 +216,12 @@ pub async fn submit(store: &Store, draft: Draft, decide: Decide) -> std::result:
 /// The writer task: commits waiting submissions in batches until every sender is gone.
 async fn run_writer(writer: Writer, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
+    // The spam model's counts this writer has read (checked against the model's
+    // version in every batch).
+    let mut model = super::spam::Cache::default();
     while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
         let batch = std::mem::take(&mut jobs);
-        match store_batch(&writer, &batch).await {
+        match store_batch(&writer, &mut model, &batch).await {
             Ok(outcomes) => {
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
@@ -228,7 +235,7 @@ async fn run_writer(writer: Writer, mut queue: mpsc::Receiver<Job>) {
             Err(e) => {
                 tracing::warn!(error = %e, size = batch.len(), "a batch of comments failed; storing them one by one");
                 for job in batch {
-                    let outcome = store_batch(&writer, std::slice::from_ref(&job)).await;
+                    let outcome = store_batch(&writer, &mut model, std::slice::from_ref(&job)).await;
                     let _ = job.reply.send(outcome.map(|mut o| o.remove(0)).map_err(SubmitError::from));
                 }
             }
@@ -239,21 +246,26 @@ async fn run_writer(writer: Writer, mut queue: mpsc::Receiver<Job>) {
 
 /// Handles `jobs` in order in one transaction, committing when anything was stored.
 /// Returns one outcome per job (never empty for a non-empty batch).
-async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
+async fn store_batch(writer: &Writer, model: &mut super::spam::Cache, jobs: &[Job]) -> Result<Vec<Submitted>> {
     let mut tx = writer.begin().await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     // Every draft's facts in one round trip; each draft then also sees the ones of
     // this batch stored before it.
-    let drafts: Vec<Draft> = jobs.iter().map(|j| j.draft.clone()).collect();
+    let drafts: Vec<&Draft> = jobs.iter().map(|j| &j.draft).collect();
     let read = facts_in(tx.conn(), &drafts).await?;
+    // The spam filter scores the drafts it is to score, for the whole batch at once.
+    let to_score: Vec<&[String]> = jobs.iter().filter_map(|j| j.draft.spam_features.as_deref()).collect();
+    let mut scores = super::spam::score_batch_in(tx.conn(), model, &to_score).await?.into_iter();
+    let scored: Vec<Option<Scored>> =
+        jobs.iter().map(|j| j.draft.spam_features.as_ref().and_then(|_| scores.next())).collect();
     // Decide every draft first (each one seeing the ones decided to be stored before
     // it), then store the batch's comments in one insert, in order.
     let mut stored: Vec<(&Draft, CommentStatus)> = Vec::with_capacity(jobs.len());
     let mut decided: Vec<Decision> = Vec::with_capacity(jobs.len());
-    for (job, facts) in jobs.iter().zip(read) {
+    for ((job, facts), score) in jobs.iter().zip(read).zip(&scored) {
         let draft = &job.draft;
         let facts = with_earlier_in_batch(facts, draft, &stored);
-        let decision = (job.decide)(&facts);
+        let decision = (job.decide)(&facts, score.as_ref().map(Scored::score));
         if let Decision::Store { status, .. } = decision {
             stored.push((draft, status));
         }
@@ -269,7 +281,8 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
         .collect();
     let mut ids = insert_many_in(tx.conn(), &rows).await?.into_iter();
     let mut mail: Vec<(super::mail::Stored<'_>, &super::mail::MailPlan)> = Vec::new();
-    for (job, decision) in jobs.iter().zip(decided) {
+    let mut verdicts: Vec<(i64, &crate::domain::spam::Verdict)> = Vec::new();
+    for ((job, decision), score) in jobs.iter().zip(decided).zip(&scored) {
         outcomes.push(match decision {
             Decision::Store { status, rule } => {
                 let id = ids.next().ok_or(sqlx::Error::RowNotFound)?;
@@ -283,14 +296,16 @@ async fn store_batch(writer: &Writer, jobs: &[Job]) -> Result<Vec<Submitted>> {
                     now: draft.created_at,
                 };
                 mail.push((comment, &draft.mail));
-                if let Some(scored) = draft.spam.as_ref().filter(|_| status != CommentStatus::Approved) {
-                    super::spam::record_verdict_in(tx.conn(), id, &scored.verdict).await?;
+                if let Some(scored) = score.as_ref().filter(|_| status != CommentStatus::Approved) {
+                    verdicts.push((id, &scored.verdict));
                 }
                 Submitted::Stored { id, status, rule }
             }
             refused => Submitted::Refused(refused),
         });
     }
+    // The spam filter's verdicts of the held ones, for the queue.
+    super::spam::record_verdicts_in(tx.conn(), &verdicts).await?;
     // The mail they cause, in the same transaction (nothing when mail is off).
     super::mail::after_batch_stored(tx.conn(), &mail).await?;
     if outcomes.iter().any(|o| matches!(o, Submitted::Stored { .. })) {
@@ -391,7 +406,7 @@ mod tests {
             created_at: at,
             avatar_key: String::new(),
             mail: Default::default(),
-            spam: None,
+            spam_features: None,
         }
     }
 

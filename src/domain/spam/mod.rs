@@ -13,10 +13,12 @@
 //! and updates from several instances add up in any order.
 
 pub mod features;
+pub mod logistic;
 
 use std::collections::HashMap;
 
 pub use features::{Input, describe};
+pub use logistic::Logistic;
 
 /// The smoothing pseudo-count.
 pub const ALPHA: f64 = 1.0;
