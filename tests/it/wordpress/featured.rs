@@ -178,7 +178,7 @@ async fn the_export_names_each_featured_images_attachment_and_a_round_trip_keeps
     assert!(!imported.stdout.contains("featured image"), "{}", imported.stdout);
     let moved = serve(copy).await;
     let page = assert_status!(moved.get("/posts/harbour").await, 200).body;
-    assert_eq!(featured_srcs(&page), [src.clone()], "{page}");
+    assert_eq!(featured_srcs(&page), [src.as_str()], "{page}");
     assert_eq!(meta(&page, "og:image:alt").as_deref(), Some("Boats in a harbour"));
     let page = assert_status!(moved.get("/posts/plain").await, 200).body;
     assert_eq!(featured_srcs(&page), Vec::<String>::new());
