@@ -31,6 +31,8 @@ pub struct ExportPost {
     pub wp_id: Option<i64>,
     pub wp_guid: Option<String>,
     pub wp_permalink: Option<String>,
+    /// The library item shown at the post's top.
+    pub featured_media_id: Option<i64>,
 }
 
 /// A comment of any status, with its author's email.
@@ -144,11 +146,31 @@ impl Snapshot {
         Ok(a.max(b).max(c).max(d))
     }
 
+    /// The id and WordPress id of every post and page [`Self::posts_after`] reads, by id.
+    pub async fn post_keys(&mut self) -> Result<Vec<(i64, Option<i64>)>> {
+        with_db!(self.tx.conn(), cx => sqlx::query_as(
+            "select id, wp_id from posts where status <> 'importing' order by id",
+        )
+        .fetch_all(cx)
+        .await)
+    }
+
+    /// The id and WordPress id of every file [`Self::media_after`] reads, by id.
+    pub async fn media_keys(&mut self) -> Result<Vec<(i64, Option<i64>)>> {
+        with_db!(self.tx.conn(), cx => sqlx::query_as(
+            "select id, wp_id from media \
+             where not exists (select 1 from media_variants x where x.variant_id = media.id) order by id",
+        )
+        .fetch_all(cx)
+        .await)
+    }
+
     /// Up to `limit` posts and pages after id `after`, by id.
     pub async fn posts_after(&mut self, after: i64, limit: i64) -> Result<Vec<ExportPost>> {
         with_db!(self.tx.conn(), cx => sqlx::query_as::<_, ExportPost>(
             "select id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, author_id, \
-               author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink \
+               author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, wp_permalink, \
+               featured_media_id \
              from posts where id > $1 and status <> 'importing' order by id limit $2",
         )
         .bind(after)

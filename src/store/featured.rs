@@ -233,6 +233,14 @@ pub async fn choosable(store: &Store, id: i64) -> Result<Option<Choice>> {
     with_db!(store.reader(), db => sqlx::query_as::<_, Choice>(&sql).bind(id).fetch_optional(db).await)
 }
 
+/// The image an import brought as the WordPress attachment `wp_id`, if it can be
+/// featured (see [`choosable`]): its id.
+pub async fn choosable_by_wp_id(store: &Store, wp_id: i64) -> Result<Option<i64>> {
+    let sql = format!("{CHOICE_COLUMNS} and m.wp_id = $1 order by m.id limit 1");
+    let found = with_db!(store.reader(), db => sqlx::query_as::<_, Choice>(&sql).bind(wp_id).fetch_optional(db).await)?;
+    Ok(found.map(|c| c.id))
+}
+
 /// The posts and pages (any status) that feature the library item `media_id`.
 pub async fn featuring(store: &Store, media_id: i64) -> Result<Vec<super::media::UsedBy>> {
     with_db!(store.reader(), db => sqlx::query_as::<_, super::media::UsedBy>(

@@ -197,11 +197,11 @@ pub async fn publish_hidden(
     let ids = sqlx::query_scalar(
         "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
            author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
-           wp_permalink) \
+           wp_permalink, featured_media_id) \
          select p.new_id, p.kind, p.final_slug, p.title, coalesce(s.text, ''), p.source_format, \
            coalesce(b.text, ''), p.excerpt, $2, p.sticky, p.author_id, p.author_name, p.comments_open, \
            p.published_at, p.updated_at, p.created_at, p.final_wp_id, nullif(p.wp_guid, ''), \
-           nullif(p.wp_permalink, '') \
+           nullif(p.wp_permalink, ''), (select m.id from media m where m.id = p.featured_media_id) \
          from staging.posts p left join staging.post_sources s on s.seq = p.seq and p.bytes <= $3 \
            left join staging.post_bodies b on b.seq = p.seq and p.bytes <= $3 \
          where p.seq in (select value from json_each($1)) and p.new_id is not null \

@@ -42,6 +42,8 @@ pub struct StagedPost {
     pub wp_id: Option<i64>,
     pub wp_guid: String,
     pub wp_permalink: String,
+    /// The WordPress id of the attachment featured at the post's top (`_thumbnail_id`).
+    pub thumbnail_wp_id: Option<i64>,
 }
 
 /// A comment as it will be inserted, before its id and parent are final.
@@ -190,8 +192,9 @@ create table posts (
     excerpt text not null, status text not null, sticky integer not null, author_login text not null,
     author_name text not null, comments_open integer not null, published_at integer,
     updated_at integer not null, created_at integer not null, wp_id integer, wp_guid text not null,
-    wp_permalink text not null,
-    live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer
+    wp_permalink text not null, thumbnail_wp_id integer,
+    live_id integer, new_id integer, final_slug text, final_wp_id integer, author_id integer,
+    featured_media_id integer
 );
 create index posts_wp_id on posts (wp_id);
 create table post_sources (seq integer primary key, text text not null);
@@ -460,6 +463,27 @@ impl Staging {
         tx.commit().await
     }
 
+    /// The new posts that name a featured image: sequence number, line and the
+    /// attachment's WordPress id.
+    pub async fn featured_wanted(&mut self) -> Result<Vec<(i64, i64, i64)>> {
+        sqlx::query_as(
+            "select seq, line, thumbnail_wp_id from posts \
+             where thumbnail_wp_id is not null and new_id is not null order by seq",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    /// Sets the library item a staged post is to feature (`None`: none).
+    pub async fn set_featured(&mut self, seq: i64, media_id: Option<i64>) -> Result<()> {
+        sqlx::query("update posts set featured_media_id = $1 where seq = $2")
+            .bind(media_id)
+            .bind(seq)
+            .execute(&mut self.conn)
+            .await
+            .map(|_| ())
+    }
+
     /// The highest item number, comment number and comment WordPress id of the file:
     /// how many ids a plan may give out (see `store::import::reserve`).
     pub async fn extent(&mut self) -> Result<(i64, i64, i64)> {
@@ -505,7 +529,7 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
     let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
         "insert into posts (seq, line, kind, slug, title, source_format, bytes, excerpt, status, \
          sticky, author_login, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
-         wp_permalink) ",
+         wp_permalink, thumbnail_wp_id) ",
     );
     q.push_values(rows, |mut b, p| {
         let bytes = p.source.len().saturating_add(p.body_html.len());
@@ -527,7 +551,8 @@ async fn insert_posts(tx: &mut SqliteConnection, rows: &[StagedPost]) -> Result<
             .push_bind(p.created_at)
             .push_bind(p.wp_id)
             .push_bind(&p.wp_guid)
-            .push_bind(&p.wp_permalink);
+            .push_bind(&p.wp_permalink)
+            .push_bind(p.thumbnail_wp_id);
     });
     q.build().execute(tx).await?;
     Ok(())

@@ -192,6 +192,16 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
     let mut written: HashSet<i64> = HashSet::new();
     let mut unique_id =
         |id: i64, own: i64, offset: i64| if written.insert(id) { id } else { above * (offset + 3) + own };
+    // Every item's id is decided before any is written (posts first, then files, as
+    // they are written), so a post can name its featured image's attachment item.
+    let mut post_ids: HashMap<i64, i64> = HashMap::new();
+    for (id, wp_id) in snap.post_keys().await? {
+        post_ids.insert(id, unique_id(export_id(wp_id, id, 0), id, 0));
+    }
+    let mut attachment_ids: HashMap<i64, i64> = HashMap::new();
+    for (id, wp_id) in snap.media_keys().await? {
+        attachment_ids.insert(id, unique_id(export_id(wp_id, id, 1), id, 1));
+    }
     // It also skips an attachment whose title and date another one has ("photo" is a
     // common title): such a file is dated a second later.
     let mut file_dates: HashSet<(String, i64)> = HashSet::new();
@@ -209,8 +219,11 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
             };
             let display = display_of_login.get(&login).cloned().unwrap_or_default();
             let tags = snap.tags_of(post.id).await?;
-            let id = unique_id(export_id(post.wp_id, post.id, 0), post.id, 0);
+            let id = post_ids.get(&post.id).copied().unwrap_or_else(|| export_id(post.wp_id, post.id, 0));
             write_post_head(out, &ctx, &post, id, &login, &display, &tags)?;
+            if let Some(attachment) = post.featured_media_id.and_then(|m| attachment_ids.get(&m)) {
+                write_meta(out, "postmeta", "_thumbnail_id", &attachment.to_string())?;
+            }
             let mut after_comment = 0;
             loop {
                 let comments = snap.comments_after(post.id, after_comment, COMMENT_BATCH).await?;
@@ -236,7 +249,7 @@ async fn write_snapshot(snap: &mut Snapshot, base: &str, out: &mut impl Write) -
         let Some(last) = media.last() else { break };
         after = last.id;
         for m in media {
-            let id = unique_id(export_id(m.wp_id, m.id, 1), m.id, 1);
+            let id = attachment_ids.get(&m.id).copied().unwrap_or_else(|| export_id(m.wp_id, m.id, 1));
             let url = format!("{base}{}", media_url(&m.path));
             let name = m.path.rsplit('/').next().unwrap_or(&m.path);
             let title =

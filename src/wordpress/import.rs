@@ -259,6 +259,13 @@ pub async fn import_file(database: &DatabaseConfig, file: &Path, options: &Optio
         for (path, why) in media.refused {
             report.skip(0, format!("uploads file {path}: {why}"));
         }
+        for line in media.unfeatured {
+            let why = match options.uploads {
+                Some(_) => "the attachment was not imported as an image from the uploads folder",
+                None => "no --uploads folder given",
+            };
+            report.skip(line, format!("featured image not imported: {why}"));
+        }
         let elapsed = started.elapsed();
         let media_copied = media.copied;
         Ok(Outcome { report, plan, writes, media_copied, elapsed, reading, dry_run: options.dry_run })
@@ -529,6 +536,9 @@ async fn write_reserved(
     if copied.is_ok() {
         copied = responsive_bodies(store, staging).await;
     }
+    if copied.is_ok() {
+        copied = featured_images(store, staging, media).await;
+    }
     let mut written = copied.map(|()| false);
     for attempt in 1..=ATTEMPTS {
         if !matches!(written, Ok(false)) {
@@ -683,6 +693,28 @@ async fn responsive_bodies(store: &Store, staging: &mut Staging) -> anyhow::Resu
     Ok(())
 }
 
+/// Gives each new post that names a featured image (`_thumbnail_id`) the library
+/// image imported as that attachment (now or by an earlier import), if it is one
+/// that can be featured; the lines of those left without are noted in `media`.
+async fn featured_images(store: &Store, staging: &mut Staging, media: &mut CopiedMedia) -> anyhow::Result<()> {
+    let mut known: HashMap<i64, Option<i64>> = HashMap::new();
+    for (seq, line, wp_id) in staging.featured_wanted().await.context("reading the staged posts")? {
+        let found = match known.get(&wp_id) {
+            Some(found) => *found,
+            None => {
+                let found = crate::store::featured::choosable_by_wp_id(store, wp_id).await?;
+                known.insert(wp_id, found);
+                found
+            }
+        };
+        if found.is_none() {
+            media.unfeatured.push(u64::try_from(line).unwrap_or(0));
+        }
+        staging.set_featured(seq, found).await.context("writing the staged posts")?;
+    }
+    Ok(())
+}
+
 /// The media an import copied.
 #[derive(Debug, Default)]
 struct CopiedMedia {
@@ -692,6 +724,8 @@ struct CopiedMedia {
     copied: usize,
     /// Files left out: the path, and why.
     refused: Vec<(String, String)>,
+    /// The lines of the new posts whose featured image was not imported.
+    unfeatured: Vec<u64>,
 }
 
 /// The limits an imported file is processed under: the import's own size limit,

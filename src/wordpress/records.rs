@@ -129,9 +129,10 @@ impl Comment {
 }
 
 /// Post meta kept while reading: old slugs (for redirects), the uploads path of an
-/// attachment and its alt text, and the status a trashed post had.
-pub const KEPT_POST_META: [&str; 4] =
-    ["_wp_old_slug", "_wp_attached_file", "_wp_attachment_image_alt", "_wp_trash_meta_status"];
+/// attachment and its alt text, the status a trashed post had, and a post's featured
+/// image (the WordPress id of an attachment).
+pub const KEPT_POST_META: [&str; 5] =
+    ["_wp_old_slug", "_wp_attached_file", "_wp_attachment_image_alt", "_wp_trash_meta_status", "_thumbnail_id"];
 /// Comment meta kept while reading: the status a trashed comment had, and the Disqus
 /// id of a comment Disqus's WordPress plugin synced into WordPress (so that a later
 /// `hewn import disqus` of the same comments does not import them twice).

@@ -236,6 +236,7 @@ pub struct PostRow {
     final_wp_id: Option<i64>,
     wp_guid: Option<String>,
     wp_permalink: Option<String>,
+    featured_media_id: Option<i64>,
 }
 
 /// A new comment as staged, ready to insert.
@@ -291,7 +292,8 @@ pub async fn staged_posts(path: &Path, seqs: &str, apart: i64) -> Result<HiddenR
             "select p.new_id, p.kind, p.final_slug, p.title, coalesce(s.text, '') as source, p.source_format, \
                coalesce(b.text, '') as body_html, p.excerpt, p.sticky, p.author_id, p.author_name, \
                p.comments_open, p.published_at, p.updated_at, p.created_at, p.final_wp_id, \
-               nullif(p.wp_guid, '') as wp_guid, nullif(p.wp_permalink, '') as wp_permalink \
+               nullif(p.wp_guid, '') as wp_guid, nullif(p.wp_permalink, '') as wp_permalink, \
+               p.featured_media_id \
              from posts p left join post_sources s on s.seq = p.seq and p.bytes <= $2 \
                left join post_bodies b on b.seq = p.seq and p.bytes <= $2 \
              where p.seq in (select value from json_each($1)) and p.new_id is not null order by p.seq",
@@ -349,7 +351,7 @@ pub async fn insert_hidden(cx: &mut PgConnection, rows: HiddenRows, status: &str
         let mut q: QueryBuilder<'_, Postgres> = QueryBuilder::new(
             "insert into posts (id, kind, slug, title, source, source_format, body_html, excerpt, status, sticky, \
                author_id, author_name, comments_open, published_at, updated_at, created_at, wp_id, wp_guid, \
-               wp_permalink) ",
+               wp_permalink, featured_media_id) ",
         );
         q.push_values(chunk, |mut b, p| {
             b.push_bind(p.new_id)
@@ -370,7 +372,11 @@ pub async fn insert_hidden(cx: &mut PgConnection, rows: HiddenRows, status: &str
                 .push_bind(p.created_at)
                 .push_bind(p.final_wp_id)
                 .push_bind(&p.wp_guid)
-                .push_bind(&p.wp_permalink);
+                .push_bind(&p.wp_permalink)
+                // Left without one if the image was deleted since the import looked it up.
+                .push("(select m.id from media m where m.id = ")
+                .push_bind_unseparated(p.featured_media_id)
+                .push_unseparated("::bigint)");
         });
         q.push(" returning id");
         let got: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&mut *cx).await?;

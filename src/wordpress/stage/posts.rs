@@ -183,6 +183,7 @@ impl Stager {
             wp_id,
             wp_guid: guid,
             wp_permalink: permalink,
+            thumbnail_wp_id: item.meta("_thumbnail_id").and_then(|id| id.trim().parse().ok()).filter(|id| *id > 0),
         };
         self.push(Staged::Post(Box::new(post)))
     }

@@ -4,6 +4,7 @@
 
 mod disqus;
 mod export;
+mod featured;
 mod formats;
 mod hostile;
 pub(crate) mod import;
