@@ -54,9 +54,14 @@ use db::{Conn, Pool, PoolRef, ReadPool, WriteTransact};
 /// before failing: SQLite's busy timeout, PostgreSQL's lock timeout.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Handle to the database: cheap to clone, shared by every request.
+/// Handle to the database: cheap to clone (one reference count; the app clones it
+/// for every request), shared by every request.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct Store(Arc<Handles>);
+
+/// What a [`Store`] holds.
+#[derive(Clone, Debug)]
+pub struct Handles {
     read: ReadPool,
     writer: Writer,
     /// Comment submissions waiting to be committed together (see `submissions`).
@@ -99,6 +104,14 @@ impl Writer {
 /// A failure inside the store, kept opaque to handlers.
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
 
+impl std::ops::Deref for Store {
+    type Target = Handles;
+
+    fn deref(&self) -> &Handles {
+        &self.0
+    }
+}
+
 impl Store {
     /// Opens (creating if missing) the database described by `config`.
     pub async fn open(config: &DatabaseConfig) -> anyhow::Result<Self> {
@@ -111,20 +124,20 @@ impl Store {
         };
         let writer = Writer { pool: write, writes: Arc::new(AtomicU64::new(0)) };
         let freshness = Arc::new(freshness::Freshness::new(&config.url));
-        Ok(Self {
+        Ok(Self(Arc::new(Handles {
             read,
             writer,
             submissions: submissions::Queue::default(),
             freshness,
             clock: Clock::system(),
             mail_on: false,
-        })
+        })))
     }
 
     /// This store reading the time from `clock` (tests pass a settable one).
     #[must_use]
     pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        Arc::make_mut(&mut self.0).clock = clock;
         self
     }
 
@@ -132,7 +145,7 @@ impl Store {
     /// write the messages they cause into the outbox.
     #[must_use]
     pub fn with_mail(mut self, on: bool) -> Self {
-        self.mail_on = on;
+        Arc::make_mut(&mut self.0).mail_on = on;
         self
     }
 

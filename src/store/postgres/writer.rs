@@ -17,11 +17,12 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Executor, PgConnection};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// The writer (cheap to clone).
+/// The writer (cheap to clone: the store, and with it the writer, is cloned for
+/// every request).
 #[derive(Clone, Debug)]
 pub struct PgWriter {
     slot: Arc<Mutex<Slot>>,
-    options: PgConnectOptions,
+    options: Arc<PgConnectOptions>,
     /// How long a write waits for the one before it (then `PoolTimedOut`: busy).
     acquire_timeout: Duration,
 }
@@ -60,7 +61,11 @@ impl PgWriter {
     /// Opens the writer's connection.
     pub async fn connect(options: PgConnectOptions, acquire_timeout: Duration) -> sqlx::Result<Self> {
         let conn = options.connect().await?;
-        Ok(Self { slot: Arc::new(Mutex::new(Slot { conn, state: State::Ready })), options, acquire_timeout })
+        Ok(Self {
+            slot: Arc::new(Mutex::new(Slot { conn, state: State::Ready })),
+            options: Arc::new(options),
+            acquire_timeout,
+        })
     }
 
     /// The connection once the writes before have finished, in a usable state.
