@@ -86,3 +86,17 @@ async fn migrated_template() -> String {
     store.close().await;
     name
 }
+
+/// A fresh, migrated store on the other backend when the suite runs on PostgreSQL
+/// (a SQLite file in `dir`), and a fresh one of the suite's own otherwise: where
+/// `hewn copy` tests copy a site to. Returns it and its URL.
+pub async fn copy_target(dir: &std::path::Path) -> (hewn::store::Store, String) {
+    let url = if is_postgres() { format!("sqlite://{}", dir.join("copy.db").display()) } else { fresh_url(dir).await };
+    let target = hewn::store::Store::open(
+        &hewn::config::DatabaseConfig::from_cli(&url, hewn::config::Synchronous::Normal).unwrap(),
+    )
+    .await
+    .unwrap();
+    hewn::store::migrate(&target).await.unwrap();
+    (target, url)
+}

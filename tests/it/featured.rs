@@ -375,17 +375,7 @@ async fn hewn_copy_carries_each_posts_featured_image() {
     let (id, _) = upload_image(&app, "kept.jpg", jpeg(600, 400, 70), "Kept").await;
     save_post(&app, "Kept", "Words.", "published", &id.to_string()).await;
     let dir = tempfile::tempdir().unwrap();
-    let url = if crate::backend::is_postgres() {
-        format!("sqlite://{}", dir.path().join("copy.db").display())
-    } else {
-        crate::backend::fresh_url(dir.path()).await
-    };
-    let target = hewn::store::Store::open(
-        &hewn::config::DatabaseConfig::from_cli(&url, hewn::config::Synchronous::Normal).unwrap(),
-    )
-    .await
-    .unwrap();
-    hewn::store::migrate(&target).await.unwrap();
+    let (target, url) = crate::backend::copy_target(dir.path()).await;
 
     hewn::store::copy::copy(&app.store, &target).await.unwrap();
 

@@ -566,19 +566,8 @@ async fn a_png_gets_smaller_lossless_webp_copies_offered_in_a_picture_element() 
 async fn hewn_copy_carries_the_library_with_its_variants() {
     let app = admin_app().await;
     assert_status!(upload(&app, &[("c.jpg", encode(&two_tone(1000, 500), ImageFormat::Jpeg))], true).await, 303);
-    // Into the other backend when the suite runs on PostgreSQL, and a fresh file otherwise.
     let dir = tempfile::tempdir().unwrap();
-    let url = if crate::backend::is_postgres() {
-        format!("sqlite://{}", dir.path().join("copy.db").display())
-    } else {
-        crate::backend::fresh_url(dir.path()).await
-    };
-    let target = hewn::store::Store::open(
-        &hewn::config::DatabaseConfig::from_cli(&url, hewn::config::Synchronous::Normal).unwrap(),
-    )
-    .await
-    .unwrap();
-    hewn::store::migrate(&target).await.unwrap();
+    let (target, url) = crate::backend::copy_target(dir.path()).await;
 
     hewn::store::copy::copy(&app.store, &target).await.unwrap();
 
