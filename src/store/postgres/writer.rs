@@ -100,23 +100,27 @@ impl PgWriter {
     /// was written yet.
     pub async fn begin(&self, begin: &str) -> sqlx::Result<PgWrite> {
         let mut slot = self.take().await?;
-        for attempt in 0..2 {
-            slot.state = State::Open;
-            let begun = slot.conn.execute(sqlx::raw_sql(begin)).await;
-            match settle(&mut slot, begun.map(|_| ()), State::Open) {
-                Ok(()) => return Ok(PgWrite { slot }),
-                Err(_) if slot.state == State::Broken && attempt == 0 => self.reconnect(&mut slot).await?,
-                Err(e) => {
-                    // Busy (the lock not had in time): end the failed transaction now.
-                    if slot.state == State::Open {
-                        let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
-                        let _ = settle(&mut slot, rolled_back.map(|_| ()), State::Ready);
-                    }
-                    return Err(e);
-                }
+        if let Err(e) = Self::try_begin(&mut slot, begin).await {
+            if slot.state != State::Broken {
+                return Err(e);
             }
+            self.reconnect(&mut slot).await?;
+            Self::try_begin(&mut slot, begin).await?;
         }
-        Err(sqlx::Error::PoolTimedOut)
+        Ok(PgWrite { slot })
+    }
+
+    /// Runs `begin`; when it fails without losing the connection (busy: the lock
+    /// not had in time), ends the failed transaction at once.
+    async fn try_begin(slot: &mut Slot, begin: &str) -> sqlx::Result<()> {
+        slot.state = State::Open;
+        let begun = slot.conn.execute(sqlx::raw_sql(begin)).await;
+        let outcome = settle(slot, begun.map(|_| ()), State::Open);
+        if outcome.is_err() && slot.state == State::Open {
+            let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
+            let _ = settle(slot, rolled_back.map(|_| ()), State::Ready);
+        }
+        outcome
     }
 
     /// The connection for statements outside a transaction.
