@@ -148,7 +148,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ("commenter_links", &[("id", Int), ("email", Text), ("created_at", Int)]),
     ("privacy_requests", &[("id", Int), ("kind", Text), ("source", Text), ("comments", Int), ("created_at", Int)]),
     ("spam_features", &[("feature", Text), ("spam", Int), ("ham", Int), ("seen_at", Int)]),
-    ("spam_model", &[("id", Int), ("spam_docs", Int), ("ham_docs", Int)]),
+    ("spam_model", &[("id", Int), ("spam_docs", Int), ("ham_docs", Int), ("version", Int)]),
     ("spam_labels", &[("comment_id", Int), ("label", Text)]),
     ("spam_verdicts", &[("comment_id", Int), ("score", Int), ("reasons", Text)]),
     ("site_state", &[("id", Int), ("version", Int), ("changed_at", Int)]),
