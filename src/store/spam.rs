@@ -86,51 +86,6 @@ pub fn label_for(status: CommentStatus, old: Option<Label>, change: Change) -> O
     }
 }
 
-/// The part of the model that `features` need, as committed now.
-pub async fn model_for(store: &Store, features: &[String]) -> Result<Model> {
-    let mut conn = store.read_pool().acquire().await?;
-    let model = model_for_in(conn.conn()?, features).await?;
-    conn.finished();
-    Ok(model)
-}
-
-/// [`model_for`], on a given connection. One round trip for most comments: the
-/// first chunk of features carries the model's totals along (its row with an empty
-/// feature name, which no feature has).
-pub async fn model_for_in(mut conn: Conn<'_>, features: &[String]) -> Result<Model> {
-    let mut model = Model { features: HashMap::with_capacity(features.len()), spam_docs: 0, ham_docs: 0 };
-    let mut chunks = features.chunks(CHUNK);
-    let first = chunks.next().unwrap_or_default();
-    for (chunk, totals) in std::iter::once((first, true)).chain(chunks.map(|c| (c, false))) {
-        let mut parts = Vec::with_capacity(2);
-        if !chunk.is_empty() {
-            parts.push(format!(
-                "select feature, spam, ham from spam_features where feature in ({})",
-                placeholders(1, chunk.len())
-            ));
-        }
-        if totals {
-            parts.push("select '', spam_docs, ham_docs from spam_model where id = 1".to_owned());
-        }
-        let sql = parts.join(" union all ");
-        let rows: Vec<(String, i64, i64)> = with_db!(conn.reborrow(), cx => {
-            let mut q = sqlx::query_as(&sql);
-            for f in chunk {
-                q = q.bind(f);
-            }
-            q.fetch_all(cx).await
-        })?;
-        for (f, spam, ham) in rows {
-            if f.is_empty() {
-                (model.spam_docs, model.ham_docs) = (spam, ham);
-            } else {
-                model.features.insert(f, Counts { spam, ham });
-            }
-        }
-    }
-    Ok(model)
-}
-
 /// The model's totals as one statement read them, with its version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Totals {
@@ -261,11 +216,14 @@ pub async fn score_batch_in(conn: Conn<'_>, cache: &mut Cache, docs: &[&[String]
         .collect())
 }
 
-/// Scores a comment with the model as committed now.
+/// Scores a comment with the model as committed now (as the comment writer does,
+/// for one comment).
 pub async fn score(store: &Store, input: &Input<'_>) -> Result<(Verdict, bool)> {
     let features = spam::features::features(input);
-    let model = model_for(store, &features).await?;
-    Ok((model.score(&features), model.is_trained()))
+    let mut conn = store.read_pool().acquire().await?;
+    let scored = score_batch_in(conn.conn()?, &mut Cache::default(), &[&features]).await?;
+    conn.finished();
+    scored.into_iter().next().map(|s| (s.verdict, s.trained)).ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Changes to the model, added up before they are written.
@@ -635,6 +593,16 @@ mod tests {
         assert_eq!(model.features.get("w:unseen"), None);
         store.close().await;
         Ok(())
+    }
+
+    /// The counts of `features` and the model's totals, as committed now.
+    async fn model_for(store: &Store, features: &[String]) -> anyhow::Result<Model> {
+        let mut conn = store.read_pool().acquire().await?;
+        let wanted: Vec<&str> = features.iter().map(String::as_str).collect();
+        let (totals, found) = counts_in(conn.conn()?, &wanted).await?;
+        conn.finished();
+        let totals = totals.ok_or_else(|| anyhow::anyhow!("the model changed while it was read"))?;
+        Ok(Model { features: found.into_iter().collect(), spam_docs: totals.spam_docs, ham_docs: totals.ham_docs })
     }
 
     #[tokio::test]
