@@ -207,16 +207,19 @@ pub struct Choice {
     pub thumb: String,
 }
 
+/// The images that can be featured: uploaded images with known dimensions.
+const CHOOSABLE: &str = "from media m join media_items i on i.media_id = m.id \
+     where m.content_type like 'image/%' and i.width is not null and i.height is not null";
+
+/// A [`Choice`]'s columns.
 const CHOICE_COLUMNS: &str = "select m.id, i.name, m.alt, \
      coalesce((select v.path from media_variants mv join media v on v.id = mv.variant_id \
-      where mv.media_id = m.id and mv.kind = 'resized' order by mv.width limit 1), m.path) as thumb \
-     from media m join media_items i on i.media_id = m.id \
-     where m.content_type like 'image/%' and i.width is not null and i.height is not null";
+      where mv.media_id = m.id and mv.kind = 'resized' order by mv.width limit 1), m.path) as thumb";
 
 /// The newest `limit` images that can be featured, newest first, and `current`
 /// (the post's own choice) wherever it is in the library.
 pub async fn choices(store: &Store, limit: i64, current: Option<i64>) -> Result<Vec<Choice>> {
-    let sql = format!("{CHOICE_COLUMNS} order by m.created_at desc, m.id desc limit $1");
+    let sql = format!("{CHOICE_COLUMNS} {CHOOSABLE} order by m.created_at desc, m.id desc limit $1");
     let mut list: Vec<Choice> =
         with_db!(store.reader(), db => sqlx::query_as::<_, Choice>(&sql).bind(limit).fetch_all(db).await)?;
     if let Some(id) = current.filter(|id| !list.iter().any(|c| c.id == *id))
@@ -229,16 +232,32 @@ pub async fn choices(store: &Store, limit: i64, current: Option<i64>) -> Result<
 
 /// The image `id`, if it can be featured: an uploaded image with known dimensions.
 pub async fn choosable(store: &Store, id: i64) -> Result<Option<Choice>> {
-    let sql = format!("{CHOICE_COLUMNS} and m.id = $1");
+    let sql = format!("{CHOICE_COLUMNS} {CHOOSABLE} and m.id = $1");
     with_db!(store.reader(), db => sqlx::query_as::<_, Choice>(&sql).bind(id).fetch_optional(db).await)
 }
 
-/// The image an import brought as the WordPress attachment `wp_id`, if it can be
-/// featured (see [`choosable`]): its id.
-pub async fn choosable_by_wp_id(store: &Store, wp_id: i64) -> Result<Option<i64>> {
-    let sql = format!("{CHOICE_COLUMNS} and m.wp_id = $1 order by m.id limit 1");
-    let found = with_db!(store.reader(), db => sqlx::query_as::<_, Choice>(&sql).bind(wp_id).fetch_optional(db).await)?;
-    Ok(found.map(|c| c.id))
+/// The images an import brought as the WordPress attachments `wp_ids` that can be
+/// featured (see [`choosable`]): each attachment id with its image's id (the first
+/// imported, if one was imported twice). A statement per [`MAX_LIST`](super::MAX_LIST) ids.
+pub async fn choosable_by_wp_ids(store: &Store, wp_ids: &[i64]) -> Result<HashMap<i64, i64>> {
+    let mut found = HashMap::new();
+    for chunk in wp_ids.chunks(super::MAX_LIST) {
+        let sql = format!(
+            "select m.wp_id, m.id {CHOOSABLE} and m.wp_id in ({}) order by m.id",
+            super::placeholders(1, chunk.len())
+        );
+        let rows: Vec<(i64, i64)> = with_db!(store.reader(), db => {
+            let mut q = sqlx::query_as(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(db).await
+        })?;
+        for (wp_id, id) in rows {
+            found.entry(wp_id).or_insert(id);
+        }
+    }
+    Ok(found)
 }
 
 /// The posts and pages (any status) that feature the library item `media_id`.

@@ -697,16 +697,13 @@ async fn responsive_bodies(store: &Store, staging: &mut Staging) -> anyhow::Resu
 /// image imported as that attachment (now or by an earlier import), if it is one
 /// that can be featured; the lines of those left without are noted in `media`.
 async fn featured_images(store: &Store, staging: &mut Staging, media: &mut CopiedMedia) -> anyhow::Result<()> {
-    let mut known: HashMap<i64, Option<i64>> = HashMap::new();
-    for (seq, line, wp_id) in staging.featured_wanted().await.context("reading the staged posts")? {
-        let found = match known.get(&wp_id) {
-            Some(found) => *found,
-            None => {
-                let found = crate::store::featured::choosable_by_wp_id(store, wp_id).await?;
-                known.insert(wp_id, found);
-                found
-            }
-        };
+    let wanted = staging.featured_wanted().await.context("reading the staged posts")?;
+    let mut wp_ids: Vec<i64> = wanted.iter().map(|(_, _, wp_id)| *wp_id).collect();
+    wp_ids.sort_unstable();
+    wp_ids.dedup();
+    let known = crate::store::featured::choosable_by_wp_ids(store, &wp_ids).await?;
+    for (seq, line, wp_id) in wanted {
+        let found = known.get(&wp_id).copied();
         if found.is_none() {
             media.unfeatured.push(u64::try_from(line).unwrap_or(0));
         }
