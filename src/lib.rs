@@ -20,6 +20,7 @@ pub mod tasks;
 pub mod telemetry;
 pub mod views;
 pub mod wordpress;
+pub mod zero_copy;
 
 pub use app::AppState;
 pub use config::Config;

@@ -68,7 +68,10 @@ pub struct Fillable {
 /// One cached file.
 #[derive(Debug)]
 struct Entry {
+    /// The file; a large one also in a memory file the kernel sends it from.
     body: Bytes,
+    /// Memory the body takes (twice its length when it is also in a memory file).
+    held: usize,
     /// Every header of the `200`, without the request id.
     headers: HeaderMap,
     etag: HeaderValue,
@@ -82,7 +85,7 @@ struct Entry {
 
 impl Entry {
     fn size(&self, key: &str) -> usize {
-        self.body.len() + key.len() + self.path.len()
+        self.held + key.len() + self.path.len()
     }
 }
 
@@ -301,7 +304,7 @@ where
         }
         parts.headers.remove(&name);
     }
-    let max_bytes = cache.max_entry().saturating_sub(key.len() * 2) as u64;
+    let max_bytes = (cache.max_entry().saturating_sub(key.len() * 2) / crate::zero_copy::COPIES) as u64;
     parts.extensions.insert(Fill { max_bytes, client: client.clone() });
     let response = pass(Request::from_parts(parts, body)).await;
     let Some(Fillable { path, sha256 }) = response.extensions().get::<Fillable>().cloned() else {
@@ -320,8 +323,10 @@ where
     parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
     parts.headers.insert(CACHE_HEADER, HIT);
     let etag = parts.headers.get(header::ETAG).cloned().unwrap_or_else(|| HeaderValue::from_static("\"0\""));
+    let (body, shared) = crate::zero_copy::shareable(bytes);
     let entry = Arc::new(Entry {
-        body: bytes,
+        held: crate::zero_copy::held_bytes(&body, shared),
+        body,
         headers: parts.headers,
         etag,
         path,
@@ -406,6 +411,7 @@ mod tests {
     fn entry(path: &str, len: usize) -> Arc<Entry> {
         Arc::new(Entry {
             body: Bytes::from(vec![0u8; len]),
+            held: len,
             headers: HeaderMap::new(),
             etag: HeaderValue::from_static("\"e\""),
             path: path.to_owned(),

@@ -269,6 +269,12 @@ impl Connection {
         S::Future: Send + 'static,
     {
         let _place = place;
+        // Answers are written whole, and a body sent from a memory file follows its
+        // headers marked as more to come (see zero_copy), so a last short segment
+        // never waits for the client's acknowledgement of the one before.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot turn off Nagle's algorithm on a connection");
+        }
         let activity = Arc::new(Activity::new());
         let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
         let peer = self.peer;
@@ -421,7 +427,7 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        let polled = crate::zero_copy::poll_write_vectored(&mut self.inner, cx, bufs);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
         }

@@ -213,6 +213,32 @@ async fn another_instance_stops_serving_a_deleted_file_after_the_recheck_interva
     assert_eq!(after.status(), 404);
 }
 
+#[tokio::test]
+async fn a_hot_file_is_sent_from_its_memory_file_whole_and_in_ranges() {
+    let app = app_with_cache(8, Spawn::default()).await;
+    let body = pdf(3, 200_000);
+    assert_status!(upload(&app, &[("hot.pdf", body.clone())], false).await, 303);
+    let path = address(&library_markdown(&app).await[0]);
+    assert_eq!(cache_outcome(&app.get(&path).await), "miss");
+
+    let before = hewn::zero_copy::shared_bytes_sent();
+    let whole = app.get(&path).await;
+    let outcome = cache_outcome(&whole).to_owned();
+    let whole = whole.bytes().await.unwrap();
+    let part = get_with(&app, &path, &[("range", "bytes=1000-150999")]).await;
+    let part_status = part.status().as_u16();
+    let part = part.bytes().await.unwrap();
+    let sent = hewn::zero_copy::shared_bytes_sent() - before;
+
+    assert_eq!(outcome, "hit");
+    assert!(whole == body, "the whole file, byte for byte");
+    assert_eq!(part_status, 206);
+    assert!(part == body[1000..151_000], "the range, byte for byte");
+    if cfg!(target_os = "linux") {
+        assert!(sent >= 350_000, "sent from the memory file: {sent} bytes");
+    }
+}
+
 /// A PDF of `len` bytes, distinct per `n` (stored as uploaded).
 fn pdf(n: u8, len: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
@@ -222,8 +248,9 @@ fn pdf(n: u8, len: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_byte_budget_evicts_the_least_recently_used_files() {
-    // 1 MiB: at most 256 KiB a file, four files of 250 KB.
-    let app = app_with_cache(1, Spawn::default()).await;
+    // At most 256 KiB a file, four files of 250 KB: a large file is held twice where
+    // it is also kept in a memory file to be sent from (zero_copy::COPIES).
+    let app = app_with_cache(hewn::zero_copy::COPIES, Spawn::default()).await;
     let files: Vec<(String, Vec<u8>)> = (0..6).map(|n| (format!("f{n}.pdf"), pdf(n, 250_000))).collect();
     let named: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     assert_status!(upload(&app, &named, false).await, 303);

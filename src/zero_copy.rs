@@ -1,0 +1,241 @@
+//! Bodies the kernel sends without copying them: a large body held in memory for a
+//! long time (a hot file of the media cache) also lives in a sealed memory file,
+//! and when a connection writes bytes of that body, it hands the socket the
+//! memory file's pages with `sendfile` instead of copying the bytes in, as a
+//! static file server sends a file from the page cache.
+//!
+//! The body is still an ordinary [`Bytes`]: a writer that does not know of the
+//! memory file (HTTP/2, a layer that copies) sends the same bytes from the heap.
+//! A connection recognises a shared body by the address of the bytes it is asked
+//! to write, looked up in a table of shared bodies; a body leaves the table when
+//! its last clone is dropped. The memory file is sealed against writes and
+//! resizing before it is shared, so pages the kernel still holds for a socket
+//! never change, and they outlive the file for as long as the socket needs them.
+//!
+//! Elsewhere than Linux, or when a memory file cannot be made, bodies are not
+//! shared and every write copies, as before.
+
+use axum::body::Bytes;
+
+/// Bodies shorter than this are not worth a memory file and a second system call.
+pub const MIN_SHARED_BYTES: usize = 16 * 1024;
+
+#[cfg(target_os = "linux")]
+pub use linux::{poll_write_vectored, shareable, shared_bytes_sent};
+
+#[cfg(not(target_os = "linux"))]
+pub use elsewhere::{poll_write_vectored, shareable, shared_bytes_sent};
+
+/// How many copies of a large body a shareable one takes at most.
+pub const COPIES: usize = if cfg!(target_os = "linux") { 2 } else { 1 };
+
+/// The memory a shareable body of `len` bytes takes: the heap copy, and the
+/// memory file's when it has one.
+pub fn held_bytes(body: &Bytes, shared: bool) -> usize {
+    if shared { body.len().saturating_mul(2) } else { body.len() }
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::collections::BTreeMap;
+    use std::io::{IoSlice, Write};
+    use std::os::fd::OwnedFd;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, PoisonError, RwLock};
+    use std::task::{Context, Poll};
+
+    use axum::body::Bytes;
+    use rustix::fs::{MemfdFlags, SealFlags};
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    use tokio::io::{AsyncWrite, Interest};
+    use tokio::net::TcpStream;
+
+    use super::MIN_SHARED_BYTES;
+
+    /// Shared bodies by the address of their first byte.
+    static SHARED: RwLock<BTreeMap<usize, Shared>> = RwLock::new(BTreeMap::new());
+    /// How many bodies are shared: writes skip the table while there are none.
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    /// Bytes sent from memory files since the process started.
+    static SENT: AtomicU64 = AtomicU64::new(0);
+
+    struct Shared {
+        len: usize,
+        file: Arc<OwnedFd>,
+    }
+
+    /// Owns a shared body: keeps its bytes where they are and takes the body out
+    /// of the table when the last clone goes.
+    struct Owner {
+        data: Bytes,
+        file: Arc<OwnedFd>,
+    }
+
+    impl AsRef<[u8]> for Owner {
+        fn as_ref(&self) -> &[u8] {
+            &self.data
+        }
+    }
+
+    impl Drop for Owner {
+        fn drop(&mut self) {
+            let mut shared = SHARED.write().unwrap_or_else(PoisonError::into_inner);
+            let start = self.data.as_ptr() as usize;
+            if shared.get(&start).is_some_and(|s| Arc::ptr_eq(&s.file, &self.file)) {
+                shared.remove(&start);
+                COUNT.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// `data` as a body whose bytes connections send from a sealed memory file,
+    /// and whether it is one (a short body, or one whose file could not be made,
+    /// comes back as it was).
+    pub fn shareable(data: Bytes) -> (Bytes, bool) {
+        if data.len() < MIN_SHARED_BYTES {
+            return (data, false);
+        }
+        let file = match sealed_copy(&data) {
+            Ok(file) => Arc::new(file),
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot keep a body in a memory file; it is copied when sent");
+                return (data, false);
+            }
+        };
+        let start = data.as_ptr() as usize;
+        let mut shared = SHARED.write().unwrap_or_else(PoisonError::into_inner);
+        if shared.insert(start, Shared { len: data.len(), file: file.clone() }).is_none() {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(shared);
+        (Bytes::from_owner(Owner { data, file }), true)
+    }
+
+    /// A memory file holding `data`, sealed so that nothing can change or resize it.
+    fn sealed_copy(data: &[u8]) -> std::io::Result<OwnedFd> {
+        let fd = rustix::fs::memfd_create("hewn-body", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(data)?;
+        let fd = OwnedFd::from(file);
+        rustix::fs::fcntl_add_seals(&fd, SealFlags::WRITE | SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
+        Ok(fd)
+    }
+
+    /// Bytes sent from memory files since the process started.
+    pub fn shared_bytes_sent() -> u64 {
+        SENT.load(Ordering::Relaxed)
+    }
+
+    /// The memory file holding `slice` and where in it `slice` starts.
+    fn file_of(slice: &[u8]) -> Option<(Arc<OwnedFd>, u64)> {
+        if slice.len() < MIN_SHARED_BYTES || COUNT.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let at = slice.as_ptr() as usize;
+        let shared = SHARED.read().unwrap_or_else(PoisonError::into_inner);
+        let (start, body) = shared.range(..=at).next_back()?;
+        let offset = at - start;
+        (offset.checked_add(slice.len())? <= body.len).then(|| (body.file.clone(), offset as u64))
+    }
+
+    /// Writes `bufs` to `stream`, as `poll_write_vectored` does, except that a
+    /// shared body goes from its memory file: the slices before it are written
+    /// first (marked as more to come, so they leave with it), then the body is
+    /// sent with `sendfile`. Like any write, it may write less than all.
+    pub fn poll_write_vectored(
+        stream: &mut TcpStream,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let found = bufs.iter().enumerate().find_map(|(i, b)| file_of(b).map(|(file, at)| (i, file, at, b.len())));
+        let Some((index, file, offset, len)) = found else {
+            return Pin::new(stream).poll_write_vectored(cx, bufs);
+        };
+        let stream = &*stream;
+        let before = bufs.get(..index).unwrap_or_default();
+        loop {
+            std::task::ready!(stream.poll_write_ready(cx))?;
+            let written = stream.try_io(Interest::WRITABLE, || {
+                if index == 0 {
+                    let mut at = offset;
+                    rustix::fs::sendfile(stream, &*file, Some(&mut at), len).map_err(std::io::Error::from)
+                } else {
+                    let mut control = SendAncillaryBuffer::default();
+                    let flags = SendFlags::MORE | SendFlags::NOSIGNAL;
+                    rustix::net::sendmsg(stream, before, &mut control, flags).map_err(std::io::Error::from)
+                }
+            });
+            match written {
+                Ok(n) => {
+                    if index == 0 {
+                        SENT.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    #[allow(clippy::indexing_slicing)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn a_shared_body_is_found_by_any_slice_of_it_until_its_last_clone_goes() {
+            let data = Bytes::from((0..40_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+            let (body, shared) = shareable(data.clone());
+            assert!(shared);
+            assert_eq!(body, data);
+            let Some((file, at)) = file_of(&body[100..30_000]) else { panic!("the body is not shared") };
+            assert_eq!(at, 100);
+            let mut copy = vec![0u8; 50];
+            assert_eq!(rustix::io::pread(&*file, &mut copy, 100).ok(), Some(50));
+            assert_eq!(copy, data[100..150]);
+            assert!(file_of(&body[39_000..]).is_none(), "too short to be worth it");
+            assert!(file_of(&data).is_some(), "the same bytes");
+            let clone = body.slice(1_000..);
+            drop(body);
+            assert!(file_of(&clone).is_some());
+            drop(clone);
+            assert!(file_of(&data).is_none(), "the last clone of the shared body went");
+        }
+
+        #[test]
+        fn a_short_body_is_not_shared() {
+            let (body, shared) = shareable(Bytes::from(vec![1u8; MIN_SHARED_BYTES - 1]));
+            assert!(!shared);
+            assert!(file_of(&body).is_none());
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod elsewhere {
+    use std::io::IoSlice;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use axum::body::Bytes;
+    use tokio::io::AsyncWrite;
+    use tokio::net::TcpStream;
+
+    pub fn shareable(data: Bytes) -> (Bytes, bool) {
+        (data, false)
+    }
+
+    pub fn shared_bytes_sent() -> u64 {
+        0
+    }
+
+    pub fn poll_write_vectored(
+        stream: &mut TcpStream,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(stream).poll_write_vectored(cx, bufs)
+    }
+}
