@@ -55,9 +55,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub const MEDIA_CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
 
-/// State shared by every handler.
+/// State shared by every handler: one reference-counted handle, since every layer
+/// and handler takes its own clone for every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     /// Rendered public pages and the data generation they belong to.
@@ -65,7 +69,7 @@ pub struct AppState {
     /// Hot media files with their headers.
     pub media: Arc<MediaCache>,
     /// The signing secret, read once (it never changes while hewn runs).
-    secret: Arc<tokio::sync::OnceCell<Secret>>,
+    secret: tokio::sync::OnceCell<Secret>,
 }
 
 impl AppState {
@@ -73,9 +77,19 @@ impl AppState {
         let store = store.with_mail(config.mail.is_some());
         let cache = Arc::new(PageCache::new(config.page_cache_mib));
         let media = Arc::new(MediaCache::new(config.media_cache_mib));
-        Self { store, config: Arc::new(config), cache, media, secret: Arc::default() }
+        Self(Arc::new(Shared { store, config: Arc::new(config), cache, media, secret: tokio::sync::OnceCell::new() }))
     }
+}
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl Shared {
     /// The current time as unix seconds (UTC), from the store's clock.
     pub fn now(&self) -> i64 {
         self.store.now()
