@@ -285,13 +285,14 @@ async fn render_error_pages(State(app): State<AppState>, request: Request, next:
         return response;
     }
     let explicit = response.extensions().get::<ErrorPage>().map(|e| e.message.clone());
-    let is_html = response
+    let own_answer = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if explicit.is_none() && is_html {
-        // A handler rendered its own page (e.g. a form re-shown with 422).
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if explicit.is_none() && own_answer {
+        // A handler rendered its own page (e.g. a form re-shown with 422), or answered
+        // a script with JSON that says what went wrong.
         return response;
     }
     let message = explicit.unwrap_or_else(|| default_message(status).to_owned());

@@ -42,4 +42,85 @@
     input.addEventListener("input", update);
     if (zone) zone.addEventListener("change", update);
   });
+
+  // The editor: files chosen under "Add media" or dropped on the text are uploaded
+  // to the library, and their Markdown is placed at the cursor (without script the
+  // form opens the library in a new tab instead).
+  var text = document.querySelector("textarea[data-media-drop]");
+  var uploadForm = document.querySelector("form[data-media-upload]");
+  if (text && uploadForm) {
+    var status = document.getElementById("media-drop-status");
+    var say = function (message) {
+      if (status) status.textContent = message;
+    };
+    // A blank line around what is placed, unless one is there already.
+    var place = function (markdown) {
+      var value = text.value;
+      var before = value.slice(0, text.selectionStart);
+      var after = value.slice(text.selectionEnd);
+      var lead = before === "" || /\n\n$/.test(before) ? "" : /\n$/.test(before) ? "\n" : "\n\n";
+      var trail = after === "" || /^\n\n/.test(after) ? "" : /^\n/.test(after) ? "\n" : "\n\n";
+      text.value = before + lead + markdown + trail + after;
+      // The cursor goes between the first image's brackets, where its alt text belongs.
+      var at = before.length + lead.length;
+      var cursor = markdown.indexOf("![]") === 0 ? at + 2 : at + markdown.length;
+      text.focus();
+      text.setSelectionRange(cursor, cursor);
+    };
+    var upload = function (files) {
+      if (!files || !files.length) return;
+      var data = new FormData();
+      // The token first: the server reads it before any file.
+      data.append("_csrf", uploadForm.querySelector('input[name="_csrf"]').value);
+      Array.prototype.forEach.call(files, function (file) {
+        data.append("files", file, file.name);
+      });
+      say(files.length === 1 ? "Uploading 1 file…" : "Uploading " + files.length + " files…");
+      fetch(uploadForm.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      })
+        .then(function (response) {
+          return response.json().catch(function () {
+            return { error: "The upload was refused (" + response.status + "). Reload the page and try again." };
+          });
+        })
+        .then(function (answer) {
+          if (answer.markdown) {
+            place(answer.markdown.join("\n\n"));
+            say("Uploaded and placed in the text. Describe each image between its square brackets.");
+          } else {
+            say(answer.error || "The upload failed.");
+          }
+        })
+        .catch(function () {
+          say("The upload failed: the site could not be reached.");
+        });
+    };
+    var carriesFiles = function (event) {
+      return event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0;
+    };
+    text.addEventListener("dragover", function (event) {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      text.classList.add("dropping");
+    });
+    text.addEventListener("dragleave", function () {
+      text.classList.remove("dropping");
+    });
+    text.addEventListener("drop", function (event) {
+      text.classList.remove("dropping");
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      upload(event.dataTransfer.files);
+    });
+    uploadForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var input = uploadForm.querySelector('input[type="file"]');
+      upload(input.files);
+      input.value = "";
+    });
+  }
 })();

@@ -755,3 +755,44 @@ async fn audio_and_video_are_served_without_their_tags_and_an_mp4_keeps_its_size
         }
     }
 }
+
+/// Uploads as the editor's script does, asking for JSON.
+async fn upload_for_script(app: &TestApp, files: &[(&str, Vec<u8>)]) -> (u16, serde_json::Value) {
+    let mut form = Form::new().text("_csrf", csrf(app).await);
+    for (name, bytes) in files {
+        form = form.part("files", Part::bytes(bytes.clone()).file_name(name.to_string()));
+    }
+    let r = app
+        .client
+        .post(app.url("/admin/media"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    assert_eq!(r.headers()["content-type"], "application/json; charset=utf-8");
+    (status, serde_json::from_str(&r.text().await.unwrap()).unwrap())
+}
+
+#[tokio::test]
+async fn the_editors_script_gets_the_markdown_of_its_uploads_or_the_reason_they_were_refused() {
+    let app = admin_app().await;
+    let photo = encode(&two_tone(600, 300), ImageFormat::Jpeg);
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+
+    let (status, answer) = upload_for_script(&app, &[("Boats [1].jpg", photo), ("notes.pdf", pdf)]).await;
+    let (refused, reason) = upload_for_script(&app, &[("evil.svg", b"<svg onload=alert(1)></svg>".to_vec())]).await;
+
+    assert_eq!(status, 200, "{answer}");
+    let placed: Vec<&str> = answer["markdown"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(placed.len(), 2, "{answer}");
+    assert!(placed[0].starts_with("![](/media/u/") && placed[0].ends_with("/boats-1.jpg)"), "{placed:?}");
+    assert!(placed[1].starts_with("[notes.pdf](/media/u/") && placed[1].ends_with("/notes.pdf)"), "{placed:?}");
+    for m in &placed {
+        assert_eq!(app.get(&address(m)).await.status(), 200, "{m} is served");
+    }
+    assert_eq!(library_markdown(&app).await.len(), 2, "the same items as in the library");
+    assert_eq!(refused, 415);
+    assert!(reason["error"].as_str().unwrap().contains("evil.svg"), "{reason}");
+}

@@ -134,3 +134,117 @@ async fn crafted_svg_html_and_polyglot_uploads_never_run_script() {
     assert_eq!(width, serde_json::json!(20));
     b.close().await;
 }
+
+/// The value of the editor's text and where its cursor is.
+async fn text_and_cursor(b: &Browser) -> (String, u64) {
+    let v =
+        b.client.execute("var t = document.getElementById('body'); return [t.value, t.selectionStart];", vec![]).await;
+    let v = v.unwrap();
+    (v[0].as_str().unwrap().to_owned(), v[1].as_u64().unwrap())
+}
+
+/// Waits until the editor's text holds `count` media links.
+async fn wait_for_links(b: &Browser, count: usize) -> (String, u64) {
+    for _ in 0..100 {
+        let (text, cursor) = text_and_cursor(b).await;
+        if text.matches("](/media/u/").count() >= count {
+            return (text, cursor);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = b.client.find(Locator::Css("[data-test=media-drop-status]")).await.unwrap().text().await.unwrap();
+    panic!("the editor never got {count} media links ({status})");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn with_javascript_the_editor_places_chosen_and_dropped_files_at_the_cursor() {
+    let b = Browser::start((1280, 900)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("harbour.jpg");
+    std::fs::write(&photo, encode(&two_tone(800, 400), ImageFormat::Jpeg)).unwrap();
+    set_up_admin(&b).await;
+    b.client.goto(&b.url("/admin/posts/new")).await.unwrap();
+    b.wait_for("#title").await.send_keys("Two pictures").await.unwrap();
+    b.client.find(Locator::Css("#body")).await.unwrap().send_keys("Before.\nAfter.").await.unwrap();
+    // The cursor after "Before.", where the first picture goes.
+    b.client.execute("document.getElementById('body').setSelectionRange(7, 7);", vec![]).await.unwrap();
+
+    // Chosen under Add media: uploaded in place, no new tab.
+    b.client.find(Locator::Css("#editor-files")).await.unwrap().send_keys(&photo.display().to_string()).await.unwrap();
+    b.client.find(Locator::Css("[data-test=editor-upload]")).await.unwrap().click().await.unwrap();
+    let (chosen, cursor) = wait_for_links(&b, 1).await;
+    let tabs = b.client.windows().await.unwrap().len();
+    b.screenshot("editor-placed-upload").await;
+
+    // Dropped on the text (a PNG made in the page): placed at the cursor, which is
+    // moved to the end first.
+    b.client
+        .execute(
+            "var t = document.getElementById('body'); t.setSelectionRange(t.value.length, t.value.length);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let drop = r#"
+        var canvas = document.createElement('canvas');
+        canvas.width = 300; canvas.height = 200;
+        var g = canvas.getContext('2d'); g.fillStyle = '#c33'; g.fillRect(0, 0, 300, 200);
+        var done = arguments[0];
+        canvas.toBlob(function (blob) {
+            var files = new DataTransfer();
+            files.items.add(new File([blob], 'red square.png', { type: 'image/png' }));
+            var t = document.getElementById('body');
+            var over = new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true });
+            t.dispatchEvent(over);
+            var dropped = new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true });
+            t.dispatchEvent(dropped);
+            done([over.defaultPrevented, dropped.defaultPrevented]);
+        }, 'image/png');
+    "#;
+    let prevented = b.client.execute_async(drop, vec![]).await.unwrap();
+    let (dropped, _) = wait_for_links(&b, 2).await;
+    let status = b.client.find(Locator::Css("[data-test=media-drop-status]")).await.unwrap().text().await.unwrap();
+
+    // Both are in the library, and the post shows both.
+    b.client.find(Locator::Css("[data-test=status]")).await.unwrap().select_by_value("published").await.unwrap();
+    b.client.find(Locator::Css("[data-test=save]")).await.unwrap().click().await.unwrap();
+    b.wait_for("[data-test=view-public]").await;
+    b.client.goto(&b.url("/posts/two-pictures")).await.unwrap();
+    b.wait_for("h1.entry-title").await;
+    let mut widths = serde_json::Value::Null;
+    for _ in 0..100 {
+        widths = b
+            .client
+            .execute(
+                "var i = document.querySelectorAll('.entry-content img'); \
+                 return Array.prototype.every.call(i, function (x) { return x.complete; }) \
+                   ? Array.prototype.map.call(i, function (x) { return x.naturalWidth; }) : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !widths.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.screenshot("editor-placed-post").await;
+
+    let first = chosen.find("![](/media/u/").expect("an image's Markdown");
+    assert_eq!(&chosen[..first], "Before.\n\n", "placed at the cursor, a blank line before: {chosen:?}");
+    assert!(chosen.ends_with(".jpg)\n\nAfter."), "and after: {chosen:?}");
+    assert_eq!(cursor, first as u64 + 2, "the cursor waits between the brackets, for the alt text");
+    assert_eq!(tabs, 1, "no tab was opened");
+    assert_eq!(prevented, serde_json::json!([true, true]), "the editor takes dragged files");
+    assert!(dropped.starts_with(&chosen), "{dropped:?}");
+    let tail = &dropped[chosen.len()..];
+    assert!(tail.starts_with("\n\n![](/media/u/") && tail.ends_with("red-square.png)"), "{tail:?}");
+    assert!(status.contains("Uploaded"), "{status}");
+    let shown: Vec<u64> = widths.as_array().unwrap().iter().map(|w| w.as_u64().unwrap()).collect();
+    assert!(shown.len() == 2 && shown.iter().all(|w| *w > 0), "both pictures shown on the post: {shown:?}");
+    let mut db = TestDb::sqlite(&b.db_path).await;
+    let names: Vec<String> = db.column("select name from media_items order by media_id", &[]).await;
+    assert_eq!(names, ["harbour.jpg", "red square.png"]);
+    b.close().await;
+}

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -190,13 +190,18 @@ pub async fn update_limits(
     Ok(see_other(&with_notice("/admin/media", "media-limits-saved", None)))
 }
 
-fn row(item: LibraryItem, settings: &crate::domain::settings::Settings) -> MediaRow {
-    let alt = item.alt.replace(['[', ']'], "");
-    let markdown = if item.content_type.starts_with("image/") {
-        format!("![{alt}](/media/{})", item.path)
+/// The Markdown that places a library file in a post: an image with its alt text,
+/// anything else as a link named after the file.
+fn markdown(content_type: &str, alt: &str, name: &str, path: &str) -> String {
+    if content_type.starts_with("image/") {
+        format!("![{}](/media/{path})", alt.replace(['[', ']'], ""))
     } else {
-        format!("[{}](/media/{})", item.name.replace(['[', ']'], ""), item.path)
-    };
+        format!("[{}](/media/{path})", name.replace(['[', ']'], ""))
+    }
+}
+
+fn row(item: LibraryItem, settings: &crate::domain::settings::Settings) -> MediaRow {
+    let markdown = markdown(&item.content_type, &item.alt, &item.name, &item.path);
     MediaRow { size: human_size(item.size), date: date_time(item.created_at, settings), markdown, item }
 }
 
@@ -205,8 +210,13 @@ fn row(item: LibraryItem, settings: &crate::domain::settings::Settings) -> Media
 pub async fn upload_media(
     State(app): State<AppState>,
     admin: CurrentAdmin,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
+    // The editor's script uploads with `Accept: application/json` and places the
+    // answer's Markdown at the cursor; the form without script gets the Media page.
+    let json =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
     let mut multipart = multipart
         .map_err(|_| AppError::UnsupportedMediaType("Uploads must be sent as multipart/form-data.".to_owned()))?;
     // The token comes first (the form puts it there), before any file is read.
@@ -286,6 +296,9 @@ pub async fn upload_media(
     .await;
     if let Err(refusal) = outcome {
         let status = StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        if json {
+            return Ok(json_answer(status, &serde_json::json!({ "error": refusal.message() })));
+        }
         let layout = layout(&app, &admin, "Media", "media").await?;
         return media_page(&app, layout, refusal.message().to_owned(), status, None).await;
     }
@@ -293,7 +306,16 @@ pub async fn upload_media(
     let uploads: Vec<NewUpload> =
         processed.into_iter().map(|(name, p)| store::media::new_upload(name, p, None)).collect();
     store::media::insert_uploads(&app.store, &uploads, app.now()).await?;
+    if json {
+        let placed: Vec<String> =
+            uploads.iter().map(|u| markdown(&u.file.content_type, "", &u.name, &u.file.path)).collect();
+        return Ok(json_answer(StatusCode::OK, &serde_json::json!({ "markdown": placed })));
+    }
     Ok(see_other(&with_notice(&back, "uploaded", Some(count))))
+}
+
+fn json_answer(status: StatusCode, value: &serde_json::Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], value.to_string()).into_response()
 }
 
 /// The refusal for a body that could not be read: over the request limit, or broken off.
