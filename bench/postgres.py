@@ -41,6 +41,12 @@ def run(hewn, path, conns, duration, **kw):
     return r
 
 
+def median(runs):
+    """The run with the median req/s (the lower middle one of an even number)."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def balancer_conf(work, port, upstreams):
     conf = os.path.join(work, "balancer.conf")
     with open(conf, "w") as f:
@@ -68,6 +74,8 @@ def main():
     ap.add_argument("--postgres", required=True, help="a maintenance URL, postgres://USER@HOST:PORT/postgres")
     ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=3, help="runs of each scenario on each backend, alternating; the "
+                    "median is reported (one 5 s run on 2 shared cores varies by a third from one to the next)")
     ap.add_argument("--large", help="also run the uncached pages of this large SQLite database (bench/gen_data.py "
                     "large FILE) and of its copy on PostgreSQL")
     ap.add_argument("--large-postgres", help="a PostgreSQL copy of --large made earlier (`hewn copy`), instead of "
@@ -106,20 +114,26 @@ def main():
         scenarios = [s for s in scenarios if args.only in s[0]]
     rows = []
     for label, path, wrk_kw, env in scenarios:
-        result = {}
-        for backend, url in (("sqlite", small_db), ("postgres", pg_url)):
-            hewn = bench.Hewn(args.binary, url, log, env=env)
-            hewn.start()
-            bench.get(hewn.port, path)
-            r = run(hewn, path, c, d, **wrk_kw)
-            if "acked" in r:
-                r["rps"] = r["acked"] / (r["duration_us"] / 1e6)
-            result[backend] = r
-            hewn.stop()
+        rounds = {"sqlite": [], "postgres": []}
+        for _ in range(max(args.rounds, 1)):
+            for backend, url in (("sqlite", small_db), ("postgres", pg_url)):
+                hewn = bench.Hewn(args.binary, url, log, env=env)
+                hewn.start()
+                bench.get(hewn.port, path)
+                r = run(hewn, path, c, d, **wrk_kw)
+                if "acked" in r:
+                    r["rps"] = r["acked"] / (r["duration_us"] / 1e6)
+                rounds[backend].append(r)
+                hewn.stop()
+        result = {backend: median(runs) for backend, runs in rounds.items()}
+        result["rounds"] = rounds
         rows.append((label, result))
         s, p = result["sqlite"], result["postgres"]
-        print("{:<40} SQLite {:>9.0f}/s {:>6.1f} µs CPU   PostgreSQL {:>9.0f}/s {:>6.1f} µs CPU   ratio {:.2f}".format(
-            label, s["rps"], s["cpu_us_per_req"], p["rps"], p["cpu_us_per_req"], p["rps"] / max(s["rps"], 1)))
+        each = ", ".join("{:.2f}".format(pr["rps"] / max(sr["rps"], 1))
+                         for sr, pr in zip(rounds["sqlite"], rounds["postgres"]))
+        print("{:<40} SQLite {:>9.0f}/s {:>6.1f} µs CPU   PostgreSQL {:>9.0f}/s {:>6.1f} µs CPU   ratio {:.2f}{}".format(
+            label, s["rps"], s["cpu_us_per_req"], p["rps"], p["cpu_us_per_req"], p["rps"] / max(s["rps"], 1),
+            "  (medians; each round: {})".format(each) if len(rounds["sqlite"]) > 1 else ""))
 
     if args.large and (not args.only or args.only in "8. large db"):
         big = None

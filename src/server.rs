@@ -36,9 +36,9 @@ use crate::config::ServerLimits;
 /// Largest request header block hyper reads at all (answered with a bare 431).
 /// Smaller blocks over [`crate::app::MAX_HEADER_BYTES`] get the site's 431 page.
 pub const HARD_MAX_HEADER_BYTES: usize = 64 * 1024;
-/// File descriptors kept free for the database, static files and logs when the
-/// connection cap is fitted to the file limit.
-pub const RESERVED_FILES: u64 = 128;
+/// File descriptors kept free for the database, static files, logs and the memory
+/// files hot media are sent from when the connection cap is fitted to the file limit.
+pub const RESERVED_FILES: u64 = 128 + crate::zero_copy::MAX_SHARED_FILES as u64;
 /// How long shutdown waits for requests in flight before it stops anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Refusals answered with a status line at the same time; past this, connections
@@ -481,8 +481,8 @@ mod tests {
 
     #[test]
     fn the_connection_cap_fits_the_file_limit() {
-        let fitted = fit_to_file_limit(ServerLimits::DEFAULT, Some(256));
-        assert_eq!(fitted.max_connections, 256 - RESERVED_FILES as usize);
+        let fitted = fit_to_file_limit(ServerLimits::DEFAULT, Some(1024));
+        assert_eq!(fitted.max_connections, 1024 - RESERVED_FILES as usize);
         assert!(fitted.max_connections_per_client <= fitted.max_connections);
         assert_eq!(fit_to_file_limit(ServerLimits::DEFAULT, None), ServerLimits::DEFAULT);
     }

@@ -18,7 +18,10 @@
 use axum::body::Bytes;
 
 /// Bodies shorter than this are not worth a memory file and a second system call.
-pub const MIN_SHARED_BYTES: usize = 16 * 1024;
+pub const MIN_SHARED_BYTES: usize = 64 * 1024;
+/// Most bodies shared at once: each holds a file descriptor (counted in the
+/// server's reserve, [`crate::server::RESERVED_FILES`]); past it, bodies are copied.
+pub const MAX_SHARED_FILES: usize = 128;
 
 #[cfg(target_os = "linux")]
 pub use linux::{poll_write_vectored, shareable, shared_bytes_sent};
@@ -51,7 +54,10 @@ mod linux {
     use tokio::io::{AsyncWrite, Interest};
     use tokio::net::TcpStream;
 
-    use super::MIN_SHARED_BYTES;
+    use super::{MAX_SHARED_FILES, MIN_SHARED_BYTES};
+
+    /// Writes shorter than this are not looked up (headers, small pages).
+    const MIN_LOOKUP_BYTES: usize = 4 * 1024;
 
     /// Shared bodies by the address of their first byte.
     static SHARED: RwLock<BTreeMap<usize, Shared>> = RwLock::new(BTreeMap::new());
@@ -84,7 +90,7 @@ mod linux {
             let start = self.data.as_ptr() as usize;
             if shared.get(&start).is_some_and(|s| Arc::ptr_eq(&s.file, &self.file)) {
                 shared.remove(&start);
-                COUNT.fetch_sub(1, Ordering::Relaxed);
+                COUNT.store(shared.len(), Ordering::Relaxed);
             }
         }
     }
@@ -93,7 +99,7 @@ mod linux {
     /// and whether it is one (a short body, or one whose file could not be made,
     /// comes back as it was).
     pub fn shareable(data: Bytes) -> (Bytes, bool) {
-        if data.len() < MIN_SHARED_BYTES {
+        if data.len() < MIN_SHARED_BYTES || COUNT.load(Ordering::Relaxed) >= MAX_SHARED_FILES {
             return (data, false);
         }
         let file = match sealed_copy(&data) {
@@ -105,9 +111,11 @@ mod linux {
         };
         let start = data.as_ptr() as usize;
         let mut shared = SHARED.write().unwrap_or_else(PoisonError::into_inner);
-        if shared.insert(start, Shared { len: data.len(), file: file.clone() }).is_none() {
-            COUNT.fetch_add(1, Ordering::Relaxed);
+        if shared.len() >= MAX_SHARED_FILES || shared.contains_key(&start) {
+            return (data, false);
         }
+        shared.insert(start, Shared { len: data.len(), file: file.clone() });
+        COUNT.store(shared.len(), Ordering::Relaxed);
         drop(shared);
         (Bytes::from_owner(Owner { data, file }), true)
     }
@@ -129,7 +137,7 @@ mod linux {
 
     /// The memory file holding `slice` and where in it `slice` starts.
     fn file_of(slice: &[u8]) -> Option<(Arc<OwnedFd>, u64)> {
-        if slice.len() < MIN_SHARED_BYTES || COUNT.load(Ordering::Relaxed) == 0 {
+        if slice.len() < MIN_LOOKUP_BYTES || COUNT.load(Ordering::Relaxed) == 0 {
             return None;
         }
         let at = slice.as_ptr() as usize;
@@ -186,7 +194,7 @@ mod linux {
 
         #[test]
         fn a_shared_body_is_found_by_any_slice_of_it_until_its_last_clone_goes() {
-            let data = Bytes::from((0..40_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
+            let data = Bytes::from((0..100_000u32).map(|i| (i % 251) as u8).collect::<Vec<u8>>());
             let (body, shared) = shareable(data.clone());
             assert!(shared);
             assert_eq!(body, data);
@@ -195,7 +203,7 @@ mod linux {
             let mut copy = vec![0u8; 50];
             assert_eq!(rustix::io::pread(&*file, &mut copy, 100).ok(), Some(50));
             assert_eq!(copy, data[100..150]);
-            assert!(file_of(&body[39_000..]).is_none(), "too short to be worth it");
+            assert!(file_of(&body[99_000..]).is_none(), "too short to be worth it");
             assert!(file_of(&data).is_some(), "the same bytes");
             let clone = body.slice(1_000..);
             drop(body);
