@@ -226,14 +226,15 @@ where
     type Error = Infallible;
     type Future = Answer;
 
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // The application is called through a clone (`oneshot`), which polls it ready.
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Anything but a media read is handed to the application itself (a media
+        // read goes to a clone, through `oneshot`, which polls it ready).
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Answer {
         if !self.app.media.enabled() || !is_media_read(&request) {
-            return Answer::Later(Box::pin(self.inner.clone().oneshot(request)));
+            return Answer::Later(Box::pin(self.inner.call(request)));
         }
         if let Some(response) = answer_from_memory(&self.app, &request) {
             return Answer::Ready(Some(response));

@@ -250,21 +250,28 @@ impl<S> tower::Layer<S> for PageCacheLayer {
     type Service = CachedService<S>;
 
     fn layer(&self, inner: S) -> CachedService<S> {
-        CachedService { inner, app: self.app.clone() }
+        CachedService { inner: Arc::new(inner), app: self.app.clone() }
     }
 }
 
 /// The page cache in front of the application: answers public `GET`/`HEAD`
 /// requests from memory, and fills itself from the application on a miss.
-#[derive(Clone)]
 pub struct CachedService<S> {
-    inner: S,
+    /// The application, cloned only when a request goes down to it (cloning it
+    /// clones every layer of the route), not for a hit that waited for the version.
+    inner: Arc<S>,
     app: AppState,
+}
+
+impl<S> Clone for CachedService<S> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner), app: self.app.clone() }
+    }
 }
 
 impl<S> tower::Service<Request> for CachedService<S>
 where
-    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + 'static,
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response<Body>;
@@ -280,7 +287,7 @@ where
         if let Some(response) = answer_from_memory(&self.app, &request) {
             return Answer::Ready(Some(response));
         }
-        let inner = self.inner.clone();
+        let inner = Arc::clone(&self.inner);
         let app = self.app.clone();
         Answer::Later(Box::pin(async move { Ok(serve(app, request, inner).await) }))
     }
@@ -317,13 +324,13 @@ fn answer_from_memory(app: &AppState, request: &Request) -> Option<Response<Body
 
 /// Everything but a ready hit: a miss (render, store, answer), a request the cache
 /// does not take, or a hit after the generation had to be read from the database.
-async fn serve<S>(app: AppState, request: Request, inner: S) -> Response<Body>
+async fn serve<S>(app: AppState, request: Request, inner: Arc<S>) -> Response<Body>
 where
-    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Send,
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
     S::Future: Send,
 {
     let pass = |request| async move {
-        match inner.oneshot(request).await {
+        match S::clone(&inner).oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         }
