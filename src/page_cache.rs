@@ -329,29 +329,48 @@ where
     S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
     S::Future: Send,
 {
-    let pass = |request| async move {
-        match S::clone(&inner).oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        }
-    };
     let cache = &app.cache;
     if !cache.enabled() || !is_cacheable_request(&request) {
-        return pass(request).await;
+        return pass(inner, request).await;
     }
     let snapshot = match app.store.snapshot().await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "page cache: cannot read the data version; serving uncached");
-            return pass(request).await;
+            return pass(inner, request).await;
         }
     };
-    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    if let Some(entry) = cache.get(&key, snapshot.generation) {
+    let key = request.uri().path_and_query().map_or("/", |p| p.as_str());
+    if let Some(entry) = cache.get(key, snapshot.generation) {
         return answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT);
     }
+    // Boxed, like `pass`: a hit's future stays small (on PostgreSQL every hit
+    // waits here for the data version, so its future is allocated and moved).
+    Box::pin(fill(app.clone(), request, inner, snapshot)).await
+}
+
+/// The application's own answer, on a clone of it.
+async fn pass<S>(inner: Arc<S>, request: Request) -> Response<Body>
+where
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
+    S::Future: Send,
+{
+    match Box::pin(S::clone(&inner).oneshot(request)).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// A miss: render (one request per page at a time), store and answer.
+async fn fill<S>(app: AppState, request: Request, inner: Arc<S>, snapshot: Snapshot) -> Response<Body>
+where
+    S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
+    S::Future: Send,
+{
+    let cache = &app.cache;
+    let key = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
     if request.method() != Method::GET {
-        return pass(request).await;
+        return pass(inner, request).await;
     }
     let _turn = cache.render_turn(&key).await;
     if let Some(entry) = cache.get(&key, snapshot.generation) {
@@ -363,7 +382,7 @@ where
     for name in [header::ACCEPT_ENCODING, header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
         parts.headers.remove(name);
     }
-    let response = pass(Request::from_parts(parts, body)).await;
+    let response = pass(inner, Request::from_parts(parts, body)).await;
     if response.status() != StatusCode::OK || !is_storable(response.headers()) {
         return response;
     }

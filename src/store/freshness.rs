@@ -181,16 +181,30 @@ impl Freshness {
         if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
             return Ok(snapshot);
         }
+        // Boxed: the rare path's queries would make every request's future larger.
+        Box::pin(self.renew(store, now, fingerprint, state.version)).await
+    }
+
+    /// Reads when public content last changed and next changes, and starts a new
+    /// generation when the version moved, the clock passed a timed change, or the
+    /// last change is not the one known.
+    async fn renew(
+        &self,
+        store: &Store,
+        now: i64,
+        fingerprint: Option<([u8; 96], u64)>,
+        version: i64,
+    ) -> Result<Snapshot> {
         let settings = super::settings::load_values(store).await?;
         let close_after = settings.discussion.close_after_days;
         let next = next_public_change(store, now, close_after).await?;
         let last_modified = last_public_change(store, now, close_after).await?;
         let mut fresh = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let expired = fresh.valid_until.is_some_and(|t| now >= t);
-        if fresh.version != Some(state.version) || expired || fresh.last_modified != last_modified {
+        if fresh.version != Some(version) || expired || fresh.last_modified != last_modified {
             fresh.generation += 1;
         }
-        fresh.version = Some(state.version);
+        fresh.version = Some(version);
         fresh.last_modified = last_modified;
         fresh.valid_until = next;
         fresh.fingerprint = fingerprint;
