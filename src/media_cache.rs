@@ -68,9 +68,9 @@ pub struct Fillable {
 /// One cached file.
 #[derive(Debug)]
 struct Entry {
-    /// The file; a large one also in a memory file the kernel sends it from.
+    /// The file; a large one also in a file the kernel sends it from (zero_copy).
     body: Bytes,
-    /// Memory the body takes (twice its length when it is also in a memory file).
+    /// Memory the body takes (twice its length when it is also in that file).
     held: usize,
     /// Every header of the `200`, without the request id.
     headers: HeaderMap,

@@ -269,7 +269,7 @@ impl Connection {
         S::Future: Send + 'static,
     {
         let _place = place;
-        // Answers are written whole, and a body sent from a memory file follows its
+        // Answers are written whole, and a body sent from a kept file follows its
         // headers marked as more to come (see zero_copy), so a last short segment
         // never waits for the client's acknowledgement of the one before.
         if let Err(e) = stream.set_nodelay(true) {

@@ -1,23 +1,29 @@
 //! Bodies the kernel sends without copying them: a large body held in memory for a
-//! long time (a hot file of the media cache) also lives in a sealed memory file,
-//! and when a connection writes bytes of that body, it hands the socket the
-//! memory file's pages with `sendfile` instead of copying the bytes in, as a
-//! static file server sends a file from the page cache.
+//! long time (a hot file of the media cache) is also kept in a file, and when a
+//! connection writes bytes of that body, it hands the socket the file's pages with
+//! `sendfile` instead of copying the bytes in, as a static file server does.
 //!
-//! The body is still an ordinary [`Bytes`]: a writer that does not know of the
-//! memory file (HTTP/2, a layer that copies) sends the same bytes from the heap.
-//! A connection recognises a shared body by the address of the bytes it is asked
-//! to write, looked up in a table of shared bodies; a body leaves the table when
-//! its last clone is dropped. The memory file is sealed against writes and
-//! resizing before it is shared, so pages the kernel still holds for a socket
-//! never change, and they outlive the file for as long as the socket needs them.
+//! The file is an unnamed one (`O_TMPFILE`) in the temporary directory (`TMPDIR`,
+//! else `/tmp`): nothing can open it by name, and it goes when the body does. On a
+//! disk filesystem its pages come in large folios, which `sendfile` walks faster
+//! than small pages (the kernel may write them back to the disk once, as any
+//! file's; they are public media). Where that directory cannot hold one, it is a
+//! memory file (`memfd`) sealed against writes and resizing. hewn never writes to
+//! either again, so pages the kernel still holds for a socket never change, and
+//! they outlive the file for as long as the socket needs them.
 //!
-//! Elsewhere than Linux, or when a memory file cannot be made, bodies are not
-//! shared and every write copies, as before.
+//! The body is still an ordinary [`Bytes`]: a writer that does not know of the file
+//! (HTTP/2, a layer that copies) sends the same bytes from the heap. A connection
+//! recognises a shared body by the address of the bytes it is asked to write,
+//! looked up in a table of shared bodies; a body leaves the table when its last
+//! clone is dropped.
+//!
+//! Elsewhere than Linux, or when no file can be made, bodies are not shared and
+//! every write copies, as before.
 
 use axum::body::Bytes;
 
-/// Bodies shorter than this are not worth a memory file and a second system call.
+/// Bodies shorter than this are not worth a file and a second system call.
 pub const MIN_SHARED_BYTES: usize = 64 * 1024;
 /// Most bodies shared at once: each holds a file descriptor (counted in the
 /// server's reserve, [`crate::server::RESERVED_FILES`]); past it, bodies are copied.
@@ -33,7 +39,7 @@ pub use elsewhere::{poll_write_vectored, shareable, shared_bytes_sent};
 pub const COPIES: usize = if cfg!(target_os = "linux") { 2 } else { 1 };
 
 /// The memory a shareable body of `len` bytes takes: the heap copy, and the
-/// memory file's when it has one.
+/// kept file's when it has one.
 pub fn held_bytes(body: &Bytes, shared: bool) -> usize {
     if shared { body.len().saturating_mul(2) } else { body.len() }
 }
@@ -49,7 +55,7 @@ mod linux {
     use std::task::{Context, Poll};
 
     use axum::body::Bytes;
-    use rustix::fs::{MemfdFlags, SealFlags};
+    use rustix::fs::{MemfdFlags, Mode, OFlags, SealFlags};
     use rustix::net::{SendAncillaryBuffer, SendFlags};
     use tokio::io::{AsyncWrite, Interest};
     use tokio::net::TcpStream;
@@ -63,7 +69,7 @@ mod linux {
     static SHARED: RwLock<BTreeMap<usize, Shared>> = RwLock::new(BTreeMap::new());
     /// How many bodies are shared: writes skip the table while there are none.
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    /// Bytes sent from memory files since the process started.
+    /// Bytes sent from kept files since the process started.
     static SENT: AtomicU64 = AtomicU64::new(0);
 
     struct Shared {
@@ -95,17 +101,17 @@ mod linux {
         }
     }
 
-    /// `data` as a body whose bytes connections send from a sealed memory file,
+    /// `data` as a body whose bytes connections send from a kept file,
     /// and whether it is one (a short body, or one whose file could not be made,
     /// comes back as it was).
     pub fn shareable(data: Bytes) -> (Bytes, bool) {
         if data.len() < MIN_SHARED_BYTES || COUNT.load(Ordering::Relaxed) >= MAX_SHARED_FILES {
             return (data, false);
         }
-        let file = match sealed_copy(&data) {
+        let file = match kept_copy(&data) {
             Ok(file) => Arc::new(file),
             Err(e) => {
-                tracing::debug!(error = %e, "cannot keep a body in a memory file; it is copied when sent");
+                tracing::debug!(error = %e, "cannot keep a body in a file; it is copied when sent");
                 return (data, false);
             }
         };
@@ -120,8 +126,28 @@ mod linux {
         (Bytes::from_owner(Owner { data, file }), true)
     }
 
-    /// A memory file holding `data`, sealed so that nothing can change or resize it.
-    fn sealed_copy(data: &[u8]) -> std::io::Result<OwnedFd> {
+    /// A file holding `data` that nothing writes again: an unnamed file in the
+    /// temporary directory when its filesystem makes them (a disk filesystem keeps
+    /// the pages in large folios, which `sendfile` walks faster than a memory file's
+    /// small pages), else a memory file sealed against writes and resizing.
+    fn kept_copy(data: &[u8]) -> std::io::Result<OwnedFd> {
+        match unnamed_file(&std::env::temp_dir(), data) {
+            Ok(fd) => Ok(fd),
+            Err(_) => sealed_memory_file(data),
+        }
+    }
+
+    /// An `O_TMPFILE` file in `dir`: it has no name, only this process can reach
+    /// it, and it goes when its last descriptor closes.
+    fn unnamed_file(dir: &std::path::Path, data: &[u8]) -> std::io::Result<OwnedFd> {
+        let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+        let fd = rustix::fs::open(dir, flags, Mode::RUSR | Mode::WUSR)?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(data)?;
+        Ok(OwnedFd::from(file))
+    }
+
+    fn sealed_memory_file(data: &[u8]) -> std::io::Result<OwnedFd> {
         let fd = rustix::fs::memfd_create("hewn-body", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
         let mut file = std::fs::File::from(fd);
         file.write_all(data)?;
@@ -130,12 +156,12 @@ mod linux {
         Ok(fd)
     }
 
-    /// Bytes sent from memory files since the process started.
+    /// Bytes sent from kept files since the process started.
     pub fn shared_bytes_sent() -> u64 {
         SENT.load(Ordering::Relaxed)
     }
 
-    /// The memory file holding `slice` and where in it `slice` starts.
+    /// The kept file holding `slice` and where in it `slice` starts.
     fn file_of(slice: &[u8]) -> Option<(Arc<OwnedFd>, u64)> {
         if slice.len() < MIN_LOOKUP_BYTES || COUNT.load(Ordering::Relaxed) == 0 {
             return None;
@@ -148,7 +174,7 @@ mod linux {
     }
 
     /// Writes `bufs` to `stream`, as `poll_write_vectored` does, except that a
-    /// shared body goes from its memory file: the slices before it are written
+    /// shared body goes from its kept file: the slices before it are written
     /// first (marked as more to come, so they leave with it), then the body is
     /// sent with `sendfile`. Like any write, it may write less than all.
     pub fn poll_write_vectored(
@@ -188,7 +214,7 @@ mod linux {
     }
 
     #[cfg(test)]
-    #[allow(clippy::indexing_slicing)]
+    #[allow(clippy::indexing_slicing, clippy::expect_used)]
     mod tests {
         use super::*;
 
@@ -210,6 +236,22 @@ mod linux {
             assert!(file_of(&clone).is_some());
             drop(clone);
             assert!(file_of(&data).is_none(), "the last clone of the shared body went");
+        }
+
+        #[test]
+        fn both_kinds_of_kept_file_hold_the_body() {
+            let data: Vec<u8> = (0..70_000u32).map(|i| (i % 253) as u8).collect();
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let unnamed = unnamed_file(dir.path(), &data).expect("an O_TMPFILE file on this filesystem");
+            let sealed = sealed_memory_file(&data).expect("a memory file");
+            assert_eq!(std::fs::read_dir(dir.path()).map(Iterator::count).ok(), Some(0), "the file has no name");
+            for fd in [unnamed, sealed] {
+                let mut back = vec![0u8; data.len()];
+                assert_eq!(rustix::io::pread(&fd, &mut back, 0).ok(), Some(data.len()));
+                assert!(back == data);
+            }
+            let sealed = sealed_memory_file(&data).expect("a memory file");
+            assert!(rustix::io::pwrite(&sealed, b"x", 0).is_err(), "sealed against writes");
         }
 
         #[test]

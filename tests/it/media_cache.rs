@@ -214,7 +214,7 @@ async fn another_instance_stops_serving_a_deleted_file_after_the_recheck_interva
 }
 
 #[tokio::test]
-async fn a_hot_file_is_sent_from_its_memory_file_whole_and_in_ranges() {
+async fn a_hot_file_is_sent_from_its_kept_file_whole_and_in_ranges() {
     let app = app_with_cache(8, Spawn::default()).await;
     let body = pdf(3, 200_000);
     assert_status!(upload(&app, &[("hot.pdf", body.clone())], false).await, 303);
@@ -235,7 +235,7 @@ async fn a_hot_file_is_sent_from_its_memory_file_whole_and_in_ranges() {
     assert_eq!(part_status, 206);
     assert!(part == body[1000..151_000], "the range, byte for byte");
     if cfg!(target_os = "linux") {
-        assert!(sent >= 350_000, "sent from the memory file: {sent} bytes");
+        assert!(sent >= 350_000, "sent from the kept file: {sent} bytes");
     }
 }
 
@@ -249,7 +249,7 @@ fn pdf(n: u8, len: usize) -> Vec<u8> {
 #[tokio::test]
 async fn the_byte_budget_evicts_the_least_recently_used_files() {
     // At most 256 KiB a file, four files of 250 KB: a large file is held twice where
-    // it is also kept in a memory file to be sent from (zero_copy::COPIES).
+    // it is also kept in a file to be sent from (zero_copy::COPIES).
     let app = app_with_cache(hewn::zero_copy::COPIES, Spawn::default()).await;
     let files: Vec<(String, Vec<u8>)> = (0..6).map(|n| (format!("f{n}.pdf"), pdf(n, 250_000))).collect();
     let named: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
