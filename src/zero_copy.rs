@@ -108,13 +108,19 @@ mod linux {
         if data.len() < MIN_SHARED_BYTES || COUNT.load(Ordering::Relaxed) >= MAX_SHARED_FILES {
             return (data, false);
         }
-        let file = match kept_copy(&data) {
-            Ok(file) => Arc::new(file),
+        match kept_copy(&data) {
+            Ok(file) => share(data, file),
             Err(e) => {
                 tracing::debug!(error = %e, "cannot keep a body in a file; it is copied when sent");
-                return (data, false);
+                (data, false)
             }
-        };
+        }
+    }
+
+    /// `data` as a body sent from `file`, which holds the same bytes (unless the
+    /// table is full, or already has a body at that address).
+    fn share(data: Bytes, file: OwnedFd) -> (Bytes, bool) {
+        let file = Arc::new(file);
         let start = data.as_ptr() as usize;
         let mut shared = SHARED.write().unwrap_or_else(PoisonError::into_inner);
         if shared.len() >= MAX_SHARED_FILES || shared.contains_key(&start) {
@@ -186,18 +192,18 @@ mod linux {
         let Some((index, file, offset, len)) = found else {
             return Pin::new(stream).poll_write_vectored(cx, bufs);
         };
-        let stream = &*stream;
         let before = bufs.get(..index).unwrap_or_default();
         loop {
-            std::task::ready!(stream.poll_write_ready(cx))?;
-            let written = stream.try_io(Interest::WRITABLE, || {
+            let shared = &*stream;
+            std::task::ready!(shared.poll_write_ready(cx))?;
+            let written = shared.try_io(Interest::WRITABLE, || {
                 if index == 0 {
                     let mut at = offset;
-                    rustix::fs::sendfile(stream, &*file, Some(&mut at), len).map_err(std::io::Error::from)
+                    rustix::fs::sendfile(shared, &*file, Some(&mut at), len).map_err(std::io::Error::from)
                 } else {
                     let mut control = SendAncillaryBuffer::default();
                     let flags = SendFlags::MORE | SendFlags::NOSIGNAL;
-                    rustix::net::sendmsg(stream, before, &mut control, flags).map_err(std::io::Error::from)
+                    rustix::net::sendmsg(shared, before, &mut control, flags).map_err(std::io::Error::from)
                 }
             });
             match written {
@@ -208,9 +214,24 @@ mod linux {
                     return Poll::Ready(Ok(n));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                // A file `sendfile` cannot read from (an unusual filesystem): the body's
+                // bytes are written from memory instead.
+                Err(e) if index == 0 && cannot_send_from(&e) => {
+                    tracing::debug!(error = %e, "sendfile refused a kept file; copying the body");
+                    return Pin::new(stream).poll_write_vectored(cx, bufs.get(..1).unwrap_or_default());
+                }
                 Err(e) => return Poll::Ready(Err(e)),
             }
         }
+    }
+
+    /// Whether `sendfile` failed because of the file rather than the socket.
+    fn cannot_send_from(e: &std::io::Error) -> bool {
+        use rustix::io::Errno;
+        let code = e.raw_os_error();
+        [Errno::INVAL, Errno::NOSYS, Errno::OPNOTSUPP, Errno::SPIPE]
+            .iter()
+            .any(|errno| code == Some(errno.raw_os_error()))
     }
 
     #[cfg(test)]
@@ -261,6 +282,55 @@ mod linux {
             assert!(holds_data(&sealed));
             assert!(rustix::io::pwrite(&sealed, b"x", 0).is_err(), "sealed against writes");
             assert!(holds_data(&kept_copy(&data).expect("a kept file of either kind")));
+        }
+
+        /// Writes `head` and `body` through [`poll_write_vectored`] to a loopback
+        /// socket, as hyper writes a response, and returns what the peer read.
+        async fn through_a_socket(head: &[u8], body: &Bytes) -> Vec<u8> {
+            use tokio::io::AsyncReadExt;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+            let address = listener.local_addr().expect("its address");
+            let reader = tokio::spawn(async move {
+                let (mut peer, _) = listener.accept().await.expect("a connection");
+                let mut got = Vec::new();
+                peer.read_to_end(&mut got).await.expect("the bytes");
+                got
+            });
+            let mut stream = TcpStream::connect(address).await.expect("connected");
+            stream.set_nodelay(true).expect("nodelay");
+            let (mut head_at, mut body_at) = (0, 0);
+            while body_at < body.len() {
+                let bufs = [IoSlice::new(&head[head_at..]), IoSlice::new(&body[body_at..])];
+                let bufs = if head_at < head.len() { &bufs[..] } else { &bufs[1..] };
+                let n = std::future::poll_fn(|cx| poll_write_vectored(&mut stream, cx, bufs)).await.expect("written");
+                let from_head = n.min(head.len() - head_at);
+                head_at += from_head;
+                body_at += n - from_head;
+            }
+            drop(stream);
+            reader.await.expect("the reader")
+        }
+
+        #[tokio::test]
+        async fn a_response_reads_the_same_from_its_kept_file_or_copied_when_the_file_cannot_be_sent() {
+            let data = Bytes::from((0..300_000u32).map(|i| (i % 241) as u8).collect::<Vec<u8>>());
+            let head = b"HTTP/1.1 200 OK\r\ncontent-length: 300000\r\n\r\n".to_vec();
+            let mut whole = head.clone();
+            whole.extend_from_slice(&data);
+
+            let (kept, shared) = shareable(data.clone());
+            let before = shared_bytes_sent();
+            let sent = through_a_socket(&head, &kept).await;
+            let from_file = shared_bytes_sent() - before;
+            // A descriptor `sendfile` cannot read from (a UDP socket: EINVAL).
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("a UDP socket");
+            let (refused, refused_shared) = share(Bytes::copy_from_slice(&data), OwnedFd::from(socket));
+            let copied = through_a_socket(&head, &refused).await;
+
+            assert!(shared && refused_shared);
+            assert!(sent == whole, "the same bytes from the kept file");
+            assert!(from_file >= 300_000, "{from_file} bytes from the file");
+            assert!(copied == whole, "the same bytes, copied");
         }
 
         #[test]
