@@ -346,7 +346,7 @@ where
     }
     // Boxed, like `pass`: a hit's future stays small (on PostgreSQL every hit
     // waits here for the data version, so its future is allocated and moved).
-    Box::pin(fill(app.clone(), request, inner, snapshot)).await
+    Box::pin(fill(app, request, inner, snapshot)).await
 }
 
 /// The application's own answer, on a clone of it.

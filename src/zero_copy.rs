@@ -38,10 +38,10 @@ pub use elsewhere::{poll_write_vectored, shareable, shared_bytes_sent};
 /// How many copies of a large body a shareable one takes at most.
 pub const COPIES: usize = if cfg!(target_os = "linux") { 2 } else { 1 };
 
-/// The memory a shareable body of `len` bytes takes: the heap copy, and the
-/// kept file's when it has one.
+/// The memory a shareable body takes: the heap copy, and the kept file's when it
+/// has one.
 pub fn held_bytes(body: &Bytes, shared: bool) -> usize {
-    if shared { body.len().saturating_mul(2) } else { body.len() }
+    if shared { body.len().saturating_mul(COPIES) } else { body.len() }
 }
 
 #[cfg(target_os = "linux")]
