@@ -156,18 +156,14 @@ impl Reader {
     /// is closed rather than kept.
     pub fn conn(&mut self) -> sqlx::Result<&mut PgConnection> {
         self.clean = false;
-        self.raw()
+        // Only `Drop` takes the connection away.
+        self.conn.as_mut().map(|(conn, _)| conn).ok_or(sqlx::Error::PoolClosed)
     }
 
     /// Says that everything run on [`Reader::conn`] finished: the connection may be
     /// kept for the next user.
     pub fn finished(&mut self) {
         self.clean = true;
-    }
-
-    /// The connection (only [`Drop`] takes it away).
-    fn raw(&mut self) -> sqlx::Result<&mut PgConnection> {
-        self.conn.as_mut().map(|(conn, _)| conn).ok_or(sqlx::Error::PoolClosed)
     }
 }
 
@@ -209,8 +205,7 @@ impl<'p> Executor<'p> for &'_ Readers {
         let readers = self.clone();
         Box::pin(TryAsyncStream::new(move |yielder| async move {
             let mut reader = readers.acquire().await?;
-            reader.clean = false;
-            let mut rows = reader.raw()?.fetch_many(query);
+            let mut rows = reader.conn()?.fetch_many(query);
             loop {
                 match poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
                     Some(Ok(v)) => yielder.r#yield(v).await,
@@ -222,7 +217,7 @@ impl<'p> Executor<'p> for &'_ Readers {
                 }
             }
             drop(rows);
-            reader.clean = true;
+            reader.finished();
             Ok(())
         }))
     }
@@ -234,9 +229,8 @@ impl<'p> Executor<'p> for &'_ Readers {
         let readers = self.clone();
         Box::pin(async move {
             let mut reader = readers.acquire().await?;
-            reader.clean = false;
-            let row = reader.raw()?.fetch_optional(query).await.inspect_err(|e| after_failure(&readers, e))?;
-            reader.clean = true;
+            let row = reader.conn()?.fetch_optional(query).await.inspect_err(|e| after_failure(&readers, e))?;
+            reader.finished();
             Ok(row)
         })
     }
@@ -249,9 +243,8 @@ impl<'p> Executor<'p> for &'_ Readers {
         let readers = self.clone();
         Box::pin(async move {
             let mut reader = readers.acquire().await?;
-            reader.clean = false;
-            let statement = reader.raw()?.prepare_with(sql, parameters).await?;
-            reader.clean = true;
+            let statement = reader.conn()?.prepare_with(sql, parameters).await?;
+            reader.finished();
             Ok(statement)
         })
     }
@@ -260,9 +253,8 @@ impl<'p> Executor<'p> for &'_ Readers {
         let readers = self.clone();
         Box::pin(async move {
             let mut reader = readers.acquire().await?;
-            reader.clean = false;
-            let description = reader.raw()?.describe(sql).await?;
-            reader.clean = true;
+            let description = reader.conn()?.describe(sql).await?;
+            reader.finished();
             Ok(description)
         })
     }
