@@ -74,10 +74,9 @@ impl PgWriter {
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
         if slot.state == State::Open {
-            // Also reads whatever an abandoned statement left unread.
-            let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
-            // Failed other than by a lost connection: the transaction is gone anyway.
-            if settle(&mut slot, rolled_back.map(|_| ()), State::Ready).is_err() && slot.state != State::Broken {
+            // Also reads whatever an abandoned statement left unread. Failed other
+            // than by a lost connection: the transaction is gone anyway.
+            if roll_back(&mut slot).await.is_err() && slot.state != State::Broken {
                 slot.state = State::Ready;
             }
         }
@@ -117,8 +116,7 @@ impl PgWriter {
         let begun = slot.conn.execute(sqlx::raw_sql(begin)).await;
         let outcome = settle(slot, begun.map(|_| ()), State::Open);
         if outcome.is_err() && slot.state == State::Open {
-            let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
-            let _ = settle(slot, rolled_back.map(|_| ()), State::Ready);
+            let _ = roll_back(slot).await;
         }
         outcome
     }
@@ -132,10 +130,17 @@ impl PgWriter {
     pub async fn close(&self) {
         let mut slot = self.slot.lock().await;
         if slot.state == State::Open {
-            let _ = slot.conn.execute(sqlx::raw_sql("rollback")).await;
+            let _ = roll_back(&mut slot).await;
         }
         slot.state = State::Closed;
     }
+}
+
+/// Rolls back the transaction open on the slot's connection; afterwards the slot
+/// is ready, or broken if the connection is lost.
+async fn roll_back(slot: &mut Slot) -> sqlx::Result<()> {
+    let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
+    settle(slot, rolled_back.map(|_| ()), State::Ready)
 }
 
 /// Records what a statement's outcome says about the connection: `then` when it
@@ -182,8 +187,7 @@ impl Drop for PgWrite {
             rt.spawn(async move {
                 let mut slot = mutex.lock().await;
                 if slot.state == State::Open {
-                    let rolled_back = slot.conn.execute(sqlx::raw_sql("rollback")).await;
-                    let _ = settle(&mut slot, rolled_back.map(|_| ()), State::Ready);
+                    let _ = roll_back(&mut slot).await;
                 }
             });
         }
