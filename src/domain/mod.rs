@@ -50,6 +50,18 @@ pub fn random_token(bytes: usize) -> String {
     out
 }
 
+/// The SHA-256 of `bytes`, in lowercase hex: a file's digest (media paths and
+/// `sha256` columns) and a stored token's.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,17 +1,9 @@
 //! Secrets at rest: session ids and one-time tokens are stored as SHA-256 digests,
 //! and compared in constant time.
 
-use sha2::{Digest, Sha256};
-
 /// The hex SHA-256 of a token, the only form in which tokens are stored.
 pub fn hash_token(token: &str) -> String {
-    use std::fmt::Write;
-    let digest = Sha256::digest(token.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    super::sha256_hex(token.as_bytes())
 }
 
 /// Compares two strings without an early exit, so timing does not reveal how much

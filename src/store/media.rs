@@ -1,10 +1,10 @@
 //! Media: the library's files (uploads and what WordPress imports bring), stored in
 //! the database and served at `/media/{path}`.
 
-use sha2::{Digest, Sha256};
 use sqlx::FromRow;
 
 use super::{Result, Store};
+use crate::domain::sha256_hex;
 use crate::with_db;
 
 /// What a response about a file needs before its bytes.
@@ -173,10 +173,6 @@ const MAX_STEM_CHARS: usize = 60;
 /// Longest title taken from a file name, in characters.
 const MAX_TITLE_CHARS: usize = 300;
 
-fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The rows to store for a processed file called `name`. Paths are
 /// content-addressed: the folder is named by the digest of the file the public
 /// gets, and each variant is made from it alone, so a path names the same bytes for
@@ -185,9 +181,9 @@ fn hex(bytes: &[u8]) -> String {
 /// the same picture imported under two paths gets two sets of variants, one for
 /// each library item).
 pub fn new_upload(name: String, p: crate::media::Processed, at: Option<String>) -> NewUpload {
-    let digest = hex(&p.bytes);
+    let digest = sha256_hex(&p.bytes);
     let folder_digest = match &at {
-        Some(path) => hex(format!("{digest}/{path}").as_bytes()),
+        Some(path) => sha256_hex(format!("{digest}/{path}").as_bytes()),
         None => digest.clone(),
     };
     let folder = folder_digest.get(..20).unwrap_or(&folder_digest).to_owned();
@@ -214,7 +210,7 @@ pub fn new_upload(name: String, p: crate::media::Processed, at: Option<String>) 
                 _ if Some(v.width) == full_width => format!("u/{folder}/{stem}.{}", v.extension),
                 _ => format!("u/{folder}/{stem}-{}.{}", v.width, v.extension),
             };
-            let sha256 = hex(&v.bytes);
+            let sha256 = sha256_hex(&v.bytes);
             (
                 NewFile { path, content_type: v.content_type.to_owned(), sha256, bytes: v.bytes },
                 v.kind.as_str(),

@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use sha2::{Digest, Sha256};
 
 use super::disqus;
 use super::input::{self, Decoded};
@@ -744,7 +743,7 @@ async fn processed(row: crate::store::postgres::import::MediaRow) -> Result<Impo
             .map_err(|refusal| (path.clone(), refusal.message().to_owned()))?;
         crate::store::media::new_upload(name, done, Some(path))
     } else {
-        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = crate::domain::sha256_hex(&bytes);
         NewUpload {
             file: NewFile { path, content_type, sha256, bytes },
             name,

@@ -12,8 +12,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use sha2::{Digest, Sha256};
-
 use super::content;
 use super::convert::{content_type, parse_date};
 use super::html::text_of;
@@ -318,7 +316,7 @@ impl Stager {
             }
         };
         self.staged_media.insert(path.to_owned());
-        let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = crate::domain::sha256_hex(&bytes);
         let created_at = modified
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .and_then(|d| i64::try_from(d.as_secs()).ok())
