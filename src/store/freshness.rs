@@ -48,74 +48,128 @@ pub struct Freshness {
 ///
 /// A request needs a reading that *started after it arrived*: only that one is sure
 /// to see every write acknowledged before the request came (by this instance or any
-/// other). So at most one reading is in flight per instance; a request that finds
-/// one running waits for it to end and, if it started too early, for the next. The
-/// cost is at most one query per round trip per instance, whatever the traffic, and
-/// a request waits at most two round trips.
+/// other). So at most one reading is in flight per instance; a request that arrives
+/// while one runs waits for the next, which starts as soon as the requests the
+/// running one woke were answered. The cost is at most one query per round trip per instance, whatever the traffic,
+/// and a request waits at most two round trips.
 ///
-/// The readings run on one reader connection the probe keeps (when the pool has more
-/// than one), so a reading never waits behind the pages' own reads for a connection.
-#[derive(Debug)]
-struct Probe {
-    /// Readings started so far; a reading's number is this count after it started.
-    started: std::sync::atomic::AtomicU64,
-    /// The queue of requests for a reading, held while one runs.
-    last: tokio::sync::Mutex<LastReading>,
-    /// Set when the store closes: no connection is kept any more (closing the pool
-    /// waits for every connection to come back).
-    closing: std::sync::atomic::AtomicBool,
-}
-
-/// The last reading to finish, and the connection readings run on.
+/// The readings run one after another in a task of their own while requests want
+/// them, and a reading's end wakes all its requests at once (both workers can serve
+/// them while the next reading is out): handing the reading from request to request
+/// would serve them one by one and start the next reading only after the last.
+/// They run on one reader connection the probe keeps (when the pool has more than
+/// one), so a reading never waits behind the pages' own reads for a connection.
 #[derive(Debug, Default)]
-struct LastReading {
-    /// Its number (see [`Probe::started`]).
-    number: u64,
-    state: Option<site::SiteState>,
-    /// A reader kept for the readings; given back after a failed one.
-    conn: Option<PooledConn>,
+struct Probe {
+    readings: Mutex<Readings>,
+    /// Woken when an even-numbered reading ends, and an odd-numbered one (a request
+    /// waits for the running reading or the one after it, never a later one).
+    even_ended: tokio::sync::Notify,
+    odd_ended: tokio::sync::Notify,
 }
 
-impl Default for Probe {
-    fn default() -> Self {
-        Self {
-            started: std::sync::atomic::AtomicU64::new(0),
-            last: tokio::sync::Mutex::new(LastReading::default()),
-            closing: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
+/// The readings so far, numbered from 1 in the order they started.
+#[derive(Debug, Default)]
+struct Readings {
+    /// How many started; the running one, if any, has this number.
+    started: u64,
+    /// The highest number a waiting request needs.
+    wanted: u64,
+    /// The number of the last reading to end, and what it read.
+    done: u64,
+    outcome: Option<std::result::Result<site::SiteState, String>>,
+    /// True while the task running the readings exists.
+    running: bool,
+    /// A reader kept for the readings (out of here while a reading runs on it).
+    conn: Option<PooledConn>,
+    /// Set when the store closes: no connection is kept any more (closing the pool
+    /// waits for every connection to come back), and no reading starts.
+    closing: bool,
 }
 
 impl Probe {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Readings> {
+        self.readings.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What wakes the requests waiting for reading `number`.
+    fn ended(&self, number: u64) -> &tokio::sync::Notify {
+        if number.is_multiple_of(2) { &self.even_ended } else { &self.odd_ended }
+    }
+
     /// The data version as read by a reading that started after this call.
     async fn read(&self, store: &Store) -> Result<site::SiteState> {
-        use std::sync::atomic::Ordering;
-        let arrived = self.started.load(Ordering::Acquire);
-        // Requests queue here while a reading runs. Each, in its turn, takes the
-        // last reading if it started after the request arrived, and otherwise makes
-        // one itself: those that came during it then take that one.
-        let mut last = self.last.lock().await;
-        if let Some(state) = last.state
-            && last.number > arrived
-        {
-            return Ok(state);
+        let need = self.lock().started + 1;
+        loop {
+            let ended = {
+                let mut readings = self.lock();
+                if readings.done >= need
+                    && let Some(outcome) = &readings.outcome
+                {
+                    // The last reading to end started after this request arrived
+                    // (its number is at least `need`).
+                    return outcome.clone().map_err(|e| sqlx::Error::Io(std::io::Error::other(e)));
+                }
+                if readings.closing {
+                    None
+                } else {
+                    readings.wanted = readings.wanted.max(need);
+                    if !readings.running {
+                        readings.running = true;
+                        tokio::spawn(Self::run(store.clone()));
+                    }
+                    // Made while the lock is held, so it cannot miss the reading's end.
+                    Some(self.ended(need).notified())
+                }
+            };
+            match ended {
+                Some(ended) => ended.await,
+                None => return Box::pin(site::state(store)).await,
+            }
         }
-        let n = self.started.fetch_add(1, Ordering::AcqRel) + 1;
-        let keep = !self.closing.load(Ordering::Acquire);
-        let state = Self::reading(&mut last.conn, keep, store).await?;
-        last.number = n;
-        last.state = Some(state);
-        Ok(state)
+    }
+
+    /// Runs readings, one after another, while a request wants a newer one.
+    async fn run(store: Store) {
+        let mut task = Prober { store, running: true };
+        let store = &task.store;
+        let probe = &store.freshness.probe;
+        loop {
+            // Let the requests the last reading woke be answered first: the requests
+            // their connections send meanwhile then share the next reading (half the
+            // readings for as many requests answered, measured with `bench/`).
+            tokio::task::yield_now().await;
+            let (number, mut conn) = {
+                let mut readings = probe.lock();
+                if readings.closing || readings.wanted <= readings.done {
+                    readings.running = false;
+                    task.running = false;
+                    return;
+                }
+                readings.started += 1;
+                (readings.started, readings.conn.take())
+            };
+            let outcome = Self::reading(&mut conn, store).await.map_err(|e| {
+                tracing::warn!(error = %e, "reading the data version failed");
+                format!("reading the data version failed: {e}")
+            });
+            {
+                let mut readings = probe.lock();
+                readings.done = number;
+                readings.outcome = Some(outcome);
+                if !readings.closing {
+                    readings.conn = conn;
+                }
+            }
+            probe.ended(number).notify_waiters();
+        }
     }
 
     /// One reading, on the kept connection (taken from the readers' pool first if
-    /// none is kept, `keep` allows it, and the pool has another for everything else).
-    async fn reading(kept: &mut Option<PooledConn>, keep: bool, store: &Store) -> Result<site::SiteState> {
+    /// none is kept and the pool has another for everything else).
+    async fn reading(kept: &mut Option<PooledConn>, store: &Store) -> Result<site::SiteState> {
         let pool = store.read_pool();
-        if !keep {
-            *kept = None;
-        }
-        if kept.is_none() && keep && pool.max_connections() > 1 {
+        if kept.is_none() && pool.max_connections() > 1 {
             *kept = Some(pool.acquire().await?);
         }
         let Some(conn) = kept.as_mut() else {
@@ -131,10 +185,35 @@ impl Probe {
         state
     }
 
-    /// Gives the kept connection back to the pool, for good (the store is closing).
-    async fn release(&self) {
-        self.closing.store(true, std::sync::atomic::Ordering::Release);
-        self.last.lock().await.conn = None;
+    /// Gives the kept connection back to the pool, for good (the store is closing);
+    /// a reading running now gives its connection back when it ends.
+    fn release(&self) {
+        let conn = {
+            let mut readings = self.lock();
+            readings.closing = true;
+            readings.conn.take()
+        };
+        drop(conn);
+    }
+}
+
+/// The task running the readings. Dropped without ending on its own (a panic, or
+/// its runtime shutting down mid-reading), it says so and wakes the requests
+/// waiting, which start another.
+struct Prober {
+    store: Store,
+    /// True until the task ends on its own (which clears the flag under the lock).
+    running: bool,
+}
+
+impl Drop for Prober {
+    fn drop(&mut self) {
+        if self.running {
+            let probe = &self.store.freshness.probe;
+            probe.lock().running = false;
+            probe.even_ended.notify_waiters();
+            probe.odd_ended.notify_waiters();
+        }
     }
 }
 
@@ -257,8 +336,8 @@ impl Store {
 
     /// Gives back the reader connection the version readings keep, before the
     /// readers' pool closes.
-    pub(super) async fn release_probe(&self) {
-        self.freshness.probe.release().await;
+    pub(super) fn release_probe(&self) {
+        self.freshness.probe.release();
     }
 }
 

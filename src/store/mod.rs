@@ -166,7 +166,7 @@ impl Store {
 
     /// Closes both pools, waiting for connections to be returned.
     pub async fn close(&self) {
-        self.release_probe().await;
+        self.release_probe();
         self.read.close().await;
         self.writer.pool.close().await;
     }

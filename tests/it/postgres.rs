@@ -85,6 +85,47 @@ async fn postgres_only_a_write_made_with_psql_shows_on_every_instance() {
     }
 }
 
+/// While readers keep B's version readings running back to back, a write
+/// acknowledged a moment ago still shows on B's next request: a request never takes
+/// a reading that was already on its way when it arrived.
+#[tokio::test]
+#[ignore = "needs PostgreSQL"]
+async fn postgres_only_under_steady_reading_each_write_shows_on_the_next_request() {
+    let (a, b) = two_instances().await;
+    let _ = cached(&b, &b.client, DEMO).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, stop) = (b.url(DEMO), stop.clone());
+            tokio::spawn(async move {
+                let c = client();
+                let mut answered = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert_eq!(c.get(&url).send().await.unwrap().status(), 200);
+                    answered += 1;
+                }
+                answered
+            })
+        })
+        .collect();
+    let mut db = a.db().await;
+    for i in 0..30 {
+        let title = format!("Renamed by hand, time {i}");
+        db.exec(
+            "update posts set title = $1 where slug = 'year-of-the-stakhanovite'",
+            &[crate::db::Bind::Text(title.clone())],
+        )
+        .await;
+        let (_, page) = cached(&b, &b.client, DEMO).await;
+        assert!(page.contains(&title), "write {i} is missing from B's next answer");
+    }
+    db.close().await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        assert!(r.await.unwrap() > 0, "every reader was answered while the writes went on");
+    }
+}
+
 #[tokio::test]
 #[ignore = "needs PostgreSQL"]
 async fn postgres_only_flood_control_and_the_duplicate_check_hold_across_instances() {
