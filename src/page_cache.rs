@@ -289,7 +289,7 @@ where
         }
         let inner = Arc::clone(&self.inner);
         let app = self.app.clone();
-        Answer::Later(Box::pin(async move { Ok(serve(app, request, inner).await) }))
+        Answer::Later(Box::pin(serve(app, request, inner)))
     }
 }
 
@@ -324,29 +324,30 @@ fn answer_from_memory(app: &AppState, request: &Request) -> Option<Response<Body
 
 /// Everything but a ready hit: a miss (render, store, answer), a request the cache
 /// does not take, or a hit after the generation had to be read from the database.
-async fn serve<S>(app: AppState, request: Request, inner: Arc<S>) -> Response<Body>
+///
+/// Every path but the hit is boxed: on PostgreSQL every hit waits here for the data
+/// version, so this future is allocated for each, and a small one is cheap to allocate.
+async fn serve<S>(app: AppState, request: Request, inner: Arc<S>) -> Result<Response<Body>, Infallible>
 where
     S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
     S::Future: Send,
 {
     let cache = &app.cache;
     if !cache.enabled() || !is_cacheable_request(&request) {
-        return pass(inner, request).await;
+        return Ok(Box::pin(pass(inner, request)).await);
     }
     let snapshot = match app.store.snapshot().await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "page cache: cannot read the data version; serving uncached");
-            return pass(inner, request).await;
+            return Ok(Box::pin(pass(inner, request)).await);
         }
     };
     let key = request.uri().path_and_query().map_or("/", |p| p.as_str());
     if let Some(entry) = cache.get(key, snapshot.generation) {
-        return answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT);
+        return Ok(answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT));
     }
-    // Boxed, like `pass`: a hit's future stays small (on PostgreSQL every hit
-    // waits here for the data version, so its future is allocated and moved).
-    Box::pin(fill(app, request, inner, snapshot)).await
+    Ok(Box::pin(fill(app, request, inner, snapshot)).await)
 }
 
 /// The application's own answer, on a clone of it.

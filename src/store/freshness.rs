@@ -250,13 +250,29 @@ impl Freshness {
     /// passed the next timed change), also reads the next and last public change.
     async fn current(&self, store: &Store) -> Result<Snapshot> {
         let now = store.now();
+        if self.shm.is_some() {
+            // Boxed: on SQLite this runs only after a commit, and its state would
+            // make every PostgreSQL request's future larger.
+            return Box::pin(self.current_indexed(store, now)).await;
+        }
+        // Every request on PostgreSQL comes here: its future holds little more than
+        // the wait for the reading.
+        let state = self.probe.read(store).await?;
+        if let Some(snapshot) = self.same_version(None, state.version, now) {
+            return Ok(snapshot);
+        }
+        Box::pin(self.renew(store, now, None, state.version)).await
+    }
+
+    /// [`Freshness::current`] with a WAL index to fingerprint.
+    async fn current_indexed(&self, store: &Store, now: i64) -> Result<Snapshot> {
         // The fingerprint is taken before the version is read: a commit in between
         // moves the fingerprint again, so it is never paired with an older version.
         let fingerprint = self.fingerprint(store);
         if let Some(snapshot) = self.cached(fingerprint.as_ref(), now) {
             return Ok(snapshot);
         }
-        let state = if self.shm.is_some() { site::state(store).await? } else { self.probe.read(store).await? };
+        let state = site::state(store).await?;
         if let Some(snapshot) = self.same_version(fingerprint, state.version, now) {
             return Ok(snapshot);
         }
