@@ -50,8 +50,8 @@ pub struct Freshness {
 /// to see every write acknowledged before the request came (by this instance or any
 /// other). So at most one reading is in flight per instance; a request that arrives
 /// while one runs waits for the next, which starts as soon as the requests the
-/// running one woke were answered. The cost is at most one query per round trip per instance, whatever the traffic,
-/// and a request waits at most two round trips.
+/// running one woke were answered. The cost is at most one query per round trip per
+/// instance, whatever the traffic, and a request waits at most two round trips.
 ///
 /// The readings run one after another in a task of their own while requests want
 /// them, and a reading's end wakes all its requests at once (both workers can serve
@@ -186,7 +186,8 @@ impl Probe {
     }
 
     /// Gives the kept connection back to the pool, for good (the store is closing);
-    /// a reading running now gives its connection back when it ends.
+    /// a reading running now gives its connection back when it ends. Requests waiting
+    /// for a reading that will not start read the version themselves.
     fn release(&self) {
         let conn = {
             let mut readings = self.lock();
@@ -194,6 +195,13 @@ impl Probe {
             readings.conn.take()
         };
         drop(conn);
+        self.wake_all();
+    }
+
+    /// Wakes every waiting request, to look again.
+    fn wake_all(&self) {
+        self.even_ended.notify_waiters();
+        self.odd_ended.notify_waiters();
     }
 }
 
@@ -211,8 +219,7 @@ impl Drop for Prober {
         if self.running {
             let probe = &self.store.freshness.probe;
             probe.lock().running = false;
-            probe.even_ended.notify_waiters();
-            probe.odd_ended.notify_waiters();
+            probe.wake_all();
         }
     }
 }
