@@ -350,13 +350,14 @@ where
     Ok(Box::pin(fill(app, request, inner, snapshot)).await)
 }
 
-/// The application's own answer, on a clone of it.
+/// The application's own answer, on a clone of it. Its future holds the whole
+/// route's, so it is awaited only in boxed futures (a hit's stays small).
 async fn pass<S>(inner: Arc<S>, request: Request) -> Response<Body>
 where
     S: tower::Service<Request, Response = Response<Body>, Error = Infallible> + Clone + Send + Sync,
     S::Future: Send,
 {
-    match Box::pin(S::clone(&inner).oneshot(request)).await {
+    match S::clone(&inner).oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
