@@ -36,8 +36,9 @@ use crate::config::ServerLimits;
 /// Largest request header block hyper reads at all (answered with a bare 431).
 /// Smaller blocks over [`crate::app::MAX_HEADER_BYTES`] get the site's 431 page.
 pub const HARD_MAX_HEADER_BYTES: usize = 64 * 1024;
-/// File descriptors kept free for the database, static files, logs and the memory
-/// files hot media are sent from when the connection cap is fitted to the file limit.
+/// File descriptors kept free for the database, static files, logs and the kept
+/// files hot media are sent from (zero_copy) when the connection cap is fitted to
+/// the file limit.
 pub const RESERVED_FILES: u64 = 128 + crate::zero_copy::MAX_SHARED_FILES as u64;
 /// How long shutdown waits for requests in flight before it stops anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

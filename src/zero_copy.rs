@@ -147,19 +147,21 @@ mod linux {
     /// it, and it goes when its last descriptor closes.
     fn unnamed_file(dir: &std::path::Path, data: &[u8]) -> std::io::Result<OwnedFd> {
         let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-        let fd = rustix::fs::open(dir, flags, Mode::RUSR | Mode::WUSR)?;
-        let mut file = std::fs::File::from(fd);
-        file.write_all(data)?;
-        Ok(OwnedFd::from(file))
+        filled(rustix::fs::open(dir, flags, Mode::RUSR | Mode::WUSR)?, data)
     }
 
     fn sealed_memory_file(data: &[u8]) -> std::io::Result<OwnedFd> {
         let fd = rustix::fs::memfd_create("hewn-body", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
-        let mut file = std::fs::File::from(fd);
-        file.write_all(data)?;
-        let fd = OwnedFd::from(file);
+        let fd = filled(fd, data)?;
         rustix::fs::fcntl_add_seals(&fd, SealFlags::WRITE | SealFlags::SHRINK | SealFlags::GROW | SealFlags::SEAL)?;
         Ok(fd)
+    }
+
+    /// The new, empty file `fd` with `data` written into it.
+    fn filled(fd: OwnedFd, data: &[u8]) -> std::io::Result<OwnedFd> {
+        let mut file = std::fs::File::from(fd);
+        file.write_all(data)?;
+        Ok(OwnedFd::from(file))
     }
 
     /// Bytes sent from kept files since the process started.
