@@ -93,6 +93,19 @@ impl Browser {
         self.client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(css)).await.unwrap()
     }
 
+    /// Runs `script` until it returns something other than null (as a person waits
+    /// for a page to settle), and returns that.
+    pub async fn wait_for_value(&self, script: &str) -> serde_json::Value {
+        for _ in 0..100 {
+            let value = self.client.execute(script, vec![]).await.unwrap();
+            if !value.is_null() {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never answered {script}");
+    }
+
     /// Saves a screenshot under the target directory for a person to look at.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));

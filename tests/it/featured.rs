@@ -405,14 +405,7 @@ async fn shown(b: &crate::browser::Browser, css: &str) -> Shown {
            attr_width: i.getAttribute('width'), attr_height: i.getAttribute('height'), \
            inner_width: window.innerWidth, ratio: window.devicePixelRatio}};"
     );
-    for _ in 0..100 {
-        let value = b.client.execute(&script, vec![]).await.unwrap();
-        if !value.is_null() {
-            return serde_json::from_value(value).unwrap();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{css} never loaded");
+    serde_json::from_value(b.wait_for_value(&script).await).unwrap()
 }
 
 /// The width of the copy a browser should choose for an image `sizes` says fills

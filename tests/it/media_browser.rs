@@ -212,23 +212,13 @@ async fn with_javascript_the_editor_places_chosen_and_dropped_files_at_the_curso
     b.wait_for("[data-test=view-public]").await;
     b.client.goto(&b.url("/posts/two-pictures")).await.unwrap();
     b.wait_for("h1.entry-title").await;
-    let mut widths = serde_json::Value::Null;
-    for _ in 0..100 {
-        widths = b
-            .client
-            .execute(
-                "var i = document.querySelectorAll('.entry-content img'); \
-                 return Array.prototype.every.call(i, function (x) { return x.complete; }) \
-                   ? Array.prototype.map.call(i, function (x) { return x.naturalWidth; }) : null;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if !widths.is_null() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let widths = b
+        .wait_for_value(
+            "var i = document.querySelectorAll('.entry-content img'); \
+             return Array.prototype.every.call(i, function (x) { return x.complete; }) \
+               ? Array.prototype.map.call(i, function (x) { return x.naturalWidth; }) : null;",
+        )
+        .await;
     b.screenshot("editor-placed-post").await;
 
     let first = chosen.find("![](/media/u/").expect("an image's Markdown");
