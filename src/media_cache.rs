@@ -26,12 +26,12 @@ use std::task::{Context, Poll};
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use tower::ServiceExt;
 
 use crate::app::AppState;
 use crate::http_cache::Conditions;
-use crate::page_cache::{Answer, CACHE_HEADER, RequestIds};
+use crate::page_cache::{Answer, CACHE_HEADER, RequestIds, X_REQUEST_ID};
 use crate::routes::media::{Range, byte_range};
 
 /// Default memory for cached media bodies, in MiB.
@@ -46,7 +46,6 @@ pub const RECHECK_SECONDS: i64 = 60;
 const PREFIX: &str = "/media/";
 const HIT: HeaderValue = HeaderValue::from_static("hit");
 const MISS: HeaderValue = HeaderValue::from_static("miss");
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Put on a request by the cache: the handler may answer with the whole file, as a
 /// plain `200`, when it is at most `max_bytes` long. `client` holds the request's

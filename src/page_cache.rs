@@ -38,6 +38,8 @@ const MAX_ENTRY_SHARE: usize = 4;
 const UNCACHED_PREFIXES: [&str; 5] = ["/admin", "/healthz", "/static/", "/media/", "/custom.css"];
 /// Says whether an answer came from memory (`hit`) or was rendered for it (`miss`).
 pub const CACHE_HEADER: HeaderName = HeaderName::from_static("x-hewn-cache");
+/// The id of the request an answer is for.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const HIT: HeaderValue = HeaderValue::from_static("hit");
 const MISS: HeaderValue = HeaderValue::from_static("miss");
 
@@ -76,6 +78,9 @@ impl Variant {
             headers.insert(header::LAST_MODIFIED, value.clone());
         }
         headers.insert(CACHE_HEADER, HIT);
+        // Held in place for the answer's own id: setting it then replaces this value,
+        // so the clone an answer starts from never has to grow.
+        headers.insert(X_REQUEST_ID, HeaderValue::from_static("-"));
         Self { body, etag, headers }
     }
 }
@@ -222,14 +227,25 @@ pub(crate) struct RequestIds {
     next: AtomicU64,
 }
 
+/// Room for a request id: the prefix, a dash and a 64-bit counter in hexadecimal.
+const ID_ROOM: usize = 48;
+
 impl RequestIds {
     pub(crate) fn new() -> Self {
         Self { prefix: crate::domain::random_token(6), next: AtomicU64::new(0) }
     }
 
     pub(crate) fn next(&self) -> HeaderValue {
+        use std::io::Write as _;
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        HeaderValue::from_str(&format!("{}-{n:x}", self.prefix)).unwrap_or_else(|_| HeaderValue::from_static("-"))
+        // Written on the stack: every answer from memory takes one.
+        let mut id = [0u8; ID_ROOM];
+        let mut rest = &mut id[..];
+        let _ = write!(rest, "{}-{n:x}", self.prefix);
+        let written = ID_ROOM - rest.len();
+        id.get(..written)
+            .and_then(|id| HeaderValue::from_bytes(id).ok())
+            .unwrap_or_else(|| HeaderValue::from_static("-"))
     }
 }
 
@@ -438,13 +454,8 @@ fn is_storable(headers: &HeaderMap) -> bool {
 }
 
 /// Headers that differ per answer and are set when answering.
-const PER_ANSWER: [HeaderName; 5] = [
-    header::ETAG,
-    header::CONTENT_ENCODING,
-    header::CONTENT_LENGTH,
-    header::LAST_MODIFIED,
-    HeaderName::from_static("x-request-id"),
-];
+const PER_ANSWER: [HeaderName; 5] =
+    [header::ETAG, header::CONTENT_ENCODING, header::CONTENT_LENGTH, header::LAST_MODIFIED, X_REQUEST_ID];
 
 fn new_entry(snapshot: Snapshot, mut headers: HeaderMap, body: Bytes) -> Entry {
     for name in PER_ANSWER {
@@ -554,7 +565,7 @@ fn answer(cache: &PageCache, entry: &Entry, request: &HeaderMap, head: bool, out
     let body = if head { Body::empty() } else { Body::from(variant.body.clone()) };
     let mut response = Response::new(body);
     *response.headers_mut() = variant.headers.clone();
-    response.headers_mut().insert(HeaderName::from_static("x-request-id"), cache.request_ids.next());
+    response.headers_mut().insert(X_REQUEST_ID, cache.request_ids.next());
     if outcome != HIT {
         response.headers_mut().insert(CACHE_HEADER, outcome);
     }
@@ -575,7 +586,7 @@ fn not_modified(cache: &PageCache, entry: &Entry, variant: &Variant) -> Response
     if let Some(value) = &entry.last_modified_value {
         headers.insert(header::LAST_MODIFIED, value.clone());
     }
-    headers.insert(HeaderName::from_static("x-request-id"), cache.request_ids.next());
+    headers.insert(X_REQUEST_ID, cache.request_ids.next());
     headers.insert(CACHE_HEADER, HIT);
     response
 }
@@ -590,6 +601,24 @@ mod tests {
             h.append(HeaderName::from_static(n), HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn each_answer_from_memory_carries_one_id_of_its_own() -> anyhow::Result<()> {
+        let cache = PageCache::new(1);
+        let snapshot = Snapshot { generation: 1, last_modified: 0 };
+        let entry = new_entry(snapshot, headers(&[("content-type", "text/html")]), Bytes::from_static(b"<p>x</p>"));
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..3 {
+            let response = answer(&cache, &entry, &HeaderMap::new(), false, HIT);
+            let ids: Vec<_> = response.headers().get_all("x-request-id").iter().map(HeaderValue::to_str).collect();
+            let [Ok(id)] = ids.as_slice() else { anyhow::bail!("not one request id: {ids:?}") };
+            let (prefix, counter) = id.split_once('-').ok_or_else(|| anyhow::anyhow!("no dash in {id}"))?;
+            assert_eq!(prefix, cache.request_ids.prefix);
+            assert!(u64::from_str_radix(counter, 16).is_ok(), "{id}");
+            assert!(seen.insert(id.to_string()), "{id} twice");
+        }
+        Ok(())
     }
 
     #[test]
