@@ -136,9 +136,9 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
                 .layer(middleware::from_fn(time_limit))
                 .layer(middleware::from_fn_with_state(state.clone(), limit_bodies)),
         )
-        // Outermost: an answer from memory goes through none of the layers above.
+        // Outermost of the routes': a media file answered from memory goes through
+        // none of the layers above (the page cache is in front of the whole router).
         .layer(MediaCacheLayer::new(state.clone()))
-        .layer(PageCacheLayer::new(state.clone()))
         .with_state(state)
 }
 
@@ -200,7 +200,11 @@ pub async fn serve_router(
     crate::tasks::spawn(state.clone());
     let app = router_with(state.clone(), extra);
     let app = middleware::from_fn_with_state(state.clone(), request_limits::refuse_nul_in_address).layer(app);
-    let app = middleware::from_fn_with_state(state, request_limits::limit_header_size).layer(app);
+    let app = middleware::from_fn_with_state(state.clone(), request_limits::limit_header_size).layer(app);
+    // Outermost: a page answered from memory goes through nothing else, not even the
+    // router (it passes on what the two guards above refuse). On PostgreSQL a hit
+    // waits for the data version here, holding only the request.
+    let app = PageCacheLayer::new(state).layer(app);
     tracing::info!("hewn is listening on {base_url}/");
     crate::server::run(listener, app, limits, trusted_proxies, shutdown).await;
     store.close().await;

@@ -27,6 +27,7 @@ use tower::ServiceExt;
 
 use crate::app::AppState;
 use crate::http_cache::{Conditions, etag_for, http_date, is_shared_cacheable};
+use crate::request_limits;
 use crate::store::freshness::Snapshot;
 
 /// Default memory budget for cached bodies (all encodings together).
@@ -249,7 +250,8 @@ impl RequestIds {
     }
 }
 
-/// The page cache as a layer: the outermost of `app::router`'s stack, so that a hit
+/// The page cache as a layer: the outermost of the application's stack
+/// (`app::serve_router`), in front of the router itself, so that a hit
 /// touches nothing else (no other middleware, no handler, no database).
 #[derive(Clone)]
 pub struct PageCacheLayer {
@@ -440,6 +442,12 @@ fn is_cacheable_request(request: &Request) -> bool {
     }
     let path = request.uri().path();
     if UNCACHED_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        return false;
+    }
+    // What the guards behind the cache refuse goes on to them, never to memory.
+    if request_limits::has_nul(request.uri())
+        || request_limits::header_bytes(request) > request_limits::MAX_HEADER_BYTES
+    {
         return false;
     }
     !crate::routes::commenter::is_personal(request.headers())

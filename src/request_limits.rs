@@ -33,7 +33,8 @@ pub fn header_bytes(request: &Request) -> usize {
 }
 
 /// Refuses a request whose header block is over [`MAX_HEADER_BYTES`] with 431, before
-/// the page cache or any handler sees it. The site's page is rendered by
+/// any handler sees it (the page cache in front passes such a request on to here
+/// rather than answering it). The site's page is rendered by
 /// [`crate::app::error_response`].
 pub async fn limit_header_size(State(app): State<AppState>, request: Request, next: Next) -> Response {
     if header_bytes(&request) <= MAX_HEADER_BYTES {

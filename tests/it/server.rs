@@ -280,6 +280,24 @@ async fn headers_over_16_kib_get_431_with_the_sites_page() {
     assert_eq!(huge.0, 431, "hyper refuses what it will not read");
 }
 
+/// The page cache answers before the header limit is checked, so it leaves an
+/// oversized request to the limit: a page in memory is still refused with 431.
+#[tokio::test]
+async fn a_page_in_the_cache_is_refused_with_431_to_headers_over_16_kib() {
+    let app = app_with(ServerLimits::DEFAULT).await;
+    let client = client_from(GREEDY);
+
+    client.get(app.url("/")).send().await.unwrap();
+    let hit = client.get(app.url("/")).send().await.unwrap();
+    let big = client.get(app.url("/")).header("x-big", "y".repeat(17 * 1024)).send().await.unwrap();
+    let big_status = big.status();
+    let big_page = big.text().await.unwrap();
+
+    assert_eq!(hit.headers()["x-hewn-cache"], "hit");
+    assert_eq!(big_status, 431);
+    assert!(big_page.contains("Clearing this site"), "{big_page}");
+}
+
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish_and_closes_idle_connections() {
     // A request that takes a while, and word once the app is working on it.
