@@ -302,12 +302,15 @@ where
     }
 
     fn call(&mut self, request: Request) -> Answer {
+        let inner = Arc::clone(&self.inner);
+        // Judged once per request: a request the cache does not take goes straight on.
+        if !self.app.cache.enabled() || !is_cacheable_request(&request) {
+            return Answer::Later(Box::pin(async move { Ok(pass(inner, request).await) }));
+        }
         if let Some(response) = answer_from_memory(&self.app, &request) {
             return Answer::Ready(Some(response));
         }
-        let inner = Arc::clone(&self.inner);
-        let app = self.app.clone();
-        Answer::Later(Box::pin(serve(app, request, inner)))
+        Answer::Later(Box::pin(serve(self.app.clone(), request, inner)))
     }
 }
 
@@ -328,20 +331,18 @@ impl Future for Answer {
     }
 }
 
-/// A hit answered without awaiting anything, when the data generation is known to be
-/// unchanged (one `pread`); `None` sends the request down the slow path.
+/// A hit on a cacheable request answered without awaiting anything, when the data
+/// generation is known to be unchanged (one `pread`); `None` sends the request down
+/// the slow path.
 fn answer_from_memory(app: &AppState, request: &Request) -> Option<Response<Body>> {
     let cache = &app.cache;
-    if !cache.enabled() || !is_cacheable_request(request) {
-        return None;
-    }
     let snapshot = app.store.unchanged_snapshot()?;
     let entry = cache.get(request.uri().path_and_query().map_or("/", |p| p.as_str()), snapshot.generation)?;
     Some(answer(cache, &entry, request.headers(), request.method() == Method::HEAD, HIT))
 }
 
-/// Everything but a ready hit: a miss (render, store, answer), a request the cache
-/// does not take, or a hit after the generation had to be read from the database.
+/// A cacheable request that was not a ready hit: a miss (render, store, answer), or
+/// a hit after the generation had to be read from the database.
 ///
 /// Every path but the hit is boxed: on PostgreSQL every hit waits here for the data
 /// version, so this future is allocated for each, and a small one is cheap to allocate.
@@ -351,9 +352,6 @@ where
     S::Future: Send,
 {
     let cache = &app.cache;
-    if !cache.enabled() || !is_cacheable_request(&request) {
-        return Ok(Box::pin(pass(inner, request)).await);
-    }
     let snapshot = match app.store.snapshot().await {
         Ok(s) => s,
         Err(e) => {

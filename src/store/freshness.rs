@@ -99,10 +99,12 @@ impl Probe {
 
     /// The data version as read by a reading that started after this call.
     async fn read(&self, store: &Store) -> Result<site::SiteState> {
-        let need = self.lock().started + 1;
+        // The first reading that may serve this request, set at the first look.
+        let mut need = None;
         loop {
             let ended = {
                 let mut readings = self.lock();
+                let need = *need.get_or_insert(readings.started + 1);
                 if readings.done >= need
                     && let Some(outcome) = &readings.outcome
                 {
