@@ -59,13 +59,14 @@ pub fn hewn_file(db: &Path, args: &[&str]) -> Run {
 /// file, or on PostgreSQL a fresh database remembered in the directory.
 pub fn db_of(dir: &TempDir) -> String {
     let dir = dir.path().to_owned();
+    let test = crate::backend::this_test();
     // Tests call this from async code; the database is made on a runtime of its own.
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
-            .block_on(crate::backend::fresh_url(&dir))
+            .block_on(crate::backend::fresh_url_for(&dir, test))
     })
     .join()
     .unwrap()
