@@ -1,11 +1,14 @@
 //! Renders the most expensive comments and posts we know how to write and prints the
 //! time each takes: `bench/render.sh` (release build). Every comment should render,
-//! or be refused as too large, in well under 50 ms.
+//! or be refused as too large, in well under 50 ms. It also prints the slowest of them
+//! cut to the length the comment form renders before reading a comment's moderation
+//! facts (`RENDER_BEFORE_FACTS_BYTES`): that should stay near a millisecond.
 
 use std::time::{Duration, Instant};
 
 use hewn::domain::comment_form::MAX_COMMENT_CHARS;
 use hewn::domain::editor::MAX_SOURCE_BYTES;
+use hewn::domain::moderation::RENDER_BEFORE_FACTS_BYTES;
 use hewn::domain::{comment_text, markdown};
 
 /// `pattern` repeated to `chars` characters.
@@ -94,6 +97,21 @@ fn main() {
         worst = worst.max(took);
         println!("{name:<40} {:>10.2} {outcome:>12}", took.as_secs_f64() * 1000.0);
     }
+    // The same texts cut to the length rendered before the facts are read.
+    let mut slowest_short = (Duration::ZERO, "");
+    for (name, text) in comments() {
+        let cut: String = text
+            .chars()
+            .scan(0, |bytes, c| {
+                *bytes += c.len_utf8();
+                (*bytes <= RENDER_BEFORE_FACTS_BYTES).then_some(c)
+            })
+            .collect();
+        let (took, _) = time(|| comment_text::render_within(&cut, None).map(|h| h.into_string()).unwrap_or_default());
+        if took > slowest_short.0 {
+            slowest_short = (took, name);
+        }
+    }
     println!("\n{:<40} {:>10} {:>12}", "post (admin editor)", "ms", "HTML bytes");
     for (name, text) in posts() {
         let (took, outcome) = time(|| match markdown::render_markdown_within(&text, None) {
@@ -103,4 +121,9 @@ fn main() {
         println!("{name:<40} {:>10.2} {outcome:>12}", took.as_secs_f64() * 1000.0);
     }
     println!("\nslowest comment: {:.2} ms", worst.as_secs_f64() * 1000.0);
+    println!(
+        "slowest comment of {RENDER_BEFORE_FACTS_BYTES} bytes (rendered before its facts are read): {:.2} ms ({})",
+        slowest_short.0.as_secs_f64() * 1000.0,
+        slowest_short.1
+    );
 }

@@ -222,8 +222,15 @@ async fn create_comment(
     };
 
     // The rules that need no rendering come first: a refused submission costs no
-    // rendering, and spam is kept as plain text (nobody reads it on the site).
-    let facts = submissions::facts(&app.store, &draft).await?;
+    // rendering, and spam is kept as plain text (nobody reads it on the site). Flood
+    // control and the duplicate check need facts read from the store; a short text
+    // costs less to render than that read, and meets those two rules as it is stored
+    // (see `facts_before_rendering`).
+    let facts = if moderation::facts_before_rendering(&draft.body) {
+        submissions::facts(&app.store, &draft).await?
+    } else {
+        moderation::Facts::unread(draft.created_at, draft.post_published_at)
+    };
     let unrendered = candidate(&draft, 0, submission.honeypot_filled, seconds_on_page);
     let prechecked = moderation::precheck(&unrendered, &settings.discussion, &facts);
     if prechecked.is_none() && settings.discussion.spam_filter {
