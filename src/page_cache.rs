@@ -302,15 +302,16 @@ where
     }
 
     fn call(&mut self, request: Request) -> Answer {
-        let inner = Arc::clone(&self.inner);
         // Judged once per request: a request the cache does not take goes straight on.
         if !self.app.cache.enabled() || !is_cacheable_request(&request) {
+            let inner = Arc::clone(&self.inner);
             return Answer::Later(Box::pin(async move { Ok(pass(inner, request).await) }));
         }
+        // A ready hit takes nothing it does not use (not even the application).
         if let Some(response) = answer_from_memory(&self.app, &request) {
             return Answer::Ready(Some(response));
         }
-        Answer::Later(Box::pin(serve(self.app.clone(), request, inner)))
+        Answer::Later(Box::pin(serve(self.app.clone(), request, Arc::clone(&self.inner))))
     }
 }
 
