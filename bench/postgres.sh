@@ -2,8 +2,8 @@
 # SQLite against PostgreSQL, and two instances behind nginx against one: installs
 # nginx, wrk and PostgreSQL if missing, starts a private PostgreSQL cluster (unless
 # HEWN_BENCH_POSTGRES names a server), builds hewn in release mode, runs
-# bench/postgres.py (about 40 runs of --duration seconds each with the default 3 rounds).
-# Usage: bench/postgres.sh [--duration 5] [--connections 32]
+# bench/postgres.py (about 70 runs of --duration seconds each with the default 3 rounds).
+# Usage: bench/postgres.sh [--duration 5] [--connections 32] [--busy-connections 256]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
