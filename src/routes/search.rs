@@ -46,13 +46,14 @@ async fn search(
 
     let (total, hits) = match (!query.is_empty()).then_some(&query) {
         Some(expr) => {
-            let now = app.now();
-            let total = u64::try_from(store::search::count_visible(&app.store, now, expr).await?).unwrap_or(0);
             let skip = (page - 1).saturating_mul(u64::from(per_page));
-            if page > 1 && skip >= total {
-                return Err(AppError::NotFound);
+            let hits = store::search::visible_page(&app.store, app.now(), expr, per_page, skip).await?;
+            match store::search::total(&hits) {
+                Some(total) => (total, hits),
+                // Past the last page of results; the first page of none says so.
+                None if page > 1 => return Err(AppError::NotFound),
+                None => (0, hits),
             }
-            (total, store::search::visible_page(&app.store, now, expr, per_page, skip).await?)
         }
         None if page > 1 => return Err(AppError::NotFound),
         None => (0, Vec::new()),

@@ -20,10 +20,20 @@ pub struct SearchHit {
     pub body_html: String,
     pub published_at: i64,
     pub comment_count: i64,
+    /// How many visible posts and pages match in all, counted by the same statement
+    /// (so the same on every hit of a page, and never out of step with the page).
+    pub matches: i64,
+}
+
+/// How many visible posts and pages match in all, read from a page of hits; `None`
+/// when the page is empty, which says nothing of the pages before it.
+pub fn total(hits: &[SearchHit]) -> Option<u64> {
+    hits.first().map(|hit| u64::try_from(hit.matches).unwrap_or(0))
 }
 
 /// One page of visible posts and pages matching `query`, best first (none for an
-/// empty query).
+/// empty query), each with the number of matches in all ([`total`]): one statement,
+/// so the full-text query runs once per search.
 pub async fn visible_page(
     store: &Store,
     now: i64,
@@ -40,20 +50,6 @@ pub async fn visible_page(
         Db::Postgres(pool) => match query.tsquery_expression() {
             Some(expr) => postgres::search::visible_page(pool, now, &expr, limit, offset).await,
             None => Ok(Vec::new()),
-        },
-    }
-}
-
-/// How many visible posts and pages match `query`.
-pub async fn count_visible(store: &Store, now: i64, query: &SearchQuery) -> Result<i64> {
-    match store.reader() {
-        Db::Sqlite(pool) => match query.fts5_expression() {
-            Some(expr) => sqlite::search::count_visible(pool, now, &expr).await,
-            None => Ok(0),
-        },
-        Db::Postgres(pool) => match query.tsquery_expression() {
-            Some(expr) => postgres::search::count_visible(pool, now, &expr).await,
-            None => Ok(0),
         },
     }
 }

@@ -153,6 +153,7 @@ async fn search_results_are_paginated_and_keep_the_query() {
     assert!(first.contains(r#"rel="next" href="/search?q=widget%20%26&#38;page=2""#), "{first}");
     assert_eq!(status, 200);
     assert_eq!(texts(&html(&third), "[data-test=search-result]").len(), 1);
+    assert_eq!(texts(&html(&third), "[data-test=count]"), ["5 results"], "the last page counts every match");
     assert!(third.contains(r#"rel="prev" href="/search?q=widget%20%26&#38;page=2""#), "{third}");
     assert_not_found!(past);
     assert_status!(bad, 400);

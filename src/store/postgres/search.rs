@@ -39,18 +39,13 @@ pub(crate) async fn visible_page(
     let sql = format!(
         "with {HITS}, \
          page as ( \
-           select hits.id, hits.rank, v.published_at from hits {visible} \
+           select hits.id, hits.rank, v.published_at, count(*) over () as matches from hits {visible} \
            order by hits.rank desc, v.published_at desc, hits.id desc limit $3 offset $4) \
          select p.id, p.kind, p.slug, p.title, p.body_html, p.published_at, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as comment_count \
+           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as comment_count, \
+           page.matches \
          from page join posts p on p.id = page.id \
          order by page.rank desc, page.published_at desc, page.id desc"
     );
     sqlx::query_as::<_, SearchHit>(&sql).bind(now).bind(expression).bind(limit).bind(offset).fetch_all(pool).await
-}
-
-/// How many visible posts and pages match `expression`.
-pub(crate) async fn count_visible(pool: &super::readers::Readers, now: i64, expression: &str) -> Result<i64> {
-    let sql = format!("with {HITS} select count(*) from hits {}", visible_hit());
-    sqlx::query_scalar(&sql).bind(now).bind(expression).fetch_one(pool).await
 }
