@@ -394,3 +394,77 @@ async fn a_bulk_request_with_too_many_ids_is_a_clear_400() {
     assert!(r.body.contains("Select at most 500 comments at a time."));
     assert_eq!(comment_status(&app, id).await.as_deref(), Some("pending"));
 }
+
+/// The panel's counts per status (pending, approved, spam, trash), as it shows them.
+async fn shown_counts(app: &crate::helpers::TestApp) -> [i64; 4] {
+    let c = moderation::counts(&app.store).await.unwrap();
+    [c.pending, c.approved, c.spam, c.trash]
+}
+
+/// The same, counted row by row in the database.
+async fn counted(app: &crate::helpers::TestApp) -> [i64; 4] {
+    let mut db = app.db().await;
+    let mut counts = [0; 4];
+    for (n, status) in counts.iter_mut().zip(["pending", "approved", "spam", "trash"]) {
+        *n = db.scalar("select count(*) from comments where status = $1", &[status.into()]).await;
+    }
+    db.close().await;
+    counts
+}
+
+#[tokio::test]
+async fn the_counts_per_status_follow_every_kind_of_write() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    let other = app.post().title("Counted").slug("counted").create().await;
+    let mut ids = Vec::new();
+    for (i, status) in ["pending", "approved", "spam", "trash", "approved", "spam"].into_iter().enumerate() {
+        let on = if i % 2 == 0 { post } else { other };
+        let c = app.comment(on).body(&format!("comment {i}"));
+        let c = match status {
+            "approved" => c.approved(),
+            "spam" => c.spam(),
+            "trash" => c.trashed(),
+            _ => c,
+        };
+        ids.push(c.create().await);
+    }
+    let start = shown_counts(&app).await;
+    assert_eq!(start, counted(&app).await, "after inserts");
+
+    // Through the panel: one action, a bulk action, emptying the spam.
+    post_form(&app, &format!("/admin/comments/{}/approve", ids[0]), &[]).await;
+    assert_eq!(comment_status(&app, ids[0]).await.as_deref(), Some("approved"));
+    assert_eq!(shown_counts(&app).await, counted(&app).await, "after approving");
+    let (a, b) = (ids[1].to_string(), ids[4].to_string());
+    post_form(&app, "/admin/comments/bulk", &[("action", "spam"), ("ids", &a), ("ids", &b)]).await;
+    assert_eq!(comment_status(&app, ids[4]).await.as_deref(), Some("spam"));
+    assert_eq!(shown_counts(&app).await, counted(&app).await, "after a bulk action");
+    post_form(&app, "/admin/comments/empty/spam", &[]).await;
+    let after_empty = shown_counts(&app).await;
+    assert_eq!(after_empty, counted(&app).await, "after emptying the spam");
+    assert_eq!(after_empty[2], 0, "no spam left");
+
+    // By hand, as an operator would: a status changed, a row copied, one deleted, an
+    // edit that leaves the status alone, and a post deleted with its comments.
+    let mut db = app.db().await;
+    db.exec("update comments set status = 'spam' where id = $1", &[ids[3].into()]).await;
+    db.exec(
+        "insert into comments (post_id, author_name, body, body_html, status, created_at) \
+         select post_id, author_name, body, body_html, 'pending', created_at from comments where id = $1",
+        &[ids[0].into()],
+    )
+    .await;
+    db.exec("update comments set body = 'edited' where status = 'approved'", &[]).await;
+    db.exec("delete from comments where id = $1", &[ids[0].into()]).await;
+    db.close().await;
+    assert_eq!(shown_counts(&app).await, counted(&app).await, "after writes by hand");
+
+    let before_delete = counted(&app).await;
+    let mut db = app.db().await;
+    db.exec("delete from posts where id = $1", &[other.into()]).await;
+    db.close().await;
+    let after_delete = counted(&app).await;
+    assert_ne!(before_delete, after_delete, "the post had comments");
+    assert_eq!(shown_counts(&app).await, after_delete, "after a post went with its comments");
+}
