@@ -132,20 +132,7 @@ pub async fn list(
     limit: u32,
     offset: u64,
 ) -> Result<Vec<PostRow>> {
-    let order = if kind == PostKind::Page {
-        "p.menu_order, lower(p.title), p.id"
-    } else {
-        "coalesce(p.published_at, p.updated_at) desc, p.id desc"
-    };
-    let sql = format!(
-        "select p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
-           p.created_at, p.menu_order, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments \
-         from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\' \
-         order by {order} limit $4 offset $5",
-        status_filter(view)
-    );
+    let sql = list_sql(kind, view, search);
     with_db!(store.reader(), db => sqlx::query_as::<_, PostRow>(&sql)
         .bind(kind)
         .bind(now)
@@ -158,11 +145,15 @@ pub async fn list(
 
 /// How many rows [`list`] pages through.
 pub async fn count(store: &Store, kind: PostKind, view: &str, search: &str, now: i64) -> Result<i64> {
-    let sql = format!(
-        "select count(*) from posts p where p.kind = $1{} and lower(p.title) like $3 escape '\\'",
-        status_filter(view)
-    );
+    let sql = format!("select count(*) from posts p where p.kind = $1{}{}", status_filter(view), title_filter(search));
     with_db!(store.reader(), db => sqlx::query_scalar(&sql).bind(kind).bind(now).bind(title_pattern(search)).fetch_one(db).await)
+}
+
+/// The condition on the title for `search` (`$3`, [`title_pattern`]); none for an
+/// empty search, which would otherwise lower-case every title of the blog to match
+/// them all (`$3` is still bound, and unused).
+fn title_filter(search: &str) -> &'static str {
+    if search.is_empty() { "" } else { " and lower(p.title) like $3 escape '\\'" }
 }
 
 fn title_pattern(search: &str) -> String {
@@ -170,18 +161,35 @@ fn title_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The columns of a [`PostRow`], from `posts p`.
+const ROW_COLUMNS: &str = "p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
+    p.created_at, p.menu_order, \
+    (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
+    (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments";
+
+/// [`list`]'s statement: `$1` kind, `$2` now, `$3` title pattern, `$4` limit, `$5`
+/// offset. Posts come in the order of the `posts_admin_order` index (migration 0024),
+/// so a page reads its rows in order instead of sorting every post.
+fn list_sql(kind: PostKind, view: &str, search: &str) -> String {
+    let order = if kind == PostKind::Page {
+        "p.menu_order, lower(p.title), p.id"
+    } else {
+        "coalesce(p.published_at, p.updated_at) desc, p.id desc"
+    };
+    format!(
+        "select {ROW_COLUMNS} from posts p where p.kind = $1{}{} order by {order} limit $4 offset $5",
+        status_filter(view),
+        title_filter(search)
+    )
+}
+
+/// [`recent`]'s statement (`$1` limit), in the order of the `posts_recent` index.
+const RECENT: &str = "p.status not in ('trash', 'importing') order by p.updated_at desc, p.id desc limit $1";
+
 /// The most recently changed posts and pages, any status but trash.
 pub async fn recent(store: &Store, limit: u32) -> Result<Vec<PostRow>> {
-    with_db!(store.reader(), db => sqlx::query_as::<_, PostRow>(
-        "select p.id, p.kind, p.slug, p.title, p.status, p.author_name, p.published_at, p.updated_at, \
-           p.created_at, p.menu_order, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'approved') as approved_comments, \
-           (select count(*) from comments c where c.post_id = p.id and c.status = 'pending') as pending_comments \
-         from posts p where p.status not in ('trash', 'importing') order by p.updated_at desc, p.id desc limit $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(db)
-    .await)
+    let sql = format!("select {ROW_COLUMNS} from posts p where {RECENT}");
+    with_db!(store.reader(), db => sqlx::query_as::<_, PostRow>(&sql).bind(i64::from(limit)).fetch_all(db).await)
 }
 
 /// The tag names of each of `post_ids`, as `(post_id, name)` pairs sorted by name.
@@ -370,4 +378,29 @@ pub async fn delete(store: &Store, id: i64) -> Result<bool> {
         tx.commit().await?;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{Param, fresh_store, plan};
+
+    /// Without their indexes both sort every post for each page of the panel (90 ms
+    /// on 100,000 posts).
+    #[tokio::test]
+    async fn the_post_list_and_the_recent_posts_read_in_index_order() -> anyhow::Result<()> {
+        let (_dir, store) = fresh_store().await?;
+        let params = [Param::Text("post"), Param::Int(0), Param::Text("%%"), Param::Int(20), Param::Int(0)];
+        for view in ["all", "published", "draft"] {
+            let steps = plan(&store, &list_sql(PostKind::Post, view, ""), &params).await?;
+            assert!(steps.iter().any(|s| s.contains("posts_admin_order")), "{view}: {steps:#?}");
+            assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{view}: {steps:#?}");
+        }
+        let recent = format!("select p.id from posts p where {RECENT}");
+        let steps = plan(&store, &recent, &[Param::Int(5)]).await?;
+        assert!(steps.iter().any(|s| s.contains("posts_recent")), "{steps:#?}");
+        assert!(!steps.iter().any(|s| s.contains("TEMP B-TREE")), "{steps:#?}");
+        store.close().await;
+        Ok(())
+    }
 }
