@@ -114,6 +114,12 @@ async fn every_status_author_tag_and_setting_is_kept_and_only_what_was_public_is
          from comments c order by id", &[]).await;
     let by_id = |id: i64| comments.iter().find(|c| c.0 == id).unwrap();
     assert_eq!(comments.len(), 10, "the attachment's comment is left out");
+    let off: i64 = conn
+        .scalar("select count(*) from comment_counts k where k.n <> (select count(*) from comments c where c.status = k.status)", &[])
+        .await;
+    let uncounted: i64 =
+        conn.scalar("select count(*) from comments where status not in (select status from comment_counts)", &[]).await;
+    assert_eq!((off, uncounted), (0, 0), "the kept counts per status are the imported comments'");
     assert_eq!((by_id(103).2.as_str(), by_id(103).4.as_str()), ("pending", "pending@example.org"));
     assert_eq!(by_id(104).2, "spam");
     assert_eq!((by_id(106).2.as_str(), by_id(106).3.as_deref()), ("trash", Some("approved")));
