@@ -53,12 +53,14 @@ pub struct Counts {
     pub published: i64,
     pub scheduled: i64,
     pub trash: i64,
+    /// Private posts (from a WordPress import): no tab of their own, but listed under All.
+    pub private: i64,
 }
 
 impl Counts {
-    /// Everything but the trash.
+    /// Everything but the trash: what the "all" view lists.
     pub fn all(&self) -> i64 {
-        self.draft + self.published + self.scheduled
+        self.draft + self.published + self.scheduled + self.private
     }
 }
 
@@ -115,7 +117,8 @@ pub async fn counts(store: &Store, kind: PostKind, now: i64) -> Result<Counts> {
             PostStatus::Published => counts.published = n,
             PostStatus::Scheduled => counts.scheduled = n,
             PostStatus::Trash => counts.trash = n,
-            PostStatus::Private | PostStatus::Importing => {}
+            PostStatus::Private => counts.private = n,
+            PostStatus::Importing => {}
         }
     }
     Ok(counts)

@@ -322,6 +322,20 @@ async fn the_post_list_shows_status_dates_tags_and_comment_counts() {
 }
 
 #[tokio::test]
+async fn the_all_tab_counts_every_post_the_all_view_lists() {
+    let app = admin_app().await;
+    // A private post (from a WordPress import) is listed under All, as in WordPress.
+    app.post().title("Kept to myself").slug("kept").private().create().await;
+
+    let page = app.get("/admin/posts").await.text().await.unwrap();
+    let doc = html(&page);
+    let rows = texts(&doc, "[data-test=post-row]").len();
+
+    assert_eq!(rows, 2, "the demo post and the private one");
+    assert_eq!(texts(&doc, "[data-test=tab]").first().map(String::as_str), Some("All 2"));
+}
+
+#[tokio::test]
 async fn the_editor_loads_a_stored_post_with_its_fields() {
     let app = admin_app().await;
     let r = save_post(
