@@ -62,6 +62,18 @@ impl Counts {
     pub fn all(&self) -> i64 {
         self.draft + self.published + self.scheduled + self.private
     }
+
+    /// How many posts the listing filter `view` shows (see `status_filter`; "all" for
+    /// any other name).
+    pub fn of_view(&self, view: &str) -> i64 {
+        match view {
+            "published" => self.published,
+            "scheduled" => self.scheduled,
+            "draft" => self.draft,
+            "trash" => self.trash,
+            _ => self.all(),
+        }
+    }
 }
 
 /// What the editor stores.

@@ -92,7 +92,12 @@ async fn list(
     let now = app.now();
     let settings = store::settings::load(&app.store).await?;
     let counts = posts::counts(&app.store, kind, now).await?;
-    let total = posts::count(&app.store, kind, view, &search, now).await?;
+    // The tab's count is the view's (one snapshot earlier); only a search counts again.
+    let total = if search.is_empty() {
+        counts.of_view(view)
+    } else {
+        posts::count(&app.store, kind, view, &search, now).await?
+    };
     let pages = u64::try_from(total).unwrap_or(0).div_ceil(u64::from(PER_PAGE)).max(1);
     let page = requested.min(pages);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
@@ -101,18 +106,7 @@ async fn list(
     let tags = posts::tags_of(&app.store, &ids).await?;
     let tabs = VIEWS
         .iter()
-        .map(|(v, label)| Tab {
-            label,
-            count: match *v {
-                "published" => counts.published,
-                "scheduled" => counts.scheduled,
-                "draft" => counts.draft,
-                "trash" => counts.trash,
-                _ => counts.all(),
-            },
-            href: list_url(kind, v, "", 1),
-            current: *v == view,
-        })
+        .map(|(v, label)| Tab { label, count: counts.of_view(v), href: list_url(kind, v, "", 1), current: *v == view })
         .collect();
     let title = if kind == PostKind::Page { "Pages" } else { "Posts" };
     let page_view = PostsPage {

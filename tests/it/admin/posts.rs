@@ -335,6 +335,26 @@ async fn the_all_tab_counts_every_post_the_all_view_lists() {
     assert_eq!(texts(&doc, "[data-test=tab]").first().map(String::as_str), Some("All 2"));
 }
 
+/// The list pages through a view by its tab's count when nothing is searched.
+#[tokio::test]
+async fn every_view_lists_as_many_posts_as_its_tab_counts() {
+    let app = admin_app().await;
+    let now = now();
+    app.post().title("Draft").slug("draft").draft().create().await;
+    app.post().title("Private").slug("private").private().create().await;
+    app.post().title("Trashed").slug("trashed").trashed().create().await;
+    app.post().title("Later").slug("later").scheduled(now + 3600).create().await;
+    app.post().title("Due").slug("due").scheduled(now - 60).create().await;
+
+    let kind = hewn::domain::status::PostKind::Post;
+    let counts = editor::counts(&app.store, kind, now).await.unwrap();
+    for view in ["all", "published", "scheduled", "draft", "trash"] {
+        let listed = editor::count(&app.store, kind, view, "", now).await.unwrap();
+        assert_eq!(counts.of_view(view), listed, "{view}");
+    }
+    assert_eq!((counts.of_view("published"), counts.of_view("scheduled")), (2, 1), "a post that came due is published");
+}
+
 #[tokio::test]
 async fn the_editor_loads_a_stored_post_with_its_fields() {
     let app = admin_app().await;
