@@ -53,6 +53,18 @@ impl Counts {
     pub fn all(&self) -> i64 {
         self.pending + self.approved
     }
+
+    /// How many comments the queue's view `view` lists ("all" for any name that is
+    /// not a status with a view of its own).
+    pub fn of_view(&self, view: &str) -> i64 {
+        match view {
+            "pending" => self.pending,
+            "approved" => self.approved,
+            "spam" => self.spam,
+            "trash" => self.trash,
+            _ => self.all(),
+        }
+    }
 }
 
 /// An admin's reply to a comment.
@@ -126,7 +138,7 @@ fn filter(statuses: &[CommentStatus], search: &str, importing: bool) -> String {
 /// import is at work, counted without the comments on the posts being imported.
 pub async fn counts(store: &Store) -> Result<Counts> {
     let sql = if importing(store).await? {
-        format!("select status, count(*) from comments where true{} group by status", unless_importing(true, ""))
+        format!("select status, count(*) from comments where {NOT_IMPORTING} group by status")
     } else {
         "select status, n from comment_counts".to_owned()
     };
@@ -172,18 +184,10 @@ pub async fn list(
     })
 }
 
-/// How many comments [`list`] pages through.
+/// How many comments [`list`] pages through, counted row by row (without a search,
+/// a view's count is in [`counts`]: [`Counts::of_view`]).
 pub async fn count(store: &Store, statuses: &[CommentStatus], search: &str) -> Result<i64> {
-    let importing = importing(store).await?;
-    let sql = if search.is_empty() && !importing {
-        // The counts the triggers keep (see [`counts`]), not a count of every comment.
-        format!(
-            "select cast(coalesce(sum(n), 0) as bigint) from comment_counts where status in ({})",
-            placeholders(1, statuses.len())
-        )
-    } else {
-        format!("select count(*) from comments c{}", filter(statuses, search, importing))
-    };
+    let sql = format!("select count(*) from comments c{}", filter(statuses, search, importing(store).await?));
     with_db!(store.reader(), db => {
         let mut q = sqlx::query_scalar::<_, i64>(&sql);
         for s in statuses {

@@ -109,7 +109,9 @@ pub async fn list_comments(
     let statuses = view_statuses(view);
     let settings = store::settings::load(&app.store).await?;
     let counts = queue::counts(&app.store).await?;
-    let total = queue::count(&app.store, &statuses, &search).await?;
+    // The tab's count is the view's; only a search counts again.
+    let total =
+        if search.is_empty() { counts.of_view(view) } else { queue::count(&app.store, &statuses, &search).await? };
     let pages = u64::try_from(total).unwrap_or(0).div_ceil(u64::from(PER_PAGE)).max(1);
     let page = requested.min(pages);
     let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
@@ -117,18 +119,7 @@ pub async fn list_comments(
     let now = app.now();
     let tabs = VIEWS
         .iter()
-        .map(|(v, label)| Tab {
-            label,
-            count: match *v {
-                "pending" => counts.pending,
-                "approved" => counts.approved,
-                "spam" => counts.spam,
-                "trash" => counts.trash,
-                _ => counts.all(),
-            },
-            href: list_url(v, "", 1),
-            current: *v == view,
-        })
+        .map(|(v, label)| Tab { label, count: counts.of_view(v), href: list_url(v, "", 1), current: *v == view })
         .collect();
     let title = match view {
         "all" => "Comments".to_owned(),

@@ -473,3 +473,28 @@ async fn the_counts_per_status_follow_every_kind_of_write() {
     assert_ne!(before_delete, after_delete, "the post had comments");
     assert_eq!(shown_counts(&app).await, after_delete, "after a post went with its comments");
 }
+
+/// The queue pages through a view by its tab's count when nothing is searched.
+#[tokio::test]
+async fn every_view_of_the_queue_lists_as_many_comments_as_its_tab_counts() {
+    let app = admin_app().await;
+    let post = demo_post_id(&app).await;
+    app.comment(post).body("held").create().await;
+    app.comment(post).body("spam").spam().create().await;
+    app.comment(post).body("binned").trashed().create().await;
+
+    let counts = moderation::counts(&app.store).await.unwrap();
+    let views: [(&str, &[CommentStatus]); 5] = [
+        ("all", &[CommentStatus::Pending, CommentStatus::Approved]),
+        ("pending", &[CommentStatus::Pending]),
+        ("approved", &[CommentStatus::Approved]),
+        ("spam", &[CommentStatus::Spam]),
+        ("trash", &[CommentStatus::Trash]),
+    ];
+    for (view, statuses) in views {
+        let listed = moderation::count(&app.store, statuses, "").await.unwrap();
+        assert_eq!(counts.of_view(view), listed, "{view}");
+    }
+    let page = app.get("/admin/comments?status=spam").await.text().await.unwrap();
+    assert_eq!(texts(&html(&page), "[data-test=tab]"), ["All 3", "Pending 1", "Approved 2", "Spam 1", "Trash 1"]);
+}
